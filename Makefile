@@ -1,0 +1,153 @@
+# viobench: plain Makefile.
+#
+# One binary, `viobench`, built from one folder per layer: lib/ (shared pieces: histogram,
+# result format, units, time source, JSON, CLI options), platform/$(PLATFORM)/ (OS-specific
+# code, chosen here and nowhere else), kernels/ (the measured loops and their table), bench/
+# (runner and CLI), collect/ (the store) and analyze/ (statistics and plots).
+#
+#   make                      dynamic build with hwloc, jansson, liburing, SQLite
+#   make static               static guest binary `viobench-static` (no collect/analyze)
+#   make test                 warnings as errors, unit + end-to-end tests, format check
+#   make SANITIZE=address,undefined [test]
+#   make install PREFIX=/usr/local [DESTDIR=...]
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DATADIR  ?= $(PREFIX)/share/viobench
+CC       ?= cc
+PLATFORM ?= linux
+SANITIZE ?=
+WERROR   ?=
+PKG_CONFIG ?= pkg-config
+
+VERSION  := $(shell cat VERSION)
+GITREV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+VARIANT  := $(if $(SANITIZE),san,default)
+BUILD    ?= build/$(VARIANT)
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+            -Wno-format-nonliteral -Wno-missing-field-initializers -Wvla
+ifneq ($(WERROR),)
+WARNINGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+PKGS_GUEST := hwloc jansson liburing
+PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
+
+LIBVERS  := $(foreach p,$(PKGS_FULL),$(p) $(shell $(PKG_CONFIG) --modversion $(p) 2>/dev/null);)
+INCLUDES := -Ilib -Iplatform -Iplatform/$(PLATFORM) -Ikernels -Ibench -Icollect -Ianalyze
+DEFS     := -D_GNU_SOURCE -DVB_VERSION='"$(VERSION)"' -DVB_GITREV='"$(GITREV)"' \
+            -DVB_PLATFORM='"$(PLATFORM)"' -DVB_LIB_VERSIONS='"$(strip $(LIBVERS))"'
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEFS) $(PKG_CFLAGS) -MMD -MP
+LIBS     := $(PKG_LIBS) -lm -lpthread
+
+# Sources by layer. Adding a file to a folder adds it to the build.
+LIB_SRC     := $(wildcard lib/*.c)
+PLAT_SRC    := $(wildcard platform/$(PLATFORM)/*.c)
+KERNEL_SRC  := $(wildcard kernels/*.c) $(wildcard kernels/$(PLATFORM)/*.c)
+BENCH_SRC   := $(filter-out bench/main.c,$(wildcard bench/*.c))
+COLLECT_SRC := $(wildcard collect/*.c)
+ANALYZE_SRC := $(wildcard analyze/*.c)
+
+CORE_SRC := $(LIB_SRC) $(PLAT_SRC) $(KERNEL_SRC) $(BENCH_SRC)
+FULL_SRC := $(CORE_SRC) $(COLLECT_SRC) $(ANALYZE_SRC) bench/variant/full.c
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+FULL_OBJ := $(call obj,$(FULL_SRC))
+MAIN_OBJ := $(call obj,bench/main.c)
+
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+.PHONY: all static test check unit-tests tools install uninstall clean format format-check
+
+all: viobench
+
+viobench: $(BUILD)/viobench
+	cp $< $@
+
+$(BUILD)/viobench: $(MAIN_OBJ) $(BUILD)/libvb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libvb.a $(LIBS)
+
+$(BUILD)/libvb.a: $(FULL_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests link against the same archive as the binary; each test_*.c is one program.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvb.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libvb.a $(LIBS)
+
+# Small helper programs used by tests and benchmark scripts.
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libvb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvb.a $(LIBS)
+
+unit-tests: $(TEST_BINS)
+tools: $(TOOL_BINS)
+
+# The static guest binary: guest-side commands only (run, list, sysinfo, serve, version).
+# Static hwloc needs libudev, which Debian ships only as a shared library; hwloc works
+# without it (udev only adds device names), so platform/linux/static/udev_stub.c stands in.
+STATIC_BUILD := build/static
+STATIC_SRC   := $(CORE_SRC) bench/variant/guest.c bench/main.c platform/$(PLATFORM)/static/udev_stub.c
+STATIC_OBJ   := $(patsubst %.c,$(STATIC_BUILD)/%.o,$(STATIC_SRC))
+STATIC_CFLAGS = $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEFS) -DVB_STATIC=1 \
+                $(shell $(PKG_CONFIG) --cflags $(PKGS_GUEST)) -MMD -MP
+STATIC_LIBS  := -lhwloc -ljansson -luring -lm -lpthread
+
+static: viobench-static
+
+viobench-static: $(STATIC_OBJ)
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $^ $(STATIC_LIBS) 2>&1 | \
+	    { grep -v -e 'statically linked applications requires at runtime' \
+	              -e 'in function .hwloc__dlforeach_cb' || true; }
+	@test -x $@
+	strip $@
+
+$(STATIC_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+# `make test` is the README's test command and what CI runs: -Werror build, then everything.
+test:
+	$(MAKE) WERROR=1 all unit-tests tools
+	VIOBENCH_BUILD=$(BUILD) tests/run
+
+check: test
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	tests/e2e/format.sh
+
+install: viobench
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/doc
+	install -m 0755 viobench $(DESTDIR)$(BINDIR)/viobench
+	install -m 0755 $$(git ls-files scripts 2>/dev/null || ls scripts/*) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DATADIR)/doc/
+	if [ -f viobench-static ]; then install -m 0755 viobench-static $(DESTDIR)$(BINDIR)/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/viobench $(DESTDIR)$(BINDIR)/viobench-static
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build viobench viobench-static viobench.exe
+
+-include $(shell find build -name '*.d' 2>/dev/null)

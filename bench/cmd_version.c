@@ -1,0 +1,36 @@
+/*
+ * `viobench version`: the tool version, git revision, platform, build kind and the result
+ * format version it writes.
+ */
+#include "bench.h"
+#include "opt.h"
+
+#include <hwloc.h>
+#include <jansson.h>
+#include <stdio.h>
+
+static const struct cmd_help version_help = {
+    .name = "viobench version",
+    .usage = "",
+    .summary = "Print the viobench version, build and result format version.",
+    .examples = "  viobench version",
+};
+
+static const struct opt version_opts[] = {{NULL}};
+
+int cmd_version(int argc, char **argv)
+{
+    const char *pos[1];
+    int npos, ret = opt_parse(version_opts, &version_help, argc, argv, pos, 0, &npos);
+    if (ret)
+        return ret == 1 ? 0 : 2;
+    printf("viobench %s (git %s, %s, %s build)\n", VB_VERSION, VB_GITREV, VB_PLATFORM,
+           bench_build_kind);
+    printf("result format %d, Google Benchmark JSON schema %d\n", VB_FORMAT_VERSION,
+           VB_GBENCH_SCHEMA);
+    printf("built with: %s\n", VB_LIB_VERSIONS);
+    printf("running with: hwloc API %u.%u.%u, jansson %s\n", hwloc_get_api_version() >> 16,
+           (hwloc_get_api_version() >> 8) & 0xff, hwloc_get_api_version() & 0xff,
+           jansson_version_str());
+    return 0;
+}

@@ -1,0 +1,11 @@
+/*
+ * The guest build variant (make static): only the guest-side commands. The store and the
+ * analyzer stay on the machine that collects results.
+ */
+#include "bench.h"
+
+const struct bench_cmd bench_variant_cmds[] = {
+    {NULL, NULL, NULL},
+};
+
+const char bench_build_kind[] = "static";

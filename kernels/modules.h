@@ -1,0 +1,23 @@
+/*
+ * Kernel modules. A module is one file of related kernels that returns its rows through a
+ * vb_kernel_module_fn; each platform lists the modules it builds, in table order, in
+ * kernels/<platform>/modules.c.
+ */
+#ifndef VB_MODULES_H
+#define VB_MODULES_H
+
+#include "kernel.h"
+
+/* The platform's module list, ended by NULL. */
+extern const vb_kernel_module_fn vb_modules[];
+
+/* Portable modules (kernels/). */
+const struct vb_kernel *timer_tsc_kernels(size_t *n);
+const struct vb_kernel *exit_kernels(size_t *n);
+
+/* Linux modules (kernels/linux/). */
+const struct vb_kernel *timer_clock_kernels(size_t *n);
+const struct vb_kernel *timer_wake_kernels(size_t *n);
+const struct vb_kernel *timer_clocksource_kernels(size_t *n);
+
+#endif

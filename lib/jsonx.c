@@ -1,0 +1,59 @@
+/*
+ * jansson conveniences; see jsonx.h.
+ */
+#include "jsonx.h"
+#include "fileio.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+const char *jx_str(const json_t *obj, const char *key, const char *def)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : def;
+}
+
+double jx_num(const json_t *obj, const char *key, double def)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : def;
+}
+
+void jx_copy(json_t *dst, const json_t *src, const char *skey, const char *dkey)
+{
+    json_t *v = json_object_get(src, skey);
+    if (v)
+        json_object_set(dst, dkey, v);
+}
+
+json_t *jx_obj(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v)
+        return json_is_object(v) ? v : NULL;
+    v = json_object();
+    if (!v || json_object_set_new(obj, key, v))
+        return NULL;
+    return v;
+}
+
+static int dump_cb(FILE *f, void *arg)
+{
+    if (json_dumpf((const json_t *)arg, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)))
+        return -EIO;
+    return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+int jx_write_file(const json_t *doc, const char *path)
+{
+    return file_write_atomic(path, dump_cb, (void *)doc);
+}
+
+json_t *jx_load_file(const char *path, char *err, size_t errlen)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+    if (!j)
+        snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.text);
+    return j;
+}

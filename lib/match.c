@@ -1,0 +1,116 @@
+/*
+ * Glob and filter-list matching; see match.h. Hand-written because fnmatch() is not
+ * available on every platform viobench builds for (mingw-w64).
+ */
+#include "match.h"
+
+#include <string.h>
+
+/* Match a [set] at p against c; returns the position after ']' or NULL when unmatched. */
+static const char *match_set(const char *p, char c, int *hit)
+{
+    int neg = 0;
+    *hit = 0;
+    if (*p == '!' || *p == '^') {
+        neg = 1;
+        p++;
+    }
+    if (*p == ']') { /* a leading ']' is literal */
+        *hit |= c == ']';
+        p++;
+    }
+    for (; *p && *p != ']'; p++) {
+        if (p[1] == '-' && p[2] && p[2] != ']') {
+            *hit |= c >= p[0] && c <= p[2];
+            p += 2;
+        } else {
+            *hit |= c == *p;
+        }
+    }
+    if (*p != ']')
+        return NULL;
+    if (neg)
+        *hit = !*hit;
+    return p + 1;
+}
+
+int match_glob(const char *p, const char *s)
+{
+    const char *star_p = NULL, *star_s = NULL;
+
+    while (*s) {
+        if (*p == '*') {
+            star_p = ++p;
+            star_s = s;
+            continue;
+        }
+        if (*p == '?') {
+            p++;
+            s++;
+            continue;
+        }
+        if (*p == '[') {
+            int hit;
+            const char *np = match_set(p + 1, *s, &hit);
+            if (np && hit) {
+                p = np;
+                s++;
+                continue;
+            }
+            if (!np && *s == '[') { /* unterminated: literal '[' */
+                p++;
+                s++;
+                continue;
+            }
+        } else if (*p && *p == *s) {
+            p++;
+            s++;
+            continue;
+        }
+        if (!star_p)
+            return 0;
+        p = star_p;
+        s = ++star_s;
+    }
+    while (*p == '*')
+        p++;
+    return *p == 0;
+}
+
+static int match_one(const char *pat, size_t len, const char *name)
+{
+    char buf[512];
+    if (len >= sizeof(buf))
+        len = sizeof(buf) - 1;
+    memcpy(buf, pat, len);
+    buf[len] = 0;
+    if (strpbrk(buf, "*?["))
+        return match_glob(buf, name);
+    return strstr(name, buf) != NULL;
+}
+
+int match_filter(const char *filter, const char *name)
+{
+    int any_pos = 0, pos_hit = 0;
+    const char *p = filter;
+
+    if (!filter || !*filter)
+        return 1;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len) {
+            if (*p == '-') {
+                if (len > 1 && match_one(p + 1, len - 1, name))
+                    return 0;
+            } else {
+                any_pos = 1;
+                pos_hit |= match_one(p, len, name);
+            }
+        }
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return any_pos ? pos_hit : 1;
+}

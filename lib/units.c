@@ -1,0 +1,226 @@
+/*
+ * Units: parsing and formatting of durations, sizes, counts, rates and percentages.
+ * See units.h for the accepted spellings.
+ */
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct suffix {
+    const char *name;
+    double mult;
+};
+
+/* Split "12.5ms" into a finite number and its suffix (leading/trailing blanks allowed). */
+static int split_number(const char *s, double *v, const char **suffix)
+{
+    char *end;
+
+    if (!s)
+        return -EINVAL;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(*v))
+        return errno == ERANGE ? -ERANGE : -EINVAL;
+    /* Reject hexadecimal, inf and nan spellings strtod would take. */
+    for (const char *p = s; p < end; p++)
+        if (!isdigit((unsigned char)*p) && *p != '.' && *p != 'e' && *p != 'E' && *p != '-' &&
+            *p != '+')
+            return -EINVAL;
+    while (isspace((unsigned char)*end))
+        end++;
+    *suffix = end;
+    return 0;
+}
+
+/* Look the suffix up (trailing blanks allowed); -EINVAL when unknown. */
+static int lookup(const struct suffix *tab, const char *suf, double *mult)
+{
+    size_t n = strlen(suf);
+    while (n && isspace((unsigned char)suf[n - 1]))
+        n--;
+    for (; tab->name; tab++)
+        if (strlen(tab->name) == n && strncmp(tab->name, suf, n) == 0) {
+            *mult = tab->mult;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+int units_parse_duration(const char *s, double bare_unit_ns, double *ns)
+{
+    static const struct suffix tab[] = {
+        {"ns", 1},         {"us", NS_PER_US},   {"\xc2\xb5s", NS_PER_US},
+        {"ms", NS_PER_MS}, {"s", NS_PER_S},     {"sec", NS_PER_S},
+        {"m", 60 * NS_PER_S}, {"min", 60 * NS_PER_S}, {"h", 3600 * NS_PER_S},
+        {NULL, 0},
+    };
+    const char *suf;
+    double v, mult = bare_unit_ns;
+    int ret = split_number(s, &v, &suf);
+
+    if (ret)
+        return ret;
+    if (*suf && lookup(tab, suf, &mult))
+        return -EINVAL;
+    v *= mult;
+    if (!isfinite(v) || v > 1e18)
+        return -ERANGE;
+    *ns = v;
+    return 0;
+}
+
+int units_parse_size(const char *s, uint64_t *bytes)
+{
+    static const struct suffix tab[] = {
+        {"b", 1},      {"B", 1},
+        {"k", 0x1p10}, {"K", 0x1p10}, {"kB", 0x1p10}, {"KB", 0x1p10}, {"KiB", 0x1p10},
+        {"m", 0x1p20}, {"M", 0x1p20}, {"MB", 0x1p20}, {"MiB", 0x1p20},
+        {"g", 0x1p30}, {"G", 0x1p30}, {"GB", 0x1p30}, {"GiB", 0x1p30},
+        {"t", 0x1p40}, {"T", 0x1p40}, {"TB", 0x1p40}, {"TiB", 0x1p40},
+        {NULL, 0},
+    };
+    const char *suf;
+    double v, mult = 1;
+    int ret = split_number(s, &v, &suf);
+
+    if (ret)
+        return ret;
+    if (*suf && lookup(tab, suf, &mult))
+        return -EINVAL;
+    v *= mult;
+    if (v >= 0x1p63)
+        return -ERANGE;
+    if (v != floor(v))
+        return -EINVAL;
+    *bytes = (uint64_t)v;
+    return 0;
+}
+
+int units_parse_count(const char *s, uint64_t *n)
+{
+    static const struct suffix tab[] = {
+        {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {NULL, 0},
+    };
+    const char *suf;
+    double v, mult = 1;
+    int ret = split_number(s, &v, &suf);
+
+    if (ret)
+        return ret;
+    if (*suf && lookup(tab, suf, &mult))
+        return -EINVAL;
+    v *= mult;
+    if (v >= 0x1p63)
+        return -ERANGE;
+    if (v != floor(v))
+        return -EINVAL;
+    *n = (uint64_t)v;
+    return 0;
+}
+
+int units_parse_rate(const char *s, double *per_s)
+{
+    char buf[64];
+    const char *slash;
+    double v, mult = 1;
+    const char *suf;
+    int ret;
+
+    if (!s || strlen(s) >= sizeof(buf))
+        return -EINVAL;
+    slash = strchr(s, '/');
+    if (slash && strcmp(slash, "/s") != 0)
+        return -EINVAL;
+    snprintf(buf, sizeof(buf), "%.*s", slash ? (int)(slash - s) : (int)strlen(s), s);
+    /* Rates may be fractional ("0.5/s"), so parse like a count but keep the fraction. */
+    ret = split_number(buf, &v, &suf);
+    if (ret)
+        return ret;
+    if (*suf) {
+        static const struct suffix tab[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0}};
+        if (lookup(tab, suf, &mult))
+            return -EINVAL;
+    }
+    if (v * mult <= 0)
+        return -EINVAL;
+    *per_s = v * mult;
+    return 0;
+}
+
+int units_parse_percent(const char *s, double *pct)
+{
+    const char *suf;
+    double v;
+    int ret = split_number(s, &v, &suf);
+
+    if (ret)
+        return ret;
+    if (*suf && strcmp(suf, "%") != 0)
+        return -EINVAL;
+    *pct = v;
+    return 0;
+}
+
+/* Print v with 3 significant digits, then sep and unit. */
+static void fmt3(char *buf, size_t len, double v, const char *sep, const char *unit)
+{
+    if (v >= 100 || v == floor(v))
+        snprintf(buf, len, "%.0f%s%s", v, sep, unit);
+    else if (v >= 10)
+        snprintf(buf, len, "%.1f%s%s", v, sep, unit);
+    else
+        snprintf(buf, len, "%.2f%s%s", v, sep, unit);
+}
+
+const char *units_fmt_duration(double ns, char *buf, size_t len)
+{
+    if (ns < 0 || !isfinite(ns))
+        snprintf(buf, len, "-");
+    else if (ns < 1e3)
+        fmt3(buf, len, ns, " ", "ns");
+    else if (ns < 1e6)
+        fmt3(buf, len, ns / 1e3, " ", "us");
+    else if (ns < 1e9)
+        fmt3(buf, len, ns / 1e6, " ", "ms");
+    else
+        fmt3(buf, len, ns / 1e9, " ", "s");
+    return buf;
+}
+
+const char *units_fmt_size(double bytes, char *buf, size_t len)
+{
+    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        u++;
+    }
+    fmt3(buf, len, bytes, " ", unit[u]);
+    return buf;
+}
+
+const char *units_fmt_count(double n, char *buf, size_t len)
+{
+    if (n < 0 || !isfinite(n))
+        snprintf(buf, len, "-");
+    else if (n < 1e4)
+        snprintf(buf, len, "%.0f", n);
+    else if (n < 1e6)
+        fmt3(buf, len, n / 1e3, "", "k");
+    else if (n < 1e9)
+        fmt3(buf, len, n / 1e6, "", "M");
+    else
+        fmt3(buf, len, n / 1e9, "", "G");
+    return buf;
+}

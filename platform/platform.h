@@ -1,0 +1,76 @@
+/*
+ * The operating-system seam. Everything that differs between Linux and Windows guests
+ * (clocks, CPU pinning, noise counters, privileges, signals, files) is declared here and
+ * implemented once per OS in platform/<os>/; the Makefile's PLATFORM variable is the one
+ * place that chooses. Hot-path functions are inline in platform/<os>/pf_inline.h.
+ *
+ * All functions return 0 or -errno unless stated otherwise.
+ */
+#ifndef VB_PLATFORM_H
+#define VB_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_inline.h"
+
+/* Resolution of pf_clock_ns() in ns as the OS reports it. */
+double pf_clock_resolution_ns(void);
+
+/* Number of online CPUs (at least 1). */
+int pf_ncpus(void);
+/* Pin the calling thread to one CPU (OS numbering). */
+int pf_pin_thread(int cpu);
+/* Undo pf_pin_thread: allow every online CPU. */
+int pf_unpin_thread(void);
+/* CPU the calling thread runs on now, or -1. */
+int pf_current_cpu(void);
+
+/* Noise counters over a measurement window; see bench/noise.c. */
+struct pf_noise {
+    uint64_t steal_ns;  /* time the hypervisor ran something else (10 ms ticks on Linux) */
+    uint64_t irqs;      /* hardware interrupts serviced */
+    uint64_t invol_csw; /* involuntary context switches of the calling thread */
+    uint64_t vol_csw;   /* voluntary context switches of the calling thread */
+    int have_steal, have_irqs;
+};
+/* Read the counters for one CPU, or summed over all CPUs when cpu < 0. */
+int pf_noise_read(int cpu, struct pf_noise *n);
+
+/* User and system CPU time of the calling thread in ns. */
+int pf_thread_cpu_ns(uint64_t *user_ns, uint64_t *sys_ns);
+/* User and system CPU time of the whole process in ns. */
+int pf_process_cpu_ns(uint64_t *user_ns, uint64_t *sys_ns);
+/* Peak resident set size of the process in KiB, or -1. */
+long pf_peak_rss_kib(void);
+
+/* 1 when running with administrator rights (root), else 0. */
+int pf_is_root(void);
+/* Lock current and future memory (no page faults while measuring). */
+int pf_lock_memory(void);
+/* Set the calling thread's timer slack to its minimum (1 ns); records nothing. */
+int pf_timer_slack_min(void);
+/* Run the calling thread under a real-time FIFO priority (1..99). */
+int pf_set_rt_priority(int prio);
+
+/* Run fn(arg), catching a fault it raises (illegal instruction, protection fault). Returns 0
+   when fn returned, 1 when it faulted (a one-line description in fault), -errno on error. */
+int pf_try(void (*fn)(void *arg), void *arg, char *fault, size_t len);
+/* Allow this process user-mode port I/O on one port (Linux ioperm; needs root). */
+int pf_ioperm(unsigned port);
+/* The cheapest real system call the OS offers (Linux: getppid), for a no-exit baseline. */
+long pf_null_syscall(void);
+/* Name of what pf_null_syscall() calls. */
+const char *pf_null_syscall_name(void);
+
+/* Call fn(signal) on Ctrl-C / termination requests; blocking calls return EINTR. */
+int pf_on_interrupt(void (*fn)(int sig));
+
+/* Create a directory and its parents (mode for new ones); existing is fine. */
+int pf_mkdir_p(const char *path, unsigned mode);
+/* Host name of this machine into buf. */
+int pf_hostname(char *buf, size_t len);
+/* Read a small text file whole into buf (NUL-terminated, trailing newline kept). */
+int pf_read_text(const char *path, char *buf, size_t len);
+
+#endif
