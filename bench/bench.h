@@ -51,8 +51,7 @@ struct runner_cfg {
  * kernel warmed up then measured for opts->min_time_ns; rows are appended to out.
  * Returns the number of kernels that failed (0 when all ran or skipped cleanly).
  */
-int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n,
-               struct vb_run *out);
+int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, struct vb_run *out);
 
 /* Build a plan from the table: kernels in the suite (VB_SUITE_* mask) matching the filter,
    each probed with valid(). Returns the count, or -ENOMEM; *plan is malloc'ed. */

@@ -66,11 +66,11 @@ int cmd_list(int argc, char **argv)
         for (long i = 0; i < n; i++) {
             const struct vb_kernel *k = plan[i].k;
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:b, s:b, s:b, s:s?, s:s}", "name", k->name,
-                               "category", k->category, "quick", !!(k->suites & VB_SUITE_QUICK),
-                               "full", !!(k->suites & VB_SUITE_FULL), "runnable", !plan[i].skip,
-                               "skip_reason", plan[i].skip ? plan[i].why : NULL, "help",
-                               k->help ? k->help : ""));
+                arr,
+                json_pack("{s:s, s:s, s:b, s:b, s:b, s:s?, s:s}", "name", k->name, "category",
+                          k->category, "quick", !!(k->suites & VB_SUITE_QUICK), "full",
+                          !!(k->suites & VB_SUITE_FULL), "runnable", !plan[i].skip, "skip_reason",
+                          plan[i].skip ? plan[i].why : NULL, "help", k->help ? k->help : ""));
         }
         json_dumpf(arr, stdout, JSON_INDENT(2));
         putchar('\n');

@@ -71,8 +71,8 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
             units_fmt_duration(hist_percentile(merged, 99), p99, sizeof(p99)),
             units_fmt_duration(hist_percentile(merged, 99.9), p999, sizeof(p999)),
             units_fmt_duration(hist_max(merged), mx, sizeof(mx)),
-            units_fmt_duration(mean, mn, sizeof(mn)), units_fmt_count(ips_sum / n, ips, sizeof(ips)),
-            note);
+            units_fmt_duration(mean, mn, sizeof(mn)),
+            units_fmt_count(ips_sum / n, ips, sizeof(ips)), note);
     hist_free(merged);
 }
 

@@ -43,9 +43,9 @@ static json_t *load_avg(void)
 static json_t *timesource_json(void)
 {
     return json_pack("{s:s, s:s, s:f, s:f, s:f, s:b, s:s, s:I, s:s}", "name", vb_ts.name, "kind",
-                     vb_ts.kind == TS_TSC ? "tsc" : "clock", "tsc_hz", vb_ts.tsc_hz,
-                     "overhead_ns", vb_ts.overhead_ns, "resolution_ns", vb_ts.resolution_ns,
-                     "tsc_invariant", vb_ts.tsc_invariant, "tsc_cross_cpu_check",
+                     vb_ts.kind == TS_TSC ? "tsc" : "clock", "tsc_hz", vb_ts.tsc_hz, "overhead_ns",
+                     vb_ts.overhead_ns, "resolution_ns", vb_ts.resolution_ns, "tsc_invariant",
+                     vb_ts.tsc_invariant, "tsc_cross_cpu_check",
                      vb_ts.tsc_cross_cpu < 0    ? "not run"
                      : vb_ts.tsc_cross_cpu == 1 ? "passed"
                                                 : "failed",
@@ -65,9 +65,10 @@ json_t *context_new(int argc, char **argv, const char *run_id)
     json_object_set_new(c, "viobench_format", json_integer(VB_FORMAT_VERSION));
     json_object_set_new(c, "run_id", json_string(run_id));
     json_object_set_new(c, "complete", json_false());
-    json_object_set_new(c, "tool", json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "viobench",
-                                             "version", VB_VERSION, "git", VB_GITREV, "platform",
-                                             VB_PLATFORM, "build", bench_build_kind));
+    json_object_set_new(c, "tool",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "viobench", "version",
+                                  VB_VERSION, "git", VB_GITREV, "platform", VB_PLATFORM, "build",
+                                  bench_build_kind));
     json_object_set_new(c, "command_line", cmd);
     cmd = NULL;
     json_object_set_new(c, "start", now_iso());

@@ -149,8 +149,8 @@ static int set_counters(struct vb_row *row, const struct vb_meas *m, const struc
     static const struct {
         const char *name;
         double p;
-    } pct[] = {{"p50_ns", 50}, {"p90_ns", 90}, {"p99_ns", 99}, {"p999_ns", 99.9},
-               {"p9999_ns", 99.99}};
+    } pct[] = {
+        {"p50_ns", 50}, {"p90_ns", 90}, {"p99_ns", 99}, {"p999_ns", 99.9}, {"p9999_ns", 99.99}};
     const struct hist *h = row->hist;
     double steal_pct = NAN, irqs = NAN, scope = cfg->opts->cpu >= 0 ? 1 : pf_ncpus();
     int ret = 0;
@@ -300,8 +300,7 @@ static void progress(const struct runner_cfg *cfg, size_t done, size_t total, in
     fflush(stderr);
 }
 
-int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n,
-               struct vb_run *out)
+int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, struct vb_run *out)
 {
     size_t total = 0, done = 0;
     int failures = 0;

@@ -18,8 +18,8 @@ struct leaf {
     uint32_t leaf, subleaf;
 };
 
-static int cpuid_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state,
-                       char *why, size_t len)
+static int cpuid_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
+                       size_t len)
 {
     (void)o;
     (void)why;
@@ -148,7 +148,9 @@ static int pio_valid(const struct vb_kernel *k, const struct vb_opts *o, char *w
     ret = pf_ioperm(0x80);
     if (ret) {
         snprintf(why, len, "port I/O permission refused: ioperm: %s%s", strerror(-ret),
-                 ret != -EPERM ? "" : pf_is_root() ? " (needs CAP_SYS_RAWIO)" : " (needs root)");
+                 ret != -EPERM  ? ""
+                 : pf_is_root() ? " (needs CAP_SYS_RAWIO)"
+                                : " (needs root)");
         return 1;
     }
     ret = pf_try(outb_once, NULL, fault, sizeof(fault));
@@ -185,12 +187,11 @@ static json_t *syscall_describe(void *state)
 
 static const struct leaf leaves[] = {{0, 0}, {1, 0}, {0x40000000u, 0}};
 
-#define CPUID_ROW(nm, i)                                                                       \
-    {                                                                                          \
-        .name = "exit/cpuid/leaf:" nm, .category = "exit",                                     \
-        .suites = VB_SUITE_QUICK | VB_SUITE_FULL, .help = "one CPUID (leaf " nm ") round trip", \
-        .setup = cpuid_setup, .batch = cpuid_batch, .describe = cpuid_describe,               \
-        .arg = &leaves[i],                                                                     \
+#define CPUID_ROW(nm, i)                                                                           \
+    {                                                                                              \
+        .name = "exit/cpuid/leaf:" nm, .category = "exit",                                         \
+        .suites = VB_SUITE_QUICK | VB_SUITE_FULL, .help = "one CPUID (leaf " nm ") round trip",    \
+        .setup = cpuid_setup, .batch = cpuid_batch, .describe = cpuid_describe, .arg = &leaves[i], \
     }
 
 static const struct vb_kernel rows[] = {

@@ -29,9 +29,9 @@
 
 /* Run-wide settings kernels may read; filled by `viobench run` (bench/cmd_run.c). */
 struct vb_opts {
-    double min_time_ns; /* measured window per kernel and repetition */
-    double warmup_ns;   /* warm-up before each window */
-    int cpu;            /* CPU the measuring thread is pinned to, or -1 */
+    double min_time_ns;  /* measured window per kernel and repetition */
+    double warmup_ns;    /* warm-up before each window */
+    int cpu;             /* CPU the measuring thread is pinned to, or -1 */
     const char *run_dir; /* the run's output directory (exists while kernels run) */
     /* timers */
     double interval_ns;     /* timer/wake: period between wake-ups */
@@ -70,14 +70,14 @@ struct vb_kernel {
  */
 struct vb_meas {
     struct hist *hist;
-    uint64_t deadline; /* ts ticks */
-    uint64_t ops;      /* operations recorded or added */
-    uint64_t bytes;    /* bytes moved, for bytes_per_second */
+    uint64_t deadline;   /* ts ticks */
+    uint64_t ops;        /* operations recorded or added */
+    uint64_t bytes;      /* bytes moved, for bytes_per_second */
     uint64_t per_sample; /* operations per recorded sample (1 unless batched) */
-    int warmup;        /* 1 during the warm-up pass (results discarded) */
-    json_t *counters;  /* kernel counters: name -> number */
-    json_t *info;      /* kernel details for the row's "info" */
-    char error[256];   /* set by vb_meas_fail */
+    int warmup;          /* 1 during the warm-up pass (results discarded) */
+    json_t *counters;    /* kernel counters: name -> number */
+    json_t *info;        /* kernel details for the row's "info" */
+    char error[256];     /* set by vb_meas_fail */
 };
 
 /* Set by the first Ctrl-C or SIGTERM: kernels stop and return promptly. */

@@ -150,8 +150,9 @@ static int parse_header(const char *line, struct hist *h, char *name, size_t nam
     int ver, used = 0;
     double mn, mx;
 
-    if (sscanf(line, "%31s %d %511s count=%" SCNu64 " underflow=%" SCNu64 " overflow=%" SCNu64
-                     " min=%lf max=%lf sum=%lf sumsq=%lf%n",
+    if (sscanf(line,
+               "%31s %d %511s count=%" SCNu64 " underflow=%" SCNu64 " overflow=%" SCNu64
+               " min=%lf max=%lf sum=%lf sumsq=%lf%n",
                magic, &ver, nm, &h->count, &h->underflow, &h->overflow, &mn, &mx, &h->sum,
                &h->sumsq, &used) != 10 ||
         strcmp(magic, HIST_TEXT_MAGIC) != 0 || line[used] != 0) {

@@ -28,8 +28,8 @@
 #define HIST_MAX_EXP  37
 #define HIST_NBUCKETS ((HIST_MAX_EXP - HIST_MIN_EXP + 1) * HIST_SUB)
 /* Index of the first bucket in "double bits >> (52 - HIST_SUB_BITS)" space. */
-#define HIST_BASE_KEY ((int64_t)(1023 + HIST_MIN_EXP) << HIST_SUB_BITS)
-#define HIST_TEXT_MAGIC "viobench-hist"
+#define HIST_BASE_KEY     ((int64_t)(1023 + HIST_MIN_EXP) << HIST_SUB_BITS)
+#define HIST_TEXT_MAGIC   "viobench-hist"
 #define HIST_TEXT_VERSION 1
 
 struct hist {

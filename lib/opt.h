@@ -33,8 +33,8 @@ struct opt_list {
 };
 
 struct opt {
-    const char *name;   /* long name without the dashes */
-    char short_name;    /* 0 when none */
+    const char *name; /* long name without the dashes */
+    char short_name;  /* 0 when none */
     enum opt_kind kind;
     void *dest;
     const char *metavar; /* shown after the option, e.g. "DIR"; NULL for flags */

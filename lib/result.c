@@ -151,15 +151,13 @@ static size_t members(const struct vb_run *r, const char *run_name, size_t *idx)
     size_t n = 0;
     for (size_t i = 0; i < r->nrows; i++) {
         const struct vb_row *w = &r->rows[i];
-        if (w->run_type == VB_ITERATION && !w->error_occurred &&
-            strcmp(w->run_name, run_name) == 0)
+        if (w->run_type == VB_ITERATION && !w->error_occurred && strcmp(w->run_name, run_name) == 0)
             idx[n++] = i;
     }
     return n;
 }
 
-static int add_aggregates_for(struct vb_run *r, const char *run_name, const size_t *idx,
-                              size_t n)
+static int add_aggregates_for(struct vb_run *r, const char *run_name, const size_t *idx, size_t n)
 {
     static const char *agg[4] = {"mean", "median", "stddev", "cv"};
     double *v = malloc(n * sizeof(*v));
@@ -170,13 +168,13 @@ static int add_aggregates_for(struct vb_run *r, const char *run_name, const size
     if (!v)
         return -ENOMEM;
     first = r->rows[idx[0]]; /* shallow copy: r->rows moves as rows are added */
-#define COLLECT(expr, out)                                                                     \
-    do {                                                                                       \
-        for (size_t k = 0; k < n; k++) {                                                       \
-            const struct vb_row *w = &r->rows[idx[k]];                                         \
-            v[k] = (expr);                                                                     \
-        }                                                                                      \
-        stats(v, n, out);                                                                      \
+#define COLLECT(expr, out)                             \
+    do {                                               \
+        for (size_t k = 0; k < n; k++) {               \
+            const struct vb_row *w = &r->rows[idx[k]]; \
+            v[k] = (expr);                             \
+        }                                              \
+        stats(v, n, out);                              \
     } while (0)
     COLLECT(w->real_time, rt);
     COLLECT(w->cpu_time, ct);

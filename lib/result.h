@@ -40,8 +40,8 @@
 #define VB_FMT_CSV     4u
 
 /* Counters every measured viobench row carries, in this column order. */
-#define VB_CORE_COUNTERS                                                                       \
-    "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "min_ns", "max_ns", "stddev_ns",      \
+#define VB_CORE_COUNTERS                                                                  \
+    "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "min_ns", "max_ns", "stddev_ns", \
         "samples", "ops_per_sample", "steal_pct", "invol_csw", "irqs", "noisy"
 
 enum vb_run_type { VB_ITERATION = 0, VB_AGGREGATE = 1 };
@@ -52,32 +52,32 @@ struct vb_counter {
 };
 
 struct vb_row {
-    char *name;            /* row name; aggregates are "<run_name>_<aggregate_name>" */
-    char *run_name;        /* the benchmark's name */
+    char *name;     /* row name; aggregates are "<run_name>_<aggregate_name>" */
+    char *run_name; /* the benchmark's name */
     enum vb_run_type run_type;
-    char *aggregate_name;  /* aggregates: mean, median, stddev, cv */
-    int aggregate_is_pct;  /* aggregate_unit "percentage" (cv) rather than "time" */
+    char *aggregate_name; /* aggregates: mean, median, stddev, cv */
+    int aggregate_is_pct; /* aggregate_unit "percentage" (cv) rather than "time" */
     int repetitions;
-    int repetition_index;  /* iterations: 0-based */
+    int repetition_index; /* iterations: 0-based */
     int threads;
-    uint64_t iterations;   /* operations measured */
-    double real_time;      /* per operation, in time_unit */
-    double cpu_time;       /* per operation, in time_unit */
-    char time_unit[4];     /* "ns", "us", "ms" or "s" */
+    uint64_t iterations;     /* operations measured */
+    double real_time;        /* per operation, in time_unit */
+    double cpu_time;         /* per operation, in time_unit */
+    char time_unit[4];       /* "ns", "us", "ms" or "s" */
     double bytes_per_second; /* NAN when absent */
     double items_per_second; /* NAN when absent */
     char *label;
     int error_occurred;
     char *error_message;
-    int skipped;           /* a clean skip (error row with a reason) */
+    int skipped; /* a clean skip (error row with a reason) */
     size_t ncounters;
     struct vb_counter *counters;
-    json_t *info;          /* kernel details (owned), or NULL */
-    struct hist *hist;     /* iteration rows measured by viobench (owned), or NULL */
+    json_t *info;      /* kernel details (owned), or NULL */
+    struct hist *hist; /* iteration rows measured by viobench (owned), or NULL */
 };
 
 struct vb_run {
-    json_t *context;       /* context.json object (owned); for imported Google Benchmark
+    json_t *context; /* context.json object (owned); for imported Google Benchmark
                               JSON, its "context" object */
     size_t nrows, cap;
     struct vb_row *rows;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_HEADER                                                                             \
-    "name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,label,"   \
+#define CSV_HEADER                                                                          \
+    "name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,label," \
     "error_occurred,error_message"
 #define CSV_FIXED 10
 
@@ -229,8 +229,8 @@ int vb_read_gbench_csv(FILE *f, struct vb_run *r, char *err, size_t errlen)
             const char *want = CSV_HEADER + off;
             size_t wl = strcspn(want, ",");
             if (strlen(fld[i]) != wl || strncmp(fld[i], want, wl) != 0) {
-                snprintf(err, errlen, "line 1: column %d is '%s', expected '%.*s'", i + 1,
-                         fld[i], (int)wl, want);
+                snprintf(err, errlen, "line 1: column %d is '%s', expected '%.*s'", i + 1, fld[i],
+                         (int)wl, want);
                 goto out;
             }
             off += wl + 1;

@@ -13,12 +13,28 @@
 
 /* Keys of a benchmark row that are not counters. */
 static const char *const row_keys[] = {
-    "name",          "run_name",      "run_type",         "family_index",
-    "per_family_instance_index",      "repetitions",      "repetition_index",
-    "threads",       "iterations",    "real_time",        "cpu_time",
-    "time_unit",     "bytes_per_second", "items_per_second", "label",
-    "error_occurred", "error_message", "aggregate_name",  "aggregate_unit",
-    "skipped",       "info",          NULL,
+    "name",
+    "run_name",
+    "run_type",
+    "family_index",
+    "per_family_instance_index",
+    "repetitions",
+    "repetition_index",
+    "threads",
+    "iterations",
+    "real_time",
+    "cpu_time",
+    "time_unit",
+    "bytes_per_second",
+    "items_per_second",
+    "label",
+    "error_occurred",
+    "error_message",
+    "aggregate_name",
+    "aggregate_unit",
+    "skipped",
+    "info",
+    NULL,
 };
 
 static int is_row_key(const char *k)

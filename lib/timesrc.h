@@ -24,15 +24,15 @@ enum ts_mode { TS_AUTO = 0, TS_WANT_TSC, TS_WANT_CLOCK };
 
 struct timesrc {
     enum ts_kind kind;
-    double ns_per_tick;   /* 1 for the clock; 1e9 / tsc_hz for the TSC */
-    double tsc_hz;        /* calibrated TSC rate (also measured when the clock is used) */
-    double overhead_ns;   /* median cost of reading the source twice back to back */
-    double resolution_ns; /* smallest step the source shows */
-    int tsc_invariant;    /* CPUID says invariant TSC */
-    int tsc_cross_cpu;    /* 1 passed, 0 failed, -1 not run (pinned or single CPU) */
+    double ns_per_tick;     /* 1 for the clock; 1e9 / tsc_hz for the TSC */
+    double tsc_hz;          /* calibrated TSC rate (also measured when the clock is used) */
+    double overhead_ns;     /* median cost of reading the source twice back to back */
+    double resolution_ns;   /* smallest step the source shows */
+    int tsc_invariant;      /* CPUID says invariant TSC */
+    int tsc_cross_cpu;      /* 1 passed, 0 failed, -1 not run (pinned or single CPU) */
     uint64_t tsc_backsteps; /* backward steps seen by the cross-CPU check */
-    char name[48];        /* "tsc" or "clock_gettime(CLOCK_MONOTONIC)" */
-    char reason[256];     /* one line: why this source */
+    char name[48];          /* "tsc" or "clock_gettime(CLOCK_MONOTONIC)" */
+    char reason[256];       /* one line: why this source */
 };
 
 extern struct timesrc vb_ts;

@@ -60,9 +60,15 @@ static int lookup(const struct suffix *tab, const char *suf, double *mult)
 int units_parse_duration(const char *s, double bare_unit_ns, double *ns)
 {
     static const struct suffix tab[] = {
-        {"ns", 1},         {"us", NS_PER_US},   {"\xc2\xb5s", NS_PER_US},
-        {"ms", NS_PER_MS}, {"s", NS_PER_S},     {"sec", NS_PER_S},
-        {"m", 60 * NS_PER_S}, {"min", 60 * NS_PER_S}, {"h", 3600 * NS_PER_S},
+        {"ns", 1},
+        {"us", NS_PER_US},
+        {"\xc2\xb5s", NS_PER_US},
+        {"ms", NS_PER_MS},
+        {"s", NS_PER_S},
+        {"sec", NS_PER_S},
+        {"m", 60 * NS_PER_S},
+        {"min", 60 * NS_PER_S},
+        {"h", 3600 * NS_PER_S},
         {NULL, 0},
     };
     const char *suf;
@@ -83,12 +89,10 @@ int units_parse_duration(const char *s, double bare_unit_ns, double *ns)
 int units_parse_size(const char *s, uint64_t *bytes)
 {
     static const struct suffix tab[] = {
-        {"b", 1},      {"B", 1},
-        {"k", 0x1p10}, {"K", 0x1p10}, {"kB", 0x1p10}, {"KB", 0x1p10}, {"KiB", 0x1p10},
-        {"m", 0x1p20}, {"M", 0x1p20}, {"MB", 0x1p20}, {"MiB", 0x1p20},
-        {"g", 0x1p30}, {"G", 0x1p30}, {"GB", 0x1p30}, {"GiB", 0x1p30},
-        {"t", 0x1p40}, {"T", 0x1p40}, {"TB", 0x1p40}, {"TiB", 0x1p40},
-        {NULL, 0},
+        {"b", 1},        {"B", 1},        {"k", 0x1p10},  {"K", 0x1p10},   {"kB", 0x1p10},
+        {"KB", 0x1p10},  {"KiB", 0x1p10}, {"m", 0x1p20},  {"M", 0x1p20},   {"MB", 0x1p20},
+        {"MiB", 0x1p20}, {"g", 0x1p30},   {"G", 0x1p30},  {"GB", 0x1p30},  {"GiB", 0x1p30},
+        {"t", 0x1p40},   {"T", 0x1p40},   {"TB", 0x1p40}, {"TiB", 0x1p40}, {NULL, 0},
     };
     const char *suf;
     double v, mult = 1;

@@ -12,8 +12,7 @@
 #include <stdio.h>
 #include <time.h>
 
-static int clock_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why,
-                       size_t len)
+static int clock_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
 {
     struct timespec t;
     (void)o;
@@ -37,8 +36,8 @@ static int clock_batch(void *state, uint64_t n)
     return 0;
 }
 
-static int clock_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state,
-                       char *why, size_t len)
+static int clock_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
+                       size_t len)
 {
     (void)o;
     (void)why;
@@ -50,11 +49,11 @@ static int clock_setup(const struct vb_kernel *k, const struct vb_opts *o, void 
 static const clockid_t ids[] = {CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME,
                                 CLOCK_BOOTTIME, CLOCK_MONOTONIC_COARSE};
 
-#define CLOCK_ROW(nm, i, what)                                                                 \
-    {                                                                                          \
+#define CLOCK_ROW(nm, i, what)                                                                   \
+    {                                                                                            \
         .name = "timer/read/" nm, .category = "timer", .suites = VB_SUITE_QUICK | VB_SUITE_FULL, \
-        .help = "one clock_gettime(" what ")", .valid = clock_valid, .setup = clock_setup,     \
-        .batch = clock_batch, .arg = &ids[i],                                                  \
+        .help = "one clock_gettime(" what ")", .valid = clock_valid, .setup = clock_setup,       \
+        .batch = clock_batch, .arg = &ids[i],                                                    \
     }
 
 static const struct vb_kernel rows[] = {
