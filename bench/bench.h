@@ -53,6 +53,9 @@ struct runner_cfg {
  */
 int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, struct vb_run *out);
 
+/* What kernels added with vb_run_context() (new reference, or NULL); clears it. */
+json_t *runner_take_context(void);
+
 /* Build a plan from the table: kernels in the suite (VB_SUITE_* mask) matching the filter,
    each probed with valid(). Returns the count, or -ENOMEM; *plan is malloc'ed. */
 long plan_build(const struct vb_opts *o, unsigned suite, const char *filter,

@@ -334,6 +334,11 @@ int cmd_run(int argc, char **argv)
         ret = runner_run(&cfg, plan, (size_t)nplan, &run);
     }
     vb_cleanup_all();
+    {
+        json_t *kc = runner_take_context();
+        if (kc)
+            json_object_set_new(ctx, "kernel_context", kc);
+    }
     if (vb_run_add_aggregates(&run))
         vb_err("run: out of memory computing aggregates");
     context_finish(ctx, !vb_interrupted);

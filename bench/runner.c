@@ -23,6 +23,25 @@
 #define BATCH_MIN_NS          1000.0
 #define BATCH_MAX_OPS         (1ull << 30)
 
+static json_t *run_context;
+
+void vb_run_context(const char *key, json_t *value)
+{
+    if (!run_context)
+        run_context = json_object();
+    if (run_context)
+        json_object_set_new(run_context, key, value);
+    else
+        json_decref(value);
+}
+
+json_t *runner_take_context(void)
+{
+    json_t *c = run_context;
+    run_context = NULL;
+    return c;
+}
+
 void vb_meas_counter(struct vb_meas *m, const char *name, double value)
 {
     json_object_set_new(m->counters, name, json_real(value));

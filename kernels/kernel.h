@@ -124,6 +124,10 @@ void vb_meas_info(struct vb_meas *m, const char *key, json_t *value);
 /* Mark the window failed with a one-line message; the kernel then returns -errno. */
 void vb_meas_fail(struct vb_meas *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Add a run-level fact to context.json under "kernel_context"[key] (steals the reference),
+   e.g. the storage device behind the target or the peer's sysinfo. Last write wins. */
+void vb_run_context(const char *key, json_t *value);
+
 /*
  * Cleanup that must happen even on Ctrl-C (restore a clocksource, remove a test file).
  * fn runs once: at vb_cleanup_run(id), at the end of the run, or from the signal handler
