@@ -37,6 +37,15 @@ struct vb_opts {
     double interval_ns;     /* timer/wake: period between wake-ups */
     int rt_priority;        /* timer/wake: SCHED_FIFO priority, 0 for none */
     int switch_clocksource; /* timer/clocksource: allowed to switch the system clocksource */
+    /* network (kernels/net.h) */
+    const char *peer;       /* net: viobench serve at HOST:PORT; NULL starts one on loopback */
+    const char *vsock_peer; /* net/vsock_rr: viobench serve at vsock CID:PORT, or NULL */
+    int peer_cpu;           /* CPU for the peer the run starts, or -1 */
+    double rate;            /* net RR kernels: open-loop transactions/s over all flows; 0 closed */
+    int flows;              /* net: connections (one thread each) where the row names none */
+    int nagle;              /* net tcp: leave Nagle on (default: TCP_NODELAY on both ends) */
+    double busy_poll_ns;    /* net: SO_BUSY_POLL on both ends, 0 for none */
+    const char *net_io;     /* net: client I/O: "blocking" (NULL), "epoll" or "spin" */
 };
 
 struct vb_meas;
