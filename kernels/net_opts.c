@@ -41,8 +41,8 @@ int net_check_opts(const struct vb_opts *o)
     struct np_addr a;
     char err[300];
 
-    if (o->peer && (np_addr_parse(o->peer, &a, err, sizeof(err)) || a.kind != NP_ADDR_IP ||
-                    a.port == 0)) {
+    if (o->peer &&
+        (np_addr_parse(o->peer, &a, err, sizeof(err)) || a.kind != NP_ADDR_IP || a.port == 0)) {
         if (a.kind == NP_ADDR_VSOCK)
             snprintf(err, sizeof(err), "'%s' is a vsock address (use --vsock-peer)", o->peer);
         else if (a.kind == NP_ADDR_IP && a.port == 0)
@@ -79,8 +79,7 @@ int net_check_opts(const struct vb_opts *o)
         return -EINVAL;
     }
     if (o->peer_cpu < -1 || o->peer_cpu >= pf_ncpus()) {
-        vb_err("run: --peer-cpu: CPU %d does not exist here (0-%d)", o->peer_cpu,
-               pf_ncpus() - 1);
+        vb_err("run: --peer-cpu: CPU %d does not exist here (0-%d)", o->peer_cpu, pf_ncpus() - 1);
         return -EINVAL;
     }
     return 0;

@@ -60,16 +60,15 @@ void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN])
 }
 
 /* Check one message size: 1..max (and the UDP limit for UDP round trips). */
-static int check_size(const char *what, uint32_t v, uint32_t max, int udp, char *reason,
-                      size_t len)
+static int check_size(const char *what, uint32_t v, uint32_t max, int udp, char *reason, size_t len)
 {
     if (v == 0) {
         snprintf(reason, len, "%s is zero", what);
         return NP_E_SIZE;
     }
     if (v > max) {
-        snprintf(reason, len, "%s %u is over this server's limit of %u bytes (--max-msg)", what,
-                 v, max);
+        snprintf(reason, len, "%s %u is over this server's limit of %u bytes (--max-msg)", what, v,
+                 max);
         return NP_E_SIZE;
     }
     if (udp && v > NP_UDP_MAX) {
@@ -79,8 +78,8 @@ static int check_size(const char *what, uint32_t v, uint32_t max, int udp, char 
     return NP_OK;
 }
 
-int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim,
-                   struct np_hello *h, char *reason, size_t len)
+int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, struct np_hello *h,
+                   char *reason, size_t len)
 {
     int st, udp;
 
@@ -191,8 +190,8 @@ int np_reply_parse(const uint8_t in[NP_REPLY_LEN], struct np_reply *r, char *err
     r->udp_port = get16(in + 12);
     r->text_len = get32(in + 16);
     if (r->text_len > NP_TEXT_MAX) {
-        snprintf(err, len, "the peer's reply text of %u bytes is over the limit of %u",
-                 r->text_len, NP_TEXT_MAX);
+        snprintf(err, len, "the peer's reply text of %u bytes is over the limit of %u", r->text_len,
+                 NP_TEXT_MAX);
         return -EPROTO;
     }
     return 0;
@@ -206,9 +205,9 @@ const char *np_test_name(int test)
 
 const char *np_status_name(int status)
 {
-    static const char *const names[] = {"ok",      "bad_magic", "bad_version", "bad_test",
-                                        "bad_size", "busy",     "timeout",     "bad_field",
-                                        "bad_transport", "internal"};
+    static const char *const names[] = {
+        "ok",   "bad_magic", "bad_version", "bad_test",      "bad_size",
+        "busy", "timeout",   "bad_field",   "bad_transport", "internal"};
     return status >= 0 && status <= NP_STATUS_MAX ? names[status] : "?";
 }
 

@@ -21,12 +21,12 @@
 #define NP_VERSION    1
 #define NP_HELLO_LEN  32
 #define NP_REPLY_LEN  24
-#define NP_TEXT_MAX   (256u * 1024)         /* longest reply text (the info JSON) */
-#define NP_MSG_LIMIT  (256u * 1024 * 1024)  /* no server accepts messages beyond this */
-#define NP_UDP_MAX    65507u                /* largest UDP payload over IPv4 */
-#define NP_BUSY_MAX   100000u               /* longest SO_BUSY_POLL a client may ask, in us */
-#define NP_SEQ_LEN    8                     /* sequence stamp at the start of a message */
-#define NP_REASON_MAX 200                   /* longest refusal reason */
+#define NP_TEXT_MAX   (256u * 1024)        /* longest reply text (the info JSON) */
+#define NP_MSG_LIMIT  (256u * 1024 * 1024) /* no server accepts messages beyond this */
+#define NP_UDP_MAX    65507u               /* largest UDP payload over IPv4 */
+#define NP_BUSY_MAX   100000u              /* longest SO_BUSY_POLL a client may ask, in us */
+#define NP_SEQ_LEN    8                    /* sequence stamp at the start of a message */
+#define NP_REASON_MAX 200                  /* longest refusal reason */
 
 enum np_test {
     NP_TEST_RR = 1,     /* request/response ping-pong on this connection */
@@ -59,10 +59,10 @@ enum np_status {
 /* A hello, decoded. Sizes in bytes, busy_poll in microseconds. */
 struct np_hello {
     uint8_t version;
-    uint8_t test;      /* enum np_test */
-    uint16_t flags;    /* NP_F_* */
-    uint32_t req_size; /* bytes per request (RR, CRR, UDP_RR); chunk size for STREAM */
-    uint32_t resp_size; /* bytes per response (RR, CRR, UDP_RR); chunk size for MAERTS */
+    uint8_t test;          /* enum np_test */
+    uint16_t flags;        /* NP_F_* */
+    uint32_t req_size;     /* bytes per request (RR, CRR, UDP_RR); chunk size for STREAM */
+    uint32_t resp_size;    /* bytes per response (RR, CRR, UDP_RR); chunk size for MAERTS */
     uint32_t busy_poll_us; /* SO_BUSY_POLL the server sets on its end, 0 for none */
     uint16_t udp_port;     /* UDP_RR: the client's UDP source port */
 };
@@ -88,8 +88,8 @@ void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN]);
  * Decode and check a hello against the limits. Returns NP_OK, or the refusal status with a
  * one-line reason for the client in reason (NUL-terminated, at most NP_REASON_MAX bytes).
  */
-int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim,
-                   struct np_hello *h, char *reason, size_t len);
+int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, struct np_hello *h,
+                   char *reason, size_t len);
 
 /* Encode a reply header into out. */
 void np_reply_encode(const struct np_reply *r, uint8_t out[NP_REPLY_LEN]);
@@ -111,10 +111,10 @@ enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };
 #define NP_VSOCK_ANY_CID  0xffffffffu /* VMADDR_CID_ANY */
 #define NP_VSOCK_ANY_PORT 0xffffffffu /* VMADDR_PORT_ANY */
 struct np_addr {
-    int kind;        /* enum np_addr_kind */
-    char host[256];  /* IP: numeric address or name, without brackets */
-    unsigned port;   /* 0-65535 for IP (0: any), vsock port (NP_VSOCK_ANY_PORT: any) */
-    unsigned cid;    /* vsock: context id (NP_VSOCK_ANY_CID when listening on any) */
+    int kind;       /* enum np_addr_kind */
+    char host[256]; /* IP: numeric address or name, without brackets */
+    unsigned port;  /* 0-65535 for IP (0: any), vsock port (NP_VSOCK_ANY_PORT: any) */
+    unsigned cid;   /* vsock: context id (NP_VSOCK_ANY_CID when listening on any) */
 };
 /*
  * Parse "HOST:PORT", "[IPV6]:PORT", "vsock:PORT" or "vsock:CID:PORT" (PORT "0" for any).

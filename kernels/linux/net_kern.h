@@ -11,8 +11,8 @@
 #include "hist.h"
 #include "net_linux.h"
 
-#define NK_UDP_TIMEOUT_MS 1000 /* a UDP reply later than this is counted lost */
-#define NK_UDP_MAX_LOST   5    /* this many losses in a row: the peer is gone */
+#define NK_UDP_TIMEOUT_MS 1000    /* a UDP reply later than this is counted lost */
+#define NK_UDP_MAX_LOST   5       /* this many losses in a row: the peer is gone */
 #define NK_LATE_NS        50000.0 /* a paced send this late is counted in late_sends */
 
 enum nk_kind { NK_TCP_RR, NK_UDP_RR, NK_TCP_CRR, NK_TCP_STREAM, NK_TCP_MAERTS, NK_VSOCK_RR };
@@ -46,7 +46,7 @@ struct nk_flow {
 struct nk_state {
     const struct nk_row *row;
     const struct netl_peer *peer;
-    int io;        /* enum net_io */
+    int io; /* enum net_io */
     int nflows;
     int nagle;
     unsigned busy_us;

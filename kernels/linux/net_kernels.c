@@ -32,7 +32,7 @@
 
 #define CRR_SIZE 64
 
-static const char *const kind_names[] = {"tcp_rr",     "udp_rr",       "tcp_crr",
+static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
                                          "tcp_stream", "tcp_maerts", "vsock_rr"};
 
 static int nk_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
@@ -85,7 +85,7 @@ static int open_udp(struct nk_flow *f, uint16_t *port, char *why, size_t len)
         goto fail;
     setsockopt(f->ufd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     *port = ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
-                                              : ((struct sockaddr_in6 *)&local)->sin6_port);
+                                             : ((struct sockaddr_in6 *)&local)->sin6_port);
     return 0;
 fail:
     snprintf(why, len, "UDP socket: %s", strerror(errno));
@@ -109,8 +109,8 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
         return -ENOMEM;
     if (kind == NK_TCP_CRR)
         return 0; /* a connection per transaction */
-    f->fd = netl_connect((const struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err,
-                         sizeof(err));
+    f->fd =
+        netl_connect((const struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err));
     if (f->fd < 0) {
         snprintf(why, len, "%s", err);
         return f->fd;
@@ -120,7 +120,7 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     if (s->busy_us)
         setsockopt(f->fd, SOL_SOCKET, SO_BUSY_POLL, &s->busy_us, sizeof(int));
     memset(&h, 0, sizeof(h));
-    h.test = kind == NK_UDP_RR ? NP_TEST_UDP_RR
+    h.test = kind == NK_UDP_RR       ? NP_TEST_UDP_RR
              : kind == NK_TCP_STREAM ? NP_TEST_STREAM
              : kind == NK_TCP_MAERTS ? NP_TEST_MAERTS
                                      : NP_TEST_RR;
@@ -291,8 +291,7 @@ static json_t *nk_describe(void *state)
     const struct nk_state *s = state;
     const struct nk_row *r = s->row;
     int rr = r->kind != NK_TCP_STREAM && r->kind != NK_TCP_MAERTS;
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name,
-                          "transport",
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name, "transport",
                           r->kind == NK_UDP_RR     ? "udp"
                           : r->kind == NK_VSOCK_RR ? "vsock"
                                                    : "tcp",
@@ -302,12 +301,13 @@ static json_t *nk_describe(void *state)
                           r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
     json_object_set_new(o, "figure",
                         json_string(rr ? "full round-trip time per transaction (not half)"
-                                       : r->kind == NK_TCP_STREAM
-                                           ? "time of each send call of one chunk"
-                                           : "time of each receive call"));
-    json_object_set_new(o, "loop", json_string(s->rate > 0 ? "open (paced, latency from the "
-                                                             "intended send time)"
-                                                           : "closed"));
+                                    : r->kind == NK_TCP_STREAM
+                                        ? "time of each send call of one chunk"
+                                        : "time of each receive call"));
+    json_object_set_new(o, "loop",
+                        json_string(s->rate > 0 ? "open (paced, latency from the "
+                                                  "intended send time)"
+                                                : "closed"));
     if (s->rate > 0)
         json_object_set_new(o, "rate_per_s", json_real(s->rate));
     return o;
@@ -324,15 +324,15 @@ struct row_def {
 #define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
 #define F VB_SUITE_FULL
 static const struct row_def defs[] = {
-    {NK_TCP_RR, 64, 0, Q},         {NK_TCP_RR, 1, 0, F},          {NK_TCP_RR, 1024, 0, F},
-    {NK_TCP_RR, 16384, 0, F},      {NK_TCP_RR, 65536, 0, F},      {NK_TCP_RR, 64, 2, F},
-    {NK_TCP_RR, 64, 4, F},         {NK_TCP_RR, 64, 8, F},         {NK_UDP_RR, 64, 0, Q},
-    {NK_UDP_RR, 1, 0, F},          {NK_UDP_RR, 1024, 0, F},       {NK_UDP_RR, 16384, 0, F},
-    {NK_UDP_RR, 64, 4, F},         {NK_TCP_CRR, CRR_SIZE, 0, Q},  {NK_TCP_STREAM, 65536, 0, Q},
-    {NK_TCP_STREAM, 1024, 0, F},   {NK_TCP_STREAM, 16384, 0, F},  {NK_TCP_STREAM, 262144, 0, F},
-    {NK_TCP_STREAM, 65536, 4, F},  {NK_TCP_MAERTS, 65536, 0, Q},  {NK_TCP_MAERTS, 16384, 0, F},
-    {NK_VSOCK_RR, 64, 0, Q},       {NK_VSOCK_RR, 1, 0, F},        {NK_VSOCK_RR, 1024, 0, F},
-    {NK_VSOCK_RR, 16384, 0, F},    {NK_VSOCK_RR, 65536, 0, F},
+    {NK_TCP_RR, 64, 0, Q},        {NK_TCP_RR, 1, 0, F},         {NK_TCP_RR, 1024, 0, F},
+    {NK_TCP_RR, 16384, 0, F},     {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
+    {NK_TCP_RR, 64, 4, F},        {NK_TCP_RR, 64, 8, F},        {NK_UDP_RR, 64, 0, Q},
+    {NK_UDP_RR, 1, 0, F},         {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
+    {NK_UDP_RR, 64, 4, F},        {NK_TCP_CRR, CRR_SIZE, 0, Q}, {NK_TCP_STREAM, 65536, 0, Q},
+    {NK_TCP_STREAM, 1024, 0, F},  {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
+    {NK_TCP_STREAM, 65536, 4, F}, {NK_TCP_MAERTS, 65536, 0, Q}, {NK_TCP_MAERTS, 16384, 0, F},
+    {NK_VSOCK_RR, 64, 0, Q},      {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
+    {NK_VSOCK_RR, 16384, 0, F},   {NK_VSOCK_RR, 65536, 0, F},
 };
 #undef Q
 #undef F
@@ -365,8 +365,8 @@ const struct vb_kernel *net_kernels(size_t *n)
             if (d->kind == NK_TCP_CRR)
                 snprintf(names[i], sizeof(names[i]), "net/tcp_crr%s", fl);
             else
-                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind],
-                         sz, fl);
+                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind], sz,
+                         fl);
             snprintf(helps[i], sizeof(helps[i]), "%s",
                      d->kind == NK_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
                      : d->kind == NK_TCP_STREAM ? "send one chunk to the peer (TCP stream)"

@@ -16,8 +16,8 @@
 #define NETL_IO_TIMEOUT_MS 5000 /* a peer that does not answer within this is an error */
 
 /* Resolve a (numeric or named) address into ss. passive: for bind. 0 or -errno + reason. */
-int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss,
-                  socklen_t *len, char *err, size_t errlen);
+int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,
+                  char *err, size_t errlen);
 /* "127.0.0.1:7700", "[::1]:7700" or "vsock:3:7700" into buf; returns buf. */
 const char *netl_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
 /* The local address the kernel routes to peer from (a UDP connect; no packet is sent). */
@@ -40,8 +40,8 @@ int netl_set_timeouts(int fd, int timeout_ms);
 /* Send the hello and read the reply header and its text (text may be NULL to discard; it
    is NUL-terminated, cut at textlen-1). A refusal becomes -ECONNREFUSED with the server's
    reason in err. 0 or -errno. */
-int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text,
-                   size_t textlen, char *err, size_t errlen);
+int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text, size_t textlen,
+                   char *err, size_t errlen);
 /* send()/recv() exactly n bytes on a blocking socket (MSG_NOSIGNAL). 0 or -errno (-EPIPE
    for a peer that closed). */
 int netl_send_all(int fd, const void *buf, size_t n);

@@ -96,8 +96,7 @@ static int io_send(struct nk_flow *f, int fd, const uint8_t *p, size_t n)
 
 /* Receive n bytes (all) or up to n bytes (!all). Bytes received, or -errno; -EPIPE when
    the peer closed. */
-static ssize_t io_recv(struct nk_flow *f, int fd, uint8_t *p, size_t n, int all,
-                       int timeout_ms)
+static ssize_t io_recv(struct nk_flow *f, int fd, uint8_t *p, size_t n, int all, int timeout_ms)
 {
     int blocking = f->s->io == NET_IO_BLOCKING;
     int flags = blocking ? (all ? MSG_WAITALL : 0) : MSG_DONTWAIT;
@@ -141,7 +140,8 @@ static void pace_wait(uint64_t t, int spin_only)
         if (!spin_only && left > 1.5 * SPIN_NS) {
             double sleep_ns = left - SPIN_NS;
             struct timespec d = {.tv_sec = (time_t)(sleep_ns / 1e9),
-                                 .tv_nsec = (long)(sleep_ns - (double)(time_t)(sleep_ns / 1e9) * 1e9)};
+                                 .tv_nsec =
+                                     (long)(sleep_ns - (double)(time_t)(sleep_ns / 1e9) * 1e9)};
             nanosleep(&d, NULL);
             continue;
         }
@@ -185,8 +185,10 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
             f->lost++;
             f->seq++;
             if (++*lost_in_row >= NK_UDP_MAX_LOST) {
-                snprintf(f->err, sizeof(f->err), "the peer stopped answering UDP (%d replies "
-                         "in a row missing after %d ms)", NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
+                snprintf(f->err, sizeof(f->err),
+                         "the peer stopped answering UDP (%d replies "
+                         "in a row missing after %d ms)",
+                         NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
                 return -ETIMEDOUT;
             }
             return 1;
@@ -250,8 +252,7 @@ static int crr(struct nk_flow *f)
     } else if (got < need) {
         ret = vb_interrupted ? -EINTR : -EPIPE;
         fail(f, ret, "recv");
-    } else if (!np_seq_match(f->rx + NP_REPLY_LEN, s->req < s->resp ? s->req : s->resp,
-                             f->seq)) {
+    } else if (!np_seq_match(f->rx + NP_REPLY_LEN, s->req < s->resp ? s->req : s->resp, f->seq)) {
         snprintf(f->err, sizeof(f->err), "response out of sequence");
         ret = -EPROTO;
     } else if (recv(fd, err, 1, 0) != 0) { /* the server closes after its response */

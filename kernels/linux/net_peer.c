@@ -143,8 +143,8 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
         if (!nl)
             break;
         *nl = 0;
-        ret = set_peer(strncmp(line, "vsock:", 6) == 0 ? &child.vsock : &child.ip, line, 1, why,
-                       len);
+        ret =
+            set_peer(strncmp(line, "vsock:", 6) == 0 ? &child.vsock : &child.ip, line, 1, why, len);
         if (ret)
             return ret;
     }
@@ -164,9 +164,9 @@ static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, co
     char err[256];
     char *text = malloc(NP_TEXT_MAX + 1);
     json_t *info = NULL, *e = json_object();
-    int fd = text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err,
-                                 sizeof(err))
-                  : -ENOMEM;
+    int fd =
+        text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err))
+             : -ENOMEM;
 
     if (!context)
         context = json_object();
@@ -191,11 +191,10 @@ static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, co
         json_object_set_new(context, "vsock_local", netl_vsock_facts());
     else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
         json_object_set_new(context, "local", netl_nic_facts((struct sockaddr *)&local));
-    json_object_set_new(
-        context, "options",
-        json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
-                  o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking", "rate",
-                  o->rate, "flows", o->flows > 0 ? o->flows : 1));
+    json_object_set_new(context, "options",
+                        json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
+                                  o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking",
+                                  "rate", o->rate, "flows", o->flows > 0 ? o->flows : 1));
     vb_run_context("network", json_incref(context));
 }
 
@@ -241,8 +240,8 @@ int netl_peer_alive(char *why, size_t len)
     if (child.pid <= 0)
         return 1;
     if (waitpid(child.pid, &st, WNOHANG) == child.pid) {
-        snprintf(why, len, "the peer the run started (pid %d) has exited (%s %d)",
-                 (int)child.pid, WIFSIGNALED(st) ? "signal" : "status",
+        snprintf(why, len, "the peer the run started (pid %d) has exited (%s %d)", (int)child.pid,
+                 WIFSIGNALED(st) ? "signal" : "status",
                  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         child.pid = 0;
         snprintf(child.err, sizeof(child.err), "%s", why);

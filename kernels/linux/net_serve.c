@@ -62,8 +62,7 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
  * datagrams to it (a connected socket is the better match) and nobody else's. Created
  * before the reply, so the first datagram cannot miss it. 0 or a refusal status + reason.
  */
-static int session_open(struct server *s, struct conn *c, uint16_t port, char *reason,
-                        size_t len)
+static int session_open(struct server *s, struct conn *c, uint16_t port, char *reason, size_t len)
 {
     const struct udpsock *u = c->ls->udp;
     struct sockaddr_storage to = c->peer;
@@ -327,11 +326,11 @@ static void start_info(struct server *s, struct conn *c)
     const struct net_serve_cfg *cfg = s->cfg;
     struct sockaddr_storage local;
     socklen_t len = sizeof(local);
-    json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:f, s:f, s:i}", "version", VB_VERSION,
-                          "protocol", NP_VERSION, "max_msg", (json_int_t)cfg->max_msg,
-                          "max_conns", cfg->max_conns, "idle_timeout_s",
-                          cfg->idle_timeout_ns / 1e9, "handshake_timeout_s",
-                          cfg->handshake_timeout_ns / 1e9, "pid", (int)getpid());
+    json_t *o =
+        json_pack("{s:s, s:i, s:I, s:i, s:f, s:f, s:i}", "version", VB_VERSION, "protocol",
+                  NP_VERSION, "max_msg", (json_int_t)cfg->max_msg, "max_conns", cfg->max_conns,
+                  "idle_timeout_s", cfg->idle_timeout_ns / 1e9, "handshake_timeout_s",
+                  cfg->handshake_timeout_ns / 1e9, "pid", (int)getpid());
     const char *sys = cfg->sysinfo_json ? cfg->sysinfo_json : "null";
     char *head = NULL;
     size_t hl;
@@ -437,8 +436,7 @@ static void conn_read(struct server *s, struct conn *c)
 
     for (int i = 0; i < rounds; i++) {
         size_t want;
-        if ((c->state == C_REQ && c->got == 0 && c->test == NP_TEST_RR) ||
-            c->state == C_SINK) {
+        if ((c->state == C_REQ && c->got == 0 && c->test == NP_TEST_RR) || c->state == C_SINK) {
             if (handoff(s, c))
                 return; /* the first data is there: a worker takes it from here */
         }

@@ -134,8 +134,7 @@ extern const uint8_t serve_filler[FILLER_LEN];
  * leaves, the idle timeout passes or the server stops. For UDP_RR, ctl is the control
  * connection the loop keeps. 0, or -errno (no thread: the caller keeps serving fd).
  */
-int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp,
-                 struct conn *ctl);
+int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp, struct conn *ctl);
 /* The control connection is closing: stop its session's worker (the loop thread). */
 void worker_release(struct server *s, struct conn *ctl);
 /* Stop every worker and wait for them (at most a few seconds). */

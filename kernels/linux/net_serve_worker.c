@@ -103,8 +103,7 @@ static void serve_rr(struct worker *w, uint8_t *buf, size_t buflen)
                 return;
             }
             if (got < NP_SEQ_LEN)
-                memcpy(seq + got, buf,
-                       (size_t)n < NP_SEQ_LEN - got ? (size_t)n : NP_SEQ_LEN - got);
+                memcpy(seq + got, buf, (size_t)n < NP_SEQ_LEN - got ? (size_t)n : NP_SEQ_LEN - got);
             got += (uint32_t)n;
         }
         if (send_response(w, seq, k)) {
@@ -158,7 +157,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct server *s = w->s;
-    size_t buflen = w->test == NP_TEST_STREAM  ? SINK_BUF
+    size_t buflen = w->test == NP_TEST_STREAM   ? SINK_BUF
                     : w->test == NP_TEST_UDP_RR ? w->req + 1
                     : w->req < REQ_BUF          ? w->req
                                                 : REQ_BUF;
@@ -194,8 +193,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp,
-                 struct conn *ctl)
+int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp, struct conn *ctl)
 {
     const struct net_serve_cfg *cfg = s->cfg;
     struct worker *w;

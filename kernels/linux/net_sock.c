@@ -27,8 +27,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss,
-                  socklen_t *len, char *err, size_t errlen)
+int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,
+                  char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     int ret;
@@ -259,8 +259,7 @@ json_t *netl_nic_facts(const struct sockaddr *sa)
 json_t *netl_vsock_facts(void)
 {
     static const char *const mods[] = {"vmw_vsock_virtio_transport", "hv_sock",
-                                       "vmw_vsock_vmci_transport", "vsock_loopback",
-                                       "vhost_vsock"};
+                                       "vmw_vsock_vmci_transport", "vsock_loopback", "vhost_vsock"};
     json_t *o = json_object(), *t = json_array();
     char path[96];
     struct stat st;
@@ -285,9 +284,8 @@ json_t *netl_vsock_facts(void)
 
 int netl_vsock_loopback(char *why, size_t len)
 {
-    struct sockaddr_vm a = {.svm_family = AF_VSOCK,
-                            .svm_cid = VMADDR_CID_LOCAL,
-                            .svm_port = VMADDR_PORT_ANY};
+    struct sockaddr_vm a = {
+        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL, .svm_port = VMADDR_PORT_ANY};
     int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0), ret = 0;
     if (fd < 0) {
         snprintf(why, len, "no AF_VSOCK here (%s): the vsock module is not loaded",
@@ -314,8 +312,7 @@ int netl_set_timeouts(int fd, int timeout_ms)
     return 0;
 }
 
-int netl_connect(const struct sockaddr *sa, socklen_t len, int timeout_ms, char *err,
-                 size_t errlen)
+int netl_connect(const struct sockaddr *sa, socklen_t len, int timeout_ms, char *err, size_t errlen)
 {
     char name[160];
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), e = 0;
@@ -386,8 +383,8 @@ int netl_recv_all(int fd, void *buf, size_t n)
     return 0;
 }
 
-int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text,
-                   size_t textlen, char *err, size_t errlen)
+int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text, size_t textlen,
+                   char *err, size_t errlen)
 {
     uint8_t hello[NP_HELLO_LEN], hdr[NP_REPLY_LEN];
     char discard[512];
