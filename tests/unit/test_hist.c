@@ -114,9 +114,9 @@ static void test_roundtrip(void)
 
     for (int i = 0; i < 10000; i++)
         hist_record(h, g_wide());
-    hist_record(h, 0);      /* underflow */
-    hist_record(h, -5);     /* underflow */
-    hist_record(h, 1e12);   /* overflow: 1000 s */
+    hist_record(h, 0);    /* underflow */
+    hist_record(h, -5);   /* underflow */
+    hist_record(h, 1e12); /* overflow: 1000 s */
     hist_write(h, "timer/read/x#0", f);
     rewind(f);
     ret = hist_read(f, &back, name, sizeof(name), err, sizeof(err));

@@ -238,8 +238,9 @@ int main(void)
         const struct vb_row *mean = find(&r, "exit/cpuid/leaf:0x0_mean", 0);
         const struct vb_row *cv = find(&r, "exit/cpuid/leaf:0x0_cv", 0);
         CHECK(mean && mean->run_type == VB_AGGREGATE && mean->iterations == 3, "mean row");
-        CHECK(mean && fabs(mean->real_time - (r.rows[0].real_time + r.rows[1].real_time +
-                                              r.rows[2].real_time) / 3) < 1e-9,
+        CHECK(mean && fabs(mean->real_time -
+                           (r.rows[0].real_time + r.rows[1].real_time + r.rows[2].real_time) / 3) <
+                          1e-9,
               "mean value");
         CHECK(cv && cv->aggregate_is_pct && cv->real_time > 0 && cv->real_time < 0.01, "cv row");
     }

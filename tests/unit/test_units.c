@@ -16,8 +16,8 @@ static void test_durations(void)
     static const struct {
         const char *s;
         double ns;
-    } ok[] = {{"10s", 10e9},  {"250us", 250e3}, {"1.5ms", 1.5e6}, {"7ns", 7},
-              {"2m", 120e9},  {"1h", 3600e9},   {"0.5", 0.5e9},   {" 3s ", 3e9},
+    } ok[] = {{"10s", 10e9},       {"250us", 250e3}, {"1.5ms", 1.5e6}, {"7ns", 7},
+              {"2m", 120e9},       {"1h", 3600e9},   {"0.5", 0.5e9},   {" 3s ", 3e9},
               {"4\xc2\xb5s", 4e3}, {"1e3us", 1e6}};
     static const char *bad[] = {"", "s", "10x", "-1s", "ten", "0x10", "inf", "nan", "1s2", NULL};
     double ns;
@@ -36,9 +36,9 @@ static void test_sizes(void)
     static const struct {
         const char *s;
         uint64_t b;
-    } ok[] = {{"4k", 4096},          {"4K", 4096},       {"4KiB", 4096},   {"1M", 1 << 20},
-              {"1.5M", 3 << 19},     {"1G", 1ull << 30}, {"2TiB", 2ull << 40}, {"512", 512},
-              {"512B", 512},         {"64kB", 65536}};
+    } ok[] = {{"4k", 4096},      {"4K", 4096},       {"4KiB", 4096},       {"1M", 1 << 20},
+              {"1.5M", 3 << 19}, {"1G", 1ull << 30}, {"2TiB", 2ull << 40}, {"512", 512},
+              {"512B", 512},     {"64kB", 65536}};
     static const char *bad[] = {"", "4q", "-4k", "1.3", "0.1k", "4kk", NULL};
     uint64_t b;
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -120,8 +120,8 @@ static void test_opt(void)
         {NULL},
     };
     const struct cmd_help help = {"test", "[OPTIONS] ARG", "summary", "  test --flag", NULL};
-    char *argv1[] = {"test", "-x", "--num=5", "pos1", "--str", "s", "-t250ms", "--size", "4k",
-                     "-l", "a,b", "--list=c", "--fn", "v", "--", "--pos2", NULL};
+    char *argv1[] = {"test", "-x",  "--num=5",  "pos1", "--str", "s",  "-t250ms", "--size", "4k",
+                     "-l",   "a,b", "--list=c", "--fn", "v",     "--", "--pos2",  NULL};
     const char *pos[4];
     int npos, r;
     FILE *f;
@@ -134,8 +134,7 @@ static void test_opt(void)
     CHECK(dur == 250e6 && size == 4096, "units %g %llu", dur, (unsigned long long)size);
     CHECK(list.n == 3 && strcmp(list.v[2], "c") == 0, "list %d", list.n);
     CHECK(fn_seen, "custom function");
-    CHECK(npos == 2 && strcmp(pos[0], "pos1") == 0 && strcmp(pos[1], "--pos2") == 0,
-          "positionals");
+    CHECK(npos == 2 && strcmp(pos[0], "pos1") == 0 && strcmp(pos[1], "--pos2") == 0, "positionals");
     opt_list_free(&list);
 
     {
