@@ -209,7 +209,7 @@ static int run_one(const struct runner_cfg *cfg, const struct plan_item *it, int
     struct window w;
     struct vb_row *row;
     char why[256] = "";
-    void *state = NULL;
+    void *state = (void *)k->arg;
     int ret, setup_done = 0, failed = 0;
 
     memset(&w, 0, sizeof(w));
