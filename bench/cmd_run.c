@@ -69,7 +69,7 @@ static const struct opt run_opts[] = {
     {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
      "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)"},
     {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
-     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at vsock CID:PORT"},
+     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
     {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
     {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
      "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},

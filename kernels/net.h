@@ -45,6 +45,10 @@ int net_serve(const struct net_serve_cfg *cfg);
  */
 int net_check_opts(const struct vb_opts *o);
 
+/* Parse a vsock peer, "CID:PORT" or "vsock:CID:PORT" (both required). 0 or -EINVAL with
+   the reason in err. */
+int net_vsock_addr(const char *s, struct np_addr *a, char *err, size_t len);
+
 /* Client I/O modes (--net-io). */
 enum net_io { NET_IO_BLOCKING = 0, NET_IO_EPOLL = 1, NET_IO_SPIN = 2 };
 /* The mode named by --net-io (NULL is blocking), or -EINVAL. */

@@ -8,6 +8,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_FLOWS 256
@@ -36,6 +37,22 @@ const char *net_io_name(int mode)
     }
 }
 
+int net_vsock_addr(const char *s, struct np_addr *a, char *err, size_t len)
+{
+    char buf[300];
+    if (s && strncmp(s, "vsock:", 6) != 0) { /* "CID:PORT" */
+        snprintf(buf, sizeof(buf), "vsock:%s", s);
+        s = buf;
+    }
+    if (np_addr_parse(s, a, err, len))
+        return -EINVAL;
+    if (a->cid == NP_VSOCK_ANY_CID || a->port == NP_VSOCK_ANY_PORT) {
+        snprintf(err, len, "'%s': give both CID and port (CID:PORT)", s);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int net_check_opts(const struct vb_opts *o)
 {
     struct np_addr a;
@@ -50,15 +67,7 @@ int net_check_opts(const struct vb_opts *o)
         vb_err("run: --peer: %s", err);
         return -EINVAL;
     }
-    if (o->vsock_peer &&
-        (np_addr_parse(o->vsock_peer, &a, err, sizeof(err)) || a.kind != NP_ADDR_VSOCK ||
-         a.cid == NP_VSOCK_ANY_CID || a.port == NP_VSOCK_ANY_PORT)) {
-        if (a.kind == NP_ADDR_IP)
-            snprintf(err, sizeof(err), "'%s' is not a vsock address (expected vsock:CID:PORT)",
-                     o->vsock_peer);
-        else if (a.kind == NP_ADDR_VSOCK)
-            snprintf(err, sizeof(err), "'%s': give both CID and port (vsock:CID:PORT)",
-                     o->vsock_peer);
+    if (o->vsock_peer && net_vsock_addr(o->vsock_peer, &a, err, sizeof(err))) {
         vb_err("run: --vsock-peer: %s", err);
         return -EINVAL;
     }

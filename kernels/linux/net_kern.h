@@ -37,7 +37,8 @@ struct nk_flow {
     struct hist *h;   /* where this window records */
     const struct vb_meas *m;
     uint64_t ops, bytes, lost, stale, late;
-    double lag_ns; /* paced mode: sum of (actual - intended) send times */
+    double lag_ns;       /* paced mode: sum of (actual - intended) send times */
+    double oversleep_ns; /* paced mode: average lateness of this flow's sleeps */
     int ret;
     char err[240];
     pthread_t th;

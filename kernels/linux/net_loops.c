@@ -7,8 +7,8 @@
  * Open loop (--rate): requests are due at fixed intended times (rate/flows per second per
  * flow, flows offset evenly); a late response delays the next send, but its latency is
  * still measured from when it was due, so a stall shows up in every request it held back
- * (coordinated omission corrected, as wrk2 does). A flow sleeps until 100 us before the
- * intended time, then spins.
+ * (coordinated omission corrected, as wrk2 does). A flow sleeps until shortly before the
+ * intended time, then spins (see pace_wait).
  *
  * I/O modes (--net-io): blocking send/recv with a timeout; epoll (non-blocking socket,
  * epoll_wait edge-triggered for readiness); spin (non-blocking calls retried in a loop).
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPIN_NS 100000.0 /* paced mode: spin for the last this-many ns before a send */
+#define SPIN_MAX_NS 1e6 /* paced mode: never spin longer than this before a send */
 
 static inline void cpu_relax(void)
 {
@@ -128,21 +128,28 @@ static ssize_t io_recv(struct nk_flow *f, int fd, uint8_t *p, size_t n, int all,
     return (ssize_t)got;
 }
 
-/* Paced mode: wait until the intended send time t (ts ticks). */
-static void pace_wait(uint64_t t, int spin_only)
+/*
+ * Paced mode: wait until the intended send time t (ts ticks). Sleeps until a margin before
+ * t, then spins. The margin adapts to how late this flow's sleeps end (twice the average
+ * oversleep plus 20 us, at most 1 ms), so the send leaves on time where timers are precise
+ * without spinning for long where they are not.
+ */
+static void pace_wait(struct nk_flow *f, uint64_t t, int spin_only)
 {
     for (;;) {
         uint64_t now = ts_now();
-        double left;
+        double left, margin = 20e3 + 2 * f->oversleep_ns;
         if (now >= t || vb_interrupted)
             return;
         left = ts_to_ns(t - now);
-        if (!spin_only && left > 1.5 * SPIN_NS) {
-            double sleep_ns = left - SPIN_NS;
-            struct timespec d = {.tv_sec = (time_t)(sleep_ns / 1e9),
-                                 .tv_nsec =
-                                     (long)(sleep_ns - (double)(time_t)(sleep_ns / 1e9) * 1e9)};
+        margin = margin < SPIN_MAX_NS ? margin : SPIN_MAX_NS;
+        if (!spin_only && left > margin + 10e3) {
+            double sleep_ns = left - margin, over;
+            struct timespec d = {.tv_sec = (time_t)(sleep_ns / 1e9)};
+            d.tv_nsec = (long)(sleep_ns - (double)d.tv_sec * 1e9);
             nanosleep(&d, NULL);
+            over = ts_to_ns(ts_now() - now) - sleep_ns;
+            f->oversleep_ns = 0.9 * f->oversleep_ns + 0.1 * (over > 0 ? over : 0);
             continue;
         }
         cpu_relax();
@@ -283,7 +290,7 @@ static int run_transactions(struct nk_flow *f)
             uint64_t now;
             if (next >= m->deadline)
                 break;
-            pace_wait(next, s->io == NET_IO_SPIN);
+            pace_wait(f, next, s->io == NET_IO_SPIN);
             now = ts_now();
             t0 = next;
             next += period;

@@ -47,11 +47,13 @@ static void stop_child(void *arg)
     }
 }
 
-static int set_peer(struct netl_peer *p, const char *text, int started, char *why, size_t len)
+static int set_peer(struct netl_peer *p, const char *text, int started, int vsock, char *why,
+                    size_t len)
 {
     struct np_addr a;
     char err[256];
-    if (np_addr_parse(text, &a, err, sizeof(err)) ||
+    if ((vsock ? net_vsock_addr(text, &a, err, sizeof(err))
+               : np_addr_parse(text, &a, err, sizeof(err))) ||
         netl_sockaddr(&a, 0, &p->sa, &p->len, err, sizeof(err))) {
         snprintf(why, len, "peer %s: %s", text, err);
         return -EINVAL;
@@ -88,7 +90,7 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
 {
     char fdarg[16], cpuarg[16], lines[512], vwhy[256], *nl;
     const char *argv[16];
-    int pfd[2], argc = 0, vsock = netl_vsock_loopback(vwhy, sizeof(vwhy)) == 0, ret;
+    int pfd[2], argc = 0, vsock = netl_vsock_loopback(vwhy, sizeof(vwhy)) == 0, ret, v;
     pid_t pid;
 
     if (pipe2(pfd, O_CLOEXEC)) {
@@ -143,8 +145,8 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
         if (!nl)
             break;
         *nl = 0;
-        ret =
-            set_peer(strncmp(line, "vsock:", 6) == 0 ? &child.vsock : &child.ip, line, 1, why, len);
+        v = strncmp(line, "vsock:", 6) == 0;
+        ret = set_peer(v ? &child.vsock : &child.ip, line, 1, v, why, len);
         if (ret)
             return ret;
     }
@@ -204,11 +206,11 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
 
     if (vsock && o->vsock_peer) {
         p = &user_vsock;
-        if (!p->ok && set_peer(p, o->vsock_peer, 0, why, len))
+        if (!p->ok && set_peer(p, o->vsock_peer, 0, 1, why, len))
             return NULL;
     } else if (!vsock && o->peer) {
         p = &user_ip;
-        if (!p->ok && set_peer(p, o->peer, 0, why, len))
+        if (!p->ok && set_peer(p, o->peer, 0, 0, why, len))
             return NULL;
     } else {
         if (!child.tried) {

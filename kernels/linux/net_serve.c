@@ -601,9 +601,9 @@ static void do_accept(struct server *s, struct listener *l)
         if (busy) {
             char r[NP_REASON_MAX];
             snprintf(r, sizeof(r),
-                     "busy: %d connections are open, the limit is %d (--max-conns); "
+                     "busy: %d connection%s open, the limit is %d (--max-conns); "
                      "try again later",
-                     s->nconns, s->cfg->max_conns);
+                     s->nconns, s->nconns == 1 ? " is" : "s are", s->cfg->max_conns);
             refuse(s, c, NP_E_BUSY, r);
             continue;
         }

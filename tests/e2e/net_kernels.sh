@@ -114,8 +114,9 @@ check_usage() {
 check_usage "--peer: '127.0.0.1': no port" --peer 127.0.0.1
 check_usage "--peer: 'localhost:0': port 0" --peer localhost:0
 check_usage "--peer: 'vsock:2:5' is a vsock address" --peer vsock:2:5
-check_usage "--vsock-peer: '127.0.0.1:7' is not a vsock" --vsock-peer 127.0.0.1:7
+check_usage "--vsock-peer: 'vsock:127.0.0.1:7': CID must be a number" --vsock-peer 127.0.0.1:7
 check_usage "--vsock-peer: 'vsock:7': give both" --vsock-peer vsock:7
+check_usage "--vsock-peer: 'vsock:7': give both" --vsock-peer 7
 check_usage "--net-io: unknown mode 'poll'" --net-io poll
 check_usage "--flows: -1 is out of range" --flows -1
 check_usage "--flows: 1000 is out of range" --flows 1000

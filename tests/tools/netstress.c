@@ -246,7 +246,8 @@ int main(int argc, char **argv)
             ok = rr(fd, (uint64_t)i) == 0;
         if (fd >= 0)
             close(fd);
-        printf("well-formed client after the flood:          %s\n", ok ? "100 round trips OK" : "FAILED");
+        printf("well-formed client after the flood:          %s\n",
+               ok ? "100 round trips OK" : "FAILED");
         failures += !ok;
     }
     for (int i = 0; i < idle; i++)

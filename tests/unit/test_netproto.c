@@ -81,8 +81,8 @@ static void test_hello_malformed(void)
     encode(b, NP_TEST_CRR, 64, 0xffffffffu);
     CHECK(parse(b, &lim, r) == NP_E_SIZE, "crr response past the limit");
     {
-        struct np_hello h = {.test = NP_TEST_RR, .req_size = 8, .resp_size = 8,
-                             .busy_poll_us = NP_BUSY_MAX + 1};
+        struct np_hello h = {
+            .test = NP_TEST_RR, .req_size = 8, .resp_size = 8, .busy_poll_us = NP_BUSY_MAX + 1};
         np_hello_encode(&h, b);
         CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "busy poll"), "busy: %s", r);
         h.busy_poll_us = 0;
@@ -99,8 +99,8 @@ static void test_hello_malformed(void)
     }
     {
         struct np_limits big = {.max_msg = 1 << 20};
-        struct np_hello h = {.test = NP_TEST_UDP_RR, .req_size = 65508, .resp_size = 1,
-                             .udp_port = 5};
+        struct np_hello h = {
+            .test = NP_TEST_UDP_RR, .req_size = 65508, .resp_size = 1, .udp_port = 5};
         np_hello_encode(&h, b);
         CHECK(parse(b, &big, r) == NP_E_SIZE && strstr(r, "UDP limit"), "udp size: %s", r);
     }
@@ -135,8 +135,7 @@ static void test_hello_malformed(void)
 
 static void test_reply(void)
 {
-    struct np_reply r = {.status = NP_E_BUSY, .max_msg = 1 << 20, .udp_port = 7700,
-                         .text_len = 12},
+    struct np_reply r = {.status = NP_E_BUSY, .max_msg = 1 << 20, .udp_port = 7700, .text_len = 12},
                     out;
     uint8_t b[NP_REPLY_LEN];
     char err[200];
