@@ -39,6 +39,8 @@ struct nk_flow {
     uint64_t ops, bytes, lost, stale, late;
     double lag_ns;       /* paced mode: sum of (actual - intended) send times */
     double oversleep_ns; /* paced mode: average lateness of this flow's sleeps */
+    uint64_t io_since;   /* ts ticks when the current blocking call began, 0 outside one */
+    int watchdog_fired;  /* the watchdog shut the socket: no answer in time */
     int ret;
     char err[240];
     pthread_t th;
@@ -55,6 +57,7 @@ struct nk_state {
     uint32_t req, resp;
     uint8_t hello[NP_HELLO_LEN]; /* the encoded hello (CRR sends it on every connection) */
     struct nk_flow *f;
+    int watchdog; /* blocking TCP/vsock data sockets carry no timeout: a thread watches */
 };
 
 /* Run one flow's loop for the state's kind until the window closes: records each

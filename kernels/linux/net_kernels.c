@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CRR_SIZE 64
@@ -135,6 +136,8 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
         snprintf(why, len, "peer %s: %s", p->name, err);
         return ret;
     }
+    if (kind != NK_UDP_RR && s->io == NET_IO_BLOCKING)
+        netl_set_timeouts(f->fd, 0); /* the watchdog bounds the waits instead */
     if (kind == NK_UDP_RR) {
         struct sockaddr_storage srv = p->sa;
         if (srv.ss_family == AF_INET)
@@ -178,6 +181,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     s->nflows = row->flows ? row->flows : (o->flows > 0 ? o->flows : 1);
     s->rate = transactions ? o->rate : 0;
     s->req = row->kind == NK_TCP_MAERTS ? 0 : row->size;
+    s->watchdog = s->io == NET_IO_BLOCKING && row->kind != NK_UDP_RR && row->kind != NK_TCP_CRR;
     s->resp = row->kind == NK_TCP_STREAM ? 0 : row->size;
     h.busy_poll_us = s->busy_us;
     np_hello_encode(&h, s->hello);
@@ -214,6 +218,67 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     return 0;
 }
 
+/* The watchdog of blocking data sockets: shuts a flow's socket when one of its calls has
+   waited NETL_IO_TIMEOUT_MS, so the call returns and the row fails instead of hanging. */
+struct watchdog {
+    struct nk_state *s;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int stop;
+    pthread_t th;
+};
+
+static void *watchdog_main(void *arg)
+{
+    struct watchdog *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += 200000000;
+        if (t.tv_nsec >= 1000000000) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->cond, &w->lock, &t);
+        for (int i = 0; !w->stop && i < w->s->nflows; i++) {
+            struct nk_flow *f = &w->s->f[i];
+            uint64_t since = __atomic_load_n(&f->io_since, __ATOMIC_RELAXED), now = ts_now();
+            if (since && now > since && ts_to_ns(now - since) > NETL_IO_TIMEOUT_MS * 1e6 &&
+                !f->watchdog_fired) {
+                f->watchdog_fired = 1;
+                shutdown(f->fd, SHUT_RDWR);
+            }
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static int watchdog_start(struct watchdog *w, struct nk_state *s)
+{
+    pthread_condattr_t ca;
+    memset(w, 0, sizeof(*w));
+    w->s = s;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    return -pthread_create(&w->th, NULL, watchdog_main, w);
+}
+
+static void watchdog_stop(struct watchdog *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->stop = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+}
+
 static void *flow_thread(void *arg)
 {
     struct nk_flow *f = arg;
@@ -227,6 +292,7 @@ static int nk_sample(void *state, struct vb_meas *m)
 {
     struct nk_state *s = state;
     uint64_t lost = 0, stale = 0, late = 0, ops = 0;
+    struct watchdog wd;
     double lag = 0;
     int ret = 0, started = 0;
 
@@ -241,6 +307,10 @@ static int nk_sample(void *state, struct vb_meas *m)
         f->ret = 0;
         f->err[0] = 0;
     }
+    if (s->watchdog && watchdog_start(&wd, s)) {
+        vb_meas_fail(m, "cannot start the watchdog thread");
+        return -EAGAIN;
+    }
     if (s->nflows == 1) {
         if (s->rate > 0)
             pf_timer_slack_min();
@@ -251,10 +321,12 @@ static int nk_sample(void *state, struct vb_meas *m)
                 break;
         for (int i = 0; i < started; i++)
             pthread_join(s->f[i].th, NULL);
-        if (started < s->nflows) {
-            vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->nflows);
-            return -EAGAIN;
-        }
+    }
+    if (s->watchdog)
+        watchdog_stop(&wd);
+    if (s->nflows > 1 && started < s->nflows) {
+        vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->nflows);
+        return -EAGAIN;
     }
     for (int i = 0; i < s->nflows; i++) {
         struct nk_flow *f = &s->f[i];

@@ -10,8 +10,11 @@
  * (coordinated omission corrected, as wrk2 does). A flow sleeps until shortly before the
  * intended time, then spins (see pace_wait).
  *
- * I/O modes (--net-io): blocking send/recv with a timeout; epoll (non-blocking socket,
- * epoll_wait edge-triggered for readiness); spin (non-blocking calls retried in a loop).
+ * I/O modes (--net-io): blocking send/recv; epoll (non-blocking socket, epoll_wait
+ * edge-triggered for readiness); spin (non-blocking calls retried in a loop). Blocking TCP
+ * and vsock sockets carry no SO_RCVTIMEO (its timer would cost every wait, on both ends):
+ * the flow marks when each blocking call began and a watchdog thread (net_kernels.c) shuts
+ * a socket whose call has waited too long. UDP keeps a 1 s receive timeout to count losses.
  */
 #include "net_kern.h"
 #include "platform.h"
@@ -36,9 +39,9 @@ static inline void cpu_relax(void)
 /* Record why the flow stopped ("what: reason"); returns ret. */
 static int fail(struct nk_flow *f, int ret, const char *what)
 {
-    const char *why = ret == -EPIPE       ? "the peer closed the connection"
-                      : ret == -ETIMEDOUT ? "no answer from the peer in time"
-                                          : strerror(-ret);
+    const char *why = f->watchdog_fired || ret == -ETIMEDOUT ? "no answer from the peer in 5 s"
+                      : ret == -EPIPE                        ? "the peer closed the connection"
+                                                             : strerror(-ret);
     if (ret != -EINTR)
         snprintf(f->err, sizeof(f->err), "%s: %s", what, why);
     return ret;
@@ -156,16 +159,24 @@ static void pace_wait(struct nk_flow *f, uint64_t t, int spin_only)
     }
 }
 
+/* Mark a blocking call as begun (t, ts ticks) or ended (0), for the watchdog. */
+static inline void io_mark(struct nk_flow *f, uint64_t t)
+{
+    __atomic_store_n(&f->io_since, t, __ATOMIC_RELAXED);
+}
+
 /* One TCP or vsock round trip. */
-static int rr_tcp(struct nk_flow *f)
+static int rr_tcp(struct nk_flow *f, uint64_t t0)
 {
     const struct nk_state *s = f->s;
     ssize_t r;
     int ret;
+    io_mark(f, t0 | 1);
     np_seq_put(f->tx, s->req, f->seq);
     if ((ret = io_send(f, f->fd, f->tx, s->req)))
         return fail(f, ret, "send");
     r = io_recv(f, f->fd, f->rx, s->resp, 1, NETL_IO_TIMEOUT_MS);
+    io_mark(f, 0);
     if (r < 0)
         return fail(f, (int)r, "recv");
     if (!np_seq_match(f->rx, s->req < s->resp ? s->req : s->resp, f->seq)) {
@@ -310,7 +321,7 @@ static int run_transactions(struct nk_flow *f)
             ret = crr(f);
             break;
         default:
-            ret = rr_tcp(f);
+            ret = rr_tcp(f, t0);
             break;
         }
         t1 = ts_end();
@@ -334,6 +345,7 @@ static int run_stream(struct nk_flow *f)
     while (vb_meas_running(f->m)) {
         uint64_t t0 = ts_begin(), t1;
         ssize_t n;
+        io_mark(f, t0 | 1);
         if (send_side) {
             int ret = io_send(f, f->fd, f->tx, chunk);
             n = ret ? ret : (ssize_t)chunk;
@@ -341,6 +353,7 @@ static int run_stream(struct nk_flow *f)
             n = io_recv(f, f->fd, f->rx, chunk, 0, NETL_IO_TIMEOUT_MS);
         }
         t1 = ts_end();
+        io_mark(f, 0);
         if (n < 0)
             return fail(f, (int)n, send_side ? "send" : "recv");
         hist_record(f->h, ts_to_ns(t1 - t0));

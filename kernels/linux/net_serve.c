@@ -1,12 +1,14 @@
 /*
- * The peer server behind `viobench serve` (Linux): one single-threaded epoll loop that
- * serves every network kernel. A connection starts in the hello state; the hello (lib/
- * netproto.h) turns it into a round-trip echo, a sink, a source, a UDP session or an info
- * request. Everything is bounded: connections (--max-conns, one more is told "busy"),
- * message sizes (--max-msg), time without a complete hello, time without progress, and the
- * time a refused client gets to read its refusal. Per-connection state is a small fixed
- * struct: requests are read into one shared scratch buffer and responses come from one
- * shared filler, so idle connections cost no buffers and memory stays flat under garbage.
+ * The peer server behind `viobench serve` (Linux): the event loop and the connection state
+ * machine. One epoll loop accepts, reads the hello (lib/netproto.h) that turns a connection
+ * into a round-trip echo, a sink, a source, a UDP session or an info request, refuses
+ * politely, and times out; busy data connections go to worker threads
+ * (net_serve_worker.c), UDP sessions live in net_serve_udp.c. Everything is bounded:
+ * connections (--max-conns, one more is told "busy"), message sizes (--max-msg), time without
+ * a complete hello, time without progress, and the time a refused client gets to read its
+ * refusal. Per-connection state is a small fixed struct: requests are read into one shared
+ * scratch buffer and responses come from one shared filler, so idle connections cost no
+ * buffers and memory stays flat under garbage.
  */
 #include "log.h"
 #include "net_serve_int.h"
@@ -28,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint8_t scratch[SCRATCH_LEN];
+uint8_t serve_scratch[SCRATCH_LEN];
 const uint8_t serve_filler[FILLER_LEN];
 
 uint64_t serve_now_ns(void)
@@ -43,66 +45,6 @@ static void set_events(struct server *s, struct conn *c, uint32_t ev)
     struct epoll_event e = {.events = ev, .data.ptr = c};
     if (c->events != ev && epoll_ctl(s->ep, EPOLL_CTL_MOD, c->it.fd, &e) == 0)
         c->events = ev;
-}
-
-static int same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return 0;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                  &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
-/*
- * A UDP session: a socket bound to the listener's UDP address and port (SO_REUSEADDR) and
- * connected to the client's registered port, so the kernel delivers that client's
- * datagrams to it (a connected socket is the better match) and nobody else's. Created
- * before the reply, so the first datagram cannot miss it. 0 or a refusal status + reason.
- */
-static int session_open(struct server *s, struct conn *c, uint16_t port, char *reason, size_t len)
-{
-    const struct udpsock *u = c->ls->udp;
-    struct sockaddr_storage to = c->peer;
-    struct epoll_event e = {.events = EPOLLIN, .data.ptr = &c->sess};
-    int one = 1, fd;
-
-    for (struct conn *o = s->conns; o; o = o->next_conn)
-        if (o != c && o->test == NP_TEST_UDP_RR && o->udp_port == port &&
-            same_host(&o->peer, &c->peer)) {
-            snprintf(reason, len, "UDP port %u is already registered", port);
-            return NP_E_FIELD;
-        }
-    if (to.ss_family == AF_INET)
-        ((struct sockaddr_in *)&to)->sin_port = htons(port);
-    else
-        ((struct sockaddr_in6 *)&to)->sin6_port = htons(port);
-    fd = socket(u->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, (const struct sockaddr *)&u->local, u->len) ||
-        connect(fd, (struct sockaddr *)&to, u->len) || epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e)) {
-        snprintf(reason, len, "cannot open a UDP session socket: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NP_E_INTERNAL;
-    }
-    c->sess.type = IT_SESSION;
-    c->sess.fd = fd;
-    c->udp_port = port;
-    return NP_OK;
-}
-
-static void session_close(struct server *s, struct conn *c)
-{
-    worker_release(s, c);
-    if (c->sess.fd >= 0) {
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, c->sess.fd, NULL);
-        close(c->sess.fd);
-        c->sess.fd = -1;
-    }
 }
 
 /* Forget a connection (its descriptor is closed or now belongs to a worker). */
@@ -446,10 +388,11 @@ static void conn_read(struct server *s, struct conn *c)
             break;
         case C_REQ:
             want = c->req - c->got;
-            n = recv(c->it.fd, scratch, want < SCRATCH_LEN ? want : SCRATCH_LEN, MSG_DONTWAIT);
+            n = recv(c->it.fd, serve_scratch, want < SCRATCH_LEN ? want : SCRATCH_LEN,
+                     MSG_DONTWAIT);
             break;
         default: /* sink, source, UDP control, drain: read and discard */
-            n = recv(c->it.fd, scratch, SCRATCH_LEN, MSG_DONTWAIT);
+            n = recv(c->it.fd, serve_scratch, SCRATCH_LEN, MSG_DONTWAIT);
             break;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -472,7 +415,7 @@ static void conn_read(struct server *s, struct conn *c)
         if (c->state == C_REQ) {
             if (c->got < NP_SEQ_LEN) {
                 size_t k = NP_SEQ_LEN - c->got;
-                memcpy(c->seq + c->got, scratch, (size_t)n < k ? (size_t)n : k);
+                memcpy(c->seq + c->got, serve_scratch, (size_t)n < k ? (size_t)n : k);
             }
             c->got += (uint32_t)n;
             if (c->got == c->req)
@@ -484,51 +427,6 @@ static void conn_read(struct server *s, struct conn *c)
             return;
         }
     }
-}
-
-/* A datagram on a listener's UDP socket: from no registered session (those have their
-   own sockets), so it is counted and dropped. */
-static void udp_read(struct server *s, struct udpsock *u)
-{
-    if (recv(u->it.fd, scratch, SCRATCH_LEN, MSG_DONTWAIT) >= 0)
-        s->st.udp_unknown++;
-}
-
-/* A datagram on a session socket: hand the session to a worker, or answer it here. */
-static void session_read(struct server *s, struct conn *c)
-{
-    struct iovec v[2];
-    struct msghdr mh = {.msg_iov = v, .msg_iovlen = 2};
-    ssize_t n;
-    size_t k;
-
-    if (!c->no_worker && s->cfg->max_workers > 0) {
-        int fd = c->sess.fd;
-        epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
-        if (worker_start(s, fd, NP_TEST_UDP_RR, c->req, c->resp, c) == 0) {
-            c->sess.fd = -1;
-            return;
-        }
-        c->no_worker = 1;
-        struct epoll_event e = {.events = EPOLLIN, .data.ptr = &c->sess};
-        epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e);
-    }
-    n = recv(c->sess.fd, scratch, c->req + 1, MSG_DONTWAIT);
-    if (n < 0)
-        return;
-    if ((size_t)n != c->req) {
-        s->st.udp_bad_len++;
-        return;
-    }
-    k = c->req < c->resp ? c->req : c->resp;
-    k = k < NP_SEQ_LEN ? k : NP_SEQ_LEN;
-    v[0].iov_base = scratch;
-    v[0].iov_len = k;
-    v[1].iov_base = (void *)serve_filler;
-    v[1].iov_len = c->resp - k;
-    if (sendmsg(c->sess.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-        s->st.udp_replies++;
-    c->last_ns = serve_now_ns();
 }
 
 static struct conn *conn_new(struct server *s, int fd, struct listener *l,
@@ -710,6 +608,7 @@ int net_serve(const struct net_serve_cfg *cfg)
         if (now - s->last_scan >= TICK_NS) {
             s->last_scan = now;
             scan_timeouts(s, now);
+            workers_scan(s, now);
         }
         free_dead(s);
         if (end && now >= end)

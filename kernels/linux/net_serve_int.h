@@ -1,14 +1,15 @@
 /*
  * Internals of the peer server shared by its files: net_serve.c (the event loop and the
- * connection state machine), net_serve_worker.c (threads that take over busy data
- * connections) and net_serve_setup.c (listening sockets, limits, signals and the closing
- * report). Private to kernels/linux/.
+ * connection state machine), net_serve_udp.c (UDP sessions), net_serve_worker.c (threads
+ * that take over busy data connections) and net_serve_setup.c (listening sockets, limits,
+ * signals and the closing report). Private to kernels/linux/.
  *
  * Why workers: on a VM every system call costs, and an event loop spends three per round
  * trip (epoll_wait, recv, send) where a blocking server spends two (recv, send), as
  * sockperf's and netserver's do. So the loop accepts, shakes hands, refuses and times out;
  * once a round-trip or stream connection carries its first data it is handed to a worker
- * thread that blocks on that one socket. Idle connections never get a thread, and when no
+ * thread that blocks on that one socket (without a socket timeout: the loop watches the
+ * workers' progress instead). Idle connections never get a thread, and when no
  * thread can be had (--workers, or pthread_create fails) the loop serves the connection
  * itself, only slower.
  */
@@ -125,8 +126,19 @@ void serve_teardown(struct server *s);
 /* Close one connection and forget it. */
 void serve_conn_close(struct server *s, struct conn *c);
 
-/* The shared response filler (zeros). */
+/* The shared response filler (zeros) and the loop thread's read buffer. */
 extern const uint8_t serve_filler[FILLER_LEN];
+extern uint8_t serve_scratch[SCRATCH_LEN];
+
+/* UDP sessions (net_serve_udp.c), all on the loop thread. Open the session socket of a
+   udp_rr hello for the client's port: NP_OK, or a refusal status with the reason. */
+int session_open(struct server *s, struct conn *c, uint16_t port, char *reason, size_t len);
+/* End a session: stop its worker or close its socket. */
+void session_close(struct server *s, struct conn *c);
+/* A datagram on a session socket: hand the session to a worker, or answer it. */
+void session_read(struct server *s, struct conn *c);
+/* A datagram on a listener's UDP socket (no session): counted and dropped. */
+void udp_read(struct server *s, struct udpsock *u);
 
 /*
  * Hand a data connection to a new worker thread: fd (the connection, or for UDP_RR the
@@ -137,6 +149,8 @@ extern const uint8_t serve_filler[FILLER_LEN];
 int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp, struct conn *ctl);
 /* The control connection is closing: stop its session's worker (the loop thread). */
 void worker_release(struct server *s, struct conn *ctl);
+/* Stop the workers whose data has not moved for the idle timeout (the loop, each tick). */
+void workers_scan(struct server *s, uint64_t now);
 /* Stop every worker and wait for them (at most a few seconds). */
 void workers_stop(struct server *s);
 

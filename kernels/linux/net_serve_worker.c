@@ -1,9 +1,11 @@
 /*
  * Worker threads of the peer server (see net_serve_int.h for why they exist): each owns one
  * data socket and blocks on it, so a round trip costs the server one recv and one send.
- * A worker ends when its client closes or vanishes, when no data moves for the idle timeout
- * (SO_RCVTIMEO/SO_SNDTIMEO on the socket), or when the loop stops it (shutdown() of its
- * socket under the worker lock, so the descriptor can never be reused under its feet).
+ * A worker ends when its client closes or vanishes, or when the loop stops it: at the end, or
+ * when the worker's progress count has not moved for the idle timeout (workers_scan; no
+ * SO_RCVTIMEO, whose timer would cost every blocking wait). The loop stops a worker with
+ * shutdown() of its socket under the worker lock, so the descriptor can never be reused
+ * under its feet.
  * Workers start with SIGINT and SIGTERM blocked: those signals reach the loop thread.
  */
 #include "net_serve_int.h"
@@ -12,7 +14,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +23,9 @@
 
 struct worker {
     struct server *s;
-    int fd, test, stop;
+    int fd, test, stop;         /* stop: 1 told to stop, 2 stopped for being idle */
+    uint64_t progress;          /* operations done (the worker writes, the loop reads) */
+    uint64_t seen, quiet_since; /* the loop's last look at progress, and since when (ns) */
     uint32_t req, resp;
     struct conn *ctl; /* UDP: the control connection, NULL once it is gone (under wlock) */
     struct worker *prev, *next;
@@ -77,12 +80,16 @@ static int send_response(struct worker *w, const uint8_t *seq, uint32_t k)
 
 static void count_end(struct worker *w, ssize_t n, int mid_message)
 {
-    if (stopped(w))
-        return;
-    if (n < 0 && errno == EAGAIN)
+    int st = stopped(w);
+    if (st == 2)
         stat_add(&w->s->st.idle_closed);
-    else if (n < 0 || mid_message)
+    else if (!st && (n < 0 || mid_message))
         stat_add(&w->s->st.vanished);
+}
+
+static void advance(struct worker *w)
+{
+    __atomic_store_n(&w->progress, w->progress + 1, __ATOMIC_RELAXED);
 }
 
 /* TCP/vsock round trips: read the request (one recv of up to 64 KiB), send the response. */
@@ -106,6 +113,7 @@ static void serve_rr(struct worker *w, uint8_t *buf, size_t buflen)
                 memcpy(seq + got, buf, (size_t)n < NP_SEQ_LEN - got ? (size_t)n : NP_SEQ_LEN - got);
             got += (uint32_t)n;
         }
+        advance(w);
         if (w->resp <= w->req && w->req <= buflen) { /* echo: one plain send, as sockperf */
             if (send(w->fd, buf, w->resp, MSG_NOSIGNAL) == (ssize_t)w->resp)
                 continue;
@@ -134,6 +142,7 @@ static void serve_udp(struct worker *w, uint8_t *buf)
             count_end(w, n, 0);
             return;
         }
+        advance(w);
         if (n != (ssize_t)w->req) { /* wrong size (or an ICMP error): drop it */
             stat_add(&w->s->st.udp_bad_len);
             continue;
@@ -158,6 +167,7 @@ static void serve_stream(struct worker *w, uint8_t *buf)
             count_end(w, n, 0);
             return;
         }
+        advance(w);
     }
 }
 
@@ -208,8 +218,6 @@ int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp
     pthread_attr_t attr;
     pthread_t th;
     sigset_t block, old;
-    struct timeval tv = {.tv_sec = (time_t)(cfg->idle_timeout_ns / 1e9),
-                         .tv_usec = (long)(cfg->idle_timeout_ns / 1e3) % 1000000};
     int ret, flags;
 
     pthread_mutex_lock(&s->wlock);
@@ -226,11 +234,9 @@ int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp
     w->req = req;
     w->resp = resp;
     w->ctl = ctl;
-    /* blocking from now on, with the idle timeout as the limit of each call */
-    flags = fcntl(fd, F_GETFL);
+    w->quiet_since = serve_now_ns();
+    flags = fcntl(fd, F_GETFL); /* blocking from now on */
     fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, WORKER_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -271,6 +277,22 @@ void worker_release(struct server *s, struct conn *ctl)
         shutdown(w->fd, SHUT_RDWR);
         w->ctl = NULL;
         ctl->worker = NULL;
+    }
+    pthread_mutex_unlock(&s->wlock);
+}
+
+void workers_scan(struct server *s, uint64_t now)
+{
+    pthread_mutex_lock(&s->wlock);
+    for (struct worker *w = s->workers; w; w = w->next) {
+        uint64_t p = __atomic_load_n(&w->progress, __ATOMIC_RELAXED);
+        if (p != w->seen) {
+            w->seen = p;
+            w->quiet_since = now;
+        } else if (!stopped(w) && (double)(now - w->quiet_since) > s->cfg->idle_timeout_ns) {
+            __atomic_store_n(&w->stop, 2, __ATOMIC_RELEASE);
+            shutdown(w->fd, SHUT_RDWR);
+        }
     }
     pthread_mutex_unlock(&s->wlock);
 }

@@ -124,6 +124,41 @@ check_usage "--rate: bad value" --rate fast
 check_usage "--busy-poll: must be between" --busy-poll 1s
 check_usage "--peer-cpu: CPU 999" --peer-cpu 999
 
+# A peer that accepts the hello and then never answers: the row fails after 5 s with the
+# reason (the watchdog of blocking sockets), it does not hang.
+python3 - "$T/stall.port" <<'EOF' &
+import socket, sys
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(8)
+open(sys.argv[1], "w").write(str(srv.getsockname()[1]))
+srv.settimeout(30)
+held = []
+try:
+    while True:
+        c, _ = srv.accept()
+        c.settimeout(5)
+        hello = c.recv(32)
+        c.sendall(b"VBNP\x01\x00" + bytes(18))  # accepted, no text
+        if hello[5] == 6:  # the info request: close after the reply
+            c.close()
+        else:
+            held.append(c)  # then silence
+except OSError:
+    pass
+EOF
+stall=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/stall.port" ] && break; sleep 0.2; done
+start=$(date +%s)
+"$VB" run net/tcp_rr/size:64 --peer "127.0.0.1:$(cat "$T/stall.port")" --min-time 1s \
+    --out "$T" -q >"$T/s.out" 2>&1
+rc=$?
+took=$(( $(date +%s) - start ))
+kill $stall 2>/dev/null
+[ $rc -eq 1 ] || bad "stalled peer: exit $rc, expected 1"
+grep -q "no answer from the peer in 5 s" "$T/s.out" || { bad "stalled peer message:"; cat "$T/s.out"; }
+[ $took -le 20 ] || bad "stalled peer: the run took ${took}s"
+
 # A peer that is not there: the rows fail with the reason, exit 1.
 "$VB" run net/tcp_rr/size:64 --peer 127.0.0.1:1 --min-time 0.1s --out "$T" -q >"$T/p.out" 2>&1
 rc=$?
