@@ -2,7 +2,7 @@
 # timer/wake/* end to end: `viobench run` writes one row per wake method with samples,
 # non-negative lateness and the settings used in "info"; --interval reaches the kernels;
 # --rt-priority 50 runs them under SCHED_FIFO where allowed (root) or skips each with the
-# reason; out-of-range --rt-priority and --interval are usage errors naming the option.
+# reason (checked for real by dropping root to nobody); out-of-range --rt-priority and --interval are usage errors naming the option.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 VB=${VIOBENCH:-$PWD/viobench}
@@ -75,6 +75,21 @@ if grep -q 'SCHED_FIFO priority 50 refused' "$TMP/rt/results.json" 2>/dev/null; 
 else
     [ $rc -eq 0 ] || { echo "FAIL: --rt-priority run exit $rc"; cat "$TMP/rt.log"; fail=1; }
     check "$TMP/rt" SCHED_FIFO 1000000
+fi
+
+# Without the privilege (root drops to nobody), --rt-priority skips each row with the reason.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    mkdir -p "$TMP/nobody" && chmod 777 "$TMP" "$TMP/nobody"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$VB" run -q --filter 'timer/wake/*' \
+        --min-time 0.1s --rt-priority 50 --out "$TMP/nobody" --run-id rt --format json \
+        >"$TMP/nobody.log" 2>&1
+    rc=$?
+    n=$(grep -c '"error_message": "skipped: SCHED_FIFO priority 50 refused: Operation not permitted' \
+        "$TMP/nobody/rt/results.json" 2>/dev/null)
+    if [ $rc -ne 0 ] || [ "${n:-0}" -ne 4 ]; then
+        echo "FAIL: non-root --rt-priority: exit $rc, $n skip rows (want 0 and 4)"
+        cat "$TMP/nobody.log"; fail=1
+    fi
 fi
 
 # Usage errors name the option and exit 2.
