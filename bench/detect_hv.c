@@ -15,26 +15,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HV_BASE 0x40000000u
+#define HV_BASE  0x40000000u
 #define HV_BASES 16 /* 0x40000000 .. 0x40000F00 */
 
 static const struct {
     const char sig[13];
     const char *name;
 } signatures[] = {
-    {"KVMKVMKVM\0\0\0", "kvm"},     {"Linux KVM Hv", "kvm"},         {"Microsoft Hv", "hyperv"},
-    {"VMwareVMware", "vmware"},     {"XenVMMXenVMM", "xen"},         {"TCGTCGTCGTCG", "tcg"},
-    {"bhyve bhyve ", "bhyve"},      {"BHyVE BHyVE ", "bhyve"},       {"ACRNACRNACRN", "acrn"},
-    {"VBoxVBoxVBox", "virtualbox"}, {" lrpepyh  vr", "parallels"},   {"QNXQVMBSQG\0\0", "qnx"},
+    {"KVMKVMKVM\0\0\0", "kvm"},     {"Linux KVM Hv", "kvm"},       {"Microsoft Hv", "hyperv"},
+    {"VMwareVMware", "vmware"},     {"XenVMMXenVMM", "xen"},       {"TCGTCGTCGTCG", "tcg"},
+    {"bhyve bhyve ", "bhyve"},      {"BHyVE BHyVE ", "bhyve"},     {"ACRNACRNACRN", "acrn"},
+    {"VBoxVBoxVBox", "virtualbox"}, {" lrpepyh  vr", "parallels"}, {"QNXQVMBSQG\0\0", "qnx"},
 };
 
 static const struct {
     const char *name, *display;
 } displays[] = {
-    {"kvm", "KVM"},           {"hyperv", "Hyper-V"},     {"vmware", "VMware"},
-    {"xen", "Xen"},           {"tcg", "QEMU TCG"},       {"bhyve", "bhyve"},
-    {"acrn", "ACRN"},         {"virtualbox", "VirtualBox"}, {"parallels", "Parallels"},
-    {"qnx", "QNX Hypervisor"}, {"none", "none"},          {"unknown", "unknown"},
+    {"kvm", "KVM"},
+    {"hyperv", "Hyper-V"},
+    {"vmware", "VMware"},
+    {"xen", "Xen"},
+    {"tcg", "QEMU TCG"},
+    {"bhyve", "bhyve"},
+    {"acrn", "ACRN"},
+    {"virtualbox", "VirtualBox"},
+    {"parallels", "Parallels"},
+    {"qnx", "QNX Hypervisor"},
+    {"none", "none"},
+    {"unknown", "unknown"},
 };
 
 const char *hv_display(const char *name)
@@ -104,8 +112,8 @@ static void hvq(const struct probe *p, json_t *raw, uint32_t leaf, uint32_t r[4]
     probe_cpuid(p, leaf, 0, r);
     snprintf(b, sizeof(b), "0x%08x", leaf);
     if (r[0] || r[1] || r[2] || r[3])
-        json_object_set_new(raw, b, json_pack("[o,o,o,o]", hex(r[0]), hex(r[1]), hex(r[2]),
-                                              hex(r[3])));
+        json_object_set_new(raw, b,
+                            json_pack("[o,o,o,o]", hex(r[0]), hex(r[1]), hex(r[2]), hex(r[3])));
 }
 
 static const char *sig_vendor(const char sig[12])
@@ -119,13 +127,31 @@ static const char *sig_vendor(const char sig[12])
 /* KVM: feature bits of base+1 EAX (Linux's KVM_FEATURE_* numbering) and hints in EDX. */
 static json_t *decode_kvm(const struct probe *p, json_t *raw, uint32_t base, uint32_t max)
 {
-    static const char *const feat[25] = {
-        "clocksource",     "nop_io_delay",   "mmu_op",          "clocksource2",
-        "async_pf",        "steal_time",     "pv_eoi",          "pv_unhalt",
-        NULL,              "pv_tlb_flush",   "async_pf_vmexit", "pv_send_ipi",
-        "poll_control",    "pv_sched_yield", "async_pf_int",    "msi_ext_dest_id",
-        "hc_map_gpa_range", "migration_control", NULL, NULL, NULL, NULL, NULL, NULL,
-        "clocksource_stable_bit"};
+    static const char *const feat[25] = {"clocksource",
+                                         "nop_io_delay",
+                                         "mmu_op",
+                                         "clocksource2",
+                                         "async_pf",
+                                         "steal_time",
+                                         "pv_eoi",
+                                         "pv_unhalt",
+                                         NULL,
+                                         "pv_tlb_flush",
+                                         "async_pf_vmexit",
+                                         "pv_send_ipi",
+                                         "poll_control",
+                                         "pv_sched_yield",
+                                         "async_pf_int",
+                                         "msi_ext_dest_id",
+                                         "hc_map_gpa_range",
+                                         "migration_control",
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         "clocksource_stable_bit"};
     static const char *const hints[1] = {"realtime"};
     uint32_t r[4];
     char b[16];
@@ -143,51 +169,85 @@ static void decode_hyperv(const struct probe *p, json_t *raw, uint32_t base, uin
                           json_t *o, char *version, size_t vlen)
 {
     static const char *const priv_lo[15] = {
-        "AccessVpRunTimeReg",      "AccessPartitionReferenceCounter",
-        "AccessSynicRegs",         "AccessSyntheticTimerRegs",
-        "AccessIntrCtrlRegs",      "AccessHypercallMsrs",
-        "AccessVpIndex",           "AccessResetReg",
-        "AccessStatsReg",          "AccessPartitionReferenceTsc",
-        "AccessGuestIdleReg",      "AccessFrequencyRegs",
-        "AccessDebugRegs",         "AccessReenlightenmentControls",
+        "AccessVpRunTimeReg",    "AccessPartitionReferenceCounter",
+        "AccessSynicRegs",       "AccessSyntheticTimerRegs",
+        "AccessIntrCtrlRegs",    "AccessHypercallMsrs",
+        "AccessVpIndex",         "AccessResetReg",
+        "AccessStatsReg",        "AccessPartitionReferenceTsc",
+        "AccessGuestIdleReg",    "AccessFrequencyRegs",
+        "AccessDebugRegs",       "AccessReenlightenmentControls",
         "AccessRootSchedulerReg"};
-    static const char *const priv_hi[22] = {
-        "CreatePartitions", "AccessPartitionId", "AccessMemoryPool", "AdjustMessageBuffers",
-        "PostMessages",     "SignalEvents",      "CreatePort",       "ConnectPort",
-        "AccessStats",      NULL,                NULL,               "Debugging",
-        "CpuManagement",    "ConfigureProfiler", "AccessVpExitTracing",
-        "EnableExtendedGvaRangesForFlushVirtualAddressList",
-        "AccessVsm",        "AccessVpRegisters", NULL,               NULL,
-        "EnableExtendedHypercalls", "StartVirtualProcessor"};
-    static const char *const features[20] = {
-        "MwaitAvailable(deprecated)",  "GuestDebuggingAvailable",
-        "PerformanceMonitorsAvailable", "CpuDynamicPartitioningAvailable",
-        "XmmRegistersForFastHypercallAvailable", "GuestIdleAvailable",
-        "HypervisorSleepStateSupportAvailable",  "NumaDistanceQueryAvailable",
-        "FrequencyRegsAvailable",      "SyntheticMachineCheckAvailable",
-        "GuestCrashRegsAvailable",     "DebugRegsAvailable",
-        "Npiep1Available",             "DisableHypervisorAvailable",
-        "ExtendedGvaRangesForFlushVirtualAddressListAvailable",
-        "FastHypercallOutputAvailable", NULL,
-        "SintPollingModeAvailable",    "HypercallMsrLockAvailable",
-        "DirectSyntheticTimers"};
-    static const char *const recs[19] = {
-        "UseHypercallForAddressSpaceSwitch", "UseHypercallForLocalFlush",
-        "UseHypercallForRemoteFlushAndLocalFlushEntire", "UseApicMsrs",
-        "UseHvRegisterForReset",             "UseRelaxedTiming",
-        "UseDmaRemapping",                   "UseInterruptRemapping",
-        "UseX2ApicMsrs",                     "DeprecateAutoEoi",
-        "UseSyntheticClusterIpi",            "UseExProcessorMasks",
-        "Nested",                            "UseIntForMbecSystemCalls",
-        "UseVmcsEnlightenments",             "UseSyncedTimeline",
-        NULL,                                "UseDirectLocalFlushEntire",
-        "NoNonArchitecturalCoreSharing"};
-    static const char *const hw[10] = {
-        "ApicOverlayAssistInUse",         "MsrBitmapsInUse",
-        "ArchitecturalPerformanceCountersInUse", "SecondLevelAddressTranslationInUse",
-        "DmaRemappingInUse",              "InterruptRemappingInUse",
-        "MemoryPatrolScrubberPresent",    "DmaProtectionInUse",
-        "HpetRequested",                  "SyntheticTimersVolatile"};
+    static const char *const priv_hi[22] = {"CreatePartitions",
+                                            "AccessPartitionId",
+                                            "AccessMemoryPool",
+                                            "AdjustMessageBuffers",
+                                            "PostMessages",
+                                            "SignalEvents",
+                                            "CreatePort",
+                                            "ConnectPort",
+                                            "AccessStats",
+                                            NULL,
+                                            NULL,
+                                            "Debugging",
+                                            "CpuManagement",
+                                            "ConfigureProfiler",
+                                            "AccessVpExitTracing",
+                                            "EnableExtendedGvaRangesForFlushVirtualAddressList",
+                                            "AccessVsm",
+                                            "AccessVpRegisters",
+                                            NULL,
+                                            NULL,
+                                            "EnableExtendedHypercalls",
+                                            "StartVirtualProcessor"};
+    static const char *const features[20] = {"MwaitAvailable(deprecated)",
+                                             "GuestDebuggingAvailable",
+                                             "PerformanceMonitorsAvailable",
+                                             "CpuDynamicPartitioningAvailable",
+                                             "XmmRegistersForFastHypercallAvailable",
+                                             "GuestIdleAvailable",
+                                             "HypervisorSleepStateSupportAvailable",
+                                             "NumaDistanceQueryAvailable",
+                                             "FrequencyRegsAvailable",
+                                             "SyntheticMachineCheckAvailable",
+                                             "GuestCrashRegsAvailable",
+                                             "DebugRegsAvailable",
+                                             "Npiep1Available",
+                                             "DisableHypervisorAvailable",
+                                             "ExtendedGvaRangesForFlushVirtualAddressListAvailable",
+                                             "FastHypercallOutputAvailable",
+                                             NULL,
+                                             "SintPollingModeAvailable",
+                                             "HypercallMsrLockAvailable",
+                                             "DirectSyntheticTimers"};
+    static const char *const recs[19] = {"UseHypercallForAddressSpaceSwitch",
+                                         "UseHypercallForLocalFlush",
+                                         "UseHypercallForRemoteFlushAndLocalFlushEntire",
+                                         "UseApicMsrs",
+                                         "UseHvRegisterForReset",
+                                         "UseRelaxedTiming",
+                                         "UseDmaRemapping",
+                                         "UseInterruptRemapping",
+                                         "UseX2ApicMsrs",
+                                         "DeprecateAutoEoi",
+                                         "UseSyntheticClusterIpi",
+                                         "UseExProcessorMasks",
+                                         "Nested",
+                                         "UseIntForMbecSystemCalls",
+                                         "UseVmcsEnlightenments",
+                                         "UseSyncedTimeline",
+                                         NULL,
+                                         "UseDirectLocalFlushEntire",
+                                         "NoNonArchitecturalCoreSharing"};
+    static const char *const hw[10] = {"ApicOverlayAssistInUse",
+                                       "MsrBitmapsInUse",
+                                       "ArchitecturalPerformanceCountersInUse",
+                                       "SecondLevelAddressTranslationInUse",
+                                       "DmaRemappingInUse",
+                                       "InterruptRemappingInUse",
+                                       "MemoryPatrolScrubberPresent",
+                                       "DmaProtectionInUse",
+                                       "HpetRequested",
+                                       "SyntheticTimersVolatile"};
     uint32_t r[4];
     char iface[5];
 
@@ -333,8 +393,8 @@ json_t *detect_cpuid(const struct probe *p, json_t *cpu)
             continue;
         vendor = sig_vendor(sig);
         sig_printable(sig, shown, sizeof(shown));
-        leaf = json_pack("{s:s, s:o, s:s, s:s}", "base", b, "max_leaf", hex(max),
-                         "signature", shown, "vendor", vendor);
+        leaf = json_pack("{s:s, s:o, s:s, s:s}", "base", b, "max_leaf", hex(max), "signature",
+                         shown, "vendor", vendor);
         json_array_append_new(leaves, leaf);
         if (strcmp(vendor, "kvm") == 0 && memcmp(sig, "KVMKVMKVM", 9) == 0 &&
             !json_object_get(o, "kvm"))
@@ -349,9 +409,9 @@ json_t *detect_cpuid(const struct probe *p, json_t *cpu)
         }
         if (strcmp(vendor, "vmware") == 0 && max >= base + 0x10 && !json_object_get(o, "vmware")) {
             hvq(p, raw, base + 0x10, r);
-            json_object_set_new(o, "vmware",
-                                json_pack("{s:I, s:I}", "tsc_khz", (json_int_t)r[0], "bus_khz",
-                                          (json_int_t)r[1]));
+            json_object_set_new(
+                o, "vmware",
+                json_pack("{s:I, s:I}", "tsc_khz", (json_int_t)r[0], "bus_khz", (json_int_t)r[1]));
         }
         if (strcmp(vendor, "xen") == 0 && max >= base + 1 && !json_object_get(o, "xen")) {
             char v[32];

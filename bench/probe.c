@@ -46,8 +46,8 @@ int probe_text(const struct probe *p, const char *path, char *buf, size_t len)
         return ret;
     }
     n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t' ||
-                 buf[n - 1] == '\r'))
+    while (n &&
+           (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
         buf[--n] = 0;
     return 0;
 }
@@ -342,9 +342,8 @@ static int load_cpuid(const char *path, struct leaves *l, char *err, size_t errl
         while (k == 6 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
             s++;
         if (k != 6 || (*s && *s != '#')) {
-            snprintf(err, errlen,
-                     "%s:%d: expected 'leaf subleaf eax ebx ecx edx' in hexadecimal", path,
-                     lineno);
+            snprintf(err, errlen, "%s:%d: expected 'leaf subleaf eax ebx ecx edx' in hexadecimal",
+                     path, lineno);
             ret = -EINVAL;
             break;
         }
@@ -432,8 +431,8 @@ struct recorder {
     const struct probe *live;
     char root[PATH_MAX];
     struct leaves leaves;
-    int err;          /* first error while recording (-errno) */
-    char where[512];  /* and the file it concerns */
+    int err;         /* first error while recording (-errno) */
+    char where[512]; /* and the file it concerns */
 };
 
 static void rec_fail(struct recorder *r, int err, const char *path)
@@ -753,8 +752,7 @@ int probe_record(const char *dir, char *err, size_t errlen)
     }
     snprintf(path, sizeof(path), "%s/topology.xml", dir);
     if (topology_export_xml(path))
-        vb_warn("sysinfo: %s: hwloc could not export the topology; replay will use sysfs",
-                path);
+        vb_warn("sysinfo: %s: hwloc could not export the topology; replay will use sysfs", path);
     snprintf(path, sizeof(path), "%s/pairing.json", dir);
     if ((ret = jx_write_file(pairing, path)))
         snprintf(err, errlen, "%s: %s", path, strerror(-ret));

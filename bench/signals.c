@@ -21,9 +21,8 @@
 #include <strings.h>
 
 enum { KVM, HYPERV, VMWARE, XEN, TCG, BHYVE, ACRN, VBOX, PARALLELS, QNX, NONE, NNAMES };
-static const char *const names[NNAMES] = {"kvm",  "hyperv", "vmware",     "xen",
-                                          "tcg",  "bhyve",  "acrn",       "virtualbox",
-                                          "parallels", "qnx", "none"};
+static const char *const names[NNAMES] = {"kvm",  "hyperv",     "vmware",    "xen", "tcg", "bhyve",
+                                          "acrn", "virtualbox", "parallels", "qnx", "none"};
 #define M(x)   (1u << (x))
 #define ANY_HV (M(NONE) - 1)
 /* What virtio devices fit: the VMMs that offer virtio (QEMU with KVM or TCG, Firecracker,
@@ -32,12 +31,12 @@ static const char *const names[NNAMES] = {"kvm",  "hyperv", "vmware",     "xen",
 
 struct sig {
     char source[48];
-    char says[24];   /* a hypervisor name, "virtual", "virtio", "qemu", or "" (nothing) */
+    char says[24]; /* a hypervisor name, "virtual", "virtio", "qemu", or "" (nothing) */
     char detail[320];
     char tag[200];   /* short phrase for the conclusion sentence */
     unsigned compat; /* hypervisors this signal fits; 0: says nothing specific */
     int weight;
-    int primary;     /* the hypervisor it points to first, or -1 */
+    int primary; /* the hypervisor it points to first, or -1 */
 };
 
 struct sigs {
@@ -125,8 +124,8 @@ static void cpuid_signals(const json_t *pairing, struct sigs *s)
         if (idx == HYPERV && hv) {
             size_t n = strlen(g->detail);
             snprintf(g->detail + n, sizeof(g->detail) - n, ", interface %s%s%s",
-                     jx_str(hv, "interface", "?"), json_object_get(hv, "version") ? ", version " : "",
-                     jx_str(hv, "version", ""));
+                     jx_str(hv, "interface", "?"),
+                     json_object_get(hv, "version") ? ", version " : "", jx_str(hv, "version", ""));
             if (nleaves > 1) {
                 n = strlen(g->detail);
                 snprintf(g->detail + n, sizeof(g->detail) - n,
@@ -174,8 +173,8 @@ static void clocksource_signal(const json_t *pairing, struct sigs *s)
         for (size_t i = 0; a && i < sizeof(pv) / sizeof(pv[0]); i++)
             if (strcmp(a, pv[i].cs) == 0) {
                 if ((g = add(s, "clocksource", names[pv[i].who], M(pv[i].who), 2, pv[i].who))) {
-                    snprintf(g->detail, sizeof(g->detail), "current %s; %s (%s) available", cur,
-                             a, pv[i].what);
+                    snprintf(g->detail, sizeof(g->detail), "current %s; %s (%s) available", cur, a,
+                             pv[i].what);
                     snprintf(g->tag, sizeof(g->tag), "%s available", a);
                 }
                 return;
@@ -265,11 +264,11 @@ static void device_signals(const json_t *pairing, struct sigs *s)
     static const struct {
         const char *driver;
         int who;
-    } drivers[] = {{"hv_storvsc", HYPERV}, {"hv_netvsc", HYPERV},    {"hv_vmbus", HYPERV},
-                   {"hyperv_fb", HYPERV},  {"hv_balloon", HYPERV},   {"vmxnet3", VMWARE},
-                   {"vmw_pvscsi", VMWARE}, {"vmwgfx", VMWARE},       {"vmw_balloon", VMWARE},
-                   {"vmw_vmci", VMWARE},   {"vbd", XEN},             {"vif", XEN},
-                   {"xen-platform-pci", XEN}, {"vboxguest", VBOX},   {"vboxvideo", VBOX}};
+    } drivers[] = {{"hv_storvsc", HYPERV},    {"hv_netvsc", HYPERV},  {"hv_vmbus", HYPERV},
+                   {"hyperv_fb", HYPERV},     {"hv_balloon", HYPERV}, {"vmxnet3", VMWARE},
+                   {"vmw_pvscsi", VMWARE},    {"vmwgfx", VMWARE},     {"vmw_balloon", VMWARE},
+                   {"vmw_vmci", VMWARE},      {"vbd", XEN},           {"vif", XEN},
+                   {"xen-platform-pci", XEN}, {"vboxguest", VBOX},    {"vboxvideo", VBOX}};
     static const struct {
         const char *vendor;
         int who;
@@ -319,8 +318,7 @@ static void device_signals(const json_t *pairing, struct sigs *s)
             continue;
         if ((g = add(s, "devices", names[h], M(h), 2, h))) {
             snprintf(g->detail, sizeof(g->detail), "%.250s", found[h]);
-            snprintf(g->tag, sizeof(g->tag), "%s devices (%.150s)", hv_display(names[h]),
-                     found[h]);
+            snprintf(g->tag, sizeof(g->tag), "%s devices (%.150s)", hv_display(names[h]), found[h]);
         }
     }
     if (json_array_size(virtio)) {
@@ -397,8 +395,8 @@ static int layer_signal(const json_t *pairing, struct sigs *s, char *note, size_
     if (!k || !u || strcmp(k, u) == 0)
         return 0;
     if ((g = add(s, "cpu model: kernel vs cpuid", "", 0, 0, -1)))
-        snprintf(g->detail, sizeof(g->detail),
-                 "kernel saw '%s', user-mode CPUID answers '%s'", k, u);
+        snprintf(g->detail, sizeof(g->detail), "kernel saw '%s', user-mode CPUID answers '%s'", k,
+                 u);
     snprintf(note, len,
              " The kernel's CPU model ('%s') differs from what user-mode CPUID answers ('%s'): "
              "CPUID from user space may be handled by another layer than the kernel's "
@@ -421,8 +419,7 @@ static int choose(const struct sigs *s)
     for (int h = 0; h < NNAMES; h++) {
         if (!prim[h])
             continue; /* nothing names it: fitting everything is not evidence */
-        if (best < 0 || score[h] > score[best] ||
-            (score[h] == score[best] && prim[h] > prim[best]))
+        if (best < 0 || score[h] > score[best] || (score[h] == score[best] && prim[h] > prim[best]))
             best = h;
     }
     return best;
@@ -462,9 +459,10 @@ int detect_conclude(json_t *pairing)
         int fits = who >= 0 ? (g->compat & M(who)) != 0 : 0;
         json_t *o = json_pack("{s:s, s:s?, s:s, s:s}", "source", g->source, "says",
                               g->says[0] ? g->says : NULL, "detail", g->detail, "strength",
-                              g->weight >= 3 ? "strong" : g->weight == 2 ? "medium"
-                                              : g->weight == 1          ? "weak"
-                                                                        : "none");
+                              g->weight >= 3   ? "strong"
+                              : g->weight == 2 ? "medium"
+                              : g->weight == 1 ? "weak"
+                                               : "none");
         if (g->weight > 0) {
             json_object_set_new(o, "agrees", json_boolean(fits));
             if (!fits && who >= 0)
@@ -504,9 +502,8 @@ int detect_conclude(json_t *pairing)
                  agree[0] ? agree : "no signal of one", disagree ? "; but " : "",
                  disagree ? against : "", disagree ? ": signals disagree" : "; all signals agree");
     else if (who < 0)
-        snprintf(conclusion, sizeof(conclusion),
-                 "%s: no signal names the hypervisor%s%s.", display, against[0] ? " (" : "",
-                 against[0] ? against : "");
+        snprintf(conclusion, sizeof(conclusion), "%s: no signal names the hypervisor%s%s.", display,
+                 against[0] ? " (" : "", against[0] ? against : "");
     else
         snprintf(conclusion, sizeof(conclusion), "%s guest: %s%s%s%s.%s", display,
                  agree[0] ? agree : "no specific signal", disagree ? "; but " : "",

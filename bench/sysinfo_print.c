@@ -97,7 +97,8 @@ static void count(FILE *f, const json_t *o, const char *key, const char *what)
 {
     const json_t *v = json_object_get(o, key);
     if (json_is_integer(v))
-        fprintf(f, "%lld %s%s, ", json_integer_value(v), what, json_integer_value(v) == 1 ? "" : "s");
+        fprintf(f, "%lld %s%s, ", json_integer_value(v), what,
+                json_integer_value(v) == 1 ? "" : "s");
 }
 
 static void print_cpu(FILE *f, const json_t *p)
@@ -173,7 +174,8 @@ static void print_vendor(FILE *f, const json_t *cpuid)
     if (h) {
         fprintf(f, "%-*sinterface %s", W, "Hyper-V", str(h, "interface"));
         if (json_object_get(h, "build"))
-            fprintf(f, ", version %lld.%lld build %lld, service pack %lld, branch %lld, number %lld",
+            fprintf(f,
+                    ", version %lld.%lld build %lld, service pack %lld, branch %lld, number %lld",
                     json_integer_value(json_object_get(h, "major")),
                     json_integer_value(json_object_get(h, "minor")),
                     json_integer_value(json_object_get(h, "build")),
@@ -181,7 +183,8 @@ static void print_vendor(FILE *f, const json_t *cpuid)
                     json_integer_value(json_object_get(h, "service_branch")),
                     json_integer_value(json_object_get(h, "service_number")));
         if (json_object_get(h, "max_vps"))
-            fprintf(f, ", max %lld VPs / %lld LPs", json_integer_value(json_object_get(h, "max_vps")),
+            fprintf(f, ", max %lld VPs / %lld LPs",
+                    json_integer_value(json_object_get(h, "max_vps")),
                     json_integer_value(json_object_get(h, "max_lps")));
         if (json_is_true(json_object_get(h, "root_partition")))
             fprintf(f, ", ROOT PARTITION (this is the Hyper-V host)");
@@ -254,7 +257,8 @@ static void print_devices(FILE *f, const json_t *d)
         fprintf(f, "  %-*s%-10s %-12s mtu %lld\n", W - 2, "net", str(e, "name"), str(e, "driver"),
                 json_integer_value(json_object_get(e, "mtu")));
     }
-    fprintf(f, "  %-*s%s", W - 2, "vsock", json_is_true(json_object_get(d, "vsock")) ? "yes" : "no");
+    fprintf(f, "  %-*s%s", W - 2, "vsock",
+            json_is_true(json_object_get(d, "vsock")) ? "yes" : "no");
     a = json_object_get(d, "vsock_transports");
     for (size_t i = 0; i < json_array_size(a); i++)
         fprintf(f, "%s%s", i ? ", " : " (", json_string_value(json_array_get(a, i)));

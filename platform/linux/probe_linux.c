@@ -35,8 +35,7 @@ static int cmp_names(const void *a, const void *b)
     return strverscmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int live_list(void *ctx, const char *path, int (*cb)(const char *name, void *arg),
-                     void *arg)
+static int live_list(void *ctx, const char *path, int (*cb)(const char *name, void *arg), void *arg)
 {
     struct dirent *e;
     char **v = NULL;

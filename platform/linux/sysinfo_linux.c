@@ -114,9 +114,8 @@ static int has_word(const char *list, const char *w)
 static void cpu_facts(const struct probe *p, json_t *cpu)
 {
     static const char *const interesting[] = {
-        "hypervisor",   "constant_tsc", "nonstop_tsc",        "tsc_known_freq",
-        "tsc_reliable", "rdtscp",       "tsc_deadline_timer", "tsc_adjust",
-        "x2apic",       "arat"};
+        "hypervisor", "constant_tsc",       "nonstop_tsc", "tsc_known_freq", "tsc_reliable",
+        "rdtscp",     "tsc_deadline_timer", "tsc_adjust",  "x2apic",         "arat"};
     char *text = malloc(65536), v[4096], online[1024];
     json_t *flags = json_array();
     int count = 0;
@@ -146,8 +145,7 @@ static json_t *memory_facts(const struct probe *p)
 {
     char text[512];
     const char *s;
-    if (probe_text(p, "/proc/meminfo", text, sizeof(text)) ||
-        !(s = strstr(text, "MemTotal:")))
+    if (probe_text(p, "/proc/meminfo", text, sizeof(text)) || !(s = strstr(text, "MemTotal:")))
         return json_pack("{s:n}", "total_bytes");
     return json_pack("{s:I}", "total_bytes", (json_int_t)strtoll(s + 9, NULL, 10) * 1024);
 }
@@ -173,10 +171,10 @@ static const char *virtio_type(unsigned id)
     static const struct {
         unsigned id;
         const char *name;
-    } t[] = {{1, "net"},    {2, "block"},   {3, "console"}, {4, "rng"},     {5, "balloon"},
-             {8, "scsi"},   {9, "9p"},      {16, "gpu"},    {18, "input"},  {19, "vsock"},
-             {20, "crypto"}, {23, "iommu"}, {24, "mem"},    {25, "sound"},  {26, "fs"},
-             {27, "pmem"},  {41, "gpio"}};
+    } t[] = {{1, "net"},     {2, "block"},  {3, "console"}, {4, "rng"},    {5, "balloon"},
+             {8, "scsi"},    {9, "9p"},     {16, "gpu"},    {18, "input"}, {19, "vsock"},
+             {20, "crypto"}, {23, "iommu"}, {24, "mem"},    {25, "sound"}, {26, "fs"},
+             {27, "pmem"},   {41, "gpio"}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (t[i].id == id)
             return t[i].name;
@@ -224,8 +222,7 @@ static json_t *virtio_devices(const struct probe *p)
             first_entry(p, path, node, sizeof(node));
         }
         d = json_pack("{s:s, s:s, s:i, s:s?, s:s}", "name", n.v[i], "type", virtio_type(id),
-                      "device_id", (int)id, "driver", drv[0] ? drv : NULL, "transport",
-                      transport);
+                      "device_id", (int)id, "driver", drv[0] ? drv : NULL, "transport", transport);
         if (node[0])
             json_object_set_new(d, "node", json_string(node));
         json_array_append_new(a, d);
@@ -319,8 +316,8 @@ static json_t *pci_devices(const struct probe *p)
         probe_text(p, path, dev, sizeof(dev));
         snprintf(path, sizeof(path), SYS_PCI "/%s/driver", n.v[i]);
         probe_link_base(p, path, drv, sizeof(drv));
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s?}", "slot", n.v[i], "vendor",
-                                           ven, "device", dev, "driver", drv[0] ? drv : NULL));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s?}", "slot", n.v[i], "vendor", ven,
+                                           "device", dev, "driver", drv[0] ? drv : NULL));
     }
     names_free(&n);
     return a;
@@ -503,10 +500,10 @@ static json_t *sys_hypervisor(const struct probe *p)
 
 int sysinfo_os_collect(const struct probe *p, json_t *pairing)
 {
-    static const char *const dmi_files[] = {
-        "sys_vendor",  "product_name", "product_version", "product_family", "board_vendor",
-        "board_name",  "bios_vendor",  "bios_version",    "bios_date",      "chassis_vendor",
-        "chassis_asset_tag"};
+    static const char *const dmi_files[] = {"sys_vendor",     "product_name",     "product_version",
+                                            "product_family", "board_vendor",     "board_name",
+                                            "bios_vendor",    "bios_version",     "bios_date",
+                                            "chassis_vendor", "chassis_asset_tag"};
     json_t *cpu = jx_obj(pairing, "cpu");
 
     if (!cpu)
@@ -518,8 +515,9 @@ int sysinfo_os_collect(const struct probe *p, json_t *pairing)
     json_object_set_new(pairing, "devices", device_facts(p));
     json_object_set_new(pairing, "kernel_cmdline", probe_jstr(p, "/proc/cmdline"));
     json_object_set_new(pairing, "mitigations", mitigations(p));
-    json_object_set_new(pairing, "dmi", string_files(p, "/sys/class/dmi/id", dmi_files,
-                                                     sizeof(dmi_files) / sizeof(dmi_files[0])));
+    json_object_set_new(
+        pairing, "dmi",
+        string_files(p, "/sys/class/dmi/id", dmi_files, sizeof(dmi_files) / sizeof(dmi_files[0])));
     json_object_set_new(pairing, "sys_hypervisor", sys_hypervisor(p));
     return 0;
 }

@@ -43,28 +43,54 @@ static json_t *signal(json_t *pairing, const char *source)
 {
     json_t *s = at(pairing, "hypervisor.signals");
     for (size_t i = 0; i < json_array_size(s); i++)
-        if (strcmp(json_string_value(json_object_get(json_array_get(s, i), "source")), source) ==
-            0)
+        if (strcmp(json_string_value(json_object_get(json_array_get(s, i), "source")), source) == 0)
             return json_array_get(s, i);
     return NULL;
 }
 
-static const char *const required[] = {
-    "summary.hypervisor",  "summary.guest",      "summary.conclusion",
-    "hypervisor.present",  "hypervisor.name",    "hypervisor.version",
-    "hypervisor.cpuid.hypervisor_bit", "hypervisor.cpuid.leaves", "hypervisor.signals",
-    "hypervisor.disagreement", "hypervisor.conclusion", "guest.os.id",
-    "guest.os.version_id", "guest.os.pretty_name", "guest.kernel.release",
-    "guest.kernel.version", "guest.arch",        "cpu.vendor",
-    "cpu.model",           "cpu.family",         "cpu.model_id",
-    "cpu.stepping",        "cpu.count",          "cpu.mhz",
-    "cpu.flags_of_interest", "memory.total_bytes", "clocksource.current",
-    "clocksource.available", "topology.source",  "topology.packages",
-    "topology.cores",      "topology.pus",       "topology.numa_nodes",
-    "topology.caches",     "devices.virtio",     "devices.vmbus",
-    "devices.block",       "devices.net",        "devices.vsock",
-    "kernel_cmdline",      "mitigations",        "dmi",
-    "sys_hypervisor"};
+static const char *const required[] = {"summary.hypervisor",
+                                       "summary.guest",
+                                       "summary.conclusion",
+                                       "hypervisor.present",
+                                       "hypervisor.name",
+                                       "hypervisor.version",
+                                       "hypervisor.cpuid.hypervisor_bit",
+                                       "hypervisor.cpuid.leaves",
+                                       "hypervisor.signals",
+                                       "hypervisor.disagreement",
+                                       "hypervisor.conclusion",
+                                       "guest.os.id",
+                                       "guest.os.version_id",
+                                       "guest.os.pretty_name",
+                                       "guest.kernel.release",
+                                       "guest.kernel.version",
+                                       "guest.arch",
+                                       "cpu.vendor",
+                                       "cpu.model",
+                                       "cpu.family",
+                                       "cpu.model_id",
+                                       "cpu.stepping",
+                                       "cpu.count",
+                                       "cpu.mhz",
+                                       "cpu.flags_of_interest",
+                                       "memory.total_bytes",
+                                       "clocksource.current",
+                                       "clocksource.available",
+                                       "topology.source",
+                                       "topology.packages",
+                                       "topology.cores",
+                                       "topology.pus",
+                                       "topology.numa_nodes",
+                                       "topology.caches",
+                                       "devices.virtio",
+                                       "devices.vmbus",
+                                       "devices.block",
+                                       "devices.net",
+                                       "devices.vsock",
+                                       "kernel_cmdline",
+                                       "mitigations",
+                                       "dmi",
+                                       "sys_hypervisor"};
 
 static void check_shape(const char *name, json_t *p)
 {
@@ -75,9 +101,8 @@ static void check_shape(const char *name, json_t *p)
     CHECK(json_array_size(sigs) > 0, "%s: no signals", name);
     for (size_t i = 0; i < json_array_size(sigs); i++) {
         json_t *s = json_array_get(sigs, i);
-        CHECK(json_is_string(json_object_get(s, "source")) &&
-                  json_object_get(s, "says") && json_is_string(json_object_get(s, "detail")) &&
-                  json_object_get(s, "agrees"),
+        CHECK(json_is_string(json_object_get(s, "source")) && json_object_get(s, "says") &&
+                  json_is_string(json_object_get(s, "detail")) && json_object_get(s, "agrees"),
               "%s: signal %zu lacks source/says/detail/agrees", name, i);
     }
     for (size_t i = 0; i < json_array_size(caches); i++) {
@@ -151,8 +176,8 @@ static void check_print(const char *name, json_t *p)
 
 static int fixtures_run(void)
 {
-    static const char *const must[] = {"hyperv", "kvm",       "kvm-hyperv-enlightened",
-                                       "vmware", "xen",       "tcg",
+    static const char *const must[] = {"hyperv",    "kvm",         "kvm-hyperv-enlightened",
+                                       "vmware",    "xen",         "tcg",
                                        "baremetal", "this-machine"};
     int found[sizeof(must) / sizeof(must[0])] = {0}, n = 0;
     struct dirent *e;
@@ -199,9 +224,16 @@ static int fixtures_run(void)
 /* this-machine: replaying gives what was recorded (recorded pairing.json). */
 static void recorded_matches(void)
 {
-    static const char *const keys[] = {"summary",  "hypervisor.name", "hypervisor.disagreement",
-                                       "hypervisor.signals", "guest", "cpu", "clocksource",
-                                       "devices", "kernel_cmdline", "mitigations"};
+    static const char *const keys[] = {"summary",
+                                       "hypervisor.name",
+                                       "hypervisor.disagreement",
+                                       "hypervisor.signals",
+                                       "guest",
+                                       "cpu",
+                                       "clocksource",
+                                       "devices",
+                                       "kernel_cmdline",
+                                       "mitigations"};
     struct probe p;
     json_error_t je;
     json_t *rec = json_load_file(FIXTURES "/this-machine/pairing.json", 0, &je), *now;
