@@ -274,7 +274,9 @@ static void decode_hyperv(const struct probe *p, json_t *raw, uint32_t base, uin
     if (max >= base + 3) {
         hvq(p, raw, base + 3, r);
         json_t *priv = bit_names(r[0], priv_lo, 15, 0);
-        json_array_extend(priv, bit_names(r[1], priv_hi, 22, 32));
+        json_t *hi = bit_names(r[1], priv_hi, 22, 32);
+        json_array_extend(priv, hi);
+        json_decref(hi);
         json_object_set_new(o, "privileges", priv);
         json_object_set_new(o, "features", bit_names(r[3], features, 20, 0));
         json_object_set_new(o, "max_power_state", json_integer(r[2] & 0xf));

@@ -299,6 +299,9 @@ void sysinfo_print(FILE *f, const json_t *p)
     print_wrapped(f, "Conclusion", str(sum, "conclusion"));
     print_signals(f, hv);
     fprintf(f, "%-*s%s (%s)\n", W, "Guest", str(sum, "guest"), str(g, "arch"));
+    if (json_is_string(json_object_get(g, "container")))
+        fprintf(f, "  %-*s%s (this process runs in a container on that kernel)\n", W - 2,
+                "container", str(g, "container"));
     fprintf(f, "  %-*s%s\n", W - 2, "kernel build", str(k, "version"));
     print_cpu(f, p);
     print_vendor(f, json_object_get(hv, "cpuid"));

@@ -80,8 +80,18 @@ static json_t *sorted(json_t *caches)
     return out;
 }
 
+/* hwloc loads its plugins (I/O discovery: PCI, OpenCL, GL; libxml2 for XML) at every first
+   topology of a process and unloads them after the last one: 30-50 ms here, although the
+   pairing needs no I/O objects (it reads devices from sysfs itself) and the built-in XML
+   parser reads and writes the same files. Unless the user chose otherwise, do not load them. */
+static void skip_io_plugins(void)
+{
+    setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_opencl,hwloc_gl,hwloc_xml_libxml", 0);
+}
+
 static int topo_open(hwloc_topology_t *t, const char *xml)
 {
+    skip_io_plugins();
     if (hwloc_topology_init(t))
         return -1;
     hwloc_topology_set_io_types_filter(*t, HWLOC_TYPE_FILTER_KEEP_NONE);

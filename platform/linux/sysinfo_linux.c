@@ -76,6 +76,12 @@ static json_t *guest_facts(const struct probe *p)
                                   probe_jstr(p, "/proc/sys/kernel/osrelease"), "version",
                                   probe_jstr(p, "/proc/sys/kernel/version")));
     json_object_set_new(g, "arch", probe_jstr(p, "/proc/sys/kernel/arch"));
+    /* Inside a container the kernel, devices and clocksource are the host's. */
+    json_object_set_new(g, "container",
+                        probe_text(p, "/.dockerenv", v, sizeof(v)) == 0 ? json_string("docker")
+                        : probe_text(p, "/run/.containerenv", v, sizeof(v)) == 0
+                            ? json_string("podman")
+                            : json_null());
     return g;
 }
 
