@@ -35,6 +35,20 @@ int probe_names(const struct probe *p, const char *path, struct names *out);
 /* Release what probe_names collected. */
 void names_free(struct names *n);
 
+/* CPUID leaves by (leaf, subleaf), as a fixture holds them. */
+struct cpuid_leaf {
+    uint32_t leaf, sub, r[4];
+};
+struct cpuid_leaves {
+    struct cpuid_leaf *v;
+    size_t n, cap;
+};
+/* Set (or replace) one leaf. 0 or -ENOMEM. */
+int cpuid_leaves_put(struct cpuid_leaves *l, uint32_t leaf, uint32_t sub, const uint32_t r[4]);
+/* Placeholder file the recorder puts in directories it creates empty (git keeps no empty
+   directory); fixture listings skip it. */
+#define FIXTURE_KEEP ".keep"
+
 /* Where the link at path (absolute) points when its target is target: target itself when
    absolute, else resolved against the link's directory, with "." and ".." removed
    lexically. 0, or -ENAMETOOLONG. */
