@@ -59,7 +59,7 @@ static void make_relative(const char *from, const char *to, char *out, size_t le
             if (to[i] == '/' || to[i] == 0)
                 common = i;
     }
-    for (const char *s = from + common; *s; s++)
+    for (const char *s = from + common; *s && strcmp(from, "/") != 0; s++)
         if (*s == '/')
             ups++;
     out[0] = 0;

@@ -336,7 +336,8 @@ static void device_signals(const json_t *pairing, struct sigs *s)
     }
 }
 
-/* Kernel command line words that only make sense on one hypervisor family. */
+/* Kernel command line words that only make sense in a guest of one hypervisor family (not
+   host-side options such as kvm.ignore_msrs, which a bare-metal KVM host may carry). */
 static void cmdline_signals(const json_t *pairing, struct sigs *s)
 {
     static const struct {
@@ -346,28 +347,32 @@ static void cmdline_signals(const json_t *pairing, struct sigs *s)
     } hints[] = {{"firecracker", KVM, "Firecracker (a KVM VMM)"},
                  {"--firecracker", KVM, "Firecracker (a KVM VMM)"},
                  {"pvm", KVM, "PVM (a KVM-based hypervisor)"},
-                 {"kvm", KVM, "KVM"},
                  {"clocksource=kvm-clock", KVM, "kvm-clock requested"},
-                 {"no-kvmclock", KVM, "kvmclock option"},
+                 {"no-kvmclock", KVM, "KVM guest option"},
+                 {"no-kvmapf", KVM, "KVM guest option"},
+                 {"no-steal-acc", KVM, "KVM guest option"},
                  {"xen", XEN, "Xen"},
                  {"hv_", HYPERV, "Hyper-V driver option"},
                  {"hyperv", HYPERV, "Hyper-V"},
                  {"vmw_", VMWARE, "VMware driver option"}};
     const char *cmd = jx_str(pairing, "kernel_cmdline", NULL);
-    char found[NNAMES][256];
+    char found[NNAMES][256], why[NNAMES][300];
     struct sig *g;
 
     if (!cmd)
         return;
     memset(found, 0, sizeof(found));
+    memset(why, 0, sizeof(why));
     for (const char *w = cmd; *w;) {
         size_t len = strcspn(w, " \t");
         for (size_t j = 0; j < sizeof(hints) / sizeof(hints[0]); j++) {
             size_t hl = strlen(hints[j].word);
             if (len >= hl && strncasecmp(w, hints[j].word, hl) == 0) {
-                char word[64];
+                char word[64], expl[128];
                 snprintf(word, sizeof(word), "%.*s", (int)(len < 40 ? len : 40), w);
+                snprintf(expl, sizeof(expl), "%s: %s", word, hints[j].what);
                 list_add(found[hints[j].who], sizeof(found[0]), word);
+                list_add(why[hints[j].who], sizeof(why[0]), expl);
                 break;
             }
         }
@@ -378,7 +383,7 @@ static void cmdline_signals(const json_t *pairing, struct sigs *s)
         if (!found[h][0])
             continue;
         if ((g = add(s, "kernel command line", names[h], M(h), 1, h))) {
-            snprintf(g->detail, sizeof(g->detail), "%.250s", found[h]);
+            snprintf(g->detail, sizeof(g->detail), "%.300s", why[h]);
             snprintf(g->tag, sizeof(g->tag), "kernel command line (%.150s)", found[h]);
         }
     }
