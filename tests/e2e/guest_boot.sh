@@ -120,6 +120,16 @@ else
     echo "note: viobench collect is not in this build yet: the collect step was skipped (checked)"
 fi
 
+# A suite that fails inside the guest (viobench refuses an option): reported with
+# viobench's status, exit 1, no run directory, console kept, no network or disk needed.
+TMPDIR=$T/tmp scripts/guest-run --image "$T/img" --out "$T/res" --run-id "e2e$$-g4" --no-disk --no-net \
+    -- --no-such-option >"$T/bad.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "guest-run with a failing suite exited $rc, expected 1"
+grep -q 'guest-run: the guest sent no run directory (viobench exited 2' "$T/bad.log" || fail "failing suite not reported: $(cat "$T/bad.log")"
+grep -q "unknown option '--no-such-option'" "$T/res/e2e$$-g4.console.log" || fail "console log lacks viobench's message"
+[ ! -e "$T/res/e2e$$-g4" ] || fail "failing suite left a run directory"
+
 # A boot that outlives its timeout: QEMU killed, reported, scratch files removed.
 TMPDIR=$T/tmp scripts/guest-run --image "$T/img" --out "$T/res" --run-id "e2e$$-g2" --timeout 1 >"$T/to.log" 2>&1
 rc=$?
