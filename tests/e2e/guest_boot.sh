@@ -145,7 +145,11 @@ set -m
 TMPDIR=$T/tmp scripts/guest-run --image "$T/img" --out "$T/res" --run-id "e2e$$-g3" --timeout 120 >"$T/int.log" 2>&1 &
 gpid=$!
 set +m
-for _ in $(seq 100); do pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null && break; sleep 0.1; done
+# Interrupt once QEMU runs and has opened the serial console file.
+for _ in $(seq 100); do
+    pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null && [ -n "$(ls "$T"/tmp/*/console.log 2>/dev/null)" ] && break
+    sleep 0.1
+done
 pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null || fail "QEMU never started for the interrupt test"
 kill -INT $gpid
 wait $gpid
