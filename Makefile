@@ -138,9 +138,12 @@ format-check:
 	tests/e2e/format.sh
 
 install: viobench
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/doc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts/guest $(DESTDIR)$(DATADIR)/lib \
+	    $(DESTDIR)$(DATADIR)/doc
 	install -m 0755 viobench $(DESTDIR)$(BINDIR)/viobench
-	install -m 0755 $$(git ls-files scripts 2>/dev/null || ls scripts/*) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0755 $$(find scripts -maxdepth 1 -type f) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0644 scripts/guest/* $(DESTDIR)$(DATADIR)/scripts/guest/
+	install -m 0644 lib/x86.h $(DESTDIR)$(DATADIR)/lib/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DATADIR)/doc/
 	if [ -f viobench-static ]; then install -m 0755 viobench-static $(DESTDIR)$(BINDIR)/; fi
 
