@@ -83,7 +83,8 @@ def suite_seconds(run_dir):
 
 
 def table(dirs):
-    """Plain matrix: one line per run with host and guest halves and the row counts."""
+    """Plain matrix: one line per run: the host half from the labels, the hypervisor the
+    guest detected, the guest system, and the row counts."""
     rows = []
     for d in dirs:
         try:
@@ -93,18 +94,21 @@ def table(dirs):
             print("%s: unreadable run directory: %s" % (d, e), file=sys.stderr)
             continue
         lab = ctx.get("labels", {})
-        pair = ctx.get("pairing", {}).get("summary", {})
+        pairing = ctx.get("pairing", {})
+        pair = pairing.get("summary", {})
+        hv = pairing.get("hypervisor")
+        detected = (hv.get("name") if isinstance(hv, dict) else None) or pair.get("hypervisor", "?")
         bench = res.get("benchmarks", [])
         measured = [b for b in bench if not b.get("error_occurred")]
         skipped = [b for b in bench if b.get("skipped")]
         failed = [b for b in bench if b.get("error_occurred") and not b.get("skipped")]
         host = "%s %s" % (lab.get("host_hypervisor", pair.get("hypervisor", "?")),
                           lab.get("host_hypervisor_version", ""))
-        rows.append((lab.get("guest", ctx.get("host_name", "?")), host.strip(),
+        rows.append((lab.get("guest", ctx.get("host_name", "?")), host.strip(), detected,
                      pair.get("guest", "?"), len(measured), len(skipped), len(failed),
                      ctx.get("run_id", os.path.basename(d))))
-    head = ("guest", "host hypervisor", "guest (detected)", "measured", "skipped", "failed",
-            "run")
+    head = ("guest", "host (labels)", "detected", "guest system", "measured", "skipped",
+            "failed", "run")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     for r in [head] + rows:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
