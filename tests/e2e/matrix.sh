@@ -86,7 +86,7 @@ done
 
 cat >"$T/inventory" <<EOF
 # name    ssh target                         labels
-alpha     ssh://root@127.0.0.1:${PORTS[0]}   host_hypervisor=kvm host_hypervisor_version=test-8.2 tmpdir=$T/remote
+alpha     ssh://root@127.0.0.1:${PORTS[0]}   host_hypervisor=kvm host_hypervisor_version=test-8.2 note=a*b=c tmpdir=$T/remote
 gamma     ssh://root@127.0.0.1:$DEAD         host_hypervisor=xen
 beta      ssh://127.0.0.1:${PORTS[1]}        host_hypervisor=hyperv host_hypervisor_version=test-10.0 tmpdir=$T/remote  # trailing comment
 delta     ssh://root@127.0.0.1:${PORTS[1]}   host_hypervisor=vmware suite=bogus tmpdir=$T/remote
@@ -121,6 +121,7 @@ lab = ctx["labels"]
 assert lab["guest"] == g, lab
 assert (lab["host_hypervisor"], lab["host_hypervisor_version"]) == want, lab
 assert "tmpdir" not in lab and "suite" not in lab, lab
+assert lab.get("note") == ("a*b=c" if g == "alpha" else None), lab  # passed literally, no globbing
 assert ctx["tool"]["build"] == "static", ctx["tool"]
 assert ctx["host"]["source"] == "inventory" and ctx["host"]["entry"] == g, ctx["host"]
 assert ctx["host"]["labels"]["host_hypervisor"] == want[0], ctx["host"]
