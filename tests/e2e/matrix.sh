@@ -131,6 +131,15 @@ assert all(b["iterations"] > 0 for b in res["benchmarks"]), "empty rows"
 PYEOF
 done
 [ ! -e "$T/out/"*-gamma ] || fail "unreachable guest left a run directory"
+# Each guest had one SSH master connection (so its sessions log in once), all stopped now.
+masters_left() {
+    sleep 0.3
+    left=$(pgrep -f -- "-F $T/ssh_config .*ControlPersist=yes" | tr '\n' ' ')
+    [ -z "$left" ] || { fail "SSH master connections left $1: $left"; kill $left 2>/dev/null; }
+}
+masters_left "after the run"
+n=$(grep -c 'Accepted publickey' "$T/sshd1.log")
+[ "$n" -eq 1 ] || fail "alpha's sshd saw $n logins, expected 1 (one master connection)"
 [ -z "$(ls -A "$T/remote")" ] || fail "remote temporary directories left behind: $(ls "$T/remote")"
 
 # The store and the matrix: through the collector and analyzer when they exist.
@@ -174,5 +183,5 @@ irc=$?
 [ -z "$(ls -A "$T/remote")" ] || fail "interrupted matrix left $(ls "$T/remote") behind"
 for _ in $(seq 20); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$rpid" 2>/dev/null || fail "the remote run (pid $rpid) still runs after Ctrl-C"
-[ -z "$(ls "$T"/cm-* 2>/dev/null)" ] || fail "SSH master sockets left"
+masters_left "after Ctrl-C"
 finish
