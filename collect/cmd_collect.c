@@ -15,13 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PATHS 65536
 
 static struct {
     const char *db;
     struct opt_list labels;
-    int keep_going, verbose, json;
+    int keep_going, verbose, json, jobs;
     const char *since, *until;
 } a;
 
@@ -32,6 +33,8 @@ static const struct opt collect_opts[] = {
      "also fills that key where the input did not detect it"},
     {"keep-going", 'k', OPT_FLAG, &a.keep_going, NULL,
      "go on after a rejected input; the summary lists what was rejected"},
+    {"jobs", 'j', OPT_INT, &a.jobs, "N",
+     "threads reading inputs ahead of the writer (default: CPUs, at most 4; 0: none)"},
     {"verbose", 'v', OPT_FLAG, &a.verbose, NULL, "one line per input"},
     {NULL},
 };
@@ -152,13 +155,18 @@ static int collect_main(int argc, char **argv)
     }
     o.keep_going = a.keep_going;
     o.verbose = a.verbose;
+    o.jobs = a.jobs;
+    if (o.jobs < 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o.jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    }
     if (!(s = open_rw())) {
         ret = 1;
         goto out;
     }
     if (npos == 0 && stat("results", &sb) == 0)
         pos[npos++] = "results";
-    ret = ingest_paths(s, pos, npos, &o, &st);
+    ret = ingest_paths(s, a.db, pos, npos, &o, &st);
     summary(s, &st);
     ret = ret ? 1 : 0;
 out:
@@ -277,6 +285,7 @@ out:
 int cmd_collect(int argc, char **argv)
 {
     memset(&a, 0, sizeof(a));
+    a.jobs = -1;
     if (argc > 1 && strcmp(argv[1], "ls") == 0)
         return ls_main(argc - 1, argv + 1);
     return collect_main(argc, argv);

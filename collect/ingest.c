@@ -1,91 +1,121 @@
 /*
- * The collector's walk: find inputs under the paths given, read each, and store it in one
- * transaction. An input is a viobench run directory, a JSON file or a tar bundle (all of
- * its runs together). Directories are walked in name order; inside them only run
- * directories, *.json and tar bundles (*.tar, *.tgz, *.tar.gz, *.tar.xz, *.tar.bz2,
- * *.tar.zst) are inputs, other files are passed over, and symbolic links are not followed.
- * A path named on the command line is always an input, whatever its name.
+ * Storing inputs: each input (a run directory, a JSON file, a whole tar bundle) is read,
+ * checked, and stored in one transaction, in walk order. Reading (hashing, skipping
+ * content already stored, parsing JSON and histograms) takes more time than writing, so
+ * reader threads work ahead of the one writer, within a bounded window of inputs and rows;
+ * the writer still takes inputs strictly in order, so a rejected input stops the walk at
+ * the same place as a serial collector would, and later inputs are never stored.
+ * Bundles are read and stored by the writer itself: their runs share one transaction.
  */
 #include "ingest.h"
 #include "log.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #define BUSY_ATTEMPTS 3
+#define WINDOW_INPUTS 32   /* inputs read ahead of the writer, at most */
+#define WINDOW_ROWS   4000 /* rows read ahead (each histogram is ~42 KiB in memory) */
 
-struct walk {
-    struct store *s;
-    const struct ingest_opts *o;
-    struct ingest_stats *st;
-    int stop;      /* stop walking: a rejected input without keep_going */
-    int store_err; /* the store failed (-errno) */
+/* Where the runs being read come from: a bundle's member paths are reported relative to
+   the bundle, not to the directory it is extracted to. */
+struct origin_ctx {
+    const char *bundle; /* the bundle's path, or NULL */
+    const char *root;   /* its extraction directory */
+    size_t root_len;
 };
 
-/* One input being stored: its items go into one transaction. */
-struct unit {
-    struct walk *w;
-    const char *bundle;      /* the bundle's path, or NULL */
-    const char *bundle_root; /* the directory it is extracted to */
-    size_t bundle_root_len;
-    long stored, already, rows;
-    int fatal; /* the error is the store's, not the input's */
+/* What reading an input gave. */
+struct prepared {
+    int state; /* 0 not taken, 1 being read, 2 ready */
+    int ret;   /* 0 read, 1 already stored, -EINVAL rejected, other: the store failed */
+    int have_item;
+    struct ingest_item item;
+    size_t rows;
     char err[1200];
 };
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n > m && strcmp(s + n - m, suf) == 0;
-}
+struct pipe {
+    struct store *s;
+    const char *db_path;
+    const struct ingest_opts *o;
+    struct ingest_stats *st;
+    struct ingest_list list;
+    struct prepared *prep;
+    size_t next, done, rows_ahead;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t ready, space;
+};
 
-static int bundle_name(const char *name)
-{
-    static const char *const sfx[] = {".tar",     ".tgz",  ".tar.gz",  ".tar.xz", ".txz",
-                                      ".tar.bz2", ".tbz2", ".tar.zst", NULL};
-    for (int i = 0; sfx[i]; i++)
-        if (has_suffix(name, sfx[i]))
-            return 1;
-    return 0;
-}
-
-static int is_run_dir(const char *dir)
-{
-    char p[PATH_MAX + 32];
-    struct stat st;
-    snprintf(p, sizeof(p), "%s/context.json", dir);
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Where an item came from: the absolute path, or "<bundle>!<member path>". */
-static void origin(struct unit *u, const char *path, char *out, size_t len)
+static void origin(const struct origin_ctx *oc, const char *path, char *out, size_t len)
 {
     char abs[PATH_MAX];
-    if (u->bundle) {
-        const char *member = path + u->bundle_root_len;
+    if (oc && oc->bundle) {
+        const char *member = path + oc->root_len;
         while (*member == '/')
             member++;
-        snprintf(out, len, "%s!%s", realpath(u->bundle, abs) ? abs : u->bundle, member);
+        snprintf(out, len, "%s!%s", realpath(oc->bundle, abs) ? abs : oc->bundle, member);
     } else {
         snprintf(out, len, "%s", realpath(path, abs) ? abs : path);
     }
 }
 
-/* Store one item of the unit (beginning the transaction at the first new run). */
-static int unit_store(struct unit *u, struct ingest_item *it)
+/* Read one run directory or JSON file into it (initialised). check, when set, is a store
+   connection used to skip content already stored before parsing it. Returns 0, 1 (already
+   stored), -EINVAL (rejected, reason in err) or the store's error. */
+static int read_input(const char *path, int rundir, struct store *check,
+                      const struct origin_ctx *oc, struct ingest_item *it, char *err, size_t errlen)
 {
-    struct store *s = u->w->s;
+    char e[1024], *buf = NULL;
+    size_t len = 0;
+    int ret;
+
+    origin(oc, path, it->origin, sizeof(it->origin));
+    ret = rundir ? ingest_rundir_hash(path, it->hash, e, sizeof(e))
+                 : ingest_json_bytes(path, &buf, &len, it->hash, e, sizeof(e));
+    if (!ret && check && (ret = store_has_hash(check, it->hash)) != 0) {
+        if (ret < 0)
+            snprintf(err, errlen, "%s", store_errmsg(check));
+        free(buf);
+        return ret;
+    }
+    if (!ret)
+        ret = rundir ? ingest_read_rundir(path, it, e, sizeof(e))
+                     : ingest_parse_json(buf, len, it, e, sizeof(e));
+    free(buf);
+    if (!ret)
+        return 0;
+    if (oc && oc->bundle) {
+        /* Name the member, not the extraction directory. */
+        char *at;
+        while ((at = strstr(e, oc->root))) {
+            size_t skip = oc->root_len + (at[oc->root_len] == '/');
+            memmove(at, at + skip, strlen(at + skip) + 1);
+        }
+        snprintf(err, errlen, "%s%s%s", rundir ? "" : strchr(it->origin, '!') + 1,
+                 rundir ? "" : ": ", e);
+    } else {
+        snprintf(err, errlen, "%s", e);
+    }
+    return -EINVAL;
+}
+
+/* Store one item in the open transaction, beginning it when none is open. 0 stored,
+   1 already stored, -EINVAL (run id conflict: rejected), other: the store failed. */
+static int store_item(struct pipe *p, struct ingest_item *it, char *err, size_t errlen)
+{
     struct store_new_run nr;
     int ret;
 
-    if (u->w->o->labels && json_object_update(it->labels, u->w->o->labels)) {
-        snprintf(u->err, sizeof(u->err), "out of memory");
+    if (p->o->labels && json_object_update(it->labels, p->o->labels)) {
+        snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     memset(&nr, 0, sizeof(nr));
@@ -103,112 +133,40 @@ static int unit_store(struct unit *u, struct ingest_item *it)
     nr.run = &it->run;
     nr.raw_rows = it->raw_rows;
     store_pairing_from_context(it->run.context, it->labels, &nr.pairing);
-    if (!store_txn_open(s)) {
-        /* Seen before: skip without taking the write lock. */
-        if ((ret = store_has_hash(s, it->hash)) == 1) {
-            u->already++;
-            return 0;
-        }
-        if (ret < 0 || (ret = store_begin(s)))
-            goto fatal;
+    if (!store_txn_open(p->s) && (ret = store_begin(p->s))) {
+        snprintf(err, errlen, "%s", store_errmsg(p->s));
+        return ret;
     }
-    ret = store_add_run(s, &nr);
-    if (ret == 1) {
-        u->already++;
-        return 0;
-    }
-    if (ret == -EEXIST) {
-        snprintf(u->err, sizeof(u->err), "%s", store_errmsg(s));
-        return -EINVAL;
-    }
-    if (ret)
-        goto fatal;
-    u->stored++;
-    u->rows += (long)it->run.nrows;
-    return 0;
-fatal:
-    u->fatal = 1;
-    snprintf(u->err, sizeof(u->err), "%s", store_errmsg(s));
-    return ret;
+    ret = store_add_run(p->s, &nr);
+    if (ret < 0)
+        snprintf(err, errlen, "%s", store_errmsg(p->s));
+    return ret == -EEXIST ? -EINVAL : ret;
 }
 
-/* Read and store one run directory or JSON file of the unit. */
-static int unit_file(struct unit *u, const char *path, int rundir)
-{
-    struct ingest_item it;
-    char e[1024];
-    int ret;
+/* Counts of one input. */
+struct tally {
+    long stored, already, rows;
+};
 
-    if (ingest_item_init(&it)) {
-        snprintf(u->err, sizeof(u->err), "out of memory");
-        return -ENOMEM;
+static int count(struct tally *t, int ret, const struct ingest_item *it)
+{
+    if (ret == 1)
+        t->already++;
+    if (ret == 0) {
+        t->stored++;
+        t->rows += (long)it->run.nrows;
     }
-    origin(u, path, it.origin, sizeof(it.origin));
-    ret = rundir ? ingest_read_rundir(path, &it, e, sizeof(e))
-                 : ingest_read_json(path, &it, e, sizeof(e));
-    if (ret) {
-        /* Inside a bundle, name the member, not the extraction directory. */
-        if (u->bundle) {
-            char *at;
-            while ((at = strstr(e, u->bundle_root))) {
-                size_t skip = u->bundle_root_len + (at[u->bundle_root_len] == '/');
-                memmove(at, at + skip, strlen(at + skip) + 1);
-            }
-            snprintf(u->err, sizeof(u->err), "%s%s%s", rundir ? "" : strchr(it.origin, '!') + 1,
-                     rundir ? "" : ": ", e);
-        } else {
-            snprintf(u->err, sizeof(u->err), "%s", e);
-        }
-        ingest_item_free(&it);
-        return -EINVAL;
-    }
-    ret = unit_store(u, &it);
-    ingest_item_free(&it);
-    return ret;
+    return ret == 1 ? 0 : ret;
 }
 
-static int entry_filter(const struct dirent *d)
+/* A bundle: unpack, read and store every run inside in one transaction. */
+static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *err, size_t errlen)
 {
-    return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
-}
-
-/* Every run directory and JSON file under dir, into the unit (bundles). */
-static int unit_walk(struct unit *u, const char *dir, int *found)
-{
-    struct dirent **ents;
-    int n = scandir(dir, &ents, entry_filter, alphasort), ret = 0;
-
-    if (n < 0) {
-        snprintf(u->err, sizeof(u->err), "%s: %s", dir, strerror(errno));
-        return -EINVAL;
-    }
-    for (int i = 0; i < n; i++) {
-        char p[PATH_MAX];
-        struct stat st;
-        snprintf(p, sizeof(p), "%s/%s", dir, ents[i]->d_name);
-        if (ret || lstat(p, &st))
-            continue;
-        if (S_ISDIR(st.st_mode) && is_run_dir(p)) {
-            ret = unit_file(u, p, 1);
-            (*found)++;
-        } else if (S_ISDIR(st.st_mode)) {
-            ret = unit_walk(u, p, found);
-        } else if (S_ISREG(st.st_mode) && has_suffix(ents[i]->d_name, ".json")) {
-            ret = unit_file(u, p, 0);
-            (*found)++;
-        }
-    }
-    for (int i = 0; i < n; i++)
-        free(ents[i]);
-    free(ents);
-    return ret;
-}
-
-static int unit_bundle(struct unit *u, const char *path)
-{
+    struct ingest_list inner = {0};
+    struct origin_ctx oc;
     char dir[PATH_MAX], e[1024];
     sigset_t block, old;
-    int found = 0, ret;
+    int ret;
 
     /* Ctrl-C waits until the extraction directory is gone (the transaction rolls back). */
     sigemptyset(&block);
@@ -217,162 +175,216 @@ static int unit_bundle(struct unit *u, const char *path)
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &old);
     if ((ret = ingest_tar_extract(path, dir, sizeof(dir), e, sizeof(e)))) {
-        snprintf(u->err, sizeof(u->err), "%s", e);
-    } else {
-        u->bundle = path;
-        u->bundle_root = dir;
-        u->bundle_root_len = strlen(dir);
-        ret = unit_walk(u, dir, &found);
-        if (!ret && !found) {
-            snprintf(u->err, sizeof(u->err),
-                     "no viobench run, Google Benchmark or fio JSON "
-                     "inside the bundle");
-            ret = -EINVAL;
-        }
-        ingest_rmtree(dir);
+        snprintf(err, errlen, "%s", e);
+        goto out;
     }
-    if (ret)
-        store_rollback(u->w->s);
+    oc = (struct origin_ctx){.bundle = path, .root = dir, .root_len = strlen(dir)};
+    if ((ret = ingest_list_dir(dir, 0, &inner)))
+        snprintf(err, errlen, "out of memory");
+    if (!ret && inner.n == 0) {
+        snprintf(err, errlen, "no viobench run, Google Benchmark or fio JSON inside the bundle");
+        ret = -EINVAL;
+    }
+    for (size_t i = 0; i < inner.n && !ret; i++) {
+        struct ingest_input *in = &inner.v[i];
+        struct ingest_item it;
+        if (in->kind == IN_ERROR) {
+            snprintf(err, errlen, "%s: %s", in->path + oc.root_len + 1, in->error);
+            ret = -EINVAL;
+            break;
+        }
+        if (ingest_item_init(&it)) {
+            snprintf(err, errlen, "out of memory");
+            ret = -ENOMEM;
+            break;
+        }
+        ret = read_input(in->path, in->kind == IN_RUNDIR, p->s, &oc, &it, err, errlen);
+        if (ret == 0)
+            ret = store_item(p, &it, err, errlen);
+        ret = count(t, ret, &it);
+        ingest_item_free(&it);
+    }
+    ingest_list_free(&inner);
+    ingest_rmtree(dir);
+out:
     sigprocmask(SIG_SETMASK, &old, NULL);
     return ret;
 }
 
-static void reject(struct walk *w, const char *path, const char *why)
+/* Read input i (a parser thread's job; the writer's when there are none). */
+static void prepare(struct pipe *p, size_t i, struct store *check)
+{
+    struct ingest_input *in = &p->list.v[i];
+    struct prepared *pr = &p->prep[i];
+
+    pr->ret = 0;
+    if (in->kind == IN_ERROR) {
+        snprintf(pr->err, sizeof(pr->err), "%s", in->error);
+        pr->ret = -EINVAL;
+    } else if (in->kind != IN_BUNDLE) {
+        if (ingest_item_init(&pr->item)) {
+            snprintf(pr->err, sizeof(pr->err), "out of memory");
+            pr->ret = -ENOMEM;
+            return;
+        }
+        pr->have_item = 1;
+        pr->ret = read_input(in->path, in->kind == IN_RUNDIR, check, NULL, &pr->item, pr->err,
+                             sizeof(pr->err));
+        pr->rows = pr->item.run.nrows;
+    }
+}
+
+static void *reader(void *arg)
+{
+    struct pipe *p = arg;
+    struct store *check = NULL;
+    char err[512];
+
+    if (store_open(p->db_path, STORE_RDONLY, &check, err, sizeof(err)))
+        check = NULL; /* the writer still refuses duplicates */
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        size_t i;
+        while (!p->stop && p->next < p->list.n &&
+               (p->next >= p->done + WINDOW_INPUTS || p->rows_ahead >= WINDOW_ROWS))
+            pthread_cond_wait(&p->space, &p->mu);
+        if (p->stop || p->next >= p->list.n)
+            break;
+        i = p->next++;
+        p->prep[i].state = 1;
+        pthread_mutex_unlock(&p->mu);
+        prepare(p, i, check);
+        pthread_mutex_lock(&p->mu);
+        p->prep[i].state = 2;
+        p->rows_ahead += p->prep[i].rows;
+        pthread_cond_broadcast(&p->ready);
+    }
+    pthread_mutex_unlock(&p->mu);
+    store_close(check);
+    return NULL;
+}
+
+static void reject(struct pipe *p, const char *path, const char *why)
 {
     char *line = NULL, **n;
 
     vb_err("collect: %s: %s", path, why);
-    w->st->rejected++;
-    if (!w->o->keep_going)
-        w->stop = 1;
-    n = realloc(w->st->rejects, sizeof(*n) * (w->st->nrejects + 1));
-    if (n && asprintf(&line, "%s: %s", path, why) >= 0) {
-        w->st->rejects = n;
-        n[w->st->nrejects++] = line;
-    } else if (n) {
-        w->st->rejects = n;
-    }
+    p->st->rejected++;
+    n = realloc(p->st->rejects, sizeof(*n) * (p->st->nrejects + 1));
+    if (!n)
+        return;
+    p->st->rejects = n;
+    if (asprintf(&line, "%s: %s", path, why) >= 0)
+        n[p->st->nrejects++] = line;
 }
 
-enum input_kind { IN_RUNDIR, IN_JSON, IN_BUNDLE };
-
-/* Read and store one input in one transaction; retried when the store stays busy. */
-static void input(struct walk *w, const char *path, enum input_kind kind)
+/* Store input i (prepared); returns 0, -EINVAL (rejected) or the store's error. */
+static int store_input(struct pipe *p, size_t i)
 {
-    struct unit u;
-    int ret = 0;
+    struct ingest_input *in = &p->list.v[i];
+    struct prepared *pr = &p->prep[i];
+    struct tally t = {0};
+    int ret = pr->ret;
 
     for (int attempt = 0; attempt < BUSY_ATTEMPTS; attempt++) {
-        memset(&u, 0, sizeof(u));
-        u.w = w;
-        if (kind == IN_BUNDLE)
-            ret = unit_bundle(&u, path);
+        memset(&t, 0, sizeof(t));
+        if (in->kind == IN_BUNDLE)
+            ret = do_bundle(p, in->path, &t, pr->err, sizeof(pr->err));
+        else if (pr->ret == 0)
+            ret = count(&t, store_item(p, &pr->item, pr->err, sizeof(pr->err)), &pr->item);
         else
-            ret = unit_file(&u, path, kind == IN_RUNDIR);
-        if (!ret && store_txn_open(w->s) && (ret = store_commit(w->s))) {
-            u.fatal = 1;
-            snprintf(u.err, sizeof(u.err), "%s", store_errmsg(w->s));
-        }
+            ret = count(&t, pr->ret, &pr->item);
+        if (!ret && store_txn_open(p->s) && (ret = store_commit(p->s)))
+            snprintf(pr->err, sizeof(pr->err), "%s", store_errmsg(p->s));
         if (ret)
-            store_rollback(w->s);
+            store_rollback(p->s);
         if (ret != -EBUSY)
             break;
     }
-    w->st->inputs++;
-    if (ret && u.fatal) {
-        vb_err("collect: %s: store failed, input not stored: %s", path, u.err);
-        w->store_err = ret;
-        w->stop = 1;
-        return;
+    p->st->inputs++;
+    if (ret && ret != -EINVAL) {
+        vb_err("collect: %s: store failed, input not stored: %s", in->path, pr->err);
+        return ret;
     }
     if (ret) {
-        reject(w, path, u.err);
-        return;
+        reject(p, in->path, pr->err);
+        return ret;
     }
-    w->st->stored += u.stored;
-    w->st->already += u.already;
-    w->st->rows += u.rows;
-    if (w->o->verbose)
-        fprintf(stderr, "collect: %s: %ld run%s stored (%ld rows), %ld already stored\n", path,
-                u.stored, u.stored == 1 ? "" : "s", u.rows, u.already);
+    p->st->stored += t.stored;
+    p->st->already += t.already;
+    p->st->rows += t.rows;
+    if (p->o->verbose)
+        fprintf(stderr, "collect: %s: %ld run%s stored (%ld rows), %ld already stored\n", in->path,
+                t.stored, t.stored == 1 ? "" : "s", t.rows, t.already);
+    return 0;
 }
 
-static void walk_dir(struct walk *w, const char *dir)
+int ingest_paths(struct store *s, const char *db_path, const char *const *paths, int n,
+                 const struct ingest_opts *o, struct ingest_stats *st)
 {
-    struct dirent **ents;
-    int n = scandir(dir, &ents, entry_filter, alphasort);
+    struct pipe p = {.s = s, .db_path = db_path, .o = o, .st = st};
+    pthread_t th[8];
+    int nth = 0, ret = 0;
 
-    if (n < 0) {
-        reject(w, dir, strerror(errno));
-        return;
+    if (ingest_list_paths(paths, n, &p.list) ||
+        !(p.prep = calloc(p.list.n ? p.list.n : 1, sizeof(*p.prep)))) {
+        vb_err("collect: out of memory");
+        ingest_list_free(&p.list);
+        return -ENOMEM;
     }
-    for (int i = 0; i < n; i++) {
-        char p[PATH_MAX];
-        struct stat st;
-        if (w->stop)
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.ready, NULL);
+    pthread_cond_init(&p.space, NULL);
+    for (int k = 0; k < o->jobs && k < 8 && p.list.n > 1; k++)
+        if (pthread_create(&th[nth], NULL, reader, &p) == 0)
+            nth++;
+    for (size_t i = 0; i < p.list.n; i++) {
+        int r;
+        pthread_mutex_lock(&p.mu);
+        if (!nth && p.prep[i].state == 0) { /* no readers: read it here */
+            p.prep[i].state = 1;
+            pthread_mutex_unlock(&p.mu);
+            prepare(&p, i, s);
+            pthread_mutex_lock(&p.mu);
+            p.prep[i].state = 2;
+            p.rows_ahead += p.prep[i].rows;
+        }
+        while (p.prep[i].state != 2)
+            pthread_cond_wait(&p.ready, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        r = store_input(&p, i);
+        pthread_mutex_lock(&p.mu);
+        if (p.prep[i].have_item) {
+            ingest_item_free(&p.prep[i].item);
+            p.prep[i].have_item = 0;
+        }
+        p.done = i + 1;
+        p.rows_ahead -= p.prep[i].rows;
+        if (r && (r != -EINVAL || !o->keep_going))
+            p.stop = 1;
+        pthread_cond_broadcast(&p.space);
+        pthread_mutex_unlock(&p.mu);
+        if (r && r != -EINVAL)
+            ret = r;
+        if (p.stop)
             break;
-        snprintf(p, sizeof(p), "%s/%s", dir, ents[i]->d_name);
-        if (lstat(p, &st))
-            continue;
-        if (S_ISDIR(st.st_mode))
-            is_run_dir(p) ? input(w, p, IN_RUNDIR) : walk_dir(w, p);
-        else if (S_ISREG(st.st_mode) && has_suffix(ents[i]->d_name, ".json"))
-            input(w, p, IN_JSON);
-        else if (S_ISREG(st.st_mode) && bundle_name(ents[i]->d_name))
-            input(w, p, IN_BUNDLE);
     }
-    for (int i = 0; i < n; i++)
-        free(ents[i]);
-    free(ents);
-}
-
-/* A path named by the user: always an input (or a directory to walk). */
-static void named(struct walk *w, const char *path)
-{
-    struct stat st;
-    char c = 0;
-    FILE *f;
-
-    if (stat(path, &st)) {
-        reject(w, path, strerror(errno));
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        is_run_dir(path) ? input(w, path, IN_RUNDIR) : walk_dir(w, path);
-        return;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        reject(w, path, "not a regular file or directory");
-        return;
-    }
-    if (ingest_is_bundle(path)) {
-        input(w, path, IN_BUNDLE);
-        return;
-    }
-    if ((f = fopen(path, "re"))) {
-        int ch;
-        while ((ch = fgetc(f)) == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
-            ;
-        c = (char)ch;
-        fclose(f);
-    }
-    if (c == '{' || has_suffix(path, ".json"))
-        input(w, path, IN_JSON);
-    else
-        reject(w, path,
-               "unknown input: not a viobench run directory, Google Benchmark or fio "
-               "JSON, or a tar bundle");
-}
-
-int ingest_paths(struct store *s, const char *const *paths, int n, const struct ingest_opts *o,
-                 struct ingest_stats *st)
-{
-    struct walk w = {.s = s, .o = o, .st = st};
-
-    for (int i = 0; i < n && !w.stop; i++)
-        named(&w, paths[i]);
-    if (w.store_err)
-        return w.store_err;
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.space);
+    pthread_mutex_unlock(&p.mu);
+    for (int k = 0; k < nth; k++)
+        pthread_join(th[k], NULL);
+    for (size_t i = 0; i < p.list.n; i++)
+        if (p.prep[i].have_item)
+            ingest_item_free(&p.prep[i].item);
+    free(p.prep);
+    ingest_list_free(&p.list);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.ready);
+    pthread_cond_destroy(&p.space);
+    if (ret)
+        return ret;
     return st->rejected ? 1 : 0;
 }
 

@@ -42,10 +42,20 @@ void ingest_sha256_hex(const void *buf, size_t len, char out[65]);
    <12 hex digits>" (without the date when the start is unknown). */
 void ingest_make_run_id(struct ingest_item *it, const char *prefix);
 
-/* Read a viobench run directory into an item. 0, or -EINVAL with the reason in err. */
-int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen);
-/* Read a JSON file (Google Benchmark or fio, told apart by content) into an item. 0, or
+/* Content hash of a run directory: SHA-256 over the name, length and bytes of
+   context.json, results.json and histograms.txt (when present). 0 or -EINVAL. */
+int ingest_rundir_hash(const char *dir, char out[65], char *err, size_t errlen);
+/* Read a viobench run directory into an item (hashing it unless it->hash is set). 0, or
    -EINVAL with the reason in err. */
+int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen);
+/* Read a whole input file (*buf malloc'ed, NUL-terminated) and its SHA-256. 0 or -EINVAL. */
+int ingest_json_bytes(const char *path, char **buf, size_t *len, char hash[65], char *err,
+                      size_t errlen);
+/* Fill an item from JSON bytes (Google Benchmark or fio, told apart by content; fio's notes
+   before the document are skipped). 0, or -EINVAL with the reason in err. */
+int ingest_parse_json(const char *buf, size_t len, struct ingest_item *it, char *err,
+                      size_t errlen);
+/* ingest_json_bytes then ingest_parse_json. */
 int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t errlen);
 /* Fill an item from a parsed Google Benchmark document (bytes hashed by the caller). */
 int ingest_gbench(json_t *root, struct ingest_item *it, char *err, size_t errlen);
@@ -60,10 +70,38 @@ void ingest_rmtree(const char *dir);
 /* Is this file a tar bundle, by its first bytes (gzip/bzip2/xz/zstd magic or ustar)? */
 int ingest_is_bundle(const char *path);
 
+/* ---- Finding inputs (ingest_walk.c) ---- */
+
+enum ingest_kind { IN_RUNDIR, IN_JSON, IN_BUNDLE, IN_ERROR };
+
+struct ingest_input {
+    char *path;
+    enum ingest_kind kind;
+    char *error; /* IN_ERROR: why the path is not an input */
+};
+
+struct ingest_list {
+    struct ingest_input *v;
+    size_t n, cap;
+};
+
+/* Is dir a viobench run directory (has context.json)? */
+int ingest_is_run_dir(const char *dir);
+/* Append the inputs under dir in walk order (bundles only when bundles is set). 0 or
+   -ENOMEM; unreadable directories become IN_ERROR inputs. */
+int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l);
+/* Append the inputs the named paths stand for, in order. 0 or -ENOMEM. */
+int ingest_list_paths(const char *const *paths, int n, struct ingest_list *l);
+/* Free a list. */
+void ingest_list_free(struct ingest_list *l);
+
+/* ---- Storing them (ingest.c) ---- */
+
 struct ingest_opts {
     json_t *labels; /* labels added to every run (object of strings), or NULL */
     int keep_going; /* go on after a rejected input */
     int verbose;    /* one line per input */
+    int jobs;       /* threads reading inputs ahead of the writer; 0 reads in the writer */
 };
 
 struct ingest_stats {
@@ -72,11 +110,13 @@ struct ingest_stats {
     size_t nrejects;
 };
 
-/* Ingest every input found under paths (directories are walked). Returns 0 when nothing
-   was rejected, 1 when an input was rejected (the walk stops there unless keep_going),
+/* Ingest every input found under paths (directories are walked) into the store at
+   db_path (open as s; reader threads open their own read-only connections to skip content
+   already stored). Inputs are stored in walk order, one transaction each. Returns 0 when
+   nothing was rejected, 1 when an input was rejected (stopping there unless keep_going),
    -errno when the store failed. */
-int ingest_paths(struct store *s, const char *const *paths, int n, const struct ingest_opts *o,
-                 struct ingest_stats *st);
+int ingest_paths(struct store *s, const char *db_path, const char *const *paths, int n,
+                 const struct ingest_opts *o, struct ingest_stats *st);
 /* Free the rejects list. */
 void ingest_stats_free(struct ingest_stats *st);
 

@@ -158,8 +158,8 @@ static int add_kind(struct ingest_item *it, const struct job_figs *j, const char
         vb_row_set_counter(w, "major_faults", j->majf) ||
         vb_row_set_counter(w, "minor_faults", j->minf))
         return -ENOMEM;
-    w->info = json_pack("{s:s, s:s, s:O}", "direction", dir, "latency", kind, "job_options",
-                        j->options ? j->options : json_object());
+    w->info = json_pack("{s:s, s:s, s:o}", "direction", dir, "latency", kind, "job_options",
+                        j->options ? json_incref(j->options) : json_object());
     if (!w->info)
         return -ENOMEM;
     if ((bins = json_object_get(lat, "bins"))) {

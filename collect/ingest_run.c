@@ -128,12 +128,11 @@ static void take_labels(struct ingest_item *it, const json_t *labels)
     }
 }
 
-int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen)
+int ingest_rundir_hash(const char *dir, char out[65], char *err, size_t errlen)
 {
     static const char *const files[] = {"context.json", "results.json", "histograms.txt"};
     struct sha256_ctx c;
     uint8_t d[SHA256_DIGEST_SIZE];
-    const json_t *ctx;
     int ret;
 
     /* The hash covers each file's name, length and bytes; histograms.txt may be absent. */
@@ -157,8 +156,17 @@ int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_
         free(buf);
     }
     sha256_digest(&c, sizeof(d), d);
-    hex(d, sizeof(d), it->hash);
+    hex(d, sizeof(d), out);
+    return 0;
+}
 
+int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen)
+{
+    const json_t *ctx;
+    int ret;
+
+    if (!it->hash[0] && (ret = ingest_rundir_hash(dir, it->hash, err, errlen)))
+        return ret;
     if ((ret = vb_read_run_dir(dir, &it->run, err, errlen)))
         return -EINVAL;
     ctx = it->run.context;
@@ -199,30 +207,34 @@ static const char *skip_preamble(const char *buf)
     return buf;
 }
 
-int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t errlen)
+int ingest_json_bytes(const char *path, char **buf, size_t *len, char hash[65], char *err,
+                      size_t errlen)
 {
-    json_error_t je;
-    json_t *root;
-    char *buf, e2[512];
-    const char *doc;
-    size_t len = 0;
-    int ret, skipped;
-
-    if ((ret = slurp(path, &buf, &len))) {
+    int ret = slurp(path, buf, len);
+    if (ret) {
         snprintf(err, errlen, "%s", ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
         return -EINVAL;
     }
-    ingest_sha256_hex(buf, len, it->hash);
+    ingest_sha256_hex(*buf, *len, hash);
+    return 0;
+}
+
+int ingest_parse_json(const char *buf, size_t len, struct ingest_item *it, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root;
+    char e2[512];
+    const char *doc;
+    int ret, skipped;
+
     if (memchr(buf, 0, len)) {
         snprintf(err, errlen, "binary data (a NUL byte at offset %zu), not JSON",
-                 (size_t)((char *)memchr(buf, 0, len) - buf));
-        free(buf);
+                 (size_t)((const char *)memchr(buf, 0, len) - buf));
         return -EINVAL;
     }
     doc = skip_preamble(buf);
     skipped = doc != buf && doc[-1] == '\n' && strspn(buf, " \t\r\n") < (size_t)(doc - buf);
     root = json_loadb(doc, len - (size_t)(doc - buf), JSON_REJECT_DUPLICATES, &je);
-    free(buf);
     if (!root) {
         snprintf(err, errlen, "line %d, column %d: %s", je.line, je.column, je.text);
         return -EINVAL;
@@ -244,4 +256,17 @@ int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t
     if (ret)
         snprintf(err, errlen, "%s", e2);
     return ret ? -EINVAL : 0;
+}
+
+int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    int ret;
+
+    if ((ret = ingest_json_bytes(path, &buf, &len, it->hash, err, errlen)))
+        return ret;
+    ret = ingest_parse_json(buf, len, it, err, errlen);
+    free(buf);
+    return ret;
 }
