@@ -41,8 +41,7 @@ int ingest_is_run_dir(const char *dir)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int push(struct ingest_list *l, const char *path, enum ingest_kind kind,
-                const char *error)
+static int push(struct ingest_list *l, const char *path, enum ingest_kind kind, const char *error)
 {
     struct ingest_input *in;
     if (l->n == l->cap) {
@@ -84,8 +83,8 @@ int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l)
         if (ret || lstat(p, &st))
             continue;
         if (S_ISDIR(st.st_mode))
-            ret = ingest_is_run_dir(p) ? push(l, p, IN_RUNDIR, NULL)
-                                       : ingest_list_dir(p, bundles, l);
+            ret =
+                ingest_is_run_dir(p) ? push(l, p, IN_RUNDIR, NULL) : ingest_list_dir(p, bundles, l);
         else if (S_ISREG(st.st_mode) && has_suffix(name, ".json"))
             ret = push(l, p, IN_JSON, NULL);
         else if (S_ISREG(st.st_mode) && bundles && bundle_name(name))
