@@ -151,7 +151,7 @@ CREATE VIEW run_keys (run, key, value) AS
 
 -- One row per result with its run, pairing and benchmark name: the table to query first.
 CREATE VIEW results_view AS
-    SELECT r.id AS result, u.run_id, u.source, u.start_time, u.tool_version, p.hypervisor,
+    SELECT r.id AS result, u.id AS run, u.run_id, u.source, u.start_time, u.tool_version, p.hypervisor,
            p.hypervisor_version, p.guest_os, p.guest_version, p.kernel, p.cpu_model,
            p.clocksource, b.name AS benchmark, r.seq, r.name, r.run_type, r.aggregate_name,
            r.repetition_index, r.threads, r.iterations, r.real_time, r.cpu_time, r.time_unit,

@@ -79,6 +79,16 @@ rows=$(sqlite3 "$DB" "SELECT count(*) FROM results r JOIN labels l ON l.run = r.
 [ "$(grep -c ',p99_ns,' "$T/tidy.csv")" = "$rows" ] || fail "tidy p99 lines $(grep -c ',p99_ns,' "$T/tidy.csv") != $rows"
 [ "$(cut -d, -f1 "$T/tidy.csv" | sort -u | wc -l)" = 7 ] || fail "tidy runs"
 
+# --- the README's sqlite3 examples work on this store -----------------------------------
+awk -v dir="$T" '/^sqlite3 -header -column results\/viobench.db "$/ { q = 1; n++; next }
+    q && /"$/ { sub(/"$/, ""); print > (dir "/readme" n ".sql"); q = 0; next }
+    q { print > (dir "/readme" n ".sql") }' README.md
+[ -s "$T/readme1.sql" ] && [ -s "$T/readme2.sql" ] || fail "README queries not found"
+for k in 1 2; do
+    sqlite3 "$DB" <"$T/readme$k.sql" >"$T/q.out" 2>&1 || { cat "$T/q.out"; fail "README query $k"; }
+    grep -q 'timer/read/monotonic\|^.*|'"$RUN"'|' "$T/q.out" || { cat "$T/q.out"; fail "README query $k: no rows"; }
+done
+
 # --- malformed inputs: rejected, named, store unchanged ---------------------------------
 mkdir -p "$T/bad"
 head -c 300 "$FIX/gbench-complexity.json" >"$T/bad/truncated.json"
