@@ -156,6 +156,11 @@ static int collect_main(int argc, char **argv)
     o.keep_going = a.keep_going;
     o.verbose = a.verbose;
     o.jobs = a.jobs;
+    if (o.jobs < -1 || o.jobs > INGEST_MAX_JOBS) {
+        vb_err("collect: --jobs: %d is out of range (0 to %d)", o.jobs, INGEST_MAX_JOBS);
+        ret = 2;
+        goto out;
+    }
     if (o.jobs < 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         o.jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;

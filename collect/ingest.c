@@ -173,7 +173,7 @@ static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *er
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     if ((ret = ingest_tar_extract(path, dir, sizeof(dir), e, sizeof(e)))) {
         snprintf(err, errlen, "%s", e);
         goto out;
@@ -207,7 +207,7 @@ static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *er
     ingest_list_free(&inner);
     ingest_rmtree(dir);
 out:
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return ret;
 }
 
@@ -323,7 +323,7 @@ int ingest_paths(struct store *s, const char *db_path, const char *const *paths,
                  const struct ingest_opts *o, struct ingest_stats *st)
 {
     struct pipe p = {.s = s, .db_path = db_path, .o = o, .st = st};
-    pthread_t th[8];
+    pthread_t th[INGEST_MAX_JOBS];
     int nth = 0, ret = 0;
 
     if (ingest_list_paths(paths, n, &p.list) ||
@@ -335,9 +335,20 @@ int ingest_paths(struct store *s, const char *db_path, const char *const *paths,
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.ready, NULL);
     pthread_cond_init(&p.space, NULL);
-    for (int k = 0; k < o->jobs && k < 8 && p.list.n > 1; k++)
-        if (pthread_create(&th[nth], NULL, reader, &p) == 0)
-            nth++;
+    {
+        /* Readers start with Ctrl-C blocked, so the signal reaches the writer, which defers
+           it while a bundle's extraction directory exists. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        for (int k = 0; k < o->jobs && k < INGEST_MAX_JOBS && p.list.n > 1; k++)
+            if (pthread_create(&th[nth], NULL, reader, &p) == 0)
+                nth++;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     for (size_t i = 0; i < p.list.n; i++) {
         int r;
         pthread_mutex_lock(&p.mu);

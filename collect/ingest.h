@@ -97,11 +97,14 @@ void ingest_list_free(struct ingest_list *l);
 
 /* ---- Storing them (ingest.c) ---- */
 
+/* Most reader threads ingest_paths starts. */
+#define INGEST_MAX_JOBS 16
+
 struct ingest_opts {
     json_t *labels; /* labels added to every run (object of strings), or NULL */
     int keep_going; /* go on after a rejected input */
     int verbose;    /* one line per input */
-    int jobs;       /* threads reading inputs ahead of the writer; 0 reads in the writer */
+    int jobs; /* threads reading inputs ahead of the writer (up to INGEST_MAX_JOBS); 0: none */
 };
 
 struct ingest_stats {

@@ -78,6 +78,11 @@ rows=$(sqlite3 "$DB" "SELECT count(*) FROM results r JOIN labels l ON l.run = r.
     WHERE l.key = 'release' AND l.value = 'r1' AND r.p99_ns IS NOT NULL")
 [ "$(grep -c ',p99_ns,' "$T/tidy.csv")" = "$rows" ] || fail "tidy p99 lines $(grep -c ',p99_ns,' "$T/tidy.csv") != $rows"
 [ "$(cut -d, -f1 "$T/tidy.csv" | sort -u | wc -l)" = 7 ] || fail "tidy runs"
+# Values in the tidy table are the stored ones, at full precision.
+want=$(sqlite3 "$DB" "SELECT printf('%.17g', real_time) FROM results_view
+    WHERE run_id = '$RUN' AND seq = 0")
+got=$(grep "^$RUN,.*,real_time," "$T/tidy.csv" | head -1 | awk -F, '{print $(NF-1)}')
+[ -n "$got" ] && [ "$(printf "%.10g" "$got")" = "$(printf "%.10g" "$want")" ] || fail "tidy real_time $got != $want"
 
 # --- the README's sqlite3 examples work on this store -----------------------------------
 awk -v dir="$T" '/^sqlite3 -header -column results\/viobench.db "$/ { q = 1; n++; next }
@@ -130,6 +135,8 @@ grep -q "^  $T/kg/fio-error.json: job 'misaligned' failed" "$T/out" || { cat "$T
 # --- usage errors -----------------------------------------------------------------------
 "$V" collect --db "$DB" --label nokey "$T/kg" 2>"$T/err"; [ $? = 2 ] || fail "bad --label"
 grep -q -- "--label: 'nokey' is not KEY=VALUE" "$T/err" || fail "bad --label message"
+"$V" collect --db "$DB" --jobs 99 "$T/kg" 2>"$T/err"; [ $? = 2 ] || fail "bad --jobs"
+grep -q -- "--jobs: 99 is out of range" "$T/err" || fail "bad --jobs message"
 "$V" collect ls --db "$DB" 'bad key=1' 2>"$T/err"; [ $? = 2 ] || fail "bad selector"
 grep -q "selector 'bad key=1'" "$T/err" || fail "bad selector message"
 "$V" collect ls --db "$DB" --since yesterday 2>"$T/err"; [ $? = 2 ] || fail "bad --since"
