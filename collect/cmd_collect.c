@@ -11,6 +11,9 @@
 #include "units.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,7 @@ static const struct opt collect_opts[] = {
     {"keep-going", 'k', OPT_FLAG, &a.keep_going, NULL,
      "go on after a rejected input; the summary lists what was rejected"},
     {"jobs", 'j', OPT_INT, &a.jobs, "N",
-     "threads reading inputs ahead of the writer (default: CPUs, at most 4; 0: none)"},
+     "threads reading inputs ahead of the writer (default: CPUs - 1, 1 to 4; 0: none)"},
     {"verbose", 'v', OPT_FLAG, &a.verbose, NULL, "one line per input"},
     {NULL},
 };
@@ -136,6 +139,18 @@ static void summary(struct store *s, const struct ingest_stats *st)
     }
 }
 
+/* Every histogram read is a ~42 KiB block, allocated and freed per row: keep freed memory
+   in the process instead of returning it to the kernel and faulting it in again, which
+   cost a quarter of the ingest time. */
+static void tune_allocator(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
 static int collect_main(int argc, char **argv)
 {
     static const char *pos[MAX_PATHS];
@@ -163,12 +178,13 @@ static int collect_main(int argc, char **argv)
     }
     if (o.jobs < 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        o.jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+        o.jobs = cpus < 3 ? 1 : cpus > 5 ? 4 : (int)cpus - 1; /* the writer has a CPU too */
     }
     if (!(s = open_rw())) {
         ret = 1;
         goto out;
     }
+    tune_allocator();
     if (npos == 0 && stat("results", &sb) == 0)
         pos[npos++] = "results";
     ret = ingest_paths(s, a.db, pos, npos, &o, &st);

@@ -73,23 +73,26 @@ static void origin(const struct origin_ctx *oc, const char *path, char *out, siz
 static int read_input(const char *path, int rundir, struct store *check,
                       const struct origin_ctx *oc, struct ingest_item *it, char *err, size_t errlen)
 {
+    struct ingest_rundir d = {0};
     char e[1024], *buf = NULL;
     size_t len = 0;
     int ret;
 
     origin(oc, path, it->origin, sizeof(it->origin));
-    ret = rundir ? ingest_rundir_hash(path, it->hash, e, sizeof(e))
+    ret = rundir ? ingest_rundir_load(path, &d, it->hash, e, sizeof(e))
                  : ingest_json_bytes(path, &buf, &len, it->hash, e, sizeof(e));
     if (!ret && check && (ret = store_has_hash(check, it->hash)) != 0) {
         if (ret < 0)
             snprintf(err, errlen, "%s", store_errmsg(check));
         free(buf);
+        ingest_rundir_free(&d);
         return ret;
     }
     if (!ret)
-        ret = rundir ? ingest_read_rundir(path, it, e, sizeof(e))
+        ret = rundir ? ingest_rundir_parse(path, &d, it, e, sizeof(e))
                      : ingest_parse_json(buf, len, it, e, sizeof(e));
     free(buf);
+    ingest_rundir_free(&d);
     if (!ret)
         return 0;
     if (oc && oc->bundle) {
@@ -132,6 +135,7 @@ static int store_item(struct pipe *p, struct ingest_item *it, char *err, size_t 
     nr.labels = it->labels;
     nr.run = &it->run;
     nr.raw_rows = it->raw_rows;
+    nr.hists = it->hists;
     store_pairing_from_context(it->run.context, it->labels, &nr.pairing);
     if (!store_txn_open(p->s) && (ret = store_begin(p->s))) {
         snprintf(err, errlen, "%s", store_errmsg(p->s));

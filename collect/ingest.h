@@ -26,8 +26,9 @@ struct ingest_item {
     char tool[64], tool_version[64], host[128];
     int complete;
     struct vb_run run;
-    json_t *raw_rows; /* gbench: the original row objects (owned), or NULL */
-    json_t *labels;   /* labels the input carries (owned object) */
+    json_t *raw_rows;         /* gbench: the original row objects (owned), or NULL */
+    struct store_hist *hists; /* viobench: encoded histograms, one per row (owned), or NULL */
+    json_t *labels;           /* labels the input carries (owned object) */
 };
 
 /* Initialise an empty item. 0 or -ENOMEM. */
@@ -42,12 +43,30 @@ void ingest_sha256_hex(const void *buf, size_t len, char out[65]);
    <12 hex digits>" (without the date when the start is unknown). */
 void ingest_make_run_id(struct ingest_item *it, const char *prefix);
 
-/* Content hash of a run directory: SHA-256 over the name, length and bytes of
-   context.json, results.json and histograms.txt (when present). 0 or -EINVAL. */
-int ingest_rundir_hash(const char *dir, char out[65], char *err, size_t errlen);
-/* Read a viobench run directory into an item (hashing it unless it->hash is set). 0, or
-   -EINVAL with the reason in err. */
+/* The files of a run directory: context.json, results.json, histograms.txt (NULL when
+   absent), each NUL-terminated. */
+struct ingest_rundir {
+    char *buf[3];
+    size_t len[3];
+};
+/* Read a run directory's files and its content hash: SHA-256 over the name, length and
+   bytes of each file present. 0 or -EINVAL with the reason in err. */
+int ingest_rundir_load(const char *dir, struct ingest_rundir *d, char out[65], char *err,
+                       size_t errlen);
+/* Parse loaded files into an item: the checks of vb_read_run_dir(), histograms straight
+   into the store's encoding (it->hists). 0 or -EINVAL with the reason in err. */
+int ingest_rundir_parse(const char *dir, const struct ingest_rundir *d, struct ingest_item *it,
+                        char *err, size_t errlen);
+/* Free the loaded files. */
+void ingest_rundir_free(struct ingest_rundir *d);
+/* Load and parse a run directory into an item. 0, or -EINVAL with the reason in err. */
 int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen);
+/* histograms.txt bytes into one encoded histogram per row of r (*out: r->nrows entries,
+   blob NULL for rows without one). 0, -EINVAL with the reason in err, or -ENOMEM. */
+int ingest_hist_text(const char *buf, size_t len, const struct vb_run *r, struct store_hist **out,
+                     char *err, size_t errlen);
+/* Free what ingest_hist_text made. */
+void ingest_hists_free(struct store_hist *hs, size_t n);
 /* Read a whole input file (*buf malloc'ed, NUL-terminated) and its SHA-256. 0 or -EINVAL. */
 int ingest_json_bytes(const char *path, char **buf, size_t *len, char hash[65], char *err,
                       size_t errlen);

@@ -35,6 +35,7 @@ int ingest_item_init(struct ingest_item *it)
 
 void ingest_item_free(struct ingest_item *it)
 {
+    ingest_hists_free(it->hists, it->run.nrows);
     vb_run_free(&it->run);
     json_decref(it->raw_rows);
     json_decref(it->labels);
@@ -128,47 +129,51 @@ static void take_labels(struct ingest_item *it, const json_t *labels)
     }
 }
 
-int ingest_rundir_hash(const char *dir, char out[65], char *err, size_t errlen)
+static const char *const rundir_files[3] = {"context.json", "results.json", "histograms.txt"};
+
+void ingest_rundir_free(struct ingest_rundir *d)
 {
-    static const char *const files[] = {"context.json", "results.json", "histograms.txt"};
+    for (int i = 0; i < 3; i++)
+        free(d->buf[i]);
+    memset(d, 0, sizeof(*d));
+}
+
+int ingest_rundir_load(const char *dir, struct ingest_rundir *d, char out[65], char *err,
+                       size_t errlen)
+{
     struct sha256_ctx c;
-    uint8_t d[SHA256_DIGEST_SIZE];
+    uint8_t dg[SHA256_DIGEST_SIZE];
     int ret;
 
     /* The hash covers each file's name, length and bytes; histograms.txt may be absent. */
+    memset(d, 0, sizeof(*d));
     sha256_init(&c);
     for (int i = 0; i < 3; i++) {
         char path[4200], head[80];
-        char *buf;
-        size_t len = 0;
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        ret = slurp(path, &buf, &len);
+        snprintf(path, sizeof(path), "%s/%s", dir, rundir_files[i]);
+        ret = slurp(path, &d->buf[i], &d->len[i]);
         if (ret == -ENOENT && i == 2)
             continue;
         if (ret) {
             snprintf(err, errlen, "%s: %s", path,
                      ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+            ingest_rundir_free(d);
             return -EINVAL;
         }
-        snprintf(head, sizeof(head), "%s %zu\n", files[i], len);
+        snprintf(head, sizeof(head), "%s %zu\n", rundir_files[i], d->len[i]);
         sha256_update(&c, strlen(head), (const uint8_t *)head);
-        sha256_update(&c, len, (const uint8_t *)buf);
-        free(buf);
+        sha256_update(&c, d->len[i], (const uint8_t *)d->buf[i]);
     }
-    sha256_digest(&c, sizeof(d), d);
-    hex(d, sizeof(d), out);
+    sha256_digest(&c, sizeof(dg), dg);
+    hex(dg, sizeof(dg), out);
     return 0;
 }
 
-int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen)
+/* The run's own fields, from its context. 0 or -EINVAL. */
+static int rundir_meta(const char *dir, struct ingest_item *it, char *err, size_t errlen)
 {
     const json_t *ctx;
-    int ret;
 
-    if (!it->hash[0] && (ret = ingest_rundir_hash(dir, it->hash, err, errlen)))
-        return ret;
-    if ((ret = vb_read_run_dir(dir, &it->run, err, errlen)))
-        return -EINVAL;
     ctx = it->run.context;
     it->source = "viobench";
     if (!json_is_string(json_object_get(ctx, "run_id")) || !*jx_str(ctx, "run_id", "")) {
@@ -191,6 +196,68 @@ int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_
     it->complete = !json_is_false(json_object_get(ctx, "complete"));
     take_labels(it, json_object_get(ctx, "labels"));
     return 0;
+}
+
+/* Parse one loaded JSON file; NULL with "<dir>/<file>:line:col: reason" in err. */
+static json_t *load_json(const char *dir, const struct ingest_rundir *d, int i, char *err,
+                         size_t errlen)
+{
+    json_error_t je;
+    json_t *j = json_loadb(d->buf[i], d->len[i], JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        snprintf(err, errlen, "%s/%s:%d:%d: %s", dir, rundir_files[i], je.line, je.column, je.text);
+    return j;
+}
+
+int ingest_rundir_parse(const char *dir, const struct ingest_rundir *d, struct ingest_item *it,
+                        char *err, size_t errlen)
+{
+    json_t *ctx = NULL, *res = NULL, *ver;
+    char e2[512];
+    int ret = -EINVAL;
+
+    /* The checks of lib's vb_read_run_dir(), on the bytes already read for the hash. */
+    if (!(ctx = load_json(dir, d, 0, err, errlen)))
+        goto out;
+    ver = json_object_get(ctx, "viobench_format");
+    if (!json_is_object(ctx) || !json_is_integer(ver)) {
+        snprintf(err, errlen, "%s/context.json: no viobench_format version", dir);
+        goto out;
+    }
+    if (json_integer_value(ver) > VB_FORMAT_VERSION) {
+        snprintf(err, errlen,
+                 "%s/context.json: format version %lld is newer than this viobench (%d)", dir,
+                 (long long)json_integer_value(ver), VB_FORMAT_VERSION);
+        goto out;
+    }
+    if (!(res = load_json(dir, d, 1, err, errlen)))
+        goto out;
+    if (vb_read_gbench_json(res, &it->run, e2, sizeof(e2))) {
+        snprintf(err, errlen, "%s/results.json: %s", dir, e2);
+        goto out;
+    }
+    json_decref(it->run.context);
+    it->run.context = ctx;
+    ctx = NULL;
+    if (d->buf[2] && ingest_hist_text(d->buf[2], d->len[2], &it->run, &it->hists, e2, sizeof(e2))) {
+        snprintf(err, errlen, "%s/histograms.txt: %s", dir, e2);
+        goto out;
+    }
+    ret = 0;
+out:
+    json_decref(ctx);
+    json_decref(res);
+    return ret ? -EINVAL : rundir_meta(dir, it, err, errlen);
+}
+
+int ingest_read_rundir(const char *dir, struct ingest_item *it, char *err, size_t errlen)
+{
+    struct ingest_rundir d;
+    int ret = ingest_rundir_load(dir, &d, it->hash, err, errlen);
+    if (!ret)
+        ret = ingest_rundir_parse(dir, &d, it, err, errlen);
+    ingest_rundir_free(&d);
+    return ret;
 }
 
 /* fio prints notes before its JSON when it shares stdout with them; skip whole lines up

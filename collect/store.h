@@ -72,6 +72,20 @@ void store_rollback(struct store *s);
 /* 1 while a write transaction is open. */
 int store_txn_open(const struct store *s);
 
+/* A histogram already in the store's encoding (schema.sql, histograms.buckets), for
+   writers that never build a struct hist; blob NULL means the row has none. */
+struct store_hist {
+    uint64_t count, underflow, overflow;
+    double min, max, sum, sumsq; /* ns, ns^2 */
+    uint8_t *blob;
+    size_t len;
+};
+
+/* Encode n non-empty buckets (indices strictly ascending, below HIST_NBUCKETS, counts > 0)
+   as a store_hist blob (*blob malloc'ed). 0, -EINVAL (order or range) or -ENOMEM. */
+int store_hist_encode(const uint32_t *idx, const uint64_t *count, size_t n, uint8_t **blob,
+                      size_t *len);
+
 /* A run to add. Strings may be NULL where unknown; times are ISO 8601 UTC. */
 struct store_new_run {
     const char *run_id;       /* unique in the store */
@@ -80,12 +94,14 @@ struct store_new_run {
     const char *origin;       /* path the run was read from */
     const char *start, *end;  /* run start and end */
     const char *tool, *tool_version, *host;
-    int complete;                 /* 1 unless the run was interrupted */
-    struct store_pairing pairing; /* see store_pairing_from_context() */
-    const json_t *labels;         /* object of string values, or NULL */
-    const struct vb_run *run;     /* context and rows (histograms on iteration rows) */
-    const json_t *raw_rows;       /* Google Benchmark imports: the original row objects,
+    int complete;                   /* 1 unless the run was interrupted */
+    struct store_pairing pairing;   /* see store_pairing_from_context() */
+    const json_t *labels;           /* object of string values, or NULL */
+    const struct vb_run *run;       /* context and rows (histograms on iteration rows) */
+    const json_t *raw_rows;         /* Google Benchmark imports: the original row objects,
                                        one per run row, kept for a faithful export; or NULL */
+    const struct store_hist *hists; /* encoded histograms, one per run row, used where a
+                                       row has no struct hist; or NULL */
 };
 
 /* Is a run with this content hash stored? 1 yes, 0 no, -EIO. Usable outside transactions. */

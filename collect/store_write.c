@@ -140,38 +140,47 @@ static char *counters_json(const struct vb_row *w)
             buf[o++] = ',';
         o = json_key(buf, o, w->counters[i].name);
         buf[o++] = ':';
-        /* JSON has no NaN or infinity: those become null (NAN when read back). */
-        if (isfinite(v))
-            o += (size_t)snprintf(buf + o, cap - o, "%.17g", v);
-        else
+        /* JSON has no NaN or infinity: those become null (NAN when read back). Whole
+           numbers (most counters) skip the costly %.17g. */
+        if (!isfinite(v))
             o += (size_t)snprintf(buf + o, cap - o, "null");
+        else if (fabs(v) < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v)))
+            o += (size_t)snprintf(buf + o, cap - o, "%lld", (long long)v);
+        else
+            o += (size_t)snprintf(buf + o, cap - o, "%.17g", v);
     }
     buf[o++] = '}';
     buf[o] = 0;
     return buf;
 }
 
-static int add_hist(struct store *s, int64_t result, const struct hist *h)
+/* Store a row's histogram: from its struct hist, or already encoded (e). */
+static int add_hist(struct store *s, int64_t result, const struct hist *h,
+                    const struct store_hist *e)
 {
     sqlite3_stmt *st = store_stmt(s, SS_HIST_INS);
-    uint8_t *blob;
-    size_t len;
+    struct store_hist mine;
 
     if (!st)
         return -EIO;
-    if (histblob_encode(h, &blob, &len))
-        return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
+    if (h) {
+        mine = (struct store_hist){h->count, h->underflow, h->overflow, h->min,
+                                   h->max,   h->sum,       h->sumsq};
+        if (histblob_encode(h, &mine.blob, &mine.len))
+            return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
+        e = &mine;
+    }
     sqlite3_bind_int64(st, 1, result);
     sqlite3_bind_int(st, 2, HIST_SUB_BITS);
     sqlite3_bind_int(st, 3, HIST_MIN_EXP);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)h->count);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)h->underflow);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)h->overflow);
-    sqlite3_bind_double(st, 7, h->min);
-    sqlite3_bind_double(st, 8, h->max);
-    sqlite3_bind_double(st, 9, h->sum);
-    sqlite3_bind_double(st, 10, h->sumsq);
-    sqlite3_bind_blob(st, 11, blob, (int)len, free);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)e->count);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)e->underflow);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)e->overflow);
+    sqlite3_bind_double(st, 7, e->min);
+    sqlite3_bind_double(st, 8, e->max);
+    sqlite3_bind_double(st, 9, e->sum);
+    sqlite3_bind_double(st, 10, e->sumsq);
+    sqlite3_bind_blob(st, 11, e->blob, (int)e->len, h ? free : SQLITE_STATIC);
     return step_done(s, st, "add histogram");
 }
 
@@ -179,7 +188,7 @@ static const char *const pct_cols[] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns"
                                        "p9999_ns", "min_ns", "max_ns", "stddev_ns"};
 
 static int add_row(struct store *s, int64_t run, size_t seq, const struct vb_row *w,
-                   const json_t *raw)
+                   const json_t *raw, const struct store_hist *e)
 {
     sqlite3_stmt *st;
     char *counters = NULL, *info = NULL, *rawtext = NULL;
@@ -234,8 +243,8 @@ static int add_row(struct store *s, int64_t run, size_t seq, const struct vb_row
     if ((ret = step_done(s, st, "add result")))
         goto out;
     id = sqlite3_last_insert_rowid(s->db);
-    if (w->hist)
-        ret = add_hist(s, id, w->hist);
+    if (w->hist || (e && e->blob))
+        ret = add_hist(s, id, w->hist, e);
 out:
     sqlite3_clear_bindings(st);
     free(counters);
@@ -318,7 +327,7 @@ int store_add_run(struct store *s, const struct store_new_run *nr)
         return ret;
     for (size_t i = 0; i < nr->run->nrows; i++) {
         const json_t *raw = nr->raw_rows ? json_array_get(nr->raw_rows, i) : NULL;
-        if ((ret = add_row(s, run, i, &nr->run->rows[i], raw)))
+        if ((ret = add_row(s, run, i, &nr->run->rows[i], raw, nr->hists ? &nr->hists[i] : NULL)))
             return ret;
     }
     return 0;

@@ -6,6 +6,7 @@
  */
 #include "check.h"
 #include "ingest.h"
+#include "store_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -230,7 +231,9 @@ static void test_rundir(void)
           "run id %s", a.run_id);
     CHECK(strcmp(json_string_value(json_object_get(a.labels, "n")), "3") == 0,
           "numeric label as text");
-    CHECK(a.run.nrows == 1 && a.run.rows[0].hist, "histogram attached");
+    CHECK(a.run.nrows == 1 && a.hists && a.hists[0].blob && a.hists[0].count == 1 &&
+              a.hists[0].max == 12,
+          "histogram read");
     ingest_item_free(&b);
     snprintf(path, sizeof(path), "%s/histograms.txt", dir);
     f = fopen(path, "a");
@@ -252,6 +255,132 @@ static void test_rundir(void)
     ingest_item_free(&a);
 }
 
+/* The direct histograms.txt reader gives the same blobs and totals as lib's reader plus
+   the store's encoder, including records out of order; malformed text is refused. */
+static void test_hist_text(void)
+{
+    struct vb_run r;
+    char dir[300], err[512], path[400];
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/run2", tmpdir);
+    mkdir(dir, 0755);
+    vb_run_init(&r);
+    json_object_set_new(r.context, "viobench_format", json_integer(1));
+    json_object_set_new(r.context, "run_id", json_string("hist-test"));
+    for (int k = 0; k < 6; k++) {
+        char name[64];
+        struct vb_row *w;
+        snprintf(name, sizeof(name), k == 3 ? "with space %%/%d" : "bench/%d", k);
+        w = vb_run_add_row(&r, name);
+        w->iterations = 1;
+        w->repetitions = 2;
+        w->repetition_index = k % 2;
+        if (k == 4) {
+            vb_row_set_error(w, 1, "skipped: none here");
+            continue;
+        }
+        w->hist = hist_new();
+        for (int i = 0; i < 500 * (k + 1); i++)
+            hist_record(w->hist, exp2(-5 + (double)((i * 7919) % 4400) / 100.0));
+        if (k == 5)
+            hist_reset(w->hist); /* an empty histogram is still a record */
+    }
+    CHECK(vb_write_run_dir(&r, dir, VB_FMT_JSON, err, sizeof(err)) == 0, "%s", err);
+    vb_run_free(&r);
+    /* Reverse the bucket order of the first record: lib accepts it, so must we. */
+    snprintf(path, sizeof(path), "%s/histograms.txt", dir);
+    {
+        char *buf = NULL, *line2, *end;
+        size_t n = 0;
+        FILE *g = fopen(path, "r");
+        CHECK(getdelim(&buf, &n, 0, g) > 0, "read histograms");
+        fclose(g);
+        line2 = strchr(strchr(buf, '\n') + 1, '\n') + 1; /* after comment and header */
+        end = strchr(line2, '\n');
+        {
+            char *a = line2, *sp = memchr(a, ' ', (size_t)(end - a));
+            /* swap the first two pairs: "i1:c1 i2:c2" -> "i2:c2 i1:c1" */
+            if (sp) {
+                char *sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+                size_t l1 = (size_t)(sp - a), l2 = (size_t)((sp2 ? sp2 : end) - sp - 1);
+                char tmp[128];
+                if (l1 + l2 + 1 < sizeof(tmp)) {
+                    memcpy(tmp, sp + 1, l2);
+                    tmp[l2] = ' ';
+                    memcpy(tmp + l2 + 1, a, l1);
+                    memcpy(a, tmp, l1 + l2 + 1);
+                }
+            }
+        }
+        g = fopen(path, "w");
+        fputs(buf, g);
+        fclose(g);
+        free(buf);
+    }
+    {
+        struct ingest_item it;
+        struct vb_run lib;
+        size_t same = 0, have = 0;
+        ingest_item_init(&it);
+        vb_run_init(&lib);
+        CHECK(ingest_read_rundir(dir, &it, err, sizeof(err)) == 0, "direct: %s", err);
+        CHECK(vb_read_run_dir(dir, &lib, err, sizeof(err)) == 0, "lib: %s", err);
+        for (size_t i = 0; it.hists && i < lib.nrows && i < it.run.nrows; i++) {
+            uint8_t *blob = NULL;
+            size_t len = 0;
+            const struct store_hist *h = &it.hists[i];
+            if (!lib.rows[i].hist) {
+                CHECK(!h->blob, "row %zu: histogram from nowhere", i);
+                continue;
+            }
+            have++;
+            histblob_encode(lib.rows[i].hist, &blob, &len);
+            same += h->blob && h->len == len && memcmp(h->blob, blob, len) == 0 &&
+                    h->count == lib.rows[i].hist->count && h->sum == lib.rows[i].hist->sum &&
+                    h->max == hist_max(lib.rows[i].hist);
+            free(blob);
+        }
+        CHECK(have == 5 && same == have, "direct reader differs: %zu of %zu same", same, have);
+        ingest_item_free(&it);
+        vb_run_free(&lib);
+    }
+    {
+        static const char *const bad[][2] = {
+            {"viobench-hist 1 bench/0#0 count=2 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n900:1\n",
+             "add up to 1"},
+            {"viobench-hist 1 bench/0#0 count=1 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n99999:1\n",
+             "bad bucket index"},
+            {"viobench-hist 1 bench/0#0 count=1 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n",
+             "no bucket line"},
+            {"viobench-hist 2 bench/0#0 count=1 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n900:1\n",
+             "version 2"},
+            {"viobench-hist 1 nosuch#0 count=1 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n900:1\n",
+             "matches no benchmark row"},
+            {"hello world\n", "not a histogram header"},
+            {"viobench-hist 1 bench/0#0 count=1 underflow=0 overflow=0 min=1 max=2 sum=3 "
+             "sumsq=5\n900:-1\n",
+             "bad bucket count"},
+        };
+        for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+            struct ingest_item it;
+            f = fopen(path, "w");
+            fputs(bad[k][0], f);
+            fclose(f);
+            ingest_item_init(&it);
+            CHECK(ingest_read_rundir(dir, &it, err, sizeof(err)) == -EINVAL, "bad %zu accepted", k);
+            CHECK(strstr(err, bad[k][1]) && strstr(err, "histograms.txt"),
+                  "bad %zu: '%s' lacks '%s'", k, err, bad[k][1]);
+            ingest_item_free(&it);
+        }
+    }
+}
+
 int main(void)
 {
     char cmd[400];
@@ -264,6 +393,7 @@ int main(void)
     test_gbench();
     test_malformed();
     test_rundir();
+    test_hist_text();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
