@@ -97,8 +97,11 @@ static void *xcheck_thread(void *arg)
     deadline = pf_clock_ns() + 100 * 1000 * 1000;
     for (int i = 0; i < XCHECK_HANDOFFS; i++) {
         uint64_t now;
+        unsigned spins = 0;
+        /* The deadline is checked while waiting, whatever i is: the other thread may have
+           given up already and will never hand the token back. */
         while (atomic_load_explicit(&x->turn, memory_order_acquire) != me)
-            if ((i & 255) == 0 && pf_clock_ns() > deadline)
+            if ((++spins & 1023) == 0 && pf_clock_ns() > deadline)
                 return NULL; /* the other thread stalled: give up, counted as not run */
         now = x86_tsc_end();
         if (i || me) {

@@ -4,8 +4,10 @@
 #include "modules.h"
 
 const vb_kernel_module_fn vb_modules[] = {
-    timer_clock_kernels,
-    timer_tsc_kernels,
-    exit_kernels,
+    timer_clock_kernels,       /* timer/read/<clock> */
+    timer_tsc_kernels,         /* timer/read/rdtsc[p] */
+    timer_clocksource_kernels, /* timer/clocksource/<name> */
+    timer_wake_kernels,        /* timer/wake/<method> */
+    exit_kernels,              /* exit/... */
     NULL,
 };
