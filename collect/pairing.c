@@ -11,22 +11,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Where a key is found: JSON paths into the context, "a.b.c" walking objects. */
+/* Where a key is found: JSON paths into the context, "a.b.c" walking objects, in order of
+   preference. The structured facts of `viobench sysinfo` come first (docs/ARCHITECTURE.md,
+   "The pairing"); then its summary strings; then the top-level keys of a Google Benchmark
+   context that viobench wrote (results.json alone). */
 static const char *const paths[SP_NKEYS][6] = {
-    [SP_HYPERVISOR] = {"pairing.summary.hypervisor", "pairing.hypervisor.name",
-                       "pairing.hypervisor", "hypervisor", NULL},
-    [SP_HYPERVISOR_VERSION] = {"pairing.summary.hypervisor_version", "pairing.hypervisor.version",
-                               "hypervisor_version", NULL},
-    [SP_GUEST_OS] = {"pairing.summary.guest_os", "pairing.guest.os", "pairing.guest.name",
-                     "pairing.os.name", "pairing.summary.guest", NULL},
-    [SP_GUEST_VERSION] = {"pairing.summary.guest_version", "pairing.guest.version",
-                          "pairing.os.version", "guest_version", NULL},
-    [SP_KERNEL] = {"pairing.summary.kernel", "pairing.guest.kernel", "pairing.kernel.release",
-                   "pairing.kernel", "pairing.os.kernel", NULL},
-    [SP_CPU_MODEL] = {"pairing.summary.cpu_model", "pairing.cpu.model", "pairing.cpu.model_name",
-                      "cpu_model", NULL},
-    [SP_CLOCKSOURCE] = {"pairing.summary.clocksource", "pairing.clocksource.current",
-                        "pairing.clocksource", "clocksource", NULL},
+    [SP_HYPERVISOR] = {"pairing.hypervisor.name", "pairing.summary.hypervisor", "hypervisor", NULL},
+    [SP_HYPERVISOR_VERSION] = {"pairing.hypervisor.version", "pairing.summary.hypervisor_version",
+                               NULL},
+    [SP_GUEST_OS] = {"pairing.guest.os.id", "pairing.guest.os.name", "pairing.summary.guest_os",
+                     "guest", NULL},
+    [SP_GUEST_VERSION] = {"pairing.guest.os.version_id", "pairing.summary.guest_version", NULL},
+    [SP_KERNEL] = {"pairing.guest.kernel.release", "pairing.summary.kernel", NULL},
+    [SP_CPU_MODEL] = {"pairing.cpu.model", "pairing.cpu.model_cpuid", NULL},
+    [SP_CLOCKSOURCE] = {"pairing.clocksource.current", NULL},
 };
 
 /* The string at a dotted path, or NULL. */

@@ -58,7 +58,7 @@ sqlite3 "$DB" "SELECT origin FROM runs WHERE run_id = 'synth-7-000002'" | grep -
 # --- collect ls: selectors --------------------------------------------------------------
 n() { "$V" collect ls --db "$DB" "$@" | tail -1; }
 [ "$(n)" = "7 runs" ] || fail "ls all: $(n)"
-[ "$(n hypervisor=kvm)" = "2 runs" ] || fail "ls hypervisor=kvm: $(n hypervisor=kvm)"
+[ "$(n hypervisor=kvm 'run_id=synth-*')" = "2 runs" ] || fail "ls hypervisor=kvm: $(n hypervisor=kvm 'run_id=synth-*')"
 [ "$(n 'hypervisor=hyper*' 'kernel=6.1.0-1[14]-amd64')" = "2 runs" ] || fail "ls globs"
 [ "$(n release=r1)" = "5 runs" ] || fail "ls label: $(n release=r1)"
 [ "$(n source=viobench --since 2026-01-01T00:03 --until 2026-01-01T00:04)" = "2 runs" ] ||
@@ -67,7 +67,8 @@ n() { "$V" collect ls --db "$DB" "$@" | tail -1; }
 
 # --- labels at collect time fill the pairing -------------------------------------------
 "$GEN" "$T/one" 1 2 8 100 || fail gen
-sed -i 's/"hypervisor": "[a-z]*"/"hypervisor": "unknown"/' "$T/one/run-000100/context.json"
+sed -i -e '/"hypervisor": {/,/}/ s/"name": "[a-z]*"/"name": "unknown"/' \
+    -e 's/"hypervisor": "[a-z]*"/"hypervisor": "unknown"/' "$T/one/run-000100/context.json"
 "$V" collect --db "$DB" --label site=lab1 --label hypervisor=xen "$T/one" >/dev/null 2>&1 || fail "labels"
 [ "$(n site=lab1 hypervisor=xen)" = "1 run" ] || fail "label and pairing from --label"
 

@@ -47,15 +47,18 @@ static json_t *context(long i, long seed)
     gmtime_r(&tt, &tm);
     strftime(end, sizeof(end), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
     snprintf(kernel, sizeof(kernel), "6.1.0-%ld-amd64", 10 + i % 7);
+    /* The pairing as `viobench sysinfo` writes it (docs/ARCHITECTURE.md, "The pairing"). */
     return json_pack("{s:i, s:s, s:b, s:{s:s, s:s}, s:s, s:s, s:s, s:{s:s, s:s}, "
-                     "s:{s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:{s:i, s:s}}}",
+                     "s:{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:{s:s, s:s}, s:{s:s}}, s:{s:i, s:s}, "
+                     "s:{s:s}}}",
                      "viobench_format", VB_FORMAT_VERSION, "run_id", id, "complete", 1, "tool",
                      "name", "viobench", "version", i % 2 ? "0.1.0" : "0.2.0", "start", start,
                      "end", end, "host_name", "synth", "labels", "suite", "synthetic", "release",
-                     i % 3 ? "r1" : "r2", "pairing", "summary", "hypervisor", hv[i % 3],
-                     "hypervisor_version", hvv[i % 3], "guest_os", os[(i / 3) % 3], "guest_version",
-                     "12", "kernel", kernel, "clocksource", "kvm-clock", "cpu", "count", 2, "model",
-                     "Synthetic CPU @ 2.1GHz");
+                     i % 3 ? "r1" : "r2", "pairing", "summary", "hypervisor", hv[i % 3], "guest",
+                     os[(i / 3) % 3], "hypervisor", "name", hv[i % 3], "version", hvv[i % 3],
+                     "guest", "os", "id", os[(i / 3) % 3], "version_id", "12", "kernel", "release",
+                     kernel, "cpu", "count", 2, "model", "Synthetic CPU @ 2.1GHz", "clocksource",
+                     "current", "kvm-clock");
 }
 
 static int make_run(const char *dir, long i, long rows, long seed)

@@ -128,9 +128,9 @@ static void make_run(struct vb_run *r, const char *run_id, const char *hv, const
     json_object_set_new(r->context, "run_id", json_string(run_id));
     json_object_set_new(r->context, "start", json_string(start));
     json_object_set_new(r->context, "pairing",
-                        json_pack("{s:{s:s, s:s, s:s}, s:{s:s}}", "summary", "hypervisor", hv,
-                                  "hypervisor_version", "8.2", "kernel", kernel, "cpu", "model",
-                                  "Test CPU"));
+                        json_pack("{s:{s:s, s:s}, s:{s:{s:s}}, s:{s:s}}", "hypervisor", "name", hv,
+                                  "version", "8.2", "guest", "kernel", "release", kernel, "cpu",
+                                  "model", "Test CPU"));
     w = vb_run_add_row(r, "timer/read/tsc");
     w->hist = hist_new();
     for (int i = 0; i < 1000; i++)
