@@ -38,7 +38,7 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 PKGS_GUEST := hwloc jansson liburing
-PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive
+PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
 
@@ -87,6 +87,9 @@ $(BUILD)/libvb.a: $(FULL_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The store schema is compiled in from its one SQL file (.incbin in collect/schema_sql.c).
+$(BUILD)/collect/schema_sql.o: collect/schema.sql
 
 # Unit tests link against the same archive as the binary; each test_*.c is one program.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvb.a tests/unit/check.h
