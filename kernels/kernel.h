@@ -140,7 +140,8 @@ void vb_run_context(const char *key, json_t *value);
 /*
  * Cleanup that must happen even on Ctrl-C (restore a clocksource, remove a test file).
  * fn runs once: at vb_cleanup_run(id), at the end of the run, or from the signal handler
- * on a second interrupt, so it must be async-signal-safe (write, unlink, close...).
+ * on a second interrupt, so it must be async-signal-safe (write, unlink, close...) and
+ * idempotent (the handler runs it again if the signal came while it was running).
  * vb_cleanup_add returns an id > 0 or -ENOSPC.
  */
 int vb_cleanup_add(void (*fn)(void *arg), void *arg);
