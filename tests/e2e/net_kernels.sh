@@ -139,7 +139,7 @@ try:
         c, _ = srv.accept()
         c.settimeout(5)
         hello = c.recv(32)
-        c.sendall(b"VBNP\x01\x00" + bytes(18))  # accepted, no text
+        c.sendall(b"VBNP\x02\x00" + bytes(18))  # accepted, no text
         if hello[5] == 6:  # the info request: close after the reply
             c.close()
         else:
