@@ -36,6 +36,9 @@ struct run_args {
     int switch_clocksource;
     const char *run_id;
     int quiet;
+    const char *target;
+    uint64_t size;
+    int allow_destructive_writes;
 };
 
 static struct run_args a;
@@ -64,6 +67,13 @@ static const struct opt run_opts[] = {
      "run timer/wake under SCHED_FIFO priority N (1-99)"},
     {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
      "allow timer/clocksource to switch the system clocksource (root; restored after)"},
+    {"target", 0, OPT_STR, &a.target, "PATH",
+     "storage: DIR for a test file viobench creates (default: in the run directory), or an "
+     "existing FILE or BLOCKDEV (read-only unless --allow-destructive-writes)"},
+    {"size", 0, OPT_SIZE, &a.size, "SIZE",
+     "storage: test file size (default 256M in the quick suite, 1G in the full one)"},
+    {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
+     "storage: let write kernels overwrite a --target FILE or BLOCKDEV (never a mounted one)"},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
     {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no progress line"},
     {NULL},
@@ -78,7 +88,8 @@ static const struct cmd_help run_help = {
     .examples = "  viobench run --suite quick\n"
                 "  viobench run --filter 'exit/*' --repetitions 9 --cpu 1\n"
                 "  viobench run 'timer/read/*,-*coarse' --min-time 2s --format json\n"
-                "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r",
+                "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r\n"
+                "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G",
     .more = "EXIT STATUS\n  0 all kernels ran or were skipped, 1 a kernel failed, 2 bad usage,\n"
             "  130 interrupted (what completed is written, context.json \"complete\": false)",
 };
@@ -157,6 +168,14 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --rt-priority: %d is out of range (1-99)", a.rt_priority);
         return -EINVAL;
     }
+    if (a.size != UINT64_MAX && a.size < 1024 * 1024) {
+        vb_err("run: --size: must be at least 1M");
+        return -EINVAL;
+    }
+    if (a.target && !*a.target) {
+        vb_err("run: --target: empty path");
+        return -EINVAL;
+    }
     if (a.cpu < -1 || a.cpu >= pf_ncpus()) {
         vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.cpu, pf_ncpus() - 1);
         return -EINVAL;
@@ -217,12 +236,18 @@ static void update_latest(const char *run_id)
 
 static json_t *options_json(void)
 {
-    return json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite", a.suite,
-                     "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
-                     a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu", a.cpu,
-                     "noise_threshold_pct", a.noise_pct, "interval_s", a.interval_ns / NS_PER_S,
-                     "rt_priority", a.rt_priority, "switch_clocksource", a.switch_clocksource,
-                     "timer", a.timer);
+    json_t *o = json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite",
+                          a.suite, "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
+                          a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu",
+                          a.cpu, "noise_threshold_pct", a.noise_pct, "interval_s",
+                          a.interval_ns / NS_PER_S, "rt_priority", a.rt_priority,
+                          "switch_clocksource", a.switch_clocksource, "timer", a.timer);
+    if (o)
+        json_object_update_new(o,
+                               json_pack("{s:s?, s:I, s:b}", "target", a.target, "size",
+                                         (json_int_t)(a.size == UINT64_MAX ? 0 : a.size),
+                                         "allow_destructive_writes", a.allow_destructive_writes));
+    return o;
 }
 
 int cmd_run(int argc, char **argv)
@@ -248,6 +273,7 @@ int cmd_run(int argc, char **argv)
     a.timer = "auto";
     a.noise_pct = 5;
     a.interval_ns = NS_PER_MS;
+    a.size = UINT64_MAX; /* not given */
     ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
     if (ret) {
         status = ret == 1 ? 0 : EXIT_USAGE;
@@ -272,6 +298,10 @@ int cmd_run(int argc, char **argv)
     o.interval_ns = a.interval_ns;
     o.rt_priority = a.rt_priority;
     o.switch_clocksource = a.switch_clocksource;
+    o.suite = suite;
+    o.target = a.target;
+    o.target_size = a.size == UINT64_MAX ? 0 : a.size;
+    o.allow_destructive_writes = a.allow_destructive_writes;
 
     if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
         vb_err("run: --cpu: %s", err);

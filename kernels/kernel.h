@@ -37,6 +37,11 @@ struct vb_opts {
     double interval_ns;     /* timer/wake: period between wake-ups */
     int rt_priority;        /* timer/wake: SCHED_FIFO priority, 0 for none */
     int switch_clocksource; /* timer/clocksource: allowed to switch the system clocksource */
+    unsigned suite;         /* VB_SUITE_* bit this run selected (0 when not running) */
+    /* storage */
+    const char *target;           /* --target DIR|FILE|BLOCKDEV; NULL: a temp dir in run_dir */
+    uint64_t target_size;         /* --size in bytes; 0: default (256 MiB quick, 1 GiB full) */
+    int allow_destructive_writes; /* writes to a FILE/BLOCKDEV viobench did not create */
 };
 
 struct vb_meas;
