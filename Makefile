@@ -69,12 +69,13 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all static test check unit-tests tools install uninstall clean format format-check
+.PHONY: all static test check unit-tests tools install uninstall clean format format-check viobench
 
 all: viobench
 
+# ./viobench is always the binary of the last variant built (default or sanitized).
 viobench: $(BUILD)/viobench
-	cp $< $@
+	@cmp -s $< $@ || cp $< $@
 
 $(BUILD)/viobench: $(MAIN_OBJ) $(BUILD)/libvb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libvb.a $(LIBS)
@@ -126,7 +127,7 @@ $(STATIC_BUILD)/%.o: %.c
 # `make test` is the README's test command and what CI runs: -Werror build, then everything.
 test:
 	$(MAKE) WERROR=1 all unit-tests tools
-	VIOBENCH_BUILD=$(BUILD) tests/run
+	VIOBENCH_BUILD=$(BUILD) VIOBENCH=$(CURDIR)/$(BUILD)/viobench tests/run
 
 check: test
 

@@ -117,6 +117,7 @@ static int parse_formats(unsigned *fmt)
     return 0;
 }
 
+/* Check every --label is KEY=VALUE; with labels non-NULL, also store them there. */
 static int parse_labels(json_t *labels)
 {
     for (int i = 0; i < a.labels.n; i++) {
@@ -125,6 +126,8 @@ static int parse_labels(json_t *labels)
             vb_err("run: --label: '%s' is not KEY=VALUE", a.labels.v[i]);
             return -EINVAL;
         }
+        if (!labels)
+            continue;
         *eq = 0;
         json_object_set_new(labels, a.labels.v[i], json_string(eq + 1));
         *eq = '=';
@@ -286,7 +289,7 @@ int cmd_run(int argc, char **argv)
         }
         a.filter = pos[0];
     }
-    if (check_args(&suite, &mode) || parse_formats(&fmt))
+    if (check_args(&suite, &mode) || parse_formats(&fmt) || parse_labels(NULL))
         goto out_args;
     if (a.warmup_ns < 0)
         a.warmup_ns = a.min_time_ns / 5 < 0.1 * NS_PER_S ? a.min_time_ns / 5 : 0.1 * NS_PER_S;
@@ -348,11 +351,7 @@ int cmd_run(int argc, char **argv)
     json_object_set_new(ctx, "noise",
                         json_pack("{s:f, s:s}", "steal_threshold_pct", a.noise_pct, "scope",
                                   a.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
-    if (parse_labels(jx_obj(ctx, "labels"))) {
-        status = EXIT_USAGE;
-        rmdir(dir);
-        goto out;
-    }
+    parse_labels(jx_obj(ctx, "labels"));
     bench_install_interrupt();
     {
         struct runner_cfg cfg = {

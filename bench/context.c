@@ -42,14 +42,15 @@ static json_t *load_avg(void)
 
 static json_t *timesource_json(void)
 {
-    return json_pack("{s:s, s:s, s:f, s:f, s:f, s:b, s:s, s:I, s:s}", "name", vb_ts.name, "kind",
-                     vb_ts.kind == TS_TSC ? "tsc" : "clock", "tsc_hz", vb_ts.tsc_hz, "overhead_ns",
-                     vb_ts.overhead_ns, "resolution_ns", vb_ts.resolution_ns, "tsc_invariant",
-                     vb_ts.tsc_invariant, "tsc_cross_cpu_check",
+    return json_pack("{s:s, s:s, s:f, s:f, s:f, s:b, s:s, s:I, s:f, s:s}", "name", vb_ts.name,
+                     "kind", vb_ts.kind == TS_TSC ? "tsc" : "clock", "tsc_hz", vb_ts.tsc_hz,
+                     "overhead_ns", vb_ts.overhead_ns, "resolution_ns", vb_ts.resolution_ns,
+                     "tsc_invariant", vb_ts.tsc_invariant, "tsc_cross_cpu_check",
                      vb_ts.tsc_cross_cpu < 0    ? "not run"
                      : vb_ts.tsc_cross_cpu == 1 ? "passed"
                                                 : "failed",
-                     "tsc_backsteps", (json_int_t)vb_ts.tsc_backsteps, "reason", vb_ts.reason);
+                     "tsc_backsteps", (json_int_t)vb_ts.tsc_backsteps, "tsc_check_sensitivity_ns",
+                     vb_ts.tsc_check_sensitivity_ns, "reason", vb_ts.reason);
 }
 
 json_t *context_new(int argc, char **argv, const char *run_id)

@@ -209,7 +209,7 @@ static int run_one(const struct runner_cfg *cfg, const struct plan_item *it, int
     struct window w;
     struct vb_row *row;
     char why[256] = "";
-    void *state = NULL;
+    void *state = (void *)k->arg;
     int ret, setup_done = 0, failed = 0;
 
     memset(&w, 0, sizeof(w));
@@ -319,6 +319,19 @@ static void progress(const struct runner_cfg *cfg, size_t done, size_t total, in
     fflush(stderr);
 }
 
+static int add_skip_row(const struct runner_cfg *cfg, const struct plan_item *it,
+                        struct vb_run *out)
+{
+    struct vb_row *row = vb_run_add_row(out, it->k->name);
+    char msg[300];
+
+    if (!row)
+        return -ENOMEM;
+    snprintf(msg, sizeof(msg), "skipped: %s", it->why);
+    row->repetitions = cfg->repetitions;
+    return vb_row_set_error(row, 1, msg);
+}
+
 int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, struct vb_run *out)
 {
     size_t total = 0, done = 0;
@@ -326,23 +339,14 @@ int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, s
 
     for (size_t i = 0; i < n; i++)
         total += plan[i].skip ? 0 : (size_t)cfg->repetitions;
-    /* Skips are reported once, not once per repetition. */
-    for (size_t i = 0; i < n; i++) {
-        struct vb_row *row;
-        char msg[300];
-        if (!plan[i].skip)
-            continue;
-        row = vb_run_add_row(out, plan[i].k->name);
-        if (!row)
-            return failures + 1;
-        snprintf(msg, sizeof(msg), "skipped: %s", plan[i].why);
-        vb_row_set_error(row, 1, msg);
-        row->repetitions = cfg->repetitions;
-    }
     for (int rep = 0; rep < cfg->repetitions && !vb_interrupted; rep++)
         for (size_t i = 0; i < n && !vb_interrupted; i++) {
-            if (plan[i].skip)
+            if (plan[i].skip) {
+                /* reported once, in table order, not once per repetition */
+                if (rep == 0 && add_skip_row(cfg, &plan[i], out))
+                    return failures + 1;
                 continue;
+            }
             progress(cfg, done, total, rep, plan[i].k->name);
             failures += run_one(cfg, &plan[i], rep, out);
             done++;

@@ -18,16 +18,6 @@ struct leaf {
     uint32_t leaf, subleaf;
 };
 
-static int cpuid_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
-                       size_t len)
-{
-    (void)o;
-    (void)why;
-    (void)len;
-    *state = (void *)k->arg;
-    return 0;
-}
-
 static int cpuid_batch(void *state, uint64_t n)
 {
     const struct leaf *l = state;
@@ -187,11 +177,11 @@ static json_t *syscall_describe(void *state)
 
 static const struct leaf leaves[] = {{0, 0}, {1, 0}, {0x40000000u, 0}};
 
-#define CPUID_ROW(nm, i)                                                                           \
-    {                                                                                              \
-        .name = "exit/cpuid/leaf:" nm, .category = "exit",                                         \
-        .suites = VB_SUITE_QUICK | VB_SUITE_FULL, .help = "one CPUID (leaf " nm ") round trip",    \
-        .setup = cpuid_setup, .batch = cpuid_batch, .describe = cpuid_describe, .arg = &leaves[i], \
+#define CPUID_ROW(nm, i)                                                                        \
+    {                                                                                           \
+        .name = "exit/cpuid/leaf:" nm, .category = "exit",                                      \
+        .suites = VB_SUITE_QUICK | VB_SUITE_FULL, .help = "one CPUID (leaf " nm ") round trip", \
+        .batch = cpuid_batch, .describe = cpuid_describe, .arg = &leaves[i],                    \
     }
 
 static const struct vb_kernel rows[] = {

@@ -54,8 +54,8 @@ struct vb_kernel {
     const char *help;     /* one line: what one operation is */
     /* 0 when the kernel can run here; otherwise a one-line reason in why and non-zero. */
     int (*valid)(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len);
-    /* Optional set-up; *state goes to batch/sample/teardown. 0, 1 to skip (why filled),
-       or -errno (why filled). */
+    /* Optional set-up; *state goes to batch/sample/teardown (without setup, the state is
+       .arg). 0, 1 to skip (why filled), or -errno (why filled). */
     int (*setup)(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
                  size_t len);
     /* Loop kernels: n operations back to back. 0 or -errno. */

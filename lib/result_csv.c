@@ -16,11 +16,12 @@
     "error_occurred,error_message"
 #define CSV_FIXED 10
 
-static void put_str(FILE *f, const char *s)
+/* A CSV field, quoted (with quotes doubled) when it must be, or always when force is set. */
+static void put_field(FILE *f, const char *s, int force)
 {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\n\r")) {
+    if (!force && !strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
         return;
     }
@@ -92,19 +93,18 @@ int vb_write_gbench_csv(const struct vb_run *r, FILE *f)
         return -ENOMEM;
     fputs(CSV_HEADER, f);
     for (size_t c = 0; c < ncols; c++) {
-        fputs(",\"", f);
-        fputs(cols[c], f);
-        fputc('"', f);
+        fputc(',', f);
+        put_field(f, cols[c], 1);
     }
     fputc('\n', f);
     for (size_t i = 0; i < r->nrows; i++) {
         const struct vb_row *w = &r->rows[i];
-        put_str(f, w->name);
+        put_field(f, w->name, 0);
         if (w->error_occurred) {
             /* Google Benchmark leaves the measurement columns empty on error rows. */
             fputs(",,,,,,,", f);
             fputs(",true,", f);
-            put_str(f, w->error_message);
+            put_field(f, w->error_message, 0);
         } else {
             fprintf(f, ",%llu,", (unsigned long long)w->iterations);
             put_num(f, w->real_time);
@@ -115,7 +115,7 @@ int vb_write_gbench_csv(const struct vb_run *r, FILE *f)
             fputc(',', f);
             put_num(f, w->items_per_second);
             fputc(',', f);
-            put_str(f, w->label);
+            put_field(f, w->label, 0);
             fputs(",false,", f);
         }
         for (size_t c = 0; c < ncols; c++) {

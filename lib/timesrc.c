@@ -60,85 +60,100 @@ static double calibrate_tsc_hz(void)
     return (double)(t1 - t0) * 1e9 / (n1 - n0);
 }
 
-/* Cross-CPU check: threads pinned to different CPUs take turns reading the TSC. */
+/*
+ * Cross-CPU check: two threads pinned to CPU 0 and CPU i hand a token back and forth; each
+ * reads the TSC when it holds the token and compares it with the value the other CPU wrote
+ * just before handing over. Any backward step means the TSCs are offset by more than one
+ * hand-over; the shortest hand-over seen bounds what the check can detect.
+ */
+#define XCHECK_HANDOFFS 20000
+
 struct xcheck {
-    atomic_int lock;
-    atomic_int go;
-    uint64_t last;
+    atomic_int turn; /* 0 or 1: which thread holds the token */
+    atomic_int ready;
+    uint64_t last; /* TSC written by the previous holder */
     uint64_t backsteps;
-    uint64_t deadline_ns;
-    int ready;
+    uint64_t min_gap; /* smallest forward step seen (cycles) */
+    int cpu[2];
+    int pinned[2];
 };
 
-struct xthread {
+struct xarg {
     struct xcheck *x;
-    int cpu;
-    int pinned;
+    int me;
 };
 
 static void *xcheck_thread(void *arg)
 {
-    struct xthread *t = arg;
-    struct xcheck *x = t->x;
+    struct xarg *a = arg;
+    struct xcheck *x = a->x;
+    int me = a->me;
+    uint64_t deadline;
 
-    t->pinned = pf_pin_thread(t->cpu) == 0;
-    while (!atomic_load(&x->go))
+    x->pinned[me] = pf_pin_thread(x->cpu[me]) == 0;
+    atomic_fetch_add(&x->ready, 1);
+    while (atomic_load(&x->ready) < 2)
         ;
-    for (int i = 0; i < 200000; i++) {
+    deadline = pf_clock_ns() + 100 * 1000 * 1000;
+    for (int i = 0; i < XCHECK_HANDOFFS; i++) {
         uint64_t now;
-        while (atomic_exchange_explicit(&x->lock, 1, memory_order_acquire))
-            ;
-        now = x86_tsc_begin();
-        if (now < x->last)
-            x->backsteps++;
+        while (atomic_load_explicit(&x->turn, memory_order_acquire) != me)
+            if ((i & 255) == 0 && pf_clock_ns() > deadline)
+                return NULL; /* the other thread stalled: give up, counted as not run */
+        now = x86_tsc_end();
+        if (i || me) {
+            if (now < x->last)
+                x->backsteps++;
+            else if (now - x->last < x->min_gap)
+                x->min_gap = now - x->last;
+        }
         x->last = now;
-        atomic_store_explicit(&x->lock, 0, memory_order_release);
-        if ((i & 1023) == 0 && pf_clock_ns() > x->deadline_ns)
-            break;
+        atomic_store_explicit(&x->turn, !me, memory_order_release);
     }
     return NULL;
 }
 
-/* Returns 1 when no backward step was seen, 0 when one was, -1 when it could not run. */
-static int tsc_cross_cpu_check(uint64_t *backsteps)
+/* Returns 1 when no backward step was seen, 0 when one was, -1 when it could not run.
+   *min_gap gets the shortest hand-over in TSC cycles (the check's sensitivity). */
+static int tsc_cross_cpu_check(uint64_t *backsteps, uint64_t *min_gap)
 {
-    int n = pf_ncpus(), started = 0, pinned = 0;
-    struct xcheck x;
-    struct xthread *t;
-    pthread_t *tid;
+    int n = pf_ncpus(), ran = 0;
 
-    if (n < 2)
-        return -1;
+    *backsteps = 0;
+    *min_gap = UINT64_MAX;
     if (n > 16)
         n = 16;
-    memset(&x, 0, sizeof(x));
-    x.deadline_ns = pf_clock_ns() + 60 * 1000 * 1000;
-    t = calloc((size_t)n, sizeof(*t));
-    tid = calloc((size_t)n, sizeof(*tid));
-    if (!t || !tid) {
-        free(t);
-        free(tid);
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        t[i].x = &x;
-        t[i].cpu = i;
-        if (pthread_create(&tid[i], NULL, xcheck_thread, &t[i]) == 0)
-            started++;
-        else
+    for (int c = 1; c < n; c++) {
+        struct xcheck x;
+        struct xarg args[2];
+        pthread_t tid[2];
+        memset(&x, 0, sizeof(x));
+        x.min_gap = UINT64_MAX;
+        x.cpu[0] = 0;
+        x.cpu[1] = c;
+        for (int t = 0; t < 2; t++) {
+            args[t].x = &x;
+            args[t].me = t;
+        }
+        if (pthread_create(&tid[0], NULL, xcheck_thread, &args[0]))
             break;
+        if (pthread_create(&tid[1], NULL, xcheck_thread, &args[1])) {
+            atomic_fetch_add(&x.ready, 1); /* release the first thread; it times out */
+            pthread_join(tid[0], NULL);
+            break;
+        }
+        pthread_join(tid[0], NULL);
+        pthread_join(tid[1], NULL);
+        if (!x.pinned[0] || !x.pinned[1])
+            continue;
+        ran++;
+        *backsteps += x.backsteps;
+        if (x.min_gap < *min_gap)
+            *min_gap = x.min_gap;
     }
-    atomic_store(&x.go, 1);
-    for (int i = 0; i < started; i++) {
-        pthread_join(tid[i], NULL);
-        pinned += t[i].pinned;
-    }
-    free(t);
-    free(tid);
-    *backsteps = x.backsteps;
-    if (started < 2 || pinned < 2)
+    if (!ran)
         return -1;
-    return x.backsteps == 0;
+    return *backsteps == 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -173,8 +188,13 @@ int ts_init(enum ts_mode mode, int pinned_cpu)
     s.tsc_backsteps = 0;
     if (mode == TS_WANT_TSC && (!s.tsc_invariant || s.tsc_hz <= 0))
         return -EINVAL;
-    if (s.tsc_invariant && pinned_cpu < 0 && mode == TS_AUTO)
-        s.tsc_cross_cpu = tsc_cross_cpu_check(&s.tsc_backsteps);
+    s.tsc_check_sensitivity_ns = 0;
+    if (s.tsc_invariant && pinned_cpu < 0 && mode == TS_AUTO && pf_ncpus() > 1) {
+        uint64_t gap;
+        s.tsc_cross_cpu = tsc_cross_cpu_check(&s.tsc_backsteps, &gap);
+        if (s.tsc_cross_cpu >= 0 && gap != UINT64_MAX && s.tsc_hz > 0)
+            s.tsc_check_sensitivity_ns = (double)gap * 1e9 / s.tsc_hz;
+    }
 
     if (mode == TS_WANT_CLOCK) {
         s.kind = TS_CLOCK;

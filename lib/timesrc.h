@@ -3,8 +3,10 @@
  *
  * The TSC is used when it can be trusted for this run: the CPU says it is invariant
  * (CPUID 0x80000007 EDX bit 8) and either the measuring thread is pinned to one CPU or a
- * cross-CPU check (threads on every CPU take turns reading it and must never see it go
- * backwards, the check fio's clocksource=cpu runs) passes. Its rate is calibrated against
+ * cross-CPU check passes: CPU 0 and each other CPU hand a token back and forth 20,000 times,
+ * each reading the TSC while holding it, and the TSC must never step back across a
+ * hand-over. (fio's check instead tags TSC reads with an atomic sequence number; a vCPU
+ * preempted between the two makes it report mismatches a strict hand-over does not show.) Its rate is calibrated against
  * CLOCK_MONOTONIC_RAW. Otherwise the source is clock_gettime(CLOCK_MONOTONIC). Inside many
  * VMs the TSCs of the vCPUs are offset from each other, so unpinned runs fall back there.
  * The choice, the checks behind it, the resolution and the read overhead go into every run.
@@ -31,8 +33,10 @@ struct timesrc {
     int tsc_invariant;      /* CPUID says invariant TSC */
     int tsc_cross_cpu;      /* 1 passed, 0 failed, -1 not run (pinned or single CPU) */
     uint64_t tsc_backsteps; /* backward steps seen by the cross-CPU check */
-    char name[48];          /* "tsc" or "clock_gettime(CLOCK_MONOTONIC)" */
-    char reason[256];       /* one line: why this source */
+    double tsc_check_sensitivity_ns; /* shortest CPU-to-CPU hand-over in the check: offsets
+                                        between CPUs smaller than this go unseen */
+    char name[48];                   /* "tsc" or "clock_gettime(CLOCK_MONOTONIC)" */
+    char reason[256];                /* one line: why this source */
 };
 
 extern struct timesrc vb_ts;

@@ -57,6 +57,21 @@ static int lookup(const struct suffix *tab, const char *suf, double *mult)
     return -EINVAL;
 }
 
+/* A number times its suffix's multiplier from tab (bare: bare_mult). */
+static int parse_scaled(const struct suffix *tab, const char *s, double bare_mult, double *out)
+{
+    const char *suf;
+    double v, mult = bare_mult;
+    int ret = split_number(s, &v, &suf);
+
+    if (ret)
+        return ret;
+    if (*suf && lookup(tab, suf, &mult))
+        return -EINVAL;
+    *out = v * mult;
+    return isfinite(*out) ? 0 : -ERANGE;
+}
+
 int units_parse_duration(const char *s, double bare_unit_ns, double *ns)
 {
     static const struct suffix tab[] = {
@@ -71,18 +86,30 @@ int units_parse_duration(const char *s, double bare_unit_ns, double *ns)
         {"h", 3600 * NS_PER_S},
         {NULL, 0},
     };
-    const char *suf;
-    double v, mult = bare_unit_ns;
-    int ret = split_number(s, &v, &suf);
+    double v;
+    int ret = parse_scaled(tab, s, bare_unit_ns, &v);
 
     if (ret)
         return ret;
-    if (*suf && lookup(tab, suf, &mult))
-        return -EINVAL;
-    v *= mult;
-    if (!isfinite(v) || v > 1e18)
+    if (v > 1e18)
         return -ERANGE;
     *ns = v;
+    return 0;
+}
+
+/* A whole number with an optional multiplier suffix from tab, below 2^63. */
+static int parse_whole(const struct suffix *tab, const char *s, uint64_t *out)
+{
+    double v;
+    int ret = parse_scaled(tab, s, 1, &v);
+
+    if (ret)
+        return ret;
+    if (v >= 0x1p63)
+        return -ERANGE;
+    if (v != floor(v))
+        return -EINVAL;
+    *out = (uint64_t)v;
     return 0;
 }
 
@@ -94,21 +121,7 @@ int units_parse_size(const char *s, uint64_t *bytes)
         {"MiB", 0x1p20}, {"g", 0x1p30},   {"G", 0x1p30},  {"GB", 0x1p30},  {"GiB", 0x1p30},
         {"t", 0x1p40},   {"T", 0x1p40},   {"TB", 0x1p40}, {"TiB", 0x1p40}, {NULL, 0},
     };
-    const char *suf;
-    double v, mult = 1;
-    int ret = split_number(s, &v, &suf);
-
-    if (ret)
-        return ret;
-    if (*suf && lookup(tab, suf, &mult))
-        return -EINVAL;
-    v *= mult;
-    if (v >= 0x1p63)
-        return -ERANGE;
-    if (v != floor(v))
-        return -EINVAL;
-    *bytes = (uint64_t)v;
-    return 0;
+    return parse_whole(tab, s, bytes);
 }
 
 int units_parse_count(const char *s, uint64_t *n)
@@ -116,29 +129,15 @@ int units_parse_count(const char *s, uint64_t *n)
     static const struct suffix tab[] = {
         {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {NULL, 0},
     };
-    const char *suf;
-    double v, mult = 1;
-    int ret = split_number(s, &v, &suf);
-
-    if (ret)
-        return ret;
-    if (*suf && lookup(tab, suf, &mult))
-        return -EINVAL;
-    v *= mult;
-    if (v >= 0x1p63)
-        return -ERANGE;
-    if (v != floor(v))
-        return -EINVAL;
-    *n = (uint64_t)v;
-    return 0;
+    return parse_whole(tab, s, n);
 }
 
 int units_parse_rate(const char *s, double *per_s)
 {
+    static const struct suffix tab[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0}};
     char buf[64];
     const char *slash;
-    double v, mult = 1;
-    const char *suf;
+    double v;
     int ret;
 
     if (!s || strlen(s) >= sizeof(buf))
@@ -147,18 +146,13 @@ int units_parse_rate(const char *s, double *per_s)
     if (slash && strcmp(slash, "/s") != 0)
         return -EINVAL;
     snprintf(buf, sizeof(buf), "%.*s", slash ? (int)(slash - s) : (int)strlen(s), s);
-    /* Rates may be fractional ("0.5/s"), so parse like a count but keep the fraction. */
-    ret = split_number(buf, &v, &suf);
+    /* Rates may be fractional ("0.5/s"): a count's suffixes, but the fraction is kept. */
+    ret = parse_scaled(tab, buf, 1, &v);
     if (ret)
         return ret;
-    if (*suf) {
-        static const struct suffix tab[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0}};
-        if (lookup(tab, suf, &mult))
-            return -EINVAL;
-    }
-    if (v * mult <= 0)
+    if (v <= 0)
         return -EINVAL;
-    *per_s = v * mult;
+    *per_s = v;
     return 0;
 }
 

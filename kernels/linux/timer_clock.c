@@ -36,24 +36,14 @@ static int clock_batch(void *state, uint64_t n)
     return 0;
 }
 
-static int clock_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
-                       size_t len)
-{
-    (void)o;
-    (void)why;
-    (void)len;
-    *state = (void *)k->arg;
-    return 0;
-}
-
 static const clockid_t ids[] = {CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME,
                                 CLOCK_BOOTTIME, CLOCK_MONOTONIC_COARSE};
 
 #define CLOCK_ROW(nm, i, what)                                                                   \
     {                                                                                            \
         .name = "timer/read/" nm, .category = "timer", .suites = VB_SUITE_QUICK | VB_SUITE_FULL, \
-        .help = "one clock_gettime(" what ")", .valid = clock_valid, .setup = clock_setup,       \
-        .batch = clock_batch, .arg = &ids[i],                                                    \
+        .help = "one clock_gettime(" what ")", .valid = clock_valid, .batch = clock_batch,       \
+        .arg = &ids[i],                                                                          \
     }
 
 static const struct vb_kernel rows[] = {

@@ -222,6 +222,13 @@ int pf_mkdir_p(const char *path, unsigned mode)
     }
     if (mkdir(buf, mode) && errno != EEXIST)
         return -errno;
+    {
+        struct stat st;
+        if (stat(buf, &st))
+            return -errno;
+        if (!S_ISDIR(st.st_mode))
+            return -ENOTDIR;
+    }
     return 0;
 }
 
