@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +136,34 @@ static int parse_labels(json_t *labels)
     return 0;
 }
 
+/* --target must exist; a directory must take a new file; with --allow-destructive-writes a
+   file or device must be writable. Checked before the run directory exists, so a bad target
+   is one line and nothing written. Storage kernels check again when they open it. */
+static int check_target(void)
+{
+    struct stat st;
+    if (!a.target)
+        return 0;
+    if (stat(a.target, &st)) {
+        vb_err("run: --target %s: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        vb_err("run: --target %s: not a directory, regular file or block device", a.target);
+        return -EINVAL;
+    }
+    if (S_ISDIR(st.st_mode) && access(a.target, W_OK | X_OK)) {
+        vb_err("run: --target %s: cannot create the test file there: %s", a.target,
+               strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && a.allow_destructive_writes && access(a.target, W_OK)) {
+        vb_err("run: --target %s: not writable: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int check_args(unsigned *suite, enum ts_mode *mode)
 {
     if (strcmp(a.suite, "quick") == 0)
@@ -179,6 +208,8 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --target: empty path");
         return -EINVAL;
     }
+    if (check_target())
+        return -EINVAL;
     if (a.cpu < -1 || a.cpu >= pf_ncpus()) {
         vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.cpu, pf_ncpus() - 1);
         return -EINVAL;

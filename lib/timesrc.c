@@ -97,8 +97,11 @@ static void *xcheck_thread(void *arg)
     deadline = pf_clock_ns() + 100 * 1000 * 1000;
     for (int i = 0; i < XCHECK_HANDOFFS; i++) {
         uint64_t now;
+        unsigned spins = 0;
+        /* the deadline is checked every 1024 spins, whatever i is: a partner that gave up
+           (or was never scheduled) must not leave this thread spinning forever */
         while (atomic_load_explicit(&x->turn, memory_order_acquire) != me)
-            if ((i & 255) == 0 && pf_clock_ns() > deadline)
+            if ((++spins & 1023) == 0 && pf_clock_ns() > deadline)
                 return NULL; /* the other thread stalled: give up, counted as not run */
         now = x86_tsc_end();
         if (i || me) {

@@ -69,8 +69,8 @@ struct st_target {
  * filled: a refused write, or an earlier target failure already reported); -errno with a
  * one-line reason in why (the runner appends strerror).
  */
-int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t,
-                  char *why, size_t len);
+int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t, char *why,
+                  size_t len);
 /* Static refusal check for valid(): 1 with why when a write kernel must not write to the
    user's --target (not created by viobench, no --allow-destructive-writes), else 0. */
 int st_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len);
@@ -97,10 +97,10 @@ int st_device_in_use(unsigned maj, unsigned min, char *what, size_t len);
 
 /* Offsets and directions of one kernel's I/O stream (storage_rows.c). */
 struct st_stream {
-    uint64_t rng;       /* xorshift state */
-    uint64_t nblocks;   /* size / bs */
-    uint64_t next;      /* sequential patterns: next block */
-    unsigned bs;        /* bytes per I/O */
+    uint64_t rng;     /* xorshift state */
+    uint64_t nblocks; /* size / bs */
+    uint64_t next;    /* sequential patterns: next block */
+    unsigned bs;      /* bytes per I/O */
     enum st_pattern pattern;
 };
 /* Start a stream over size bytes with I/Os of bs bytes (seeded from seed). */
@@ -152,8 +152,7 @@ struct st_tally {
 void st_tally_begin(struct st_tally *t);
 /* Put errors, short_ios, cpu_per_io_ns (and for randrw read_ios, write_ios) on the row;
    fail the window when every I/O failed. Returns 0 or -EIO. */
-int st_tally_end(struct st_tally *t, struct vb_meas *m, const struct st_spec *sp,
-                 const char *what);
+int st_tally_end(struct st_tally *t, struct vb_meas *m, const struct st_spec *sp, const char *what);
 
 /* Allocate n page-aligned buffers of bs bytes, filled with incompressible bytes; NULL on
    ENOMEM. Free with st_buffers_free(p, n * bs). */
@@ -162,8 +161,8 @@ void st_buffers_free(void *p, size_t bytes);
 
 /* Shared setup for target-based kernels: target, alignment and size checks. 0, 1 (skip)
    or -errno, as vb_kernel.setup. */
-int st_setup_common(const struct vb_kernel *k, const struct vb_opts *o,
-                    const struct st_target **t, char *why, size_t len);
+int st_setup_common(const struct vb_kernel *k, const struct vb_opts *o, const struct st_target **t,
+                    char *why, size_t len);
 /* Row details every storage kernel reports (new object). */
 json_t *st_describe_common(const struct st_spec *sp, const struct st_target *t);
 

@@ -189,8 +189,8 @@ static void put_slaves(json_t *o, const char *ddir)
         chain = json_array();
         SNP(sdir, sizeof(sdir), "/sys/class/block/%s", e->d_name);
         driver_chain(sdir, e->d_name, drv, sizeof(drv), chain);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "device", e->d_name, "driver",
-                                             drv, "driver_chain", chain));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "device", e->d_name, "driver", drv,
+                                             "driver_chain", chain));
     }
     closedir(d);
     if (json_array_size(arr))
@@ -376,8 +376,7 @@ int st_device_in_use(unsigned maj, unsigned min, char *what, size_t len)
             unsigned ma, mi;
             SNP(sub, sizeof(sub), "%s/%s", dev, e->d_name);
             if (e->d_name[0] == '.' || read_attr(sub, "partition", num, sizeof(num)) ||
-                read_attr(sub, "dev", num, sizeof(num)) ||
-                sscanf(num, "%u:%u", &ma, &mi) != 2)
+                read_attr(sub, "dev", num, sizeof(num)) || sscanf(num, "%u:%u", &ma, &mi) != 2)
                 continue;
             used = st_device_in_use(ma, mi, what, len);
             if (used < 0)

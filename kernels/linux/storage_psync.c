@@ -93,9 +93,9 @@ json_t *st_psync_describe(void *state)
     struct psync_state *st = state;
     json_t *d = st_describe_common(st->sp, st->t);
     if (d)
-        json_object_set_new(d, "syscalls",
-                            json_string(st->sp->engine == ST_FLUSH ? "pwrite + fdatasync"
-                                                                   : "pread / pwrite"));
+        json_object_set_new(
+            d, "syscalls",
+            json_string(st->sp->engine == ST_FLUSH ? "pwrite + fdatasync" : "pread / pwrite"));
     return d;
 }
 

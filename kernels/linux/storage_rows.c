@@ -77,8 +77,7 @@ void st_tally_begin(struct st_tally *t)
     t->cpu0_ns = process_cpu_ns();
 }
 
-int st_tally_end(struct st_tally *t, struct vb_meas *m, const struct st_spec *sp,
-                 const char *what)
+int st_tally_end(struct st_tally *t, struct vb_meas *m, const struct st_spec *sp, const char *what)
 {
     uint64_t cpu = process_cpu_ns() - t->cpu0_ns;
 
@@ -92,8 +91,7 @@ int st_tally_end(struct st_tally *t, struct vb_meas *m, const struct st_spec *sp
     if (t->errors) {
         vb_meas_info(m, "first_error",
                      json_sprintf("%s at offset %llu: %s", what,
-                                  (unsigned long long)t->first_err_off,
-                                  strerror(t->first_errno)));
+                                  (unsigned long long)t->first_err_off, strerror(t->first_errno)));
         if (t->ios == 0) {
             vb_meas_fail(m, "every %s failed: %s (first at offset %llu)", what,
                          strerror(t->first_errno), (unsigned long long)t->first_err_off);
@@ -125,8 +123,8 @@ void st_buffers_free(void *p, size_t bytes)
         munmap(p, bytes);
 }
 
-int st_setup_common(const struct vb_kernel *k, const struct vb_opts *o,
-                    const struct st_target **t, char *why, size_t len)
+int st_setup_common(const struct vb_kernel *k, const struct vb_opts *o, const struct st_target **t,
+                    char *why, size_t len)
 {
     const struct st_spec *sp = k->arg;
     char a[32], b[32];
@@ -150,13 +148,13 @@ int st_setup_common(const struct vb_kernel *k, const struct vb_opts *o,
 
 json_t *st_describe_common(const struct st_spec *sp, const struct st_target *t)
 {
-    json_t *d = json_pack(
-        "{s:s, s:s, s:I, s:I, s:s, s:I, s:b, s:b, s:I, s:s, s:s, s:s, s:s}", "engine",
-        st_engine_name(sp->engine), "pattern", st_pattern_name(sp->pattern), "bs",
-        (json_int_t)sp->bs, "qd", (json_int_t)sp->qd, "target", t->path, "file_size",
-        (json_int_t)t->size, "direct", t->direct, "created_by_viobench", t->created, "alignment",
-        (json_int_t)t->align, "fs_type", t->fs_type, "disk", t->disk, "driver", t->driver,
-        "latency", "submit to completion, per I/O");
+    json_t *d =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:b, s:b, s:I, s:s, s:s, s:s, s:s}", "engine",
+                  st_engine_name(sp->engine), "pattern", st_pattern_name(sp->pattern), "bs",
+                  (json_int_t)sp->bs, "qd", (json_int_t)sp->qd, "target", t->path, "file_size",
+                  (json_int_t)t->size, "direct", t->direct, "created_by_viobench", t->created,
+                  "alignment", (json_int_t)t->align, "fs_type", t->fs_type, "disk", t->disk,
+                  "driver", t->driver, "latency", "submit to completion, per I/O");
     if (d && sp->pattern == STP_RANDRW)
         json_object_set_new(d, "rwmix_read", json_integer(ST_RWMIX_READ));
     if (d)
@@ -253,8 +251,8 @@ static void add(struct table *t, enum st_engine e, enum st_pattern p, unsigned b
     } else {
         snprintf(name, sizeof(name), "storage/%s/%s/bs:%s/qd:%u", st_engine_name(e),
                  st_pattern_name(p), sz, qd);
-        snprintf(help, sizeof(help), "one %s I/O of %s %s, %u in flight (%s)", sz,
-                 pattern_help(p), e == ST_PSYNC ? "with pread/pwrite" : "through io_uring", qd,
+        snprintf(help, sizeof(help), "one %s I/O of %s %s, %u in flight (%s)", sz, pattern_help(p),
+                 e == ST_PSYNC ? "with pread/pwrite" : "through io_uring", qd,
                  e == ST_URING_SQPOLL   ? "SQPOLL"
                  : e == ST_URING_IOPOLL ? "IOPOLL"
                  : e == ST_PSYNC        ? "O_DIRECT"

@@ -141,13 +141,13 @@ static void describe_target(const struct vb_opts *o)
         tg.t.align = 4096;
     if (tg.t.mem_align < 4096)
         tg.t.mem_align = 4096; /* buffers are page-aligned anyway */
-    ctx = json_pack("{s:s, s:s?, s:s, s:b, s:I, s:b, s:s?, s:i, s:i, s:s, s:f}", "path",
-                    tg.t.path, "target_option", o->target, "kind",
-                    tg.t.blockdev ? "blockdev" : "file", "created_by_viobench", tg.t.created,
-                    "size_bytes", (json_int_t)tg.t.size, "direct", tg.t.direct,
-                    "no_direct_reason", tg.t.no_direct[0] ? tg.t.no_direct : NULL,
-                    "alignment", (int)tg.t.align, "memory_alignment", (int)tg.t.mem_align,
-                    "fs_type", tg.t.fs_type, "fill_seconds", tg.t.fill_s);
+    ctx = json_pack("{s:s, s:s?, s:s, s:b, s:I, s:b, s:s?, s:i, s:i, s:s, s:f}", "path", tg.t.path,
+                    "target_option", o->target, "kind", tg.t.blockdev ? "blockdev" : "file",
+                    "created_by_viobench", tg.t.created, "size_bytes", (json_int_t)tg.t.size,
+                    "direct", tg.t.direct, "no_direct_reason",
+                    tg.t.no_direct[0] ? tg.t.no_direct : NULL, "alignment", (int)tg.t.align,
+                    "memory_alignment", (int)tg.t.mem_align, "fs_type", tg.t.fs_type,
+                    "fill_seconds", tg.t.fill_s);
     if (!ctx) {
         if (ret == 0)
             json_decref(d.facts);
@@ -287,7 +287,9 @@ static int create_in(const struct vb_opts *o, const char *dir)
         size -= size % (tg.t.align > 4096 ? tg.t.align : 4096);
     tg.t.size = size;
     units_fmt_size((double)size, sz, sizeof(sz));
-    if (fstatvfs(tg.t.fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < size) {
+    /* ramfs and some others report no size at all (f_blocks 0): nothing to check there */
+    if (fstatvfs(tg.t.fd, &vfs) == 0 && vfs.f_blocks &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < size) {
         units_fmt_size((double)vfs.f_bavail * (double)vfs.f_frsize, avail_s, sizeof(avail_s));
         return fail(-ENOSPC, "--target %s: no room for a %s test file (%s free; see --size)", dir,
                     sz, avail_s);
@@ -358,8 +360,8 @@ static int tg_open(const struct vb_opts *o)
     } else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
         ret = open_existing(o, &st);
     } else {
-        ret = fail(-EINVAL, "--target %s: not a directory, regular file or block device",
-                   o->target);
+        ret =
+            fail(-EINVAL, "--target %s: not a directory, regular file or block device", o->target);
     }
     if (ret) {
         char msg[sizeof(tg.msg)];
@@ -405,8 +407,8 @@ static int open_writable(char *why, size_t len)
             return 1;
         }
     }
-    fd = open(tg.t.path, O_RDWR | O_CLOEXEC | (tg.t.blockdev ? O_EXCL : 0) |
-                             (tg.t.direct ? O_DIRECT : 0));
+    fd = open(tg.t.path,
+              O_RDWR | O_CLOEXEC | (tg.t.blockdev ? O_EXCL : 0) | (tg.t.direct ? O_DIRECT : 0));
     if (fd < 0 && errno == EBUSY) {
         snprintf(why, len,
                  "refusing to write to %s: the kernel says it is in use (mounted, swap or held "
@@ -426,8 +428,8 @@ static int open_writable(char *why, size_t len)
     return 0;
 }
 
-int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t,
-                  char *why, size_t len)
+int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t, char *why,
+                  size_t len)
 {
     int ret;
 
