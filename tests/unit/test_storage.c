@@ -40,10 +40,12 @@ static void test_rows(void)
 {
     size_t n, quick = 0;
     const struct vb_kernel *rows = storage_kernels(&n);
-    static const char *const want_quick[] = {
-        "storage/uring/nop", "storage/uring/randread/bs:4k/qd:1",
-        "storage/uring/randread/bs:4k/qd:32", "storage/uring/randwrite/bs:4k/qd:1",
-        "storage/uring/randwrite/bs:4k/qd:32", "storage/flush"};
+    static const char *const want_quick[] = {"storage/uring/nop",
+                                             "storage/uring/randread/bs:4k/qd:1",
+                                             "storage/uring/randread/bs:4k/qd:32",
+                                             "storage/uring/randwrite/bs:4k/qd:1",
+                                             "storage/uring/randwrite/bs:4k/qd:32",
+                                             "storage/flush"};
 
     CHECK(n == 1 + 5 * 5 * 8 + 8 + 5 * 5 + 1, "%zu storage rows", n);
     CHECK(storage_kernels(&n) == rows, "rows are built once");
@@ -60,11 +62,11 @@ static void test_rows(void)
         if (sp->engine != ST_NOP && sp->engine != ST_FLUSH) {
             snprintf(name, sizeof(name), "storage/%s/%s/bs:%s%u%s/qd:%u",
                      st_engine_name(sp->engine), st_pattern_name(sp->pattern), "",
-                     sp->bs >= 1048576 ? sp->bs >> 20 : sp->bs >> 10,
-                     sp->bs >= 1048576 ? "m" : "k", sp->qd);
+                     sp->bs >= 1048576 ? sp->bs >> 20 : sp->bs >> 10, sp->bs >= 1048576 ? "m" : "k",
+                     sp->qd);
             CHECK(strcmp(name, k->name) == 0, "%s named from its spec (%s)", k->name, name);
-            CHECK(sp->bs >= 4096 && sp->bs <= 1048576 && sp->qd >= 1 && sp->qd <= 128,
-                  "%s ranges", k->name);
+            CHECK(sp->bs >= 4096 && sp->bs <= 1048576 && sp->qd >= 1 && sp->qd <= 128, "%s ranges",
+                  k->name);
             CHECK(sp->engine != ST_PSYNC || sp->qd == 1, "%s: psync is QD1", k->name);
         }
         if (k->suites & VB_SUITE_QUICK) {
@@ -172,8 +174,8 @@ static void check_kernel(struct vb_opts *o, const char *name, unsigned bs, int u
               (unsigned long long)m.bytes, (unsigned long long)m.ops);
         CHECK(hist_min(m.hist) > 0, "%s: latencies recorded", name);
         if (bs) {
-            CHECK(counter(&m, "errors") == 0 && counter(&m, "short_ios") == 0,
-                  "%s: errors/short", name);
+            CHECK(counter(&m, "errors") == 0 && counter(&m, "short_ios") == 0, "%s: errors/short",
+                  name);
             CHECK(counter(&m, "cpu_per_io_ns") > 0, "%s: cpu_per_io_ns", name);
             CHECK(json_is_true(json_object_get(info, "direct")), "%s: O_DIRECT", name);
         }
