@@ -224,6 +224,7 @@ int st_uring_sample(void *state, struct vb_meas *m)
     struct uring_state *st = state;
     const unsigned bs = st->sp->bs;
     unsigned inflight = 0, npend = 0;
+    uint64_t enters = 0, reaped = 0;
     struct st_tally tl;
     int stopping = 0, ret = 0;
 
@@ -242,6 +243,7 @@ int st_uring_sample(void *state, struct vb_meas *m)
         inflight += npend;
         npend = 0;
         ret = io_uring_submit_and_wait(&st->ring, 1);
+        enters++;
         if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
             vb_meas_fail(m, "io_uring_submit_and_wait: %s", strerror(-ret));
             stopping = 1;
@@ -277,10 +279,13 @@ int st_uring_sample(void *state, struct vb_meas *m)
             }
         }
         io_uring_cq_advance(&st->ring, seen);
+        reaped += seen;
         if (m->error[0] && seen == 0)
             break; /* the ring itself failed; teardown's ring exit waits for the rest */
     }
     tl.reads = tl.ios - tl.writes;
+    /* completions per io_uring_enter: how well submissions and waits were batched */
+    vb_meas_info(m, "ios_per_enter", json_real(enters ? (double)reaped / (double)enters : 0));
     if (m->error[0])
         return -EIO;
     ret = st_tally_end(&tl, m, st->sp, "I/O");
