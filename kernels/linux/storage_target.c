@@ -375,6 +375,8 @@ static int tg_open(const struct vb_opts *o)
     if (!tg.t.direct)
         vb_warn("storage: %s: %s; results measure the page cache (direct: false)", tg.t.path,
                 tg.t.no_direct);
+    else if (strcmp(tg.t.fs_type, "tmpfs") == 0)
+        vb_warn("storage: %s is on tmpfs: results measure memory, not a disk", tg.t.path);
     tg.state = 1;
     return 0;
 }
