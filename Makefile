@@ -38,7 +38,7 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 PKGS_GUEST := hwloc jansson liburing
-PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive
+PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
 
@@ -87,6 +87,9 @@ $(BUILD)/libvb.a: $(FULL_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The store schema is compiled in from its one SQL file (.incbin in collect/schema_sql.c).
+$(BUILD)/collect/schema_sql.o: collect/schema.sql
 
 # Unit tests link against the same archive as the binary; each test_*.c is one program.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvb.a tests/unit/check.h
@@ -138,9 +141,12 @@ format-check:
 	tests/e2e/format.sh
 
 install: viobench
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts $(DESTDIR)$(DATADIR)/doc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts/guest $(DESTDIR)$(DATADIR)/lib \
+	    $(DESTDIR)$(DATADIR)/doc
 	install -m 0755 viobench $(DESTDIR)$(BINDIR)/viobench
-	install -m 0755 $$(git ls-files scripts 2>/dev/null || ls scripts/*) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0755 $$(find scripts -maxdepth 1 -type f) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0644 scripts/guest/* $(DESTDIR)$(DATADIR)/scripts/guest/
+	install -m 0644 lib/x86.h $(DESTDIR)$(DATADIR)/lib/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DATADIR)/doc/
 	if [ -f viobench-static ]; then install -m 0755 viobench-static $(DESTDIR)$(BINDIR)/; fi
 

@@ -6,6 +6,7 @@
 #include "bench.h"
 #include "jsonx.h"
 #include "log.h"
+#include "net.h"
 #include "opt.h"
 #include "pin.h"
 #include "platform.h"
@@ -40,6 +41,7 @@ struct run_args {
     const char *target;
     uint64_t size;
     int allow_destructive_writes;
+    struct vb_opts net; /* network options, copied into the run's vb_opts */
 };
 
 static struct run_args a;
@@ -74,6 +76,21 @@ static const struct opt run_opts[] = {
      "storage: test file size (default 256M in the quick suite, 1G in the full one)"},
     {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
      "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)"},
+    {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
+     "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)"},
+    {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
+     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
+    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+    {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
+     "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
+    {"flows", 0, OPT_INT, &a.net.flows, "N",
+     "net/*: N connections at once, one thread each (rows named .../flows:F keep F)"},
+    {"nagle", 0, OPT_FLAG, &a.net.nagle, NULL,
+     "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)"},
+    {"busy-poll", 0, OPT_DURATION, &a.net.busy_poll_ns, "TIME",
+     "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)"},
+    {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
+     "net/*: client I/O: blocking (default), epoll or spin"},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
     {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no progress line"},
     {NULL},
@@ -89,7 +106,8 @@ static const struct cmd_help run_help = {
                 "  viobench run --filter 'exit/*' --repetitions 9 --cpu 1\n"
                 "  viobench run 'timer/read/*,-*coarse' --min-time 2s --format json\n"
                 "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r\n"
-                "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G",
+                "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G\n"
+                "  viobench run 'net/*' --peer 10.0.0.2:7700 --flows 4 --rate 20k/s",
     .more = "EXIT STATUS\n  0 all kernels ran or were skipped, 1 a kernel failed, 2 bad usage,\n"
             "  130 interrupted (what completed is written, context.json \"complete\": false)",
 };
@@ -307,6 +325,7 @@ int cmd_run(int argc, char **argv)
     a.noise_pct = 5;
     a.interval_ns = NS_PER_MS;
     a.size = UINT64_MAX; /* not given */
+    a.net.peer_cpu = -1;
     ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
     if (ret) {
         status = ret == 1 ? 0 : EXIT_USAGE;
@@ -335,6 +354,16 @@ int cmd_run(int argc, char **argv)
     o.target = a.target;
     o.target_size = a.size == UINT64_MAX ? 0 : a.size;
     o.allow_destructive_writes = a.allow_destructive_writes;
+    o.peer = a.net.peer;
+    o.vsock_peer = a.net.vsock_peer;
+    o.peer_cpu = a.net.peer_cpu;
+    o.rate = a.net.rate;
+    o.flows = a.net.flows;
+    o.nagle = a.net.nagle;
+    o.busy_poll_ns = a.net.busy_poll_ns;
+    o.net_io = a.net.net_io;
+    if (net_check_opts(&o))
+        goto out_args;
 
     if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
         vb_err("run: --cpu: %s", err);

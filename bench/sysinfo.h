@@ -30,6 +30,9 @@ struct probe {
     int (*readlink)(void *ctx, const char *path, char *buf, size_t len);
     /* hwloc XML to load instead of the live topology, or NULL. */
     const char *topology_xml;
+    /* Non-zero: with no topology_xml, let hwloc discover this machine (live probes only).
+       Zero: with no topology_xml, derive the topology from sysfs through read/list. */
+    int hwloc_live;
     void *ctx;
 };
 
@@ -38,8 +41,15 @@ const struct probe *probe_live(void);
 /* A recorded machine: dir/cpuid.txt (lines "leaf subleaf eax ebx ecx edx", hex), files and
    symlinks under dir/root/, optional dir/topology.xml. 0 or -errno. Free with probe_free. */
 int probe_fixture(const char *dir, struct probe *p);
+/* probe_fixture with a one-line reason (naming the file and line at fault) in err. */
+int probe_fixture_open(const char *dir, struct probe *p, char *err, size_t errlen);
 /* Release what probe_fixture allocated. */
 void probe_free(struct probe *p);
+/* Record the live machine as a fixture in dir (created; must be absent or empty): cpuid.txt
+   with every leaf detection reads, root/ with every file, listing and link it reads,
+   topology.xml from hwloc, pairing.json with the detection result. 0 or -errno with a
+   one-line reason in err. */
+int probe_record(const char *dir, char *err, size_t errlen);
 
 /* Detect the pairing through p; a new JSON object (see docs/ARCHITECTURE.md for its keys),
    or NULL on ENOMEM. Never fails for missing files: absent facts are null or omitted. */

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char *jx_str(const json_t *obj, const char *key, const char *def)
 {
@@ -51,9 +53,39 @@ int jx_write_file(const json_t *doc, const char *path)
 
 json_t *jx_load_file(const char *path, char *err, size_t errlen)
 {
+    /* Read the whole file, then parse from memory: jansson's stream reader takes a locked
+       fgetc() per byte, several times slower on the collector's large inputs. */
     json_error_t e;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+    json_t *j = NULL;
+    FILE *f = fopen(path, "re");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        if (len == cap) {
+            char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (!nb) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                goto out;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        goto out;
+    }
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
     if (!j)
         snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.text);
+out:
+    free(buf);
+    fclose(f);
     return j;
 }

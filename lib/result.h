@@ -118,6 +118,9 @@ int vb_write_run_dir(const struct vb_run *r, const char *dir, unsigned formats, 
 int vb_read_gbench_json(json_t *root, struct vb_run *r, char *err, size_t errlen);
 /* Read Google Benchmark CSV (as vb_write_gbench_csv writes it). 0 or -EINVAL. */
 int vb_read_gbench_csv(FILE *f, struct vb_run *r, char *err, size_t errlen);
+/* Name of an iteration row's record in histograms.txt: "<run_name>#<repetition_index>",
+   with blanks and '%' escaped as %XX (for readers that parse histograms.txt themselves). */
+void vb_hist_record_name(const struct vb_row *w, char *buf, size_t len);
 /* Attach histograms.txt records to the matching iteration rows. 0 or -EINVAL. */
 int vb_read_histograms(FILE *f, struct vb_run *r, char *err, size_t errlen);
 /* Read a run directory (context.json, results.json, histograms.txt if present).

@@ -13,7 +13,7 @@
 
 /* Histogram record names: "<run_name>#<repetition_index>", blanks as %20 so the name
    stays one token. */
-static void hist_name(const struct vb_row *w, char *buf, size_t len)
+void vb_hist_record_name(const struct vb_row *w, char *buf, size_t len)
 {
     size_t o = 0;
     for (const char *p = w->run_name; *p && o + 4 < len; p++) {
@@ -34,7 +34,7 @@ int vb_write_histograms(const struct vb_run *r, FILE *f)
         int ret;
         if (!r->rows[i].hist)
             continue;
-        hist_name(&r->rows[i], name, sizeof(name));
+        vb_hist_record_name(&r->rows[i], name, sizeof(name));
         if ((ret = hist_write(r->rows[i].hist, name, f)))
             return ret;
     }
@@ -53,7 +53,7 @@ int vb_read_histograms(FILE *f, struct vb_run *r, char *err, size_t errlen)
             struct vb_row *w = &r->rows[i];
             if (w->run_type != VB_ITERATION || w->hist)
                 continue;
-            hist_name(w, want, sizeof(want));
+            vb_hist_record_name(w, want, sizeof(want));
             if (strcmp(want, name) == 0) {
                 w->hist = h;
                 break;

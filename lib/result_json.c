@@ -178,7 +178,7 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
     const char *name, *k, *s;
     json_t *v;
     struct vb_row *w;
-    int ret;
+    int ret, optional;
 
     if (!json_is_object(b))
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "not an object");
@@ -196,11 +196,15 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
         if (vb_row_set_error(w, json_is_true(json_object_get(b, "skipped")), s ? s : ""))
             return -ENOMEM;
     }
-    /* Google Benchmark writes times on error rows too; require them only on measured rows. */
+    /* Google Benchmark writes times on error rows too; require them only on measured rows.
+       Complexity rows (aggregates BigO and RMS, from ->Complexity()) carry coefficients
+       instead of times and iterations. */
+    s = json_string_value(json_object_get(b, "aggregate_name"));
+    optional = w->error_occurred || (s && (strcmp(s, "BigO") == 0 || strcmp(s, "RMS") == 0));
     for (int t = 0; t < 2; t++) {
         const char *key = t ? "cpu_time" : "real_time";
         v = json_object_get(b, key);
-        if (!v && w->error_occurred)
+        if (!v && optional)
             continue;
         if (!json_is_number(v))
             return bad(err, errlen, "benchmarks[%zu]: %s", i,
@@ -214,10 +218,10 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
     v = json_object_get(b, "iterations");
     if (v && !json_is_integer(v))
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "\"iterations\" is not an integer");
-    if (!v && !w->error_occurred)
+    if (!v && !optional)
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "missing \"iterations\"");
     w->iterations = v ? (uint64_t)json_integer_value(v) : 0;
-    s = jx_str(b, "time_unit", w->error_occurred ? "ns" : NULL);
+    s = jx_str(b, "time_unit", optional ? "ns" : NULL);
     if (!s || vb_time_unit_scale(s) == 0)
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "missing or unknown \"time_unit\"");
     snprintf(w->time_unit, sizeof(w->time_unit), "%s", s);

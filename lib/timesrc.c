@@ -98,8 +98,8 @@ static void *xcheck_thread(void *arg)
     for (int i = 0; i < XCHECK_HANDOFFS; i++) {
         uint64_t now;
         unsigned spins = 0;
-        /* the deadline is checked every 1024 spins, whatever i is: a partner that gave up
-           (or was never scheduled) must not leave this thread spinning forever */
+        /* The deadline is checked while waiting, whatever i is: the other thread may have
+           given up already and will never hand the token back. */
         while (atomic_load_explicit(&x->turn, memory_order_acquire) != me)
             if ((++spins & 1023) == 0 && pf_clock_ns() > deadline)
                 return NULL; /* the other thread stalled: give up, counted as not run */

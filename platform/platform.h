@@ -46,12 +46,34 @@ long pf_peak_rss_kib(void);
 
 /* 1 when running with administrator rights (root), else 0. */
 int pf_is_root(void);
-/* Lock current and future memory (no page faults while measuring). */
+/* Lock current and future memory (no page faults while measuring). Pages are locked as
+   they are touched where the OS can (Linux MCL_ONFAULT), so reserved but unused memory
+   (cached thread stacks) is not faulted in; warm up before measuring. */
 int pf_lock_memory(void);
 /* Set the calling thread's timer slack to its minimum (1 ns); records nothing. */
 int pf_timer_slack_min(void);
 /* Run the calling thread under a real-time FIFO priority (1..99). */
 int pf_set_rt_priority(int prio);
+/* Undo pf_lock_memory: unlock current memory and stop locking future mappings. */
+int pf_unlock_memory(void);
+/* Memory the process has locked now in KiB (0 when none), or -errno. */
+long pf_locked_kib(void);
+/* Timer slack of the calling thread in ns, or -errno. */
+long pf_timer_slack_ns(void);
+/* Set the calling thread's timer slack in ns (to restore what pf_timer_slack_ns said). */
+int pf_set_timer_slack_ns(long ns);
+
+/* Scheduling policy and priority of a thread, saved to undo pf_set_rt_priority. */
+struct pf_sched {
+    int policy;   /* OS value */
+    int priority; /* real-time priority, 0 for time-sharing policies */
+};
+/* The calling thread's scheduling policy and priority. */
+int pf_sched_get(struct pf_sched *s);
+/* Set the calling thread's scheduling policy and priority (restores pf_sched_get's). */
+int pf_sched_set(const struct pf_sched *s);
+/* Name of a policy for reports: "SCHED_FIFO", "SCHED_OTHER" ... */
+const char *pf_sched_policy_name(int policy);
 
 /* Run fn(arg), catching a fault it raises (illegal instruction, protection fault). Returns 0
    when fn returned, 1 when it faulted (a one-line description in fault), -errno on error. */

@@ -175,6 +175,12 @@ int pf_is_root(void)
 
 int pf_lock_memory(void)
 {
+#ifdef MCL_ONFAULT
+    if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0)
+        return 0;
+    if (errno != EINVAL) /* EINVAL: a kernel older than 4.4 */
+        return -errno;
+#endif
     return mlockall(MCL_CURRENT | MCL_FUTURE) ? -errno : 0;
 }
 
@@ -189,6 +195,72 @@ int pf_set_rt_priority(int prio)
     if (prio < 1 || prio > 99)
         return -EINVAL;
     return sched_setscheduler(0, SCHED_FIFO, &sp) ? -errno : 0;
+}
+
+int pf_unlock_memory(void)
+{
+    return munlockall() ? -errno : 0;
+}
+
+long pf_locked_kib(void)
+{
+    char buf[4096];
+    const char *p;
+    int ret = pf_read_text("/proc/self/status", buf, sizeof(buf));
+    if (ret)
+        return ret;
+    p = strstr(buf, "\nVmLck:");
+    if (!p)
+        return -ENOENT;
+    return strtol(p + 7, NULL, 10);
+}
+
+long pf_timer_slack_ns(void)
+{
+    int ret = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    return ret < 0 ? -errno : ret;
+}
+
+int pf_set_timer_slack_ns(long ns)
+{
+    if (ns < 1)
+        return -EINVAL;
+    return prctl(PR_SET_TIMERSLACK, (unsigned long)ns, 0, 0, 0) ? -errno : 0;
+}
+
+int pf_sched_get(struct pf_sched *s)
+{
+    struct sched_param sp;
+    int policy = sched_getscheduler(0);
+    if (policy < 0 || sched_getparam(0, &sp))
+        return -errno;
+    s->policy = policy & ~SCHED_RESET_ON_FORK;
+    s->priority = sp.sched_priority;
+    return 0;
+}
+
+int pf_sched_set(const struct pf_sched *s)
+{
+    struct sched_param sp = {.sched_priority = s->priority};
+    return sched_setscheduler(0, s->policy, &sp) ? -errno : 0;
+}
+
+const char *pf_sched_policy_name(int policy)
+{
+    switch (policy) {
+    case SCHED_OTHER:
+        return "SCHED_OTHER";
+    case SCHED_FIFO:
+        return "SCHED_FIFO";
+    case SCHED_RR:
+        return "SCHED_RR";
+    case SCHED_BATCH:
+        return "SCHED_BATCH";
+    case SCHED_IDLE:
+        return "SCHED_IDLE";
+    default:
+        return "unknown";
+    }
 }
 
 int pf_on_interrupt(void (*fn)(int sig))

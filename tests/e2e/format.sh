@@ -7,13 +7,14 @@ command -v clang-format >/dev/null || { echo "SKIP: clang-format not installed";
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
 [ -n "$files" ] || { echo "no C files found"; exit 1; }
 bad=0
-for f in $files; do
-    [ -f "$f" ] || continue
-    if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
-        echo "not formatted: $f (run: make format)"
-        bad=1
-    fi
-done
+# One clang-format process for all files; its warnings name each file at fault.
+# shellcheck disable=SC2086
+if ! clang-format --dry-run -Werror $files >"${TMPDIR:-/tmp}/vbfmt.$$" 2>&1; then
+    grep -o '^[^:]*\.[ch]' "${TMPDIR:-/tmp}/vbfmt.$$" | sort -u |
+        sed 's/^/not formatted: /; s/$/ (run: make format)/'
+    bad=1
+fi
+rm -f "${TMPDIR:-/tmp}/vbfmt.$$"
 for f in $(git ls-files 2>/dev/null | grep -v -e '^tests/fixtures/' -e '\.md$'); do
     [ -f "$f" ] || continue
     case "$(file -b --mime-encoding "$f")" in binary) continue ;; esac

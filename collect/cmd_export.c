@@ -1,0 +1,316 @@
+/*
+ * `viobench export`: a stored run written back out. gbench-json and gbench-csv are Google
+ * Benchmark's formats, written by lib/result.h's writers, so an exported viobench run is
+ * the results.json/results.csv `viobench run` wrote, and an imported Google Benchmark file
+ * comes back with its rows as they were read (compare.py accepts either). csv is one tidy
+ * table, one line per run x row x metric, for spreadsheets and gnuplot; it takes several
+ * runs (--run repeated, or selectors).
+ */
+#include "collect.h"
+#include "log.h"
+#include "opt.h"
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static struct {
+    const char *db, *format, *out, *since, *until;
+    struct opt_list runs;
+} a;
+
+static const struct opt export_opts[] = {
+    {"run", 'r', OPT_LIST, &a.runs, "ID",
+     "run id (or a unique prefix) as `collect ls` shows it; csv takes several"},
+    {"format", 'f', OPT_STR, &a.format, "FMT", "gbench-json (default), gbench-csv or csv"},
+    {"out", 'o', OPT_STR, &a.out, "FILE", "write to FILE (default standard output)"},
+    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"since", 0, OPT_STR, &a.since, "DATE", "csv: runs started on or after DATE"},
+    {"until", 0, OPT_STR, &a.until, "DATE", "csv: runs started on or before DATE"},
+    {NULL},
+};
+
+static const struct cmd_help export_help = {
+    .name = "viobench export",
+    .usage = "--run ID [--format gbench-json|gbench-csv] [--out FILE]\n"
+             "  viobench export --format csv [--run ID...] [KEY=VALUE...] [--out FILE]",
+    .summary = "Write stored runs out. gbench-json and gbench-csv give one run in Google "
+               "Benchmark's\nformats (what `viobench run` wrote, or the imported file's rows); "
+               "compare.py reads them.\ncsv is a tidy table of one or more runs: run_id, "
+               "pairing keys, labels, benchmark, row,\nmetric, value, unit. KEY=VALUE selectors "
+               "work as in `viobench collect ls`.",
+    .examples = "  viobench export --run 20261125-000539-vm-10722 > run.json\n"
+                "  compare.py benchmarks old.json <(viobench export --run 20261125-0005)\n"
+                "  viobench export --run 20261125-000539 --format gbench-csv --out run.csv\n"
+                "  viobench export --format csv hypervisor=kvm --since 2026-11-01 --out kvm.csv",
+};
+
+/* CSV field, quoted when it holds a comma, a quote or a line break. */
+static void csv_str(FILE *f, const char *s)
+{
+    if (!s)
+        s = "";
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* The leading columns shared by every line of a run. */
+struct run_cols {
+    const struct store_run_info *r;
+    char labels[2048];
+};
+
+static void metric(FILE *f, const struct run_cols *c, const struct vb_row *w, const char *name,
+                   double v, const char *unit)
+{
+    const struct store_run_info *r = c->r;
+    if (isnan(v))
+        return;
+    csv_str(f, r->run_id);
+    fputc(',', f);
+    csv_str(f, r->source);
+    fputc(',', f);
+    csv_str(f, r->start);
+    for (int k = 0; k < SP_NKEYS; k++) {
+        fputc(',', f);
+        csv_str(f, r->pairing.v[k]);
+    }
+    fputc(',', f);
+    csv_str(f, r->tool_version);
+    fputc(',', f);
+    csv_str(f, c->labels);
+    fputc(',', f);
+    csv_str(f, w->run_name);
+    fputc(',', f);
+    csv_str(f, w->name);
+    fprintf(f, ",%s,", w->run_type == VB_AGGREGATE ? "aggregate" : "iteration");
+    csv_str(f, w->run_type == VB_AGGREGATE ? w->aggregate_name : "");
+    fprintf(f, ",%d,%d,", w->repetition_index, w->threads);
+    csv_str(f, name);
+    fprintf(f, ",%.17g,%s\n", v, unit);
+}
+
+static const char *counter_unit(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 3 && strcmp(name + n - 3, "_ns") == 0)
+        return "ns";
+    if (n > 4 && strcmp(name + n - 4, "_pct") == 0)
+        return "%";
+    return "";
+}
+
+static void tidy_run(FILE *f, const struct store_run_info *r, const struct vb_run *run)
+{
+    struct run_cols c = {.r = r};
+    const char *k;
+    json_t *v;
+    size_t o = 0;
+
+    json_object_foreach(r->labels, k, v)
+    {
+        if (o < sizeof(c.labels))
+            o += (size_t)snprintf(c.labels + o, sizeof(c.labels) - o, "%s%s=%s", o ? ";" : "", k,
+                                  json_string_value(v));
+    }
+    for (size_t i = 0; i < run->nrows; i++) {
+        const struct vb_row *w = &run->rows[i];
+        const char *tu = w->aggregate_is_pct ? "ratio" : w->time_unit;
+        if (w->error_occurred) {
+            metric(f, &c, w, "error_occurred", 1, "");
+            continue;
+        }
+        metric(f, &c, w, "iterations", (double)w->iterations, "");
+        metric(f, &c, w, "real_time", w->real_time, tu);
+        metric(f, &c, w, "cpu_time", w->cpu_time, tu);
+        metric(f, &c, w, "bytes_per_second", w->bytes_per_second, "B/s");
+        metric(f, &c, w, "items_per_second", w->items_per_second, "1/s");
+        for (size_t j = 0; j < w->ncounters; j++)
+            metric(f, &c, w, w->counters[j].name, w->counters[j].value,
+                   counter_unit(w->counters[j].name));
+    }
+}
+
+static int write_tidy(FILE *f, struct store *s, const struct store_run_info *runs, size_t n)
+{
+    fprintf(f, "run_id,source,start_time");
+    for (int k = 0; k < SP_NKEYS; k++)
+        fprintf(f, ",%s", store_pairing_keys[k]);
+    fprintf(f, ",tool_version,labels,benchmark,row,run_type,aggregate,repetition,threads,metric,"
+               "value,unit\n");
+    for (size_t i = 0; i < n; i++) {
+        struct vb_run run;
+        if (vb_run_init(&run))
+            return -ENOMEM;
+        if (store_load_run(s, runs[i].id, &run)) {
+            vb_run_free(&run);
+            vb_err("export: %s", store_errmsg(s));
+            return -EIO;
+        }
+        tidy_run(f, &runs[i], &run);
+        vb_run_free(&run);
+    }
+    return 0;
+}
+
+/* One run in a Google Benchmark format. */
+static int write_gbench(FILE *f, struct store *s, const struct store_run_info *r, int json)
+{
+    struct vb_run run;
+    json_t *raw = NULL;
+    int ret;
+
+    if (vb_run_init(&run))
+        return -ENOMEM;
+    if (store_load_run(s, r->id, &run)) {
+        vb_err("export: %s", store_errmsg(s));
+        vb_run_free(&run);
+        return -EIO;
+    }
+    if (json && (raw = store_load_raw_rows(s, r->id))) {
+        /* An imported Google Benchmark file: its context and rows as they were. */
+        json_t *doc = json_pack("{s:O, s:O}", "context", run.context, "benchmarks", raw);
+        ret = doc && json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0 ? 0 : -EIO;
+        fputc('\n', f);
+        json_decref(doc);
+        json_decref(raw);
+    } else {
+        ret = json ? vb_write_gbench_json(&run, f) : vb_write_gbench_csv(&run, f);
+    }
+    vb_run_free(&run);
+    return ret;
+}
+
+/* The runs to export: --run ids (each must exist), else the selectors. */
+static int pick(struct store *s, const struct store_sel *sel, struct store_run_info **runs,
+                size_t *n)
+{
+    struct store_run_info *all = NULL, *out;
+    size_t nall = 0, k = 0;
+
+    if (store_select_runs(s, a.runs.n ? NULL : sel, &all, &nall)) {
+        vb_err("export: %s", store_errmsg(s));
+        return -EIO;
+    }
+    if (!a.runs.n) {
+        *runs = all;
+        *n = nall;
+        return 0;
+    }
+    if (!(out = calloc((size_t)a.runs.n, sizeof(*out)))) {
+        store_runs_free(all, nall);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < a.runs.n; i++) {
+        int64_t id;
+        size_t j;
+        if (store_find_run(s, a.runs.v[i], &id)) {
+            vb_err("export: --run: %s", store_errmsg(s));
+            store_runs_free(out, k);
+            store_runs_free(all, nall);
+            return -ENOENT;
+        }
+        for (j = 0; j < nall && all[j].id != id; j++)
+            ;
+        if (j == nall)
+            continue;
+        out[k] = all[j];
+        out[k++].labels = json_incref(all[j].labels);
+    }
+    store_runs_free(all, nall);
+    *runs = out;
+    *n = k;
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    const char *pos[256];
+    struct store_sel sel = {0};
+    struct store_run_info *runs = NULL;
+    struct store *s = NULL;
+    size_t n = 0;
+    FILE *f = stdout;
+    char err[1024];
+    int npos, ret, fmt;
+    struct stat st;
+
+    memset(&a, 0, sizeof(a));
+    ret = opt_parse(export_opts, &export_help, argc, argv, pos, 256, &npos);
+    if (ret)
+        return ret == 1 ? 0 : 2;
+    ret = 2;
+    if (!a.format || strcmp(a.format, "gbench-json") == 0)
+        fmt = 0;
+    else if (strcmp(a.format, "gbench-csv") == 0)
+        fmt = 1;
+    else if (strcmp(a.format, "csv") == 0)
+        fmt = 2;
+    else {
+        vb_err("export: --format: '%s' is not gbench-json, gbench-csv or csv", a.format);
+        goto out;
+    }
+    if (fmt < 2 && (a.runs.n != 1 || npos || a.since || a.until)) {
+        vb_err("export: --format %s writes one run: give exactly one --run ID and no selectors",
+               fmt ? "gbench-csv" : "gbench-json");
+        goto out;
+    }
+    for (int i = 0; i < npos; i++)
+        if (store_sel_add(&sel, pos[i], err, sizeof(err))) {
+            vb_err("export: %s", err);
+            goto out;
+        }
+    if (store_sel_dates(&sel, a.since, a.until, err, sizeof(err))) {
+        vb_err("export: %s", err);
+        goto out;
+    }
+    ret = 1;
+    if (!a.db)
+        a.db = STORE_DEFAULT_PATH;
+    if (stat(a.db, &st)) {
+        vb_err("export: %s: no store here (run viobench collect first)", a.db);
+        goto out;
+    }
+    if (store_open(a.db, 0, &s, err, sizeof(err))) {
+        vb_err("export: %s", err);
+        goto out;
+    }
+    if (pick(s, &sel, &runs, &n))
+        goto out;
+    if (a.out && !(f = fopen(a.out, "we"))) {
+        vb_err("export: --out: %s: %s", a.out, strerror(errno));
+        f = stdout;
+        goto out;
+    }
+    ret = fmt == 2 ? write_tidy(f, s, runs, n) : write_gbench(f, s, &runs[0], fmt == 0);
+    if (fflush(f) || ferror(f) || ret) {
+        if (!ret)
+            vb_err("export: %s: write failed", a.out ? a.out : "standard output");
+        ret = 1;
+        goto out;
+    }
+    ret = 0;
+out:
+    if (f != stdout && fclose(f) && !ret) {
+        vb_err("export: --out: %s: %s", a.out, strerror(errno));
+        ret = 1;
+    }
+    store_runs_free(runs, n);
+    store_sel_free(&sel);
+    store_close(s);
+    opt_list_free(&a.runs);
+    return ret;
+}

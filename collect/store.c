@@ -1,0 +1,308 @@
+/*
+ * Opening the store and its transactions. The store is SQLite in WAL mode: readers never
+ * block the writer, and writers take turns. Several collectors may write one store at once;
+ * each waits for the others with a busy timeout and a retry loop, and each input is one
+ * transaction, so a killed collector leaves only whole inputs behind (SQLite rolls the
+ * open transaction back on the next open).
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "match.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define BUSY_RETRIES    12 /* times BUSY_TIMEOUT_MS: about a minute in all */
+
+const char *const store_pairing_keys[SP_NKEYS] = {
+    "hypervisor", "hypervisor_version", "guest_os",    "guest_version",
+    "kernel",     "cpu_model",          "clocksource",
+};
+
+static const char *const stmt_sql[SS_N] = {
+    [SS_HAS_HASH] = "SELECT id FROM runs WHERE content_hash = ?1",
+    [SS_RUN_BY_ID] = "SELECT content_hash FROM runs WHERE run_id = ?1",
+    [SS_PAIRING_INS] = "INSERT OR IGNORE INTO pairings (hypervisor, hypervisor_version, "
+                       "guest_os, guest_version, kernel, cpu_model, clocksource) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [SS_PAIRING_GET] = "SELECT id FROM pairings WHERE hypervisor = ?1 AND "
+                       "hypervisor_version = ?2 AND guest_os = ?3 AND guest_version = ?4 AND "
+                       "kernel = ?5 AND cpu_model = ?6 AND clocksource = ?7",
+    [SS_RUN_INS] = "INSERT INTO runs (run_id, source, content_hash, pairing, start_time, "
+                   "end_time, tool, tool_version, host, complete, origin, ingested_at, "
+                   "context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [SS_LABEL_INS] = "INSERT INTO labels (run, key, value) VALUES (?1, ?2, ?3)",
+    [SS_BENCH_INS] = "INSERT OR IGNORE INTO benchmarks (name) VALUES (?1)",
+    [SS_BENCH_GET] = "SELECT id FROM benchmarks WHERE name = ?1",
+    [SS_RESULT_INS] = "INSERT INTO results (run, seq, benchmark, name, run_type, "
+                      "aggregate_name, aggregate_unit, repetitions, repetition_index, threads, "
+                      "iterations, real_time, cpu_time, time_unit, mean_ns, p50_ns, p90_ns, "
+                      "p99_ns, p999_ns, p9999_ns, min_ns, max_ns, stddev_ns, bytes_per_second, "
+                      "items_per_second, label, error_occurred, error_message, skipped, "
+                      "counters, info, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+                      "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+    [SS_HIST_INS] = "INSERT INTO histograms (result, sub_bits, min_exp, count, underflow, "
+                    "overflow, min_ns, max_ns, sum_ns, sumsq_ns, buckets) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+};
+
+int store_fail(struct store *s, int ret, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+int store_sqlfail(struct store *s, const char *what)
+{
+    int code = sqlite3_errcode(s->db);
+    store_fail(s, 0, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return -EBUSY;
+    if (code == SQLITE_NOTADB)
+        return -EPROTO;
+    return -EIO;
+}
+
+const char *store_errmsg(const struct store *s)
+{
+    return s->err;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id)
+{
+    if (!s->st[id]) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
+                               NULL) != SQLITE_OK) {
+            store_sqlfail(s, "prepare");
+            return NULL;
+        }
+        return s->st[id];
+    }
+    sqlite3_reset(s->st[id]);
+    sqlite3_clear_bindings(s->st[id]);
+    return s->st[id];
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return 0;
+    sqlite3_free(msg);
+    return store_sqlfail(s, "exec");
+}
+
+static int pragma_int(struct store *s, const char *sql, int *v)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_sqlfail(s, "read header");
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_sqlfail(s, "read header");
+}
+
+int store_user_version(struct store *s, int *v)
+{
+    return pragma_int(s, "PRAGMA user_version", v);
+}
+
+int store_schema_version(struct store *s)
+{
+    int v = -1;
+    store_user_version(s, &v);
+    return v;
+}
+
+/* vb_glob(pattern, value): lib/match.h match_glob, for selectors in SQL. */
+static void sql_glob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *p = sqlite3_value_text(argv[0]), *v = sqlite3_value_text(argv[1]);
+    (void)argc;
+    sqlite3_result_int(ctx, p && v && match_glob((const char *)p, (const char *)v));
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int store_begin(struct store *s)
+{
+    for (int i = 0; i <= BUSY_RETRIES; i++) {
+        int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK) {
+            s->in_txn = 1;
+            return 0;
+        }
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            return store_sqlfail(s, "begin transaction");
+        sleep_ms(10 + (long)(rand() % 50));
+    }
+    return store_fail(s, -EBUSY, "%s: still locked by another writer after %d s", s->path,
+                      BUSY_TIMEOUT_MS * (BUSY_RETRIES + 1) / 1000);
+}
+
+int store_commit(struct store *s)
+{
+    int rc = SQLITE_BUSY;
+    for (int i = 0; i <= BUSY_RETRIES && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); i++) {
+        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_BUSY)
+            sleep_ms(10);
+    }
+    if (rc == SQLITE_OK) {
+        s->in_txn = 0;
+        return 0;
+    }
+    rc = store_sqlfail(s, "commit");
+    store_rollback(s);
+    return rc;
+}
+
+void store_rollback(struct store *s)
+{
+    if (sqlite3_get_autocommit(s->db) == 0)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_txn = 0;
+}
+
+int store_txn_open(const struct store *s)
+{
+    return s->in_txn;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION: create it in an empty file, migrate an older
+   one. Runs in its own write transaction and re-reads the version once it holds the
+   lock, so two collectors opening a new store at once create it once. */
+static int ensure_schema(struct store *s)
+{
+    int v, app, ret;
+
+    if ((ret = store_user_version(s, &v)))
+        return ret;
+    if (v == STORE_SCHEMA_VERSION)
+        return 0;
+    if (v > STORE_SCHEMA_VERSION)
+        return store_fail(s, -EPROTO,
+                          "%s: store schema version %d is newer than this viobench (%d)", s->path,
+                          v, STORE_SCHEMA_VERSION);
+    if (s->flags & STORE_RDONLY)
+        return store_fail(s, -EPROTO,
+                          "%s: store schema version %d needs migrating to %d: open it once "
+                          "with `viobench collect --db %s` (no inputs needed)",
+                          s->path, v, STORE_SCHEMA_VERSION, s->path);
+    if ((ret = store_begin(s)))
+        return ret;
+    if ((ret = store_user_version(s, &v)) || (ret = pragma_int(s, "PRAGMA application_id", &app)))
+        goto fail;
+    if (v > 0 && app != STORE_APP_ID) {
+        ret = store_fail(s, -EPROTO, "%s: not a viobench store (application_id %d)", s->path, app);
+        goto fail;
+    }
+    if (v < STORE_SCHEMA_VERSION && (ret = store_migrate(s, v)))
+        goto fail;
+    return store_commit(s);
+fail:
+    store_rollback(s);
+    return ret;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out, char *err, size_t errlen)
+{
+    struct store *s;
+    struct stat st;
+    int ret, rc, app;
+
+    *out = NULL;
+    if ((flags & STORE_RDONLY) && stat(path, &st)) {
+        snprintf(err, errlen, "%s: no store here (%s)", path, strerror(errno));
+        return -ENOENT;
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    s->flags = flags;
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    rc = sqlite3_open_v2(path, &s->db,
+                         (flags & STORE_RDONLY) ? SQLITE_OPEN_READONLY
+                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                         NULL);
+    if (rc != SQLITE_OK) {
+        ret = s->db ? store_sqlfail(s, "open") : -ENOMEM;
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(s->db, 0);
+    sqlite3_create_function(s->db, "vb_glob", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_glob,
+                            NULL, NULL);
+    /* The header read fails here for a file that is not SQLite at all. */
+    if ((ret = pragma_int(s, "PRAGMA application_id", &app)))
+        goto fail;
+    if (app != 0 && app != STORE_APP_ID) {
+        ret = store_fail(s, -EPROTO, "%s: not a viobench store (application_id %d)", path, app);
+        goto fail;
+    }
+    if (!(flags & STORE_RDONLY)) {
+        /* WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which keeps
+           every committed transaction through a process crash (not a power cut). */
+        if ((ret = store_exec(s, "PRAGMA journal_mode = WAL")) ||
+            (ret = store_exec(s, "PRAGMA synchronous = NORMAL")))
+            goto fail;
+    }
+    if ((ret = store_exec(s, "PRAGMA foreign_keys = ON")) ||
+        (ret = store_exec(s, "PRAGMA cache_size = -16384")) || (ret = ensure_schema(s)))
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", s->err[0] ? s->err : "cannot open store");
+    store_close(s);
+    return ret;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->in_txn)
+        store_rollback(s);
+    for (int i = 0; i < SS_N; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_stats(struct store *s, long *runs, long *rows, long long *bytes)
+{
+    int n = 0, pages = 0, psize = 0, ret;
+
+    if ((ret = pragma_int(s, "SELECT count(*) FROM runs", &n)))
+        return ret;
+    *runs = n;
+    if ((ret = pragma_int(s, "SELECT count(*) FROM results", &n)))
+        return ret;
+    *rows = n;
+    /* The page count covers everything committed, whether in the main file or the WAL. */
+    if ((ret = pragma_int(s, "PRAGMA page_count", &pages)) ||
+        (ret = pragma_int(s, "PRAGMA page_size", &psize)))
+        return ret;
+    *bytes = (long long)pages * psize;
+    return 0;
+}

@@ -1,0 +1,232 @@
+/*
+ * Loading one run back from the store as a struct vb_run: the context object, every row
+ * in its original order with counters (in their original order), kernel info and the
+ * histogram rebuilt from its blob. Exports and the analyzer start here; a viobench run
+ * loaded back writes the same results.json bytes it was ingested from.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    C_BENCH,
+    C_NAME,
+    C_TYPE,
+    C_AGG,
+    C_AGGUNIT,
+    C_REPS,
+    C_REPIDX,
+    C_THREADS,
+    C_ITERS,
+    C_REAL,
+    C_CPU,
+    C_UNIT,
+    C_BPS,
+    C_IPS,
+    C_LABEL,
+    C_ERR,
+    C_ERRMSG,
+    C_SKIPPED,
+    C_COUNTERS,
+    C_INFO,
+    C_HSUB,
+    C_HMINEXP,
+    C_HCOUNT,
+    C_HUNDER,
+    C_HOVER,
+    C_HMIN,
+    C_HMAX,
+    C_HSUM,
+    C_HSUMSQ,
+    C_HBUCKETS,
+};
+
+static const char load_sql[] =
+    "SELECT b.name, r.name, r.run_type, r.aggregate_name, r.aggregate_unit, r.repetitions,"
+    " r.repetition_index, r.threads, r.iterations, r.real_time, r.cpu_time, r.time_unit,"
+    " r.bytes_per_second, r.items_per_second, r.label, r.error_occurred, r.error_message,"
+    " r.skipped, r.counters, r.info, h.sub_bits, h.min_exp, h.count, h.underflow, h.overflow,"
+    " h.min_ns, h.max_ns, h.sum_ns, h.sumsq_ns, h.buckets"
+    " FROM results r JOIN benchmarks b ON b.id = r.benchmark"
+    " LEFT JOIN histograms h ON h.result = r.id WHERE r.run = ?1 ORDER BY r.seq";
+
+static double col_num(sqlite3_stmt *st, int c)
+{
+    return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
+}
+
+static const char *col_text(sqlite3_stmt *st, int c)
+{
+    return (const char *)sqlite3_column_text(st, c);
+}
+
+/* Rebuild a histogram from its columns; 0, -ENOMEM, or -EPROTO for a foreign layout or a
+   corrupt blob. */
+static int load_hist(struct store *s, sqlite3_stmt *st, struct hist **out)
+{
+    struct hist *h;
+    uint64_t total = 0;
+
+    if (sqlite3_column_int(st, C_HSUB) != HIST_SUB_BITS ||
+        sqlite3_column_int(st, C_HMINEXP) != HIST_MIN_EXP)
+        return store_fail(s, -EPROTO,
+                          "%s: histogram layout (sub_bits %d, min_exp %d) differs from this "
+                          "build's (%d, %d)",
+                          s->path, sqlite3_column_int(st, C_HSUB),
+                          sqlite3_column_int(st, C_HMINEXP), HIST_SUB_BITS, HIST_MIN_EXP);
+    if (!(h = hist_new()))
+        return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
+    if (histblob_decode(sqlite3_column_blob(st, C_HBUCKETS),
+                        (size_t)sqlite3_column_bytes(st, C_HBUCKETS), h)) {
+        hist_free(h);
+        return store_fail(s, -EPROTO, "%s: corrupt histogram blob", s->path);
+    }
+    for (int i = 0; i < HIST_NBUCKETS; i++)
+        total += h->counts[i];
+    h->count = (uint64_t)sqlite3_column_int64(st, C_HCOUNT);
+    h->underflow = (uint64_t)sqlite3_column_int64(st, C_HUNDER);
+    h->overflow = (uint64_t)sqlite3_column_int64(st, C_HOVER);
+    h->min = sqlite3_column_double(st, C_HMIN);
+    h->max = sqlite3_column_double(st, C_HMAX);
+    h->sum = sqlite3_column_double(st, C_HSUM);
+    h->sumsq = sqlite3_column_double(st, C_HSUMSQ);
+    if (total != h->count) {
+        hist_free(h);
+        return store_fail(s, -EPROTO, "%s: histogram buckets hold %llu values, count says %llu",
+                          s->path, (unsigned long long)total, (unsigned long long)h->count);
+    }
+    *out = h;
+    return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+    if (!v)
+        return 0;
+    free(*dst);
+    return (*dst = strdup(v)) ? 0 : -ENOMEM;
+}
+
+static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
+{
+    struct vb_row *w = vb_run_add_row(out, col_text(st, C_NAME));
+    const char *t;
+    int ret = 0;
+
+    if (!w || set_str(&w->run_name, col_text(st, C_BENCH)))
+        goto nomem;
+    if (strcmp(col_text(st, C_TYPE), "aggregate") == 0) {
+        w->run_type = VB_AGGREGATE;
+        if (set_str(&w->aggregate_name, col_text(st, C_AGG)))
+            goto nomem;
+        t = col_text(st, C_AGGUNIT);
+        w->aggregate_is_pct = t && strcmp(t, "percentage") == 0;
+    }
+    w->repetitions = sqlite3_column_int(st, C_REPS);
+    w->repetition_index = sqlite3_column_int(st, C_REPIDX);
+    w->threads = sqlite3_column_int(st, C_THREADS);
+    w->iterations = (uint64_t)sqlite3_column_int64(st, C_ITERS);
+    w->real_time = col_num(st, C_REAL);
+    w->cpu_time = col_num(st, C_CPU);
+    snprintf(w->time_unit, sizeof(w->time_unit), "%s", col_text(st, C_UNIT));
+    w->bytes_per_second = col_num(st, C_BPS);
+    w->items_per_second = col_num(st, C_IPS);
+    if (set_str(&w->label, col_text(st, C_LABEL)))
+        goto nomem;
+    if (sqlite3_column_int(st, C_ERR)) {
+        t = col_text(st, C_ERRMSG);
+        if (vb_row_set_error(w, sqlite3_column_int(st, C_SKIPPED), t ? t : ""))
+            goto nomem;
+    }
+    if ((t = col_text(st, C_COUNTERS))) {
+        json_t *o = json_loads(t, 0, NULL), *v;
+        const char *k;
+        if (!json_is_object(o)) {
+            json_decref(o);
+            return store_fail(s, -EPROTO, "%s: row '%s': counters are not a JSON object", s->path,
+                              w->name);
+        }
+        json_object_foreach(o, k, v)
+        {
+            if ((ret = vb_row_set_counter(w, k, json_is_number(v) ? json_number_value(v) : NAN)))
+                break;
+        }
+        json_decref(o);
+        if (ret)
+            goto nomem;
+    }
+    if ((t = col_text(st, C_INFO)) && !(w->info = json_loads(t, 0, NULL)))
+        return store_fail(s, -EPROTO, "%s: row '%s': info is not JSON", s->path, w->name);
+    if (sqlite3_column_type(st, C_HCOUNT) != SQLITE_NULL)
+        return load_hist(s, st, &w->hist);
+    return 0;
+nomem:
+    return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
+}
+
+int store_load_run(struct store *s, int64_t id, struct vb_run *out)
+{
+    sqlite3_stmt *st;
+    json_t *ctx = NULL;
+    int ret = 0, rc;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT context FROM runs WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return store_sqlfail(s, "load run");
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ctx = json_loads(col_text(st, 0), 0, NULL);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return store_fail(s, -ENOENT, "%s: no run with store id %lld", s->path, (long long)id);
+    if (rc != SQLITE_ROW)
+        return store_sqlfail(s, "load run");
+    if (!ctx)
+        return store_fail(s, -EPROTO, "%s: run %lld: context is not JSON", s->path, (long long)id);
+    json_decref(out->context);
+    out->context = ctx;
+    if (sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL) != SQLITE_OK)
+        return store_sqlfail(s, "load results");
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = load_row(s, st, out)))
+            break;
+    if (!ret && rc != SQLITE_DONE)
+        ret = store_sqlfail(s, "load results");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+json_t *store_load_raw_rows(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st;
+    json_t *arr = json_array();
+    int rc, missing = 0;
+
+    if (!arr || sqlite3_prepare_v2(s->db, "SELECT raw FROM results WHERE run = ?1 ORDER BY seq", -1,
+                                   &st, NULL) != SQLITE_OK) {
+        json_decref(arr);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = col_text(st, 0);
+        json_t *row = t ? json_loads(t, 0, NULL) : NULL;
+        if (!row) {
+            missing = 1;
+            break;
+        }
+        json_array_append_new(arr, row);
+    }
+    sqlite3_finalize(st);
+    if (missing || rc == SQLITE_ROW || json_array_size(arr) == 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}

@@ -1,0 +1,187 @@
+#!/bin/bash
+# End to end: scripts/matrix drives real OpenSSH servers. The test starts two sshd on
+# 127.0.0.1 high ports (private config, generated host and client keys, root login by key
+# only); they stand for two guests (they are this machine). A third entry points at a port
+# where nothing listens (unreachable) and a fourth asks for a suite that does not exist (its
+# run fails there). The matrix must run the two good guests, bring their run directories
+# home with the inventory's labels and the host half in context.json, collect them when the
+# collector exists, print the matrix, report the other two, remove its remote temporary
+# directories, and exit 1. The sshd are stopped whatever happens.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip "needs root to run sshd and log in as root"
+[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed (sudo scripts/setup)"
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || skip "openssh-client is not installed"
+make -s static >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make static failed"; finish; }
+
+SSHD_PIDS=()
+MADE_RUN_SSHD=0
+stop_all() {
+    for p in "${SSHD_PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    SSHD_PIDS=()
+    [ $MADE_RUN_SSHD -eq 0 ] || rmdir /run/sshd 2>/dev/null
+    rm -rf "$T"
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# sshd refuses to start without its privilege separation directory.
+if [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd && MADE_RUN_SSHD=1; fi
+
+free_port() {
+    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" -C viobench-test-host
+ssh-keygen -q -t ed25519 -N '' -f "$T/id" -C viobench-test-client
+cp "$T/id.pub" "$T/authorized_keys"
+mkdir -p "$T/remote" "$T/out"
+: >"$T/known_hosts"
+PORTS=()
+for n in 1 2; do
+    port=$(free_port)
+    cat >"$T/sshd$n.conf" <<EOF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+PidFile $T/sshd$n.pid
+AuthorizedKeysFile $T/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+X11Forwarding no
+AllowTcpForwarding no
+PrintMotd no
+EOF
+    /usr/sbin/sshd -D -e -f "$T/sshd$n.conf" 2>"$T/sshd$n.log" &
+    SSHD_PIDS+=($!)
+    echo "[127.0.0.1]:$port $(cut -d' ' -f1-2 "$T/hostkey.pub")" >>"$T/known_hosts"
+    PORTS+=("$port")
+done
+DEAD=$(free_port)
+cat >"$T/ssh_config" <<EOF
+Host 127.0.0.1
+    User root
+    IdentityFile $T/id
+    IdentitiesOnly yes
+    UserKnownHostsFile $T/known_hosts
+    StrictHostKeyChecking yes
+    LogLevel ERROR
+EOF
+# Wait until both servers listen (checked without logging in: a login costs seconds here).
+listening() {
+    $PY -c 'import sys; p = ":%04X" % int(sys.argv[1]); sys.exit(0 if any(l.split()[1].endswith(p) and l.split()[3] == "0A" for l in open("/proc/net/tcp").readlines()[1:]) else 1)' "$1"
+}
+for n in 0 1; do
+    ok=0
+    for _ in $(seq 50); do listening "${PORTS[$n]}" && { ok=1; break; }; sleep 0.1; done
+    [ $ok -eq 1 ] || { cat "$T/sshd$((n + 1)).log"; fail "sshd on port ${PORTS[$n]} did not come up"; finish; }
+done
+
+cat >"$T/inventory" <<EOF
+# name    ssh target                         labels
+alpha     ssh://root@127.0.0.1:${PORTS[0]}   host_hypervisor=kvm host_hypervisor_version=test-8.2 note=a*b=c tmpdir=$T/remote
+gamma     ssh://root@127.0.0.1:$DEAD         host_hypervisor=xen
+beta      ssh://127.0.0.1:${PORTS[1]}        host_hypervisor=hyperv host_hypervisor_version=test-10.0 tmpdir=$T/remote  # trailing comment
+delta     ssh://root@127.0.0.1:${PORTS[1]}   host_hypervisor=vmware suite=bogus tmpdir=$T/remote
+EOF
+
+start=$(date +%s)
+scripts/matrix "$T/inventory" --ssh-config "$T/ssh_config" --out "$T/out" --db "$T/out/store.db" \
+    --timeout 120 --connect-timeout 5 -- --filter 'exit/syscall,timer/read/boottime' --min-time 0.05s \
+    >"$T/matrix.out" 2>&1
+rc=$?
+cat "$T/matrix.out"
+echo "matrix took $(($(date +%s) - start)) s"
+[ $rc -eq 1 ] || fail "matrix exited $rc, expected 1 (one unreachable, one failed guest)"
+grep -q '^matrix: 2 of 4 guests ran, 1 unreachable, 1 failed$' "$T/matrix.out" || fail "summary line missing or wrong"
+grep -q '^  gamma: UNREACHABLE, skipped: unreachable: .*refused' "$T/matrix.out" || fail "gamma not reported unreachable"
+grep -q "^  delta: FAILED, skipped: run failed (exit 2): .*suite.*bogus" "$T/matrix.out" || fail "delta's failing run not reported"
+grep -Eq '^  alpha: ok' "$T/matrix.out" && grep -Eq '^  beta: ok' "$T/matrix.out" || fail "alpha and beta did not run"
+# Order kept: beta ran after the unreachable gamma.
+[ "$(grep -o '^matrix: [a-z]*: ' "$T/matrix.out" | awk '{print $2}' | tr -d ':\n')" = alphagammabetadelta ] ||
+    fail "guests not run in inventory order"
+
+for g in alpha beta; do
+    d=$(ls -d "$T/out/"*-$g 2>/dev/null | head -1)
+    [ -n "$d" ] && [ -f "$d/context.json" ] && [ -f "$d/results.json" ] || { fail "$g: no run directory came back"; continue; }
+    $PY - "$d" "$g" <<'PYEOF' || fail "$g: context.json"
+import json, os, sys
+d, g = sys.argv[1], sys.argv[2]
+ctx = json.load(open(os.path.join(d, "context.json")))
+res = json.load(open(os.path.join(d, "results.json")))
+want = {"alpha": ("kvm", "test-8.2"), "beta": ("hyperv", "test-10.0")}[g]
+lab = ctx["labels"]
+assert lab["guest"] == g, lab
+assert (lab["host_hypervisor"], lab["host_hypervisor_version"]) == want, lab
+assert "tmpdir" not in lab and "suite" not in lab, lab
+assert lab.get("note") == ("a*b=c" if g == "alpha" else None), lab  # passed literally, no globbing
+assert ctx["tool"]["build"] == "static", ctx["tool"]
+assert ctx["host"]["source"] == "inventory" and ctx["host"]["entry"] == g, ctx["host"]
+assert ctx["host"]["labels"]["host_hypervisor"] == want[0], ctx["host"]
+names = sorted(b["name"] for b in res["benchmarks"])
+assert names == ["exit/syscall", "timer/read/boottime"], names
+assert all(b["iterations"] > 0 for b in res["benchmarks"]), "empty rows"
+PYEOF
+done
+[ ! -e "$T/out/"*-gamma ] || fail "unreachable guest left a run directory"
+# Each guest had one SSH master connection (so its sessions log in once), all stopped now.
+masters_left() {
+    sleep 0.3
+    left=$(pgrep -f -- "-F $T/ssh_config .*ControlPersist=yes" | tr '\n' ' ')
+    [ -z "$left" ] || { fail "SSH master connections left $1: $left"; kill $left 2>/dev/null; }
+}
+masters_left "after the run"
+n=$(grep -c 'Accepted publickey' "$T/sshd1.log")
+[ "$n" -eq 1 ] || fail "alpha's sshd saw $n logins, expected 1 (one master connection)"
+[ -z "$(ls -A "$T/remote")" ] || fail "remote temporary directories left behind: $(ls "$T/remote")"
+
+# The store and the matrix: through the collector and analyzer when they exist.
+if "$VIOBENCH" collect --help >/dev/null 2>&1; then
+    [ -s "$T/out/store.db" ] || fail "viobench collect exists but the store was not written"
+    grep -q '^matrix: collected 2 run(s)' "$T/matrix.out" || fail "collect not reported"
+else
+    grep -q "^matrix: collect skipped: no 'viobench collect'" "$T/matrix.out" || fail "missing collector not reported"
+    echo "note: viobench collect is not in this build yet: the collect step was skipped (checked)"
+fi
+if "$VIOBENCH" analyze matrix --help >/dev/null 2>&1 && [ -s "$T/out/store.db" ]; then
+    grep -q 'kvm' "$T/matrix.out" && grep -q 'hyperv' "$T/matrix.out" || fail "analyzer's matrix lacks the pairings"
+else
+    grep -q '^matrix: no .viobench analyze matrix. here' "$T/matrix.out" || fail "plain-table fallback not announced"
+    grep -Eq '^alpha +kvm test-8.2 ' "$T/matrix.out" && grep -Eq '^beta +hyperv test-10.0 ' "$T/matrix.out" ||
+        fail "plain matrix table lacks alpha/kvm or beta/hyperv"
+    echo "note: viobench analyze matrix is not in this build yet: checked the plain table instead"
+fi
+
+# Interrupting the matrix mid-run stops the remote run and removes its temporary directory.
+cat >"$T/inv2" <<EOF
+alpha ssh://root@127.0.0.1:${PORTS[0]} tmpdir=$T/remote
+EOF
+set -m  # a background job of a script ignores SIGINT unless it has its own process group
+scripts/matrix "$T/inv2" --ssh-config "$T/ssh_config" --out "$T/out2" --timeout 120 -- \
+    --filter 'exit/syscall' --min-time 30s >"$T/int.out" 2>&1 &
+mpid=$!
+set +m
+rpid=""
+for _ in $(seq 150); do
+    f=$(ls "$T/remote/"*/pid 2>/dev/null | head -1)
+    [ -n "$f" ] && rpid=$(cat "$f") && [ -n "$rpid" ] && break
+    sleep 0.1
+done
+[ -n "$rpid" ] || fail "the remote run never started: $(cat "$T/int.out")"
+sleep 0.5
+kill -INT $mpid
+wait $mpid
+irc=$?
+[ $irc -eq 130 ] || fail "interrupted matrix exited $irc, expected 130: $(cat "$T/int.out")"
+[ -z "$(ls -A "$T/remote")" ] || fail "interrupted matrix left $(ls "$T/remote") behind"
+for _ in $(seq 20); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$rpid" 2>/dev/null || fail "the remote run (pid $rpid) still runs after Ctrl-C"
+masters_left "after Ctrl-C"
+finish
