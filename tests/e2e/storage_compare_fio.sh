@@ -2,7 +2,8 @@
 # scripts/compare-fio in miniature: one short round per configuration produces the ratio
 # table and PASS/FAIL goal lines (their values are not judged here: performance is not a
 # test), fio's JSON next to viobench's run directory, a summary.json, and removes its test
-# file. Bad arguments are one-line errors with exit status 2.
+# file; `viobench collect` stores both tools' runs of every round. Bad arguments are one-line
+# errors with exit status 2.
 . "$(dirname "$0")/lib.sh"
 
 command -v fio >/dev/null || skip "fio not installed"
@@ -17,11 +18,14 @@ grep -q '^randwrite-4k-qd4 ' "$T/out" || fail "no ratio row for randwrite-4k-qd4
 grep -Eq '^(PASS|FAIL)  4k randread QD1 p50 latency ratio <= 1.00' "$T/out" || fail "no goal line"
 for c in randread-4k-qd1 randwrite-4k-qd4; do
     [ -s "$O/round1/$c/fio.json" ] || fail "$c: no fio.json"
-    [ -s "$O/round1/$c/viobench/results.json" ] || fail "$c: no viobench run directory"
+    ls "$O/round1/$c"/viobench-*-r1-$c/results.json >/dev/null 2>&1 || fail "$c: no viobench run directory"
 done
 $PY -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["goals"] and s["configs"]["randread-4k-qd1"]["medians"]["iops"] > 0, s' \
     "$O/summary.json" || fail "summary.json"
 [ -z "$(find "$O" -name testfile)" ] || fail "test file left behind"
+# the collector takes every round of both tools
+"$VIOBENCH" collect --db "$T/c.db" "$O"/round* >"$T/collect" 2>&1 || fail "collect of the comparison: $(cat "$T/collect")"
+grep -q "4 runs stored" "$T/collect" || fail "expected 4 runs stored: $(cat "$T/collect")"
 
 expect_error 2 "compare-fio: --configs: 'foo' is not PATTERN:BS:QD" $C --configs foo
 expect_error 2 "compare-fio: --configs: 'randread:4k:0': queue depth must be 1-128" $C --configs randread:4k:0
