@@ -48,7 +48,7 @@ static struct run_args a;
 
 static const struct opt run_opts[] = {
     {"filter", 'f', OPT_STR, &a.filter, "PATTERN",
-     "kernels to run: globs or substrings, comma-separated, '-' excludes"},
+     "kernels to run: globs or whole name parts, comma-separated, '-' excludes"},
     {"suite", 's', OPT_STR, &a.suite, "NAME", "quick (default) or full"},
     {"repetitions", 'r', OPT_INT, &a.repetitions, "N",
      "measure every kernel N times, round-robin (default 1)"},
