@@ -46,6 +46,11 @@ struct vb_opts {
     int nagle;              /* net tcp: leave Nagle on (default: TCP_NODELAY on both ends) */
     double busy_poll_ns;    /* net: SO_BUSY_POLL on both ends, 0 for none */
     const char *net_io;     /* net: client I/O: "blocking" (NULL), "epoll" or "spin" */
+    unsigned suite;         /* VB_SUITE_* bit this run selected (0 when not running) */
+    /* storage */
+    const char *target;           /* --target DIR|FILE|BLOCKDEV; NULL: a temp dir in run_dir */
+    uint64_t target_size;         /* --size in bytes; 0: default (256 MiB quick, 1 GiB full) */
+    int allow_destructive_writes; /* writes to a FILE/BLOCKDEV viobench did not create */
 };
 
 struct vb_meas;
