@@ -155,10 +155,10 @@ static json_t *from_sysfs(const struct probe *p)
                 continue;
             level = atoi(text);
             json_array_append_new(caches, topology_cache(strcmp(type, "Data") == 0          ? 1
-                                                      : strcmp(type, "Instruction") == 0 ? 2
-                                                                                         : 3,
-                                                      level, parse_size(size),
-                                                      cpulist_parse(shared, NULL, 0)));
+                                                         : strcmp(type, "Instruction") == 0 ? 2
+                                                                                            : 3,
+                                                         level, parse_size(size),
+                                                         cpulist_parse(shared, NULL, 0)));
         }
         names_free(&n);
     }
@@ -167,7 +167,8 @@ static json_t *from_sysfs(const struct probe *p)
                      known ? json_integer(npkg) : json_null(), "cores",
                      known ? json_integer(ncore) : json_null(), "pus",
                      ncpu ? json_integer(ncpu) : json_null(), "numa_nodes",
-                     nnuma ? json_integer(nnuma) : json_null(), "caches", topology_caches_sorted(caches));
+                     nnuma ? json_integer(nnuma) : json_null(), "caches",
+                     topology_caches_sorted(caches));
 }
 
 json_t *topology_collect(const struct probe *p)

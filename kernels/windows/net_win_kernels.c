@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CRR_SIZE        64
-#define UDP_TIMEOUT_MS  1000
-#define UDP_MAX_LOST    5
-#define LATE_NS         50000.0
+#define CRR_SIZE       64
+#define UDP_TIMEOUT_MS 1000
+#define UDP_MAX_LOST   5
+#define LATE_NS        50000.0
 
 enum kind { K_TCP_RR, K_UDP_RR, K_TCP_CRR, K_TCP_STREAM, K_TCP_MAERTS, K_VSOCK_RR };
 static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
@@ -122,8 +122,8 @@ static int open_udp(struct flow *f, uint16_t *port, char *why, size_t len)
     if (getsockname(f->fd, (struct sockaddr *)&local, &l))
         goto fail;
     netw_set_port(&local, 0);
-    f->ufd = WSASocketW(local.ss_family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0,
-                        WSA_FLAG_NO_HANDLE_INHERIT);
+    f->ufd =
+        WSASocketW(local.ss_family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
     if (f->ufd == INVALID_SOCKET || bind(f->ufd, (struct sockaddr *)&local, l) ||
         getsockname(f->ufd, (struct sockaddr *)&local, &l))
         goto fail;
@@ -149,8 +149,8 @@ static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
         return -ENOMEM;
     if (kind == K_TCP_CRR)
         return 0;
-    f->fd = netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err,
-                         sizeof(err));
+    f->fd =
+        netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err, sizeof(err));
     if (f->fd == INVALID_SOCKET) {
         snprintf(why, len, "%s", err);
         return -ECONNREFUSED;
@@ -386,8 +386,8 @@ static int crr(struct flow *f)
     }
     if (got >= NP_REPLY_LEN && np_reply_parse(f->rx, &rep, err, sizeof(err)) == 0 &&
         rep.status != NP_OK) {
-        size_t t = (size_t)got - NP_REPLY_LEN < rep.text_len ? (size_t)got - NP_REPLY_LEN
-                                                              : rep.text_len;
+        size_t t =
+            (size_t)got - NP_REPLY_LEN < rep.text_len ? (size_t)got - NP_REPLY_LEN : rep.text_len;
         snprintf(f->err, sizeof(f->err), "the peer refused: %.*s", (int)t,
                  (const char *)f->rx + NP_REPLY_LEN);
         ret = -ECONNREFUSED;
@@ -574,7 +574,9 @@ static json_t *nk_describe(void *state)
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b, s:s}", "peer", s->peer->name,
                           "transport", r->kind == K_UDP_RR ? "udp" : "tcp", "msg_bytes",
                           (int)(rr ? s->req : r->size), "io",
-                          r->kind == K_TCP_CRR ? "blocking" : s->spin ? "spin" : "blocking",
+                          r->kind == K_TCP_CRR ? "blocking"
+                          : s->spin            ? "spin"
+                                               : "blocking",
                           "flows", s->nflows, "busy_poll_us", 0.0, "nodelay",
                           r->kind != K_UDP_RR && !s->nagle, "api", "Winsock");
     json_object_set_new(o, "figure",

@@ -161,8 +161,8 @@ static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
     char err[256], name[80];
     char *text = malloc(NP_TEXT_MAX + 1);
     json_t *info = NULL, *e = json_object();
-    SOCKET s = text ? netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS,
-                                   err, sizeof(err))
+    SOCKET s = text ? netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err,
+                                   sizeof(err))
                     : INVALID_SOCKET;
 
     if (!context)

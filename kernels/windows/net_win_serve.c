@@ -147,8 +147,7 @@ static int conn_send(struct conn *c, const void *buf, size_t n)
 }
 
 /* A reply header (status, limits, UDP port) followed by text. */
-static int send_reply(struct conn *c, int status, uint16_t udp_port, const char *text,
-                      size_t tlen)
+static int send_reply(struct conn *c, int status, uint16_t udp_port, const char *text, size_t tlen)
 {
     struct np_reply r = {.status = (uint8_t)status,
                          .max_msg = c->s->cfg->max_msg,
@@ -211,8 +210,7 @@ static int read_request(struct conn *c, uint32_t req, uint8_t seq[NP_SEQ_LEN])
     uint32_t got = 0;
     while (got < req) {
         uint32_t want = req - got;
-        int n = conn_recv(c, c->buf, want < CHUNK ? (int)want : CHUNK,
-                          c->s->cfg->idle_timeout_ns);
+        int n = conn_recv(c, c->buf, want < CHUNK ? (int)want : CHUNK, c->s->cfg->idle_timeout_ns);
         if (n <= 0) {
             if (n == -ETIMEDOUT)
                 count(&c->s->idle_closed);
@@ -221,8 +219,7 @@ static int read_request(struct conn *c, uint32_t req, uint8_t seq[NP_SEQ_LEN])
             return n == 0 && !got ? 0 : n ? n : -EPIPE;
         }
         if (got < NP_SEQ_LEN)
-            memcpy(seq + got, c->buf,
-                   (size_t)n < NP_SEQ_LEN - got ? (size_t)n : NP_SEQ_LEN - got);
+            memcpy(seq + got, c->buf, (size_t)n < NP_SEQ_LEN - got ? (size_t)n : NP_SEQ_LEN - got);
         got += (uint32_t)n;
     }
     return 1;
@@ -265,8 +262,8 @@ static int session_open(struct conn *c, const struct np_hello *h, char *reason, 
         LeaveCriticalSection(&s->lock);
         return -1;
     }
-    s->sess[idx] = (struct session){.client = to, .req = h->req_size, .resp = h->resp_size,
-                                    .used = 1, .listener = c->listener};
+    s->sess[idx] = (struct session){
+        .client = to, .req = h->req_size, .resp = h->resp_size, .used = 1, .listener = c->listener};
     s->sess[idx].last_ns = (LONG64)pf_clock_ns();
     LeaveCriticalSection(&s->lock);
     return idx;
@@ -626,13 +623,11 @@ static void report(const struct server *s)
             "%lld bad length\n",
             (long long)s->accepted, (long long)s->served, (long long)refused,
             (long long)s->refused[NP_E_BUSY],
-            (long long)(s->refused[NP_E_MAGIC] + s->refused[NP_E_VERSION] +
-                        s->refused[NP_E_TEST] + s->refused[NP_E_FIELD] +
-                        s->refused[NP_E_TRANSPORT]),
+            (long long)(s->refused[NP_E_MAGIC] + s->refused[NP_E_VERSION] + s->refused[NP_E_TEST] +
+                        s->refused[NP_E_FIELD] + s->refused[NP_E_TRANSPORT]),
             (long long)s->refused[NP_E_SIZE], (long long)s->refused[NP_E_TIMEOUT],
-            (long long)s->dropped, (long long)s->idle_closed, (long long)s->vanished,
-            (long)s->peak, (long long)s->udp_replies, (long long)s->udp_unknown,
-            (long long)s->udp_bad_len);
+            (long long)s->dropped, (long long)s->idle_closed, (long long)s->vanished, (long)s->peak,
+            (long long)s->udp_replies, (long long)s->udp_unknown, (long long)s->udp_bad_len);
 }
 
 static void report_ready(struct server *s)
@@ -696,8 +691,8 @@ int net_serve(const struct net_serve_cfg *cfg)
         arg[0] = s;
         arg[1] = (void *)(intptr_t)i;
         InterlockedIncrement(&s->threads);
-        th = CreateThread(NULL, STACK_BYTES, udp_main, arg, STACK_SIZE_PARAM_IS_A_RESERVATION,
-                          NULL);
+        th =
+            CreateThread(NULL, STACK_BYTES, udp_main, arg, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
         if (th)
             CloseHandle(th);
         else {

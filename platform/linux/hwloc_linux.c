@@ -91,10 +91,10 @@ json_t *topology_os(const struct probe *p)
         if (hwloc_obj_type_is_cache(o->type) && o->attr)
             json_array_append_new(
                 caches, topology_cache(o->attr->cache.type == HWLOC_OBJ_CACHE_DATA          ? 1
-                                    : o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? 2
-                                                                                         : 3,
-                                    (int)o->attr->cache.depth, (long long)o->attr->cache.size,
-                                    hwloc_bitmap_weight(o->cpuset)));
+                                       : o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? 2
+                                                                                            : 3,
+                                       (int)o->attr->cache.depth, (long long)o->attr->cache.size,
+                                       hwloc_bitmap_weight(o->cpuset)));
     nnuma = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
     for (int i = 0; i < nnuma; i++)
         if ((o = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)i)) && o->attr)

@@ -72,7 +72,8 @@ int win_version(struct win_version *v)
         reg_str(NT_KEY, "ReleaseId", v->display, sizeof(v->display)))
         v->display[0] = 0;
     /* Windows 11 and Server 2022+ still say "Windows 10" in ProductName on clients */
-    if (!v->server && v->major == 10 && v->build >= 22000 && strncmp(v->product, "Windows 10", 10) == 0)
+    if (!v->server && v->major == 10 && v->build >= 22000 &&
+        strncmp(v->product, "Windows 10", 10) == 0)
         memcpy(v->product, "Windows 11", 10);
     return 0;
 }
@@ -121,10 +122,9 @@ static json_t *guest_facts(void)
                      v.product[0] ? v.product : "Windows", "codename",
                      v.display[0] ? v.display : NULL, "edition", v.server ? "server" : "client",
                      "kernel", "name", "Windows NT", "release", rel, "version", ver, "arch",
-                     si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_AMD64 ? "x86_64"
-                     : si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_ARM64
-                         ? "aarch64"
-                         : "unknown",
+                     si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_AMD64   ? "x86_64"
+                     : si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_ARM64 ? "aarch64"
+                                                                                 : "unknown",
                      "container");
 }
 

@@ -17,8 +17,7 @@
 #include <windows.h>
 
 /* The records of one relationship kind; malloc'ed, *len bytes. NULL when unavailable. */
-static SYSTEM_LOGICAL_PROCESSOR_INFORMATION_EX *glpi(LOGICAL_PROCESSOR_RELATIONSHIP rel,
-                                                     DWORD *len)
+static SYSTEM_LOGICAL_PROCESSOR_INFORMATION_EX *glpi(LOGICAL_PROCESSOR_RELATIONSHIP rel, DWORD *len)
 {
     SYSTEM_LOGICAL_PROCESSOR_INFORMATION_EX *buf = NULL;
     *len = 0;
@@ -86,13 +85,12 @@ json_t *topology_os(const struct probe *p)
         }
     }
     free(all);
-    out = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "source",
-                    "GetLogicalProcessorInformationEx", "from", "live", "packages",
-                    packages ? json_integer(packages) : json_null(), "cores",
-                    cores ? json_integer(cores) : json_null(), "pus",
-                    pus ? json_integer(pus) : json_null(), "numa_nodes",
-                    numa ? json_integer(numa) : json_null(), "caches",
-                    topology_caches_sorted(caches));
+    out = json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "source", "GetLogicalProcessorInformationEx", "from",
+        "live", "packages", packages ? json_integer(packages) : json_null(), "cores",
+        cores ? json_integer(cores) : json_null(), "pus", pus ? json_integer(pus) : json_null(),
+        "numa_nodes", numa ? json_integer(numa) : json_null(), "caches",
+        topology_caches_sorted(caches));
     return out;
 }
 

@@ -114,8 +114,8 @@ static void dev_prop(HDEVINFO h, SP_DEVINFO_DATA *d, DWORD prop, char *out, DWOR
 /* Virtio device type from a PCI device id (transitional 0x1000.., modern 0x1040 + id). */
 static const char *virtio_type(unsigned dev, unsigned *id)
 {
-    static const char *const modern[] = {"",       "net",     "block", "console", "rng",
-                                         "balloon", "",       "",      "scsi",    "9p"};
+    static const char *const modern[] = {"",        "net", "block", "console", "rng",
+                                         "balloon", "",    "",      "scsi",    "9p"};
     static const unsigned transitional[] = {1, 2, 5, 3, 8, 4, 0, 0, 0, 9};
     *id = 0;
     if (dev >= 0x1000 && dev <= 0x1009)
@@ -159,9 +159,9 @@ static void pci_devices(json_t *pci, json_t *virtio)
         if (v == 0x1af4) {
             const char *type = virtio_type(dv, &vid);
             json_array_append_new(virtio,
-                                  json_pack("{s:s, s:s, s:i, s:s?, s:s}", "name",
-                                            loc[0] ? loc : hw, "type", type, "device_id", (int)vid,
-                                            "driver", svc[0] ? svc : NULL, "transport", "pci"));
+                                  json_pack("{s:s, s:s, s:i, s:s?, s:s}", "name", loc[0] ? loc : hw,
+                                            "type", type, "device_id", (int)vid, "driver",
+                                            svc[0] ? svc : NULL, "transport", "pci"));
         }
     }
     SetupDiDestroyDeviceInfoList(h);
