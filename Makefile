@@ -46,6 +46,7 @@ WIN_DEPS   ?= build/windows-deps
 PKGS_FULL  :=
 LIBVERS    := jansson $(shell cat $(WIN_DEPS)/jansson.version 2>/dev/null);
 PKG_CFLAGS := -I$(WIN_DEPS)/include -include platform/windows/compat.h -D_WIN32_WINNT=0x0A00 \
+              -DWIN32_LEAN_AND_MEAN \
               -D__USE_MINGW_ANSI_STDIO=1
 PKG_LIBS   := $(WIN_DEPS)/lib/libjansson.a -lws2_32 -lsetupapi -ladvapi32 -lntdll \
               $(shell $(CC) -print-file-name=binmode.o) $(shell $(CC) -print-file-name=CRT_noglob.o)

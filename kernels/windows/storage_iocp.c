@@ -329,8 +329,8 @@ const struct vb_kernel *storage_iocp_kernels(size_t *n)
                     int quick = sweep_bs[b] == 4096 && p <= SWP_RANDWRITE &&
                                 (sweep_qd[q] == 1 || sweep_qd[q] == 32);
                     size_name(sweep_bs[b], sz, sizeof(sz));
-                    specs[count] = (struct sw_spec){SW_IOCP, (enum sw_pattern)p, sweep_bs[b],
-                                                    sweep_qd[q]};
+                    specs[count] =
+                        (struct sw_spec){SW_IOCP, (enum sw_pattern)p, sweep_bs[b], sweep_qd[q]};
                     snprintf(names[count], sizeof(names[count]), "storage/iocp/%s/bs:%s/qd:%u",
                              pattern_names[p], sz, sweep_qd[q]);
                     snprintf(helps[count], sizeof(helps[count]),

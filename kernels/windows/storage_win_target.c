@@ -141,7 +141,7 @@ out:
 static int open_created(const struct vb_opts *o, const char *parent, char *why, size_t len)
 {
     static LONG seq;
-    uint64_t size = o->target_size ? o->target_size
+    uint64_t size = o->target_size               ? o->target_size
                     : o->suite == VB_SUITE_QUICK ? SW_QUICK_SIZE
                                                  : SW_FULL_SIZE;
     LARGE_INTEGER li;
@@ -194,10 +194,9 @@ static int open_user_file(const struct vb_opts *o, char *why, size_t len)
         return -EINVAL;
     }
     snprintf(tg.t.path, sizeof(tg.t.path), "%s", o->target);
-    tg.t.h = CreateFileA(o->target, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                         OPEN_EXISTING,
-                         FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED,
-                         NULL);
+    tg.t.h = CreateFileA(
+        o->target, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+        FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED, NULL);
     if (tg.t.h == INVALID_HANDLE_VALUE) {
         ret = -win_err(GetLastError());
         snprintf(why, len, "--target %s: %s", o->target, strerror(-ret));
@@ -220,10 +219,10 @@ static int open_user_file(const struct vb_opts *o, char *why, size_t len)
 /* Reopen a user's FILE for writing (--allow-destructive-writes). 0 or -errno. */
 static int open_writable(char *why, size_t len)
 {
-    HANDLE h = CreateFileA(tg.t.path, GENERIC_READ | GENERIC_WRITE,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                           FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED,
-                           NULL);
+    HANDLE h =
+        CreateFileA(tg.t.path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                    NULL, OPEN_EXISTING,
+                    FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH | FILE_FLAG_OVERLAPPED, NULL);
     if (h == INVALID_HANDLE_VALUE) {
         int e = win_err(GetLastError());
         snprintf(why, len, "--target %s: cannot open for writing: %s", tg.t.path, strerror(e));
@@ -251,13 +250,12 @@ HANDLE sw_target_port(char *why, size_t len)
 
 static void publish(const struct vb_opts *o)
 {
-    vb_run_context("storage",
-                   json_pack("{s:s, s:s?, s:s, s:b, s:I, s:b, s:b, s:i, s:s, s:f}", "path",
-                             tg.t.path, "target_option", o->target, "kind", "file",
-                             "created_by_viobench", tg.t.created, "size_bytes",
-                             (json_int_t)tg.t.size, "direct", 1, "write_through", 1, "alignment",
-                             (int)tg.t.align, "fs_type", tg.t.fs_type, "fill_seconds",
-                             tg.t.fill_s));
+    vb_run_context("storage", json_pack("{s:s, s:s?, s:s, s:b, s:I, s:b, s:b, s:i, s:s, s:f}",
+                                        "path", tg.t.path, "target_option", o->target, "kind",
+                                        "file", "created_by_viobench", tg.t.created, "size_bytes",
+                                        (json_int_t)tg.t.size, "direct", 1, "write_through", 1,
+                                        "alignment", (int)tg.t.align, "fs_type", tg.t.fs_type,
+                                        "fill_seconds", tg.t.fill_s));
 }
 
 int sw_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len)
