@@ -282,10 +282,17 @@ static void udp_control(struct conn *c, int idx)
 {
     struct server *s = c->s;
     for (;;) {
-        int n = conn_recv(c, c->buf, CHUNK, 1e18);
-        if (n == -ETIMEDOUT || n == -EINTR)
+        int n = conn_recv(c, c->buf, CHUNK, s->cfg->idle_timeout_ns);
+        if (n == -ETIMEDOUT) {
+            uint64_t udp_last = (uint64_t)s->sess[idx].last_ns;
+            if ((double)(pf_clock_ns() - udp_last) <= s->cfg->idle_timeout_ns) {
+                c->last_ns = udp_last; /* datagrams are progress */
+                continue;
+            }
+            count(&s->idle_closed);
             break;
-        if (n == 0 || n < 0)
+        }
+        if (n <= 0)
             break;
         session_close(s, idx);
         refuse(c, NP_E_FIELD, "data on a UDP control connection");

@@ -125,6 +125,24 @@ W run 'storage/iocp/randwrite/bs:4k/qd:1' --target "$T/victim" --min-time 0.05s 
 grep -q 'refusing to write to' "$T/safe.out" || fail "write to a user file was not refused: $(cat "$T/safe.out")"
 [ "$(md5sum <"$T/victim")" = "$sum" ] || fail "the user's --target file was modified"
 
+# Ctrl-C (SIGINT to wine is a console Ctrl-C): the run stops, writes what it has marked
+# incomplete, exits 130 and removes the test file and its directory
+"$WINE" "$EXE" run 'storage/iocp/randread/bs:4k/qd:1' --size 8M --min-time 30s --out "$T/r" \
+    --run-id c1 --quiet </dev/null >"$T/c1.out" 2>&1 &
+CPID=$!
+for _ in $(seq 100); do ls "$T"/r/c1/viobench-storage.*/testfile >/dev/null 2>&1 && break; sleep 0.1; done
+ls "$T"/r/c1/viobench-storage.*/testfile >/dev/null 2>&1 || fail "no storage test file appeared"
+sleep 0.5
+kill -INT $CPID
+for _ in $(seq 100); do kill -0 $CPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $CPID 2>/dev/null && { fail "the Windows run did not stop on Ctrl-C"; kill $CPID; }
+wait $CPID
+rc=$?
+[ $rc -eq 130 ] || fail "Ctrl-C: exit $rc, expected 130: $(cat "$T/c1.out")"
+ls -d "$T"/r/c1/viobench-storage.* >/dev/null 2>&1 && fail "Ctrl-C left the storage test directory"
+$PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["complete"] is False' \
+    "$T/r/c1/context.json" || fail "Ctrl-C: context.json is not marked incomplete"
+
 NETK='net/tcp_rr/size:64,net/udp_rr/size:64,net/tcp_crr,net/tcp_stream/size:64k,net/tcp_maerts/size:64k'
 check_net() { # run-dir expected-peer-os
     $PY - "$1" "$2" <<'EOF'
