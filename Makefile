@@ -151,7 +151,7 @@ WIN_DEPS   ?= build/windows-deps
 WIN_SRC     = $(CORE_SRC) bench/variant/guest.c bench/main.c
 
 windows: $(WIN_DEPS)/lib/libjansson.a
-	$(MAKE) PLATFORM=windows CC=$(WIN_CC) BUILD=$(WIN_BUILD) WIN_DEPS=$(WIN_DEPS) viobench.exe
+	$(MAKE) PLATFORM=windows CC=$(WIN_CC) BUILD=$(WIN_BUILD) WIN_DEPS=$(WIN_DEPS) SANITIZE= viobench.exe
 
 $(WIN_DEPS)/lib/libjansson.a: scripts/windows-deps
 	scripts/windows-deps --out $(WIN_DEPS) --cc $(WIN_CC)

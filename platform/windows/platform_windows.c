@@ -37,6 +37,13 @@ __attribute__((constructor)) static void platform_init(void)
         qpc_hz = 10000000;
     _setmode(_fileno(stdout), _O_BINARY);
     _setmode(_fileno(stderr), _O_BINARY);
+    /* the progress line's ANSI sequences (Windows 10 consoles understand them when asked) */
+    {
+        HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+        DWORD mode;
+        if (h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode))
+            SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+    }
 }
 
 uint64_t pf_clock_ns(void)

@@ -12,7 +12,7 @@ WINE=$(command -v wine64 || command -v wine) || skip "wine is not installed (sud
 command -v x86_64-w64-mingw32-objdump >/dev/null || skip "binutils-mingw-w64 is not installed"
 
 # build (jansson from Debian's source package: fetched once into the cache)
-make -s -j2 windows >"$T/build.log" 2>&1
+make -s -j2 WERROR=1 windows >"$T/build.log" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
     grep -q 'SKIP:' "$T/build.log" && skip "$(grep -m1 'SKIP:' "$T/build.log" | sed 's/^.*SKIP: //')"
@@ -62,6 +62,10 @@ assert p["memory"]["total_bytes"] > 0
 assert "timer_resolution" in p["clocksource"], p["clocksource"]
 EOF
 expect_error 2 'run: --suite: unknown suite' W run --suite nope
+expect_error 1 "serve: --listen vsock:7700: vsock is Linux's" W serve --listen vsock:7700 --quiet
+W run 'net/tcp_rr/size:64' --net-io epoll --min-time 0.05s --out "$T/r" --run-id e1 --quiet \
+    >"$T/e1.out" 2>&1
+grep -q 'skipped: --net-io epoll is Linux' "$T/e1.out" || fail "--net-io epoll on Windows: $(cat "$T/e1.out")"
 
 # the quick suite, with the Linux build's files beside it for the format comparison
 W run --min-time 0.05s --size 8M --out "$T/r" --run-id w1 --quiet >"$T/quick.out" 2>"$T/quick.err"
