@@ -13,7 +13,7 @@
  * without progress, the time a refused client gets to read its refusal, and Ctrl-C or
  * --duration, after which the server closes everything and reports.
  */
-#include "net_win.h"
+#include "net_win_serve_int.h"
 
 #include "log.h"
 #include "platform.h"
@@ -24,51 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE_MS    200
-#define DRAIN_NS    2e9    /* a refused client gets this long to read its refusal */
-#define CHUNK       65536  /* bytes per recv or send on data connections */
-#define FILLER_LEN  262144 /* response bytes after the sequence stamp come from here */
-#define STACK_BYTES 262144
-#define BIND_TRIES  32
-
-struct listener {
-    SOCKET tcp, udp;
-    unsigned port;
-    char name[96];
-};
-
-struct session {
-    struct sockaddr_storage client; /* the client's UDP address and port */
-    uint32_t req, resp;
-    volatile LONG64 last_ns;
-    int used, listener;
-};
-
-struct server {
-    const struct net_serve_cfg *cfg;
-    struct listener ls[NET_MAX_LISTEN];
-    int nls;
-    CRITICAL_SECTION lock; /* sessions */
-    struct session *sess;
-    int nsess;
-    volatile LONG nconns, ndrain, threads;
-    int drain_cap;
-    volatile LONG64 accepted, served, refused[NP_STATUS_MAX + 1], dropped, idle_closed, vanished,
-        udp_replies, udp_unknown, udp_bad_len;
-    volatile LONG peak;
-};
-
-struct conn {
-    struct server *s;
-    SOCKET fd;
-    int listener, counted;
-    struct sockaddr_storage peer;
-    uint64_t last_ns;
-    uint8_t *buf; /* CHUNK bytes */
-};
-
-static volatile LONG serve_stop;
-static uint8_t filler[FILLER_LEN];
+volatile LONG serve_stop;
+uint8_t serve_filler[FILLER_LEN];
 
 static BOOL WINAPI on_console(DWORD type)
 {
@@ -77,13 +34,13 @@ static BOOL WINAPI on_console(DWORD type)
     return TRUE;
 }
 
-static void count(volatile LONG64 *c)
+void serve_count(volatile LONG64 *c)
 {
     InterlockedIncrement64(c);
 }
 
 /* Wait until fd is readable (or writable) for at most ms. 1 ready, 0 not yet, -errno. */
-static int wait_fd(SOCKET fd, int write, int ms)
+int serve_wait_fd(SOCKET fd, int write, int ms)
 {
     fd_set set, err;
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
@@ -100,7 +57,7 @@ static int wait_fd(SOCKET fd, int write, int ms)
 
 /* Receive up to n bytes, waiting at most limit_ns since the last progress. Bytes, 0 when
    the peer closed, -ETIMEDOUT, -EINTR (the server stops), or -errno. */
-static int conn_recv(struct conn *c, void *buf, int n, double limit_ns)
+int serve_recv(struct conn *c, void *buf, int n, double limit_ns)
 {
     for (;;) {
         int r = recv(c->fd, buf, n, 0), e;
@@ -116,7 +73,7 @@ static int conn_recv(struct conn *c, void *buf, int n, double limit_ns)
             return -EINTR;
         if ((double)(pf_clock_ns() - c->last_ns) > limit_ns)
             return -ETIMEDOUT;
-        if ((e = wait_fd(c->fd, 0, SLICE_MS)) < 0)
+        if ((e = serve_wait_fd(c->fd, 0, SLICE_MS)) < 0)
             return e;
     }
 }
@@ -140,14 +97,14 @@ static int conn_send(struct conn *c, const void *buf, size_t n)
             return -EINTR;
         if ((double)(pf_clock_ns() - c->last_ns) > c->s->cfg->idle_timeout_ns)
             return -ETIMEDOUT;
-        if ((e = wait_fd(c->fd, 1, SLICE_MS)) < 0)
+        if ((e = serve_wait_fd(c->fd, 1, SLICE_MS)) < 0)
             return e;
     }
     return 0;
 }
 
 /* A reply header (status, limits, UDP port) followed by text. */
-static int send_reply(struct conn *c, int status, uint16_t udp_port, const char *text, size_t tlen)
+int serve_reply(struct conn *c, int status, uint16_t udp_port, const char *text, size_t tlen)
 {
     struct np_reply r = {.status = (uint8_t)status,
                          .max_msg = c->s->cfg->max_msg,
@@ -167,21 +124,21 @@ static int send_reply(struct conn *c, int status, uint16_t udp_port, const char 
 
 /* Refuse politely: the reason, then drain what the client still sends until it closes or
    DRAIN_NS passes. */
-static void refuse(struct conn *c, int status, const char *reason)
+void serve_refuse(struct conn *c, int status, const char *reason)
 {
     char text[NP_REASON_MAX + 32];
     int n = snprintf(text, sizeof(text), "viobench serve: %s", reason);
     uint64_t t0 = pf_clock_ns();
-    count(&c->s->refused[status]);
-    if (send_reply(c, status, 0, text, (size_t)n))
+    serve_count(&c->s->refused[status]);
+    if (serve_reply(c, status, 0, text, (size_t)n))
         return;
     shutdown(c->fd, SD_SEND);
     while ((double)(pf_clock_ns() - t0) < DRAIN_NS &&
-           conn_recv(c, c->buf, CHUNK, DRAIN_NS - (double)(pf_clock_ns() - t0)) > 0)
+           serve_recv(c, c->buf, CHUNK, DRAIN_NS - (double)(pf_clock_ns() - t0)) > 0)
         ;
 }
 
-/* The response of one request: the request's sequence stamp, then filler, resp bytes. */
+/* The response of one request: the request's sequence stamp, then serve_filler, resp bytes. */
 static int send_response(struct conn *c, const uint8_t *seq, uint32_t req, uint32_t resp,
                          const uint8_t *head, size_t hlen)
 {
@@ -189,15 +146,15 @@ static int send_response(struct conn *c, const uint8_t *seq, uint32_t req, uint3
     int ret;
     if (k > NP_SEQ_LEN)
         k = NP_SEQ_LEN;
-    /* reply header (CRR), stamp and the first filler bytes in one send */
+    /* reply header (CRR), stamp and the first serve_filler bytes in one send */
     memcpy(c->buf, head, hlen);
     memcpy(c->buf + hlen, seq, k);
     first = resp < CHUNK - hlen ? resp : CHUNK - hlen;
-    memcpy(c->buf + hlen + k, filler, first - k);
+    memcpy(c->buf + hlen + k, serve_filler, first - k);
     ret = conn_send(c, c->buf, hlen + first);
     for (size_t left = resp - first; !ret && left;) {
         size_t n = left < FILLER_LEN ? left : FILLER_LEN;
-        ret = conn_send(c, filler, n);
+        ret = conn_send(c, serve_filler, n);
         left -= n;
     }
     return ret;
@@ -210,12 +167,12 @@ static int read_request(struct conn *c, uint32_t req, uint8_t seq[NP_SEQ_LEN])
     uint32_t got = 0;
     while (got < req) {
         uint32_t want = req - got;
-        int n = conn_recv(c, c->buf, want < CHUNK ? (int)want : CHUNK, c->s->cfg->idle_timeout_ns);
+        int n = serve_recv(c, c->buf, want < CHUNK ? (int)want : CHUNK, c->s->cfg->idle_timeout_ns);
         if (n <= 0) {
             if (n == -ETIMEDOUT)
-                count(&c->s->idle_closed);
+                serve_count(&c->s->idle_closed);
             else if (got || (n < 0 && n != -EINTR))
-                count(&c->s->vanished);
+                serve_count(&c->s->vanished);
             return n == 0 && !got ? 0 : n ? n : -EPIPE;
         }
         if (got < NP_SEQ_LEN)
@@ -223,82 +180,6 @@ static int read_request(struct conn *c, uint32_t req, uint8_t seq[NP_SEQ_LEN])
         got += (uint32_t)n;
     }
     return 1;
-}
-
-static int same_client(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
-                       int port_too)
-{
-    if (a->ss_family != b->ss_family)
-        return 0;
-    if (port_too && netw_port(a) != netw_port(b))
-        return 0;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                  &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
-/* Register the client's UDP port; the session index, or -1 with a reason. */
-static int session_open(struct conn *c, const struct np_hello *h, char *reason, size_t len)
-{
-    struct server *s = c->s;
-    struct sockaddr_storage to = c->peer;
-    int idx = -1;
-
-    netw_set_port(&to, h->udp_port);
-    EnterCriticalSection(&s->lock);
-    for (int i = 0; i < s->nsess; i++) {
-        if (s->sess[i].used && same_client(&s->sess[i].client, &to, 1)) {
-            snprintf(reason, len, "UDP port %u is already registered", h->udp_port);
-            LeaveCriticalSection(&s->lock);
-            return -1;
-        }
-        if (!s->sess[i].used && idx < 0)
-            idx = i;
-    }
-    if (idx < 0) {
-        snprintf(reason, len, "no free UDP session slot");
-        LeaveCriticalSection(&s->lock);
-        return -1;
-    }
-    s->sess[idx] = (struct session){
-        .client = to, .req = h->req_size, .resp = h->resp_size, .used = 1, .listener = c->listener};
-    s->sess[idx].last_ns = (LONG64)pf_clock_ns();
-    LeaveCriticalSection(&s->lock);
-    return idx;
-}
-
-static void session_close(struct server *s, int idx)
-{
-    EnterCriticalSection(&s->lock);
-    s->sess[idx].used = 0;
-    LeaveCriticalSection(&s->lock);
-}
-
-/* The UDP control connection: nothing may arrive on it; it lives while the client keeps it
-   open and the session makes progress within the idle timeout. */
-static void udp_control(struct conn *c, int idx)
-{
-    struct server *s = c->s;
-    for (;;) {
-        int n = conn_recv(c, c->buf, CHUNK, s->cfg->idle_timeout_ns);
-        if (n == -ETIMEDOUT) {
-            uint64_t udp_last = (uint64_t)s->sess[idx].last_ns;
-            if ((double)(pf_clock_ns() - udp_last) <= s->cfg->idle_timeout_ns) {
-                c->last_ns = udp_last; /* datagrams are progress */
-                continue;
-            }
-            count(&s->idle_closed);
-            break;
-        }
-        if (n <= 0)
-            break;
-        session_close(s, idx);
-        refuse(c, NP_E_FIELD, "data on a UDP control connection");
-        return;
-    }
-    session_close(s, idx);
 }
 
 static void serve_info(struct conn *c)
@@ -321,7 +202,7 @@ static void serve_info(struct conn *c)
     head = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!head) {
-        refuse(c, NP_E_INTERNAL, "out of memory building the info reply");
+        serve_refuse(c, NP_E_INTERNAL, "out of memory building the info reply");
         return;
     }
     if (strlen(head) + strlen(sys) + 32 > NP_TEXT_MAX)
@@ -330,11 +211,11 @@ static void serve_info(struct conn *c)
     text = malloc(hl + strlen(sys) + 32);
     if (text) {
         sprintf(text, "{\"server\":%.*s},\"sysinfo\":%s}", (int)hl, head, sys);
-        if (send_reply(c, NP_OK, 0, text, strlen(text)) == 0)
+        if (serve_reply(c, NP_OK, 0, text, strlen(text)) == 0)
             shutdown(c->fd, SD_SEND);
         free(text);
     } else {
-        refuse(c, NP_E_INTERNAL, "out of memory building the info reply");
+        serve_refuse(c, NP_E_INTERNAL, "out of memory building the info reply");
     }
     free(head);
 }
@@ -350,12 +231,12 @@ static void serve_test(struct conn *c, const struct np_hello *h)
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
     switch (h->test) {
     case NP_TEST_INFO:
-        count(&s->served);
+        serve_count(&s->served);
         serve_info(c);
         return;
     case NP_TEST_CRR: {
         struct np_reply r = {.status = NP_OK, .max_msg = s->cfg->max_msg};
-        count(&s->served);
+        serve_count(&s->served);
         if (read_request(c, h->req_size, seq) != 1)
             return;
         np_reply_encode(&r, head);
@@ -367,11 +248,11 @@ static void serve_test(struct conn *c, const struct np_hello *h)
         char reason[NP_REASON_MAX];
         int idx = session_open(c, h, reason, sizeof(reason));
         if (idx < 0) {
-            refuse(c, NP_E_FIELD, reason);
+            serve_refuse(c, NP_E_FIELD, reason);
             return;
         }
-        count(&s->served);
-        if (send_reply(c, NP_OK, (uint16_t)s->ls[c->listener].port, NULL, 0) == 0)
+        serve_count(&s->served);
+        if (serve_reply(c, NP_OK, (uint16_t)s->ls[c->listener].port, NULL, 0) == 0)
             udp_control(c, idx);
         else
             session_close(s, idx);
@@ -380,20 +261,21 @@ static void serve_test(struct conn *c, const struct np_hello *h)
     default:
         break;
     }
-    count(&s->served);
-    if (send_reply(c, NP_OK, 0, NULL, 0))
+    serve_count(&s->served);
+    if (serve_reply(c, NP_OK, 0, NULL, 0))
         return;
     switch (h->test) {
     case NP_TEST_STREAM:
-        while ((n = conn_recv(c, c->buf, CHUNK, s->cfg->idle_timeout_ns)) > 0)
+        while ((n = serve_recv(c, c->buf, CHUNK, s->cfg->idle_timeout_ns)) > 0)
             ;
         if (n == -ETIMEDOUT)
-            count(&s->idle_closed);
+            serve_count(&s->idle_closed);
         return;
     case NP_TEST_MAERTS:
         while (!serve_stop) {
             size_t left = h->resp_size;
-            while (left && (n = conn_send(c, filler, left < FILLER_LEN ? left : FILLER_LEN)) == 0)
+            while (left &&
+                   (n = conn_send(c, serve_filler, left < FILLER_LEN ? left : FILLER_LEN)) == 0)
                 left -= left < FILLER_LEN ? left : FILLER_LEN;
             if (left)
                 return; /* the client closed: the normal end of a reverse stream */
@@ -423,28 +305,28 @@ static DWORD WINAPI conn_main(void *arg)
         snprintf(r, sizeof(r),
                  "busy: %ld connection%s open, the limit is %d (--max-conns); try again later",
                  (long)s->nconns, s->nconns == 1 ? " is" : "s are", s->cfg->max_conns);
-        refuse(c, NP_E_BUSY, r);
+        serve_refuse(c, NP_E_BUSY, r);
         goto out;
     }
     while (got < NP_HELLO_LEN) {
-        n = conn_recv(c, hello + got, NP_HELLO_LEN - got,
-                      s->cfg->handshake_timeout_ns - (double)(pf_clock_ns() - c->last_ns));
+        n = serve_recv(c, hello + got, NP_HELLO_LEN - got,
+                       s->cfg->handshake_timeout_ns - (double)(pf_clock_ns() - c->last_ns));
         if (n == -ETIMEDOUT) {
             snprintf(reason, sizeof(reason), "timeout: no complete hello within %.3g s",
                      s->cfg->handshake_timeout_ns / 1e9);
-            refuse(c, NP_E_TIMEOUT, reason);
+            serve_refuse(c, NP_E_TIMEOUT, reason);
             goto out;
         }
         if (n <= 0) {
             if (got || (n < 0 && n != -EINTR))
-                count(&s->vanished);
+                serve_count(&s->vanished);
             goto out;
         }
         got += n;
     }
     st = np_hello_parse(hello, &lim, &h, reason, sizeof(reason));
     if (st != NP_OK)
-        refuse(c, st, reason);
+        serve_refuse(c, st, reason);
     else
         serve_test(c, &h);
 out:
@@ -464,7 +346,7 @@ static void start_conn(struct server *s, SOCKET fd, int li, const struct sockadd
     u_long nb = 1;
 
     if (busy && s->ndrain >= s->drain_cap) {
-        count(&s->dropped);
+        serve_count(&s->dropped);
         closesocket(fd);
         return;
     }
@@ -474,7 +356,7 @@ static void start_conn(struct server *s, SOCKET fd, int li, const struct sockadd
     if (!c || !c->buf) {
         if (c)
             free(c);
-        count(&s->dropped);
+        serve_count(&s->dropped);
         closesocket(fd);
         return;
     }
@@ -492,65 +374,13 @@ static void start_conn(struct server *s, SOCKET fd, int li, const struct sockadd
     if (!th) {
         InterlockedDecrement(&s->threads);
         InterlockedDecrement(c->counted ? &s->nconns : &s->ndrain);
-        count(&s->dropped);
+        serve_count(&s->dropped);
         closesocket(fd);
         free(c->buf);
         free(c);
         return;
     }
     CloseHandle(th);
-}
-
-/* Datagrams of one listener's UDP socket: answered for registered sessions only. */
-static DWORD WINAPI udp_main(void *arg)
-{
-    struct server *s = ((void **)arg)[0];
-    int li = (int)(intptr_t)((void **)arg)[1];
-    SOCKET u = s->ls[li].udp;
-    char *buf = malloc(NP_UDP_MAX + 1), *out = malloc(NP_UDP_MAX + 1);
-
-    free(arg);
-    while (buf && out && !serve_stop) {
-        struct sockaddr_storage from;
-        int fl = sizeof(from), n, idx = -1;
-        uint32_t req = 0, resp = 0;
-        if (wait_fd(u, 0, SLICE_MS) <= 0)
-            continue;
-        n = recvfrom(u, buf, NP_UDP_MAX + 1, 0, (struct sockaddr *)&from, &fl);
-        if (n < 0)
-            continue;
-        EnterCriticalSection(&s->lock);
-        for (int i = 0; i < s->nsess; i++)
-            if (s->sess[i].used && s->sess[i].listener == li &&
-                same_client(&s->sess[i].client, &from, 1)) {
-                idx = i;
-                req = s->sess[i].req;
-                resp = s->sess[i].resp;
-                s->sess[i].last_ns = (LONG64)pf_clock_ns();
-                break;
-            }
-        LeaveCriticalSection(&s->lock);
-        if (idx < 0) {
-            count(&s->udp_unknown);
-            continue;
-        }
-        if ((uint32_t)n != req) {
-            count(&s->udp_bad_len);
-            continue;
-        }
-        {
-            size_t k = req < resp ? req : resp;
-            k = k < NP_SEQ_LEN ? k : NP_SEQ_LEN;
-            memcpy(out, buf, k);
-            memcpy(out + k, filler, resp - k);
-            if (sendto(u, out, (int)resp, 0, (struct sockaddr *)&from, fl) >= 0)
-                count(&s->udp_replies);
-        }
-    }
-    free(buf);
-    free(out);
-    InterlockedDecrement(&s->threads);
-    return 0;
 }
 
 static SOCKET bind_one(int type, const struct sockaddr_storage *ss, int len)
@@ -667,7 +497,7 @@ int net_serve(const struct net_serve_cfg *cfg)
     s->nsess = cfg->max_conns;
     s->sess = calloc((size_t)s->nsess, sizeof(*s->sess));
     InitializeCriticalSection(&s->lock);
-    memset(filler, 0x5a, sizeof(filler));
+    memset(serve_filler, 0x5a, sizeof(serve_filler));
     if (!s->sess || netw_init()) {
         vb_err("serve: %s", s->sess ? "WSAStartup failed" : "out of memory");
         ret = -ENOMEM;
@@ -727,7 +557,7 @@ int net_serve(const struct net_serve_cfg *cfg)
             fd = accept(s->ls[i].tcp, (struct sockaddr *)&peer, &pl);
             if (fd == INVALID_SOCKET)
                 continue;
-            count(&s->accepted);
+            serve_count(&s->accepted);
             start_conn(s, fd, i, &peer);
         }
     }

@@ -80,7 +80,7 @@ int pf_try(void (*fn)(void *arg), void *arg, char *fault, size_t len)
     if (!installed) {
         if (!AddVectoredExceptionHandler(1, on_exception))
             return -ENOMEM;
-        installed = 1;
+        InterlockedExchange(&installed, 1); /* at most one extra handler if two threads race */
     }
     memset(&t, 0, sizeof(t));
     try_cur = &t;
