@@ -7,6 +7,7 @@
 #
 #   make                      dynamic build with hwloc, jansson, liburing, SQLite
 #   make static               static guest binary `viobench-static` (no collect/analyze)
+#   make windows              static Windows guest binary `viobench.exe` (mingw-w64)
 #   make test                 warnings as errors, unit + end-to-end tests, format check
 #   make SANITIZE=address,undefined [test]
 #   make install PREFIX=/usr/local [DESTDIR=...]
@@ -37,12 +38,26 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
+ifeq ($(PLATFORM),windows)
+# Windows (make windows runs this Makefile again with PLATFORM=windows): jansson is built
+# from Debian's source package by scripts/windows-deps; the rest is Windows' own DLLs.
+# platform/windows/compat.h supplies the few POSIX calls mingw-w64 lacks, to every file.
+WIN_DEPS   ?= build/windows-deps
+PKGS_FULL  :=
+LIBVERS    := jansson $(shell cat $(WIN_DEPS)/jansson.version 2>/dev/null);
+PKG_CFLAGS := -I$(WIN_DEPS)/include -include platform/windows/compat.h -D_WIN32_WINNT=0x0A00 \
+              -DWIN32_LEAN_AND_MEAN \
+              -D__USE_MINGW_ANSI_STDIO=1
+PKG_LIBS   := $(WIN_DEPS)/lib/libjansson.a -lws2_32 -lsetupapi -ladvapi32 -lntdll \
+              $(shell $(CC) -print-file-name=binmode.o) $(shell $(CC) -print-file-name=CRT_noglob.o)
+else
 PKGS_GUEST := hwloc jansson liburing
 PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
+LIBVERS    := $(foreach p,$(PKGS_FULL),$(p) $(shell $(PKG_CONFIG) --modversion $(p) 2>/dev/null);)
+endif
 
-LIBVERS  := $(foreach p,$(PKGS_FULL),$(p) $(shell $(PKG_CONFIG) --modversion $(p) 2>/dev/null);)
 INCLUDES := -Ilib -Iplatform -Iplatform/$(PLATFORM) -Ikernels -Ibench -Icollect -Ianalyze
 DEFS     := -D_GNU_SOURCE -DVB_VERSION='"$(VERSION)"' -DVB_GITREV='"$(GITREV)"' \
             -DVB_PLATFORM='"$(PLATFORM)"' -DVB_LIB_VERSIONS='"$(strip $(LIBVERS))"'
@@ -69,7 +84,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all static test check unit-tests tools install uninstall clean format format-check viobench
+.PHONY: all static windows test check unit-tests tools install uninstall clean format format-check viobench
 
 all: viobench
 
@@ -126,6 +141,26 @@ viobench-static: $(STATIC_OBJ)
 $(STATIC_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+# The Windows guest binary: the same sources cross-built with Debian's mingw-w64, linked
+# statically (no DLL beyond Windows' own), guest commands only. PLATFORM=windows picks
+# platform/windows/ and kernels/windows/; jansson comes from scripts/windows-deps.
+WIN_CC     ?= x86_64-w64-mingw32-gcc-posix
+WIN_BUILD  := build/windows
+WIN_DEPS   ?= build/windows-deps
+WIN_SRC     = $(CORE_SRC) bench/variant/guest.c bench/main.c
+
+windows: $(WIN_DEPS)/lib/libjansson.a
+	$(MAKE) PLATFORM=windows CC=$(WIN_CC) BUILD=$(WIN_BUILD) WIN_DEPS=$(WIN_DEPS) SANITIZE= viobench.exe
+
+$(WIN_DEPS)/lib/libjansson.a: scripts/windows-deps
+	scripts/windows-deps --out $(WIN_DEPS) --cc $(WIN_CC)
+
+viobench.exe: $(patsubst %.c,$(BUILD)/%.o,$(WIN_SRC))
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $(BUILD)/viobench.exe $^ $(LIBS)
+	$(WIN_STRIP) -o $@ $(BUILD)/viobench.exe
+
+WIN_STRIP ?= x86_64-w64-mingw32-strip
 
 # `make test` is the README's test command and what CI runs: -Werror build, then everything.
 test:

@@ -30,6 +30,10 @@ int cmd_sysinfo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
+/* The libraries this binary runs with and their versions ("hwloc API 2.9.0, jansson 2.14"),
+   per platform (platform/<os>/). */
+void bench_runtime_libs(char *buf, size_t len);
+
 /* Install the Ctrl-C/SIGTERM handler (bench/cleanup.c). 0 or -errno. */
 int bench_install_interrupt(void);
 

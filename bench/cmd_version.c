@@ -5,8 +5,6 @@
 #include "bench.h"
 #include "opt.h"
 
-#include <hwloc.h>
-#include <jansson.h>
 #include <stdio.h>
 
 static const struct cmd_help version_help = {
@@ -29,8 +27,10 @@ int cmd_version(int argc, char **argv)
     printf("result format %d, Google Benchmark JSON schema %d\n", VB_FORMAT_VERSION,
            VB_GBENCH_SCHEMA);
     printf("built with: %s\n", VB_LIB_VERSIONS);
-    printf("running with: hwloc API %u.%u.%u, jansson %s\n", hwloc_get_api_version() >> 16,
-           (hwloc_get_api_version() >> 8) & 0xff, hwloc_get_api_version() & 0xff,
-           jansson_version_str());
+    {
+        char libs[256];
+        bench_runtime_libs(libs, sizeof(libs));
+        printf("running with: %s\n", libs);
+    }
     return 0;
 }

@@ -23,8 +23,11 @@ static json_t *now_iso(void)
     struct tm tm;
     char buf[32], out[64];
 
+    time_t sec;
+
     gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
+    sec = tv.tv_sec; /* tv_sec is not a time_t everywhere (Windows: long) */
+    gmtime_r(&sec, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, sizeof(out), "%s.%03dZ", buf, (int)(tv.tv_usec / 1000) % 1000);
     return json_string(out);

@@ -1,6 +1,7 @@
 /*
- * Pinning the measuring thread to one CPU through hwloc (OS CPU numbering), falling back to
- * the platform's own call when hwloc cannot bind.
+ * Pinning the measuring thread to one CPU (OS CPU numbering): through hwloc on Linux,
+ * falling back to the platform's own call when hwloc cannot bind (platform/linux/
+ * hwloc_linux.c); through the processor-group affinity calls on Windows.
  */
 #ifndef VB_PIN_H
 #define VB_PIN_H

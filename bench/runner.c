@@ -188,7 +188,9 @@ static int set_counters(struct vb_row *row, const struct vb_meas *m, const struc
     if (w->noise_ok && w->n0.have_irqs)
         irqs = (double)(w->n1.irqs - w->n0.irqs);
     ret |= vb_row_set_counter(row, "steal_pct", steal_pct);
-    ret |= vb_row_set_counter(row, "invol_csw", (double)(w->n1.invol_csw - w->n0.invol_csw));
+    ret |= vb_row_set_counter(
+        row, "invol_csw",
+        w->noise_ok && w->n0.have_csw ? (double)(w->n1.invol_csw - w->n0.invol_csw) : NAN);
     ret |= vb_row_set_counter(row, "irqs", irqs);
     ret |= vb_row_set_counter(row, "noisy", steal_pct > cfg->noise_threshold_pct ? 1 : 0);
     json_object_foreach(m->counters, key, v)

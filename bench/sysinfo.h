@@ -30,8 +30,9 @@ struct probe {
     int (*readlink)(void *ctx, const char *path, char *buf, size_t len);
     /* hwloc XML to load instead of the live topology, or NULL. */
     const char *topology_xml;
-    /* Non-zero: with no topology_xml, let hwloc discover this machine (live probes only).
-       Zero: with no topology_xml, derive the topology from sysfs through read/list. */
+    /* Non-zero: with no topology_xml, discover this machine's topology (live probes only:
+       hwloc on Linux, the Windows API on Windows). Zero: with no topology_xml, derive the
+       topology from sysfs through read/list. */
     int hwloc_live;
     void *ctx;
 };

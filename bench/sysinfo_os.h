@@ -69,10 +69,19 @@ int detect_conclude(json_t *pairing);
 /* Parse a CPU list such as "0-3,8" into cpus (up to max; cpus may be NULL); the count. */
 int cpulist_parse(const char *s, int *cpus, int max);
 
-/* Topology: hwloc from the probe's XML, or live (hwloc_live), else sysfs through the probe.
+/* Topology: the OS's own (topology_os), else sysfs through the probe.
    {source, packages, cores, pus, numa_nodes, caches[]}; NULL on ENOMEM. See topology.c. */
 json_t *topology_collect(const struct probe *p);
-/* Export this machine's hwloc topology as XML to path. 0 or -errno. */
+/* The OS's topology for this probe, or NULL when it has none (then sysfs is read):
+   Linux: hwloc from the probe's XML, or live (hwloc_live); Windows: the live machine from
+   GetLogicalProcessorInformationEx (hwloc_live). Per platform (platform/<os>/). */
+json_t *topology_os(const struct probe *p);
+/* Export this machine's topology as hwloc XML to path (Linux). 0 or -errno (-ENOSYS). */
 int topology_export_xml(const char *path);
+/* One "caches" entry as Google Benchmark writes it; type 1 Data, 2 Instruction, 3 Unified,
+   size in bytes, sharing = logical CPUs that share it. New object. */
+json_t *topology_cache(int type, int level, long long size, int sharing);
+/* The caches sorted by level, Data before Instruction before Unified; takes caches. */
+json_t *topology_caches_sorted(json_t *caches);
 
 #endif

@@ -1,21 +1,16 @@
 /*
  * The topology part of the pairing (packages, cores, PUs, NUMA nodes, the caches of CPU 0
- * in Google Benchmark's "caches" format), from hwloc: discovered live, or loaded from the
- * hwloc XML a fixture carries (made with hwloc's own XML export when recording). When
- * hwloc cannot load, or a fixture has no XML, the same facts come from Linux's sysfs
- * topology files read through the probe, and "source" says "sysfs".
+ * in Google Benchmark's "caches" format). The OS's own source comes first (topology_os:
+ * hwloc on Linux, discovered live or loaded from the hwloc XML a fixture carries; the
+ * Windows API on Windows). When it has nothing, or a fixture has no XML, the same facts
+ * come from Linux's sysfs topology files read through the probe, and "source" says "sysfs".
  */
 #include "sysinfo_os.h"
 
 #include <errno.h>
-#include <hwloc.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef HWLOC_VERSION
-#define HWLOC_VERSION "2"
-#endif
 
 #define MAX_CPUS 8192
 
@@ -47,7 +42,7 @@ static const char *cache_type(int t)
     return t == 1 ? "Data" : t == 2 ? "Instruction" : "Unified";
 }
 
-static json_t *cache_entry(int type, int level, long long size, int sharing)
+json_t *topology_cache(int type, int level, long long size, int sharing)
 {
     return json_pack("{s:s, s:i, s:I, s:i}", "type", cache_type(type), "level", level, "size",
                      (json_int_t)size, "num_sharing", sharing);
@@ -65,7 +60,7 @@ static int cmp_cache(const void *a, const void *b)
                   json_string_value(json_object_get(y, "type")));
 }
 
-static json_t *sorted(json_t *caches)
+json_t *topology_caches_sorted(json_t *caches)
 {
     size_t n = json_array_size(caches);
     json_t **v = calloc(n ? n : 1, sizeof(*v)), *out = json_array();
@@ -78,63 +73,6 @@ static json_t *sorted(json_t *caches)
     free(v);
     json_decref(caches);
     return out;
-}
-
-/* hwloc loads its plugins (I/O discovery: PCI, OpenCL, GL; libxml2 for XML) at every first
-   topology of a process and unloads them after the last one: 30-50 ms here, although the
-   pairing needs no I/O objects (it reads devices from sysfs itself) and the built-in XML
-   parser reads and writes the same files. Unless the user chose otherwise, do not load them. */
-static void skip_io_plugins(void)
-{
-    setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_opencl,hwloc_gl,hwloc_xml_libxml", 0);
-}
-
-static int topo_open(hwloc_topology_t *t, const char *xml)
-{
-    skip_io_plugins();
-    if (hwloc_topology_init(t))
-        return -1;
-    hwloc_topology_set_io_types_filter(*t, HWLOC_TYPE_FILTER_KEEP_NONE);
-    hwloc_topology_set_cache_types_filter(*t, HWLOC_TYPE_FILTER_KEEP_ALL);
-    hwloc_topology_set_icache_types_filter(*t, HWLOC_TYPE_FILTER_KEEP_ALL);
-    if ((xml && hwloc_topology_set_xml(*t, xml)) || hwloc_topology_load(*t)) {
-        hwloc_topology_destroy(*t);
-        return -1;
-    }
-    return 0;
-}
-
-static json_t *from_hwloc(const struct probe *p)
-{
-    hwloc_topology_t t;
-    hwloc_obj_t o;
-    json_t *caches, *r;
-    long long mem = 0;
-    int nnuma;
-
-    if (topo_open(&t, p->topology_xml))
-        return NULL;
-    caches = json_array();
-    for (o = hwloc_get_obj_by_type(t, HWLOC_OBJ_PU, 0); o; o = o->parent)
-        if (hwloc_obj_type_is_cache(o->type) && o->attr)
-            json_array_append_new(
-                caches, cache_entry(o->attr->cache.type == HWLOC_OBJ_CACHE_DATA          ? 1
-                                    : o->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? 2
-                                                                                         : 3,
-                                    (int)o->attr->cache.depth, (long long)o->attr->cache.size,
-                                    hwloc_bitmap_weight(o->cpuset)));
-    nnuma = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
-    for (int i = 0; i < nnuma; i++)
-        if ((o = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)i)) && o->attr)
-            mem += (long long)o->attr->numanode.local_memory;
-    r = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:I, s:o}", "source", "hwloc " HWLOC_VERSION,
-                  "from", p->topology_xml ? "xml" : "live", "packages",
-                  hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PACKAGE), "cores",
-                  hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE), "pus",
-                  hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU), "numa_nodes", nnuma,
-                  "numa_memory_bytes", (json_int_t)mem, "caches", sorted(caches));
-    hwloc_topology_destroy(t);
-    return r;
 }
 
 static long long parse_size(const char *s)
@@ -216,11 +154,11 @@ static json_t *from_sysfs(const struct probe *p)
             if (probe_text(p, path, text, sizeof(text)))
                 continue;
             level = atoi(text);
-            json_array_append_new(caches, cache_entry(strcmp(type, "Data") == 0          ? 1
-                                                      : strcmp(type, "Instruction") == 0 ? 2
-                                                                                         : 3,
-                                                      level, parse_size(size),
-                                                      cpulist_parse(shared, NULL, 0)));
+            json_array_append_new(caches, topology_cache(strcmp(type, "Data") == 0          ? 1
+                                                         : strcmp(type, "Instruction") == 0 ? 2
+                                                                                            : 3,
+                                                         level, parse_size(size),
+                                                         cpulist_parse(shared, NULL, 0)));
         }
         names_free(&n);
     }
@@ -229,25 +167,12 @@ static json_t *from_sysfs(const struct probe *p)
                      known ? json_integer(npkg) : json_null(), "cores",
                      known ? json_integer(ncore) : json_null(), "pus",
                      ncpu ? json_integer(ncpu) : json_null(), "numa_nodes",
-                     nnuma ? json_integer(nnuma) : json_null(), "caches", sorted(caches));
+                     nnuma ? json_integer(nnuma) : json_null(), "caches",
+                     topology_caches_sorted(caches));
 }
 
 json_t *topology_collect(const struct probe *p)
 {
-    json_t *t = NULL;
-    if (p->topology_xml || p->hwloc_live)
-        t = from_hwloc(p);
+    json_t *t = topology_os(p);
     return t ? t : from_sysfs(p);
-}
-
-int topology_export_xml(const char *path)
-{
-    hwloc_topology_t t;
-    int ret;
-
-    if (topo_open(&t, NULL))
-        return -EIO;
-    ret = hwloc_topology_export_xml(t, path, 0) ? -EIO : 0;
-    hwloc_topology_destroy(t);
-    return ret;
 }

@@ -22,4 +22,9 @@ const struct vb_kernel *timer_clocksource_kernels(size_t *n);
 const struct vb_kernel *net_kernels(size_t *n);
 const struct vb_kernel *storage_kernels(size_t *n);
 
+/* Windows modules (kernels/windows/). */
+const struct vb_kernel *timer_win_kernels(size_t *n);
+const struct vb_kernel *net_win_kernels(size_t *n);
+const struct vb_kernel *storage_iocp_kernels(size_t *n);
+
 #endif

@@ -33,6 +33,7 @@ struct pf_noise {
     uint64_t invol_csw; /* involuntary context switches of the calling thread */
     uint64_t vol_csw;   /* voluntary context switches of the calling thread */
     int have_steal, have_irqs;
+    int have_csw; /* the context-switch counts are known (not on Windows) */
 };
 /* Read the counters for one CPU, or summed over all CPUs when cpu < 0. */
 int pf_noise_read(int cpu, struct pf_noise *n);

@@ -137,6 +137,7 @@ int pf_noise_read(int cpu, struct pf_noise *n)
         return -errno;
     n->invol_csw = (uint64_t)ru.ru_nivcsw;
     n->vol_csw = (uint64_t)ru.ru_nvcsw;
+    n->have_csw = 1;
     return 0;
 }
 

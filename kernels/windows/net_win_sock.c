@@ -1,0 +1,248 @@
+/*
+ * Winsock helpers (see net_win.h): the same jobs as kernels/linux/net_sock.c, with
+ * Winsock's differences handled here once: SOCKET handles, WSAGetLastError, timeouts in
+ * milliseconds, no SIGPIPE to ignore.
+ */
+#include "net_win.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int netw_init(void)
+{
+    static volatile LONG done;
+    static int ret;
+    WSADATA d;
+    if (InterlockedCompareExchange(&done, 1, 0) == 0) {
+        ret = WSAStartup(MAKEWORD(2, 2), &d) ? -ENOSYS : 0;
+        done = 2;
+    }
+    while (done != 2)
+        Sleep(0);
+    return ret;
+}
+
+int netw_errno(int wsa)
+{
+    switch (wsa) {
+    case WSAETIMEDOUT:
+        return ETIMEDOUT;
+    case WSAECONNREFUSED:
+        return ECONNREFUSED;
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN:
+        return EPIPE;
+    case WSAEADDRINUSE:
+        return EADDRINUSE;
+    case WSAEADDRNOTAVAIL:
+        return EADDRNOTAVAIL;
+    case WSAENETUNREACH:
+    case WSAEHOSTUNREACH:
+        return EHOSTUNREACH;
+    case WSAEACCES:
+        return EACCES;
+    case WSAEINTR:
+        return EINTR;
+    case WSAEWOULDBLOCK:
+        return EAGAIN;
+    case WSAEMFILE:
+    case WSAENOBUFS:
+        return ENOBUFS;
+    case WSAEAFNOSUPPORT:
+        return EAFNOSUPPORT;
+    default:
+        return EIO;
+    }
+}
+
+int netw_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, int *len,
+                  char *err, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[16];
+    int rc;
+
+    if (a->kind != NP_ADDR_IP) {
+        snprintf(err, errlen, "vsock addresses are Linux's (AF_VSOCK); not on Windows");
+        return -EAFNOSUPPORT;
+    }
+    if (netw_init()) {
+        snprintf(err, errlen, "WSAStartup failed");
+        return -ENOSYS;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = passive ? AI_PASSIVE : 0;
+    snprintf(port, sizeof(port), "%u", a->port);
+    rc = getaddrinfo(a->host[0] ? a->host : NULL, port, &hints, &res);
+    if (rc || !res) {
+        snprintf(err, errlen, "cannot resolve '%s': error %d", a->host, rc);
+        return -EINVAL;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = (int)res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+const char *netw_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+        snprintf(buf, len, "%s:%u", host, ntohs(s->sin_port));
+    } else {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+        snprintf(buf, len, "[%s]:%u", host, ntohs(s->sin6_port));
+    }
+    return buf;
+}
+
+unsigned netw_port(const struct sockaddr_storage *ss)
+{
+    return ss->ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)ss)->sin_port)
+                                    : ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+void netw_set_port(struct sockaddr_storage *ss, unsigned port)
+{
+    if (ss->ss_family == AF_INET)
+        ((struct sockaddr_in *)ss)->sin_port = htons((u_short)port);
+    else
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((u_short)port);
+}
+
+void netw_set_timeouts(SOCKET s, int timeout_ms)
+{
+    DWORD t = (DWORD)(timeout_ms > 0 ? timeout_ms : 0);
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof(t));
+    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&t, sizeof(t));
+}
+
+SOCKET netw_connect(const struct sockaddr *sa, int len, int timeout_ms, char *err, size_t errlen)
+{
+    SOCKET s;
+    u_long nb = 1;
+    fd_set w, e;
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    char name[80];
+
+    if (netw_init()) {
+        snprintf(err, errlen, "WSAStartup failed");
+        return INVALID_SOCKET;
+    }
+    netw_sockaddr_str(sa, name, sizeof(name));
+    s = WSASocketW(sa->sa_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET) {
+        snprintf(err, errlen, "socket: %s", strerror(netw_errno(WSAGetLastError())));
+        return INVALID_SOCKET;
+    }
+    ioctlsocket(s, FIONBIO, &nb);
+    if (connect(s, sa, len) && WSAGetLastError() != WSAEWOULDBLOCK) {
+        snprintf(err, errlen, "connect to %s: %s", name, strerror(netw_errno(WSAGetLastError())));
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    FD_ZERO(&w);
+    FD_ZERO(&e);
+    FD_SET(s, &w);
+    FD_SET(s, &e);
+    if (select(0, NULL, &w, &e, &tv) != 1 || FD_ISSET(s, &e)) {
+        int so = 0, sl = sizeof(so);
+        getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&so, &sl);
+        snprintf(err, errlen, "connect to %s: %s", name,
+                 so ? strerror(netw_errno(so)) : "no answer within the timeout");
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    nb = 0;
+    ioctlsocket(s, FIONBIO, &nb);
+    netw_set_timeouts(s, NETW_IO_TIMEOUT_MS);
+    return s;
+}
+
+int netw_send_all(SOCKET s, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        int w = send(s, p, n > 1u << 30 ? 1 << 30 : (int)n, 0);
+        if (w <= 0)
+            return -netw_errno(WSAGetLastError());
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int netw_recv_all(SOCKET s, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n) {
+        int r = recv(s, p, n > 1u << 30 ? 1 << 30 : (int)n, 0);
+        if (r == 0)
+            return -EPIPE;
+        if (r < 0)
+            return -netw_errno(WSAGetLastError());
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char *text,
+                   size_t textlen, char *err, size_t errlen)
+{
+    uint8_t hello[NP_HELLO_LEN], hdr[NP_REPLY_LEN];
+    char discard[512];
+    uint32_t left, keep = 0;
+    int ret;
+
+    err[0] = 0;
+    np_hello_encode(h, hello);
+    ret = netw_send_all(s, hello, sizeof(hello));
+    if (!ret)
+        ret = netw_recv_all(s, hdr, sizeof(hdr));
+    if (ret) {
+        snprintf(err, errlen, "handshake: %s",
+                 ret == -EPIPE ? "the peer closed the connection" : strerror(-ret));
+        return ret;
+    }
+    if (np_reply_parse(hdr, r, err, errlen))
+        return -EPROTO;
+    left = r->text_len;
+    if (text && textlen) {
+        keep = left < textlen - 1 ? left : (uint32_t)(textlen - 1);
+        if ((ret = netw_recv_all(s, text, keep)))
+            goto bad_text;
+        text[keep] = 0;
+        left -= keep;
+    }
+    while (left) {
+        uint32_t k = left < sizeof(discard) ? left : sizeof(discard);
+        if ((ret = netw_recv_all(s, discard, k)))
+            goto bad_text;
+        if (r->status != NP_OK && !keep) {
+            size_t c = k < errlen - 1 ? k : errlen - 1;
+            memcpy(err, discard, c);
+            err[c] = 0;
+            keep = 1;
+        }
+        left -= k;
+    }
+    if (r->status != NP_OK) {
+        if (text && textlen)
+            snprintf(err, errlen, "%s", text);
+        if (!err[0])
+            snprintf(err, errlen, "the peer refused: %s", np_status_name(r->status));
+        return -ECONNREFUSED;
+    }
+    return 0;
+bad_text:
+    snprintf(err, errlen, "handshake: reading the reply text: %s", strerror(-ret));
+    return ret;
+}

@@ -1,0 +1,194 @@
+#!/bin/bash
+# The Windows build under wine: `make windows` gives a static viobench.exe (no DLL beyond
+# Windows' own) that lists, describes the machine, runs the quick suite and writes the same
+# run-directory files as Linux, which the Linux collector ingests as they are; network
+# interop both ways on loopback (Linux serve <- Windows client, Windows serve <- Linux
+# client); the storage safety rule. Wine checks function only: its timings are not Windows'.
+. "$(dirname "$0")/lib.sh"
+
+WCC=x86_64-w64-mingw32-gcc-posix
+command -v $WCC >/dev/null || skip "mingw-w64 is not installed ($WCC; sudo scripts/setup)"
+WINE=$(command -v wine64 || command -v wine) || skip "wine is not installed (sudo scripts/setup)"
+command -v x86_64-w64-mingw32-objdump >/dev/null || skip "binutils-mingw-w64 is not installed"
+
+# build (jansson from Debian's source package: fetched once into the cache)
+make -s -j2 WERROR=1 windows >"$T/build.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
+    grep -q 'SKIP:' "$T/build.log" && skip "$(grep -m1 'SKIP:' "$T/build.log" | sed 's/^.*SKIP: //')"
+    tail -20 "$T/build.log"
+    fail "make windows failed"
+    finish
+fi
+EXE=$PWD/viobench.exe
+[ -f "$EXE" ] || { fail "make windows made no viobench.exe"; finish; }
+# static: every imported DLL is one of Windows' own
+dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' | tr 'A-Z' 'a-z' | sort -u)
+[ -n "$dlls" ] || fail "objdump shows no DLL imports at all"
+for d in $dlls; do
+    case $d in
+    kernel32.dll | advapi32.dll | msvcrt.dll | ws2_32.dll | setupapi.dll | ntdll.dll) ;;
+    *) fail "viobench.exe imports $d, which is not one of Windows' own DLLs" ;;
+    esac
+done
+echo "viobench.exe: $(stat -c %s "$EXE") bytes, imports: $(echo $dlls)"
+
+# wine: a private prefix, no display, no Mono/Gecko installers, quiet
+export WINEPREFIX="$T/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+W() { timeout 120 "$WINE" "$EXE" "$@"; }
+# wineserver outlives the last program by seconds: stop it before the directory goes
+trap 'wineserver -k >/dev/null 2>&1; sleep 0.2; rm -rf "$T"' EXIT
+timeout 90 "$WINE" wineboot -i >"$T/wineboot.log" 2>&1 || skip "wineboot could not make a prefix: $(tail -1 "$T/wineboot.log")"
+
+W version >"$T/version" 2>&1 || fail "version: $(cat "$T/version")"
+grep -q '^viobench .*windows, static build' "$T/version" || fail "version does not say windows/static: $(cat "$T/version")"
+W list >"$T/list" 2>&1 || fail "list failed"
+for k in timer/read/qpc timer/read/precise_filetime timer/wake/waitable_timer timer/wake/sleep \
+    timer/read/rdtsc exit/cpuid/leaf:0x1 storage/iocp/randread/bs:4k/qd:1 storage/flush \
+    net/tcp_rr/size:64 net/tcp_crr; do
+    grep -q "^$k " "$T/list" || fail "list has no $k"
+done
+W sysinfo --json >"$T/sys.json" 2>"$T/sys.err" || fail "sysinfo --json: $(cat "$T/sys.err")"
+$PY - "$T/sys.json" <<'EOF' || fail "sysinfo --json content"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["guest"]["os"]["id"] == "windows", p["guest"]
+assert p["guest"]["kernel"]["name"] == "Windows NT", p["guest"]["kernel"]
+assert p["topology"]["source"] == "GetLogicalProcessorInformationEx", p["topology"]
+assert p["topology"]["pus"] >= 1 and isinstance(p["topology"]["caches"], list)
+assert "cpuid" in p["hypervisor"] and "conclusion" in p["hypervisor"], p["hypervisor"].keys()
+assert p["memory"]["total_bytes"] > 0
+assert "timer_resolution" in p["clocksource"], p["clocksource"]
+EOF
+expect_error 2 'run: --suite: unknown suite' W run --suite nope
+expect_error 1 "serve: --listen vsock:7700: vsock is Linux's" W serve --listen vsock:7700 --quiet
+W run 'net/tcp_rr/size:64' --net-io epoll --min-time 0.05s --out "$T/r" --run-id e1 --quiet \
+    >"$T/e1.out" 2>&1
+grep -q 'skipped: --net-io epoll is Linux' "$T/e1.out" || fail "--net-io epoll on Windows: $(cat "$T/e1.out")"
+
+# the quick suite, with the Linux build's files beside it for the format comparison
+W run --min-time 0.05s --size 8M --out "$T/r" --run-id w1 --quiet >"$T/quick.out" 2>"$T/quick.err"
+rc=$?
+[ $rc -eq 0 ] || fail "quick suite under wine exited $rc: $(tail -5 "$T/quick.err")"
+"$VIOBENCH" run 'timer/read/rdtsc,exit/cpuid/leaf:0x1' --min-time 0.05s --out "$T/r" --run-id l1 \
+    --quiet >/dev/null 2>&1 || fail "Linux reference run failed"
+W run 'timer/read/rdtsc,exit/cpuid/leaf:0x1' --min-time 0.05s --out "$T/r" --run-id w2 --quiet \
+    >/dev/null 2>&1 || fail "Windows reference run failed"
+ls -d "$T"/r/w1/viobench-storage.* >/dev/null 2>&1 && fail "the storage test directory was left behind"
+$PY - "$T/r" <<'EOF' || fail "Windows run files differ in format from Linux's"
+import csv, json, os, sys
+r = sys.argv[1]
+def load(run):
+    d = os.path.join(r, run)
+    for f in ("context.json", "results.json", "results.csv", "histograms.txt"):
+        assert b"\r" not in open(os.path.join(d, f), "rb").read(), (run, f, "CR bytes")
+    return (json.load(open(os.path.join(d, "context.json"))),
+            json.load(open(os.path.join(d, "results.json"))),
+            list(csv.reader(open(os.path.join(d, "results.csv")))),
+            open(os.path.join(d, "histograms.txt")).read())
+ctx, res, rows, hist = load("w1")
+assert ctx["tool"]["platform"] == "windows" and ctx["complete"] is True, ctx["tool"]
+assert ctx["pairing"]["guest"]["os"]["id"] == "windows"
+names = {b["name"]: b for b in res["benchmarks"] if b["run_type"] == "iteration"}
+for k in ("timer/read/qpc", "timer/wake/waitable_timer", "exit/cpuid/leaf:0x1",
+          "storage/iocp/randread/bs:4k/qd:1", "storage/iocp/randwrite/bs:4k/qd:32",
+          "storage/flush", "net/tcp_rr/size:64", "net/udp_rr/size:64", "net/tcp_crr"):
+    b = names.get(k)
+    assert b and not b.get("error_occurred") and b["iterations"] > 0, (k, b)
+    assert "viobench-hist 1 %s#0 " % k in hist, k + " has no histogram"
+assert names["storage/iocp/randread/bs:4k/qd:1"]["bytes_per_second"] > 0
+assert "timer_resolution_before" in names["timer/wake/sleep"]["info"]
+assert ctx["kernel_context"]["storage"]["created_by_viobench"] is True
+assert ctx["kernel_context"]["network"]["peer"]["started_by_run"] is True
+# the same kernels on both builds: the same JSON keys and the same CSV columns
+lc, lr, lrows, _ = load("l1")
+wc, wr, wrows, _ = load("w2")
+assert set(lc) == set(wc), set(lc) ^ set(wc)
+assert set(lr) == set(wr) and set(lr["context"]) == set(wr["context"]), set(lr["context"]) ^ set(wr["context"])
+# a counter the platform cannot measure is NaN: left out of the JSON (and an empty CSV cell),
+# as on Linux where steal time is not known; nothing else may differ
+unknown = {"steal_pct", "invol_csw", "irqs"}
+for a, b in zip(lr["benchmarks"], wr["benchmarks"]):
+    assert a["name"] == b["name"] and (set(a) ^ set(b)) - {"info"} <= unknown, (a["name"], set(a) ^ set(b))
+# Google Benchmark's ten columns first, in order; counter columns by name (their order
+# follows the first row that has each value)
+assert lrows[0][:10] == wrows[0][:10] and set(lrows[0]) == set(wrows[0]), (lrows[0], wrows[0])
+assert [x[0] for x in lrows] == [x[0] for x in wrows]
+EOF
+"$VIOBENCH" collect "$T/r/w1" --db "$T/store.db" >"$T/collect.out" 2>&1 ||
+    fail "Linux collect rejected the Windows run: $(cat "$T/collect.out")"
+grep -q '1 run stored' "$T/collect.out" || fail "collect: $(cat "$T/collect.out")"
+"$VIOBENCH" collect ls --db "$T/store.db" | grep -q 'windows' || fail "collect ls does not show the Windows guest"
+
+# safety: a --target FILE viobench did not create is never written without the flag
+head -c 1048576 /dev/urandom >"$T/victim"
+sum=$(md5sum <"$T/victim")
+W run 'storage/iocp/randwrite/bs:4k/qd:1' --target "$T/victim" --min-time 0.05s --out "$T/r" \
+    --run-id w3 --quiet >"$T/safe.out" 2>&1
+grep -q 'refusing to write to' "$T/safe.out" || fail "write to a user file was not refused: $(cat "$T/safe.out")"
+[ "$(md5sum <"$T/victim")" = "$sum" ] || fail "the user's --target file was modified"
+
+# Ctrl-C (SIGINT to wine is a console Ctrl-C): the run stops, writes what it has marked
+# incomplete, exits 130 and removes the test file and its directory
+"$WINE" "$EXE" run 'storage/iocp/randread/bs:4k/qd:1' --size 8M --min-time 30s --out "$T/r" \
+    --run-id c1 --quiet </dev/null >"$T/c1.out" 2>&1 &
+CPID=$!
+for _ in $(seq 100); do ls "$T"/r/c1/viobench-storage.*/testfile >/dev/null 2>&1 && break; sleep 0.1; done
+ls "$T"/r/c1/viobench-storage.*/testfile >/dev/null 2>&1 || fail "no storage test file appeared"
+sleep 0.5
+kill -INT $CPID
+for _ in $(seq 100); do kill -0 $CPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $CPID 2>/dev/null && { fail "the Windows run did not stop on Ctrl-C"; kill $CPID; }
+wait $CPID
+rc=$?
+[ $rc -eq 130 ] || fail "Ctrl-C: exit $rc, expected 130: $(cat "$T/c1.out")"
+ls -d "$T"/r/c1/viobench-storage.* >/dev/null 2>&1 && fail "Ctrl-C left the storage test directory"
+$PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["complete"] is False' \
+    "$T/r/c1/context.json" || fail "Ctrl-C: context.json is not marked incomplete"
+
+NETK='net/tcp_rr/size:64,net/udp_rr/size:64,net/tcp_crr,net/tcp_stream/size:64k,net/tcp_maerts/size:64k'
+check_net() { # run-dir expected-peer-os
+    $PY - "$1" "$2" <<'EOF'
+import json, sys
+d, want = sys.argv[1], sys.argv[2]
+res = json.load(open(d + "/results.json"))
+ctx = json.load(open(d + "/context.json"))
+got = {b["name"] for b in res["benchmarks"] if not b.get("error_occurred") and b["iterations"] > 0}
+for k in ("net/tcp_rr/size:64", "net/udp_rr/size:64", "net/tcp_crr", "net/tcp_stream/size:64k", "net/tcp_maerts/size:64k"):
+    assert k in got, (k, [(b["name"], b.get("error_message")) for b in res["benchmarks"]])
+peer = ctx["kernel_context"]["network"]["peer"]
+assert peer["started_by_run"] is False
+os_id = peer["sysinfo"]["guest"]["os"]["id"]
+assert (os_id == "windows") == (want == "windows"), os_id
+EOF
+}
+
+# interop 1: the Linux server, the Windows client
+"$VIOBENCH" serve --listen 127.0.0.1:0 --ready-fd 3 --duration 60s --quiet 3>"$T/lport" 2>/dev/null &
+LPID=$!
+for _ in $(seq 50); do [ -s "$T/lport" ] && break; sleep 0.1; done
+P=$(head -1 "$T/lport")
+W run "$NETK" --peer "$P" --min-time 0.1s --out "$T/r" --run-id i1 --quiet >"$T/i1.out" 2>&1 ||
+    fail "Windows client against the Linux server: $(tail -5 "$T/i1.out")"
+check_net "$T/r/i1" linux || fail "interop Windows client -> Linux server"
+kill $LPID 2>/dev/null
+wait $LPID 2>/dev/null
+
+# interop 2: the Windows server (its ready line on its standard output), the Linux client
+"$WINE" "$EXE" serve --listen 127.0.0.1:0 --ready-fd 1 --duration 60s >"$T/wport" 2>"$T/wserve.err" &
+WPID=$!
+for _ in $(seq 100); do [ -s "$T/wport" ] && break; sleep 0.1; done
+P=$(head -1 "$T/wport" | tr -d '\r')
+[ -n "$P" ] || fail "the Windows server reported no address: $(cat "$T/wserve.err")"
+"$VIOBENCH" run "$NETK" --peer "$P" --min-time 0.1s --out "$T/r" --run-id i2 --quiet >"$T/i2.out" 2>&1 ||
+    fail "Linux client against the Windows server: $(tail -5 "$T/i2.out")"
+check_net "$T/r/i2" windows || fail "interop Linux client -> Windows server"
+$PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["kernel_context"]["network"]["peer"]["server"]; assert s["platform"]=="windows", s' \
+    "$T/r/i2/context.json" || fail "the Windows server's info reply"
+kill -INT $WPID 2>/dev/null
+for _ in $(seq 50); do kill -0 $WPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $WPID 2>/dev/null && { fail "the Windows server did not stop on SIGINT"; kill $WPID; }
+wait $WPID 2>/dev/null
+grep -q 'viobench serve: stopped:' "$T/wserve.err" || true
+finish
