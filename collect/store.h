@@ -166,6 +166,10 @@ void store_names_free(char **names, size_t n);
 /* Load a run (context and every row with counters, info and histograms) into an
    initialised run, in its original row order. 0, -ENOENT, -ENOMEM or -EIO. */
 int store_load_run(struct store *s, int64_t id, struct vb_run *out);
+/* Load a run's rows without context, histograms, info or JSON counters: the stored
+   columns only (times, throughputs, errors; p50_ns ... p9999_ns, min_ns, max_ns and
+   stddev_ns become counters). For series over many runs. 0, -ENOMEM or -EIO. */
+int store_load_summaries(struct store *s, int64_t id, struct vb_run *out);
 /* For Google Benchmark imports: the original row objects in row order (new reference),
    or NULL when the run has none. */
 json_t *store_load_raw_rows(struct store *s, int64_t id);
