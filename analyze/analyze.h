@@ -67,10 +67,31 @@ int an_parse_frac(const char *s, double *out);
 /* Value of a metric for one iteration row (histogram first, then counters); NAN. */
 double an_row_value(const struct vb_row *w, int metric);
 
+/* A sparse histogram (analyze/shist.c): the non-empty buckets of a struct hist. */
+struct an_hist {
+    uint64_t count;
+    double min, max, sum, sumsq; /* ns, ns^2 */
+    int n;                       /* non-empty buckets */
+    uint32_t *idx;               /* bucket indices, ascending */
+    uint64_t *cnt;
+};
+/* A sparse copy of a histogram; NULL on ENOMEM. */
+struct an_hist *an_hist_from(const struct hist *src);
+/* Add src's counts. 0 or -ENOMEM. */
+int an_hist_merge(struct an_hist *h, const struct hist *src);
+void an_hist_free(struct an_hist *h);
+/* Mean and sample standard deviation in ns (0 when undefined). */
+double an_hist_mean(const struct an_hist *h);
+double an_hist_stddev(const struct an_hist *h);
+/* Nearest-rank percentile in ns, as hist_percentile. */
+double an_hist_percentile(const struct an_hist *h, double p);
+/* Value reported for non-empty bucket k: its midpoint clamped to [min, max], in ns. */
+double an_hist_value(const struct an_hist *h, int k);
+
 /* One benchmark on one side: its iteration rows merged. */
 struct an_bench {
     char *name;
-    struct hist *hist; /* merged histograms; NULL unless every measured row had one */
+    struct an_hist *hist; /* merged histograms; NULL unless every measured row had one */
     int nrows;         /* measured iteration rows (repetitions over all runs) */
     int nohist;        /* rows without a histogram */
     double *vals;      /* nrows x AM_NMETRICS per-row values (NAN where absent) */
@@ -97,8 +118,9 @@ struct an_set {
     long long seq;
 };
 
-/* Merge a run's iteration rows into the set (aggregate rows are ignored). 0 or -ENOMEM. */
-int an_set_add_run(struct an_set *s, const struct vb_run *r);
+/* Merge a run's iteration rows into the set (aggregate rows are ignored); histograms may
+   be taken over from the run (its rows' hist set to NULL). 0 or -ENOMEM. */
+int an_set_add_run(struct an_set *s, struct vb_run *r);
 /* The benchmark of that name, or NULL. */
 struct an_bench *an_set_find(const struct an_set *s, const char *name);
 /* Free what the set holds (not the struct). */
@@ -136,7 +158,7 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
 int an_load_spec(struct an_ctx *c, const char *spec, struct an_set *set);
 /* Called for each input run with its description (for a file input, ri->id is -1 and
    the pairing comes from its context); non-zero stops the walk. */
-typedef int (*an_run_cb)(const struct store_run_info *ri, const struct vb_run *r, void *arg);
+typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, void *arg);
 /* Walk the runs named by words: selector words together form one selection (none at all
    selects the whole store), every other word is a path or a run id. lite loads stored
    runs without histograms (store_load_summaries). 0, or -1 after printing why. */
@@ -195,7 +217,7 @@ void an_dist_free(struct an_dist *d);
    computed in closed form (order statistic of a binomial), no Monte-Carlo error.
    Values are bucket midpoints clamped to [min, max] as hist_percentile reports them.
    0, -EINVAL (empty) or -ENOMEM. */
-int an_boot_percentile(const struct hist *h, double pct, struct an_dist *out);
+int an_boot_percentile(const struct an_hist *h, double pct, struct an_dist *out);
 /* The same from an explicit sorted-value table (values ascending, counts), for tests. */
 int an_boot_percentile_counts(const double *vals, const uint64_t *counts, int n, double pct,
                               struct an_dist *out);
@@ -212,7 +234,7 @@ int an_boot_reps_ci(const double *x, int nx, const double *y, int ny, int B, uin
 double an_reps_change(const double *x, int nx, const double *y, int ny);
 /* CI of the relative change of two histogram means (normal approximation of the bootstrap
    distribution of a mean, delta method for the ratio). */
-void an_mean_change_ci(const struct hist *a, const struct hist *b, double level, double *lo,
+void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level, double *lo,
                        double *hi);
 /* splitmix64 uniform in [0, 1). */
 double an_rand(uint64_t *state);

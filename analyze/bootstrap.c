@@ -96,72 +96,71 @@ int an_boot_percentile_counts(const double *vals, const uint64_t *counts, int n,
     return 0;
 }
 
-int an_boot_percentile(const struct hist *h, double pct, struct an_dist *out)
+int an_boot_percentile(const struct an_hist *h, double pct, struct an_dist *out)
 {
-    double vals[HIST_NBUCKETS];
-    uint64_t counts[HIST_NBUCKETS];
-    int n = 0;
+    double *vals;
+    int ret;
 
-    if (!h || !hist_count(h))
+    if (!h || !h->count)
         return -EINVAL;
-    for (int i = 0; i < HIST_NBUCKETS; i++) {
-        double v;
-        if (!h->counts[i])
-            continue;
-        v = hist_bucket_mid(i);
-        vals[n] = v < h->min ? h->min : v > h->max ? h->max : v;
-        counts[n++] = h->counts[i];
-    }
-    return an_boot_percentile_counts(vals, counts, n, pct, out);
+    if (!(vals = malloc((size_t)h->n * sizeof(*vals))))
+        return -ENOMEM;
+    for (int k = 0; k < h->n; k++)
+        vals[k] = an_hist_value(h, k);
+    ret = an_boot_percentile_counts(vals, h->cnt, h->n, pct, out);
+    free(vals);
+    return ret;
 }
 
-struct pair {
-    double v, p;
-};
-
-static int cmp_pair(const void *a, const void *b)
+/* P(b / a - 1 <= t) for independent a ~ da, b ~ db: for each a_i, the mass of db at or
+   below a_i (1 + t), walked with one pointer since a_i (1 + t) grows with i. */
+static double ratio_cdf(const struct an_dist *da, const struct an_dist *db, double t)
 {
-    double x = ((const struct pair *)a)->v, y = ((const struct pair *)b)->v;
-    return x < y ? -1 : x > y;
+    double F = 0, cb = 0;
+    int j = 0;
+    for (int i = 0; i < da->n; i++) {
+        double x = da->v[i] * (1 + t);
+        while (j < db->n && db->v[j] <= x)
+            cb += db->p[j++];
+        F += da->p[i] * cb;
+    }
+    return F;
+}
+
+/* Smallest t with P(b / a - 1 <= t) >= q: bisection on the step function, which ends at
+   the jump (a pair value b_j / a_i - 1) within relative 1e-12. */
+static double ratio_quantile(const struct an_dist *da, const struct an_dist *db, double total,
+                             double q)
+{
+    double lo = db->v[0] / da->v[da->n - 1] - 1, hi = db->v[db->n - 1] / da->v[0] - 1;
+
+    lo -= 1e-9 * (1 + fabs(lo));
+    if (ratio_cdf(da, db, lo) >= q * total)
+        return lo;
+    for (int k = 0; k < 200 && hi - lo > 1e-12 * (1 + fabs(hi)); k++) {
+        double mid = lo + (hi - lo) / 2;
+        if (ratio_cdf(da, db, mid) >= q * total - 1e-12)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
 }
 
 int an_change_ci(const struct an_dist *da, const struct an_dist *db, double level, double *lo,
                  double *hi)
 {
-    size_t n = 0;
-    struct pair *pp;
-    double total = 0, cum = 0, a = (1 - level) / 2;
-    int have_lo = 0;
+    double ta = 0, tb = 0, a = (1 - level) / 2;
 
     *lo = *hi = NAN;
-    if (da->n == 0 || db->n == 0)
+    if (da->n == 0 || db->n == 0 || !(da->v[0] > 0))
         return 0;
-    if (!(pp = malloc((size_t)da->n * (size_t)db->n * sizeof(*pp))))
-        return -ENOMEM;
     for (int i = 0; i < da->n; i++)
-        for (int j = 0; j < db->n; j++) {
-            if (!(da->v[i] > 0))
-                continue;
-            pp[n].v = db->v[j] / da->v[i] - 1;
-            pp[n].p = da->p[i] * db->p[j];
-            total += pp[n].p;
-            n++;
-        }
-    qsort(pp, n, sizeof(*pp), cmp_pair);
-    for (size_t i = 0; i < n; i++) {
-        cum += pp[i].p / total;
-        if (!have_lo && cum >= a - 1e-12) {
-            *lo = pp[i].v;
-            have_lo = 1;
-        }
-        if (cum >= 1 - a - 1e-12) {
-            *hi = pp[i].v;
-            break;
-        }
-    }
-    if (n && isnan(*hi))
-        *hi = pp[n - 1].v;
-    free(pp);
+        ta += da->p[i];
+    for (int j = 0; j < db->n; j++)
+        tb += db->p[j];
+    *lo = ratio_quantile(da, db, ta * tb, a);
+    *hi = ratio_quantile(da, db, ta * tb, 1 - a);
     return 0;
 }
 
@@ -234,16 +233,16 @@ double an_reps_change(const double *x, int nx, const double *y, int ny)
     return mx > 0 ? my / mx - 1 : NAN;
 }
 
-void an_mean_change_ci(const struct hist *a, const struct hist *b, double level, double *lo,
-                       double *hi)
+void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level,
+                       double *lo, double *hi)
 {
-    double ma = hist_mean(a), mb = hist_mean(b), sa, sb, ratio, se, z;
+    double ma = an_hist_mean(a), mb = an_hist_mean(b), sa, sb, ratio, se, z;
 
     *lo = *hi = NAN;
-    if (!(ma > 0) || hist_count(a) < 2 || hist_count(b) < 2)
+    if (!(ma > 0) || a->count < 2 || b->count < 2)
         return;
-    sa = hist_stddev(a) / sqrt((double)hist_count(a));
-    sb = hist_stddev(b) / sqrt((double)hist_count(b));
+    sa = an_hist_stddev(a) / sqrt((double)a->count);
+    sb = an_hist_stddev(b) / sqrt((double)b->count);
     ratio = mb / ma;
     se = ratio * sqrt((sa / ma) * (sa / ma) + (mb > 0 ? (sb / mb) * (sb / mb) : 0));
     z = an_norm_ppf(1 - (1 - level) / 2);

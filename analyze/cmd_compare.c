@@ -92,7 +92,7 @@ static int pick_metrics(const struct an_bench *x, const struct an_bench *y, cons
         return n;
     }
     if (x->hist && y->hist) {
-        double nmin = fmin((double)hist_count(x->hist), (double)hist_count(y->hist));
+        double nmin = fmin((double)x->hist->count, (double)y->hist->count);
         out[n++] = AM_P50;
         /* A percentile needs at least 10 values above it on each side. */
         if (nmin * 0.01 >= 10)
@@ -194,10 +194,10 @@ static int compare_metric(struct an_table *t, const struct an_bench *x, const st
     an_table_num(t, row, C_NA, na, b1);
     snprintf(b1, sizeof(b1), "%d", nb);
     an_table_num(t, row, C_NB, nb, b1);
-    snprintf(b1, sizeof(b1), "%llu", x->hist ? (unsigned long long)hist_count(x->hist) : 0ULL);
-    an_table_num(t, row, C_SA, x->hist ? (double)hist_count(x->hist) : NAN, b1);
-    snprintf(b1, sizeof(b1), "%llu", y->hist ? (unsigned long long)hist_count(y->hist) : 0ULL);
-    an_table_num(t, row, C_SB, y->hist ? (double)hist_count(y->hist) : NAN, b1);
+    snprintf(b1, sizeof(b1), "%llu", x->hist ? (unsigned long long)x->hist->count : 0ULL);
+    an_table_num(t, row, C_SA, x->hist ? (double)x->hist->count : NAN, b1);
+    snprintf(b1, sizeof(b1), "%llu", y->hist ? (unsigned long long)y->hist->count : 0ULL);
+    an_table_num(t, row, C_SB, y->hist ? (double)y->hist->count : NAN, b1);
     an_table_str(t, row, C_CIM, "%s", cim);
     an_table_str(t, row, C_UM, "%s", um);
     an_table_str(t, row, C_VERDICT, "%s", verdict);

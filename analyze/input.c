@@ -342,6 +342,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
             goto out;
         store_runs_free(runs, n);
         runs = NULL;
+        n = 0;
     }
     for (int i = 0; i < nwords; i++) {
         struct vb_run r;
@@ -397,6 +398,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
                 goto out;
             store_runs_free(runs, n);
             runs = NULL;
+            n = 0;
         }
     }
     ret = 0;
@@ -406,7 +408,7 @@ out:
     return ret;
 }
 
-static int add_to_set(const struct store_run_info *ri, const struct vb_run *r, void *arg)
+static int add_to_set(const struct store_run_info *ri, struct vb_run *r, void *arg)
 {
     struct an_set *s = arg;
     if (s->nruns == 0) {

@@ -153,7 +153,7 @@ static struct an_bench *bench_get(struct an_set *s, const char *name, size_t *hi
     return b;
 }
 
-static int bench_add_row(struct an_bench *b, const struct vb_row *w)
+static int bench_add_row(struct an_bench *b, struct vb_row *w)
 {
     if (w->error_occurred) {
         if (!b->skip && b->nrows == 0 && !(b->skip = strdup(w->error_message ? w->error_message
@@ -180,22 +180,22 @@ static int bench_add_row(struct an_bench *b, const struct vb_row *w)
         b->rate = vb_row_counter(w, "target_rate");
     }
     if (w->hist && hist_count(w->hist)) {
-        if (!b->hist && b->nohist == 0) {
-            if (!(b->hist = hist_new()))
+        if (!b->hist && b->nohist == 0 && b->nrows == 0) {
+            if (!(b->hist = an_hist_from(w->hist)))
                 return -ENOMEM;
+        } else if (b->hist && an_hist_merge(b->hist, w->hist)) {
+            return -ENOMEM;
         }
-        if (b->hist)
-            hist_merge(b->hist, w->hist);
     } else {
         b->nohist++;
-        hist_free(b->hist);
+        an_hist_free(b->hist);
         b->hist = NULL;
     }
     b->nrows++;
     return 0;
 }
 
-int an_set_add_run(struct an_set *s, const struct vb_run *r)
+int an_set_add_run(struct an_set *s, struct vb_run *r)
 {
     size_t hint = 0;
     int iter_rows = 0;
@@ -203,7 +203,7 @@ int an_set_add_run(struct an_set *s, const struct vb_run *r)
     for (size_t i = 0; i < r->nrows; i++)
         iter_rows += r->rows[i].run_type == VB_ITERATION;
     for (size_t i = 0; i < r->nrows; i++) {
-        const struct vb_row *w = &r->rows[i];
+        struct vb_row *w = &r->rows[i];
         struct an_bench *b;
         const char *name = w->run_name ? w->run_name : w->name;
         /* Aggregates only count when a program reported nothing else (median rows). */
@@ -221,7 +221,7 @@ void an_set_free(struct an_set *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         free(s->b[i].name);
-        hist_free(s->b[i].hist);
+        an_hist_free(s->b[i].hist);
         free(s->b[i].vals);
         json_decref(s->b[i].info);
         free(s->b[i].skip);
@@ -250,15 +250,15 @@ double an_bench_value(const struct an_bench *b, int metric)
     double tmp[64], *v = tmp, med;
     int n;
 
-    if (b->hist && hist_count(b->hist)) {
+    if (b->hist && b->hist->count) {
         if (metric == AM_MEAN)
-            return hist_mean(b->hist);
+            return an_hist_mean(b->hist);
         if (metric == AM_MIN)
-            return hist_min(b->hist);
+            return b->hist->min;
         if (metric == AM_MAX)
-            return hist_max(b->hist);
+            return b->hist->max;
         if (an_metrics[metric].pct >= 0)
-            return hist_percentile(b->hist, an_metrics[metric].pct);
+            return an_hist_percentile(b->hist, an_metrics[metric].pct);
     }
     n = an_bench_reps(b, metric, NULL, 0);
     if (n == 0)
