@@ -267,6 +267,40 @@ struct an_cp {
 int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_cp *out,
                  int max);
 
+/* ---- Series over versions (analyze/trend.c) ---- */
+
+struct an_series {
+    char *bench, *group; /* group: "hypervisor=kvm guest_os=rhel ..." */
+    int n;               /* points */
+    int *x;              /* version rank of each point (index into an_trend.order) */
+    double *y;           /* median of the version's values */
+    int *nvals;          /* values behind each point */
+    int ncp;
+    struct an_cp *cp; /* change points; cp[i].index is a point index */
+};
+struct an_trend {
+    int metric, semver; /* semver: ordered as versions (else by date) */
+    int nversions;
+    char **versions;    /* by version id */
+    char (*vstart)[32]; /* earliest run start per version id */
+    int *order;         /* version ids in order: versions[order[rank]] */
+    size_t nseries;
+    struct an_series *s;
+    long runs_used, runs_without_key;
+};
+struct an_trend_opts {
+    const char *by, *group, *filter; /* group: comma-separated keys, NULL default */
+    int metric;
+    struct an_cp_opts cp;
+};
+/* Build the series of the selected runs and detect their change points. 0, or -1 after
+   printing why (unknown key, nothing selected, no values). */
+int an_trend_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                   const char *until, const struct an_trend_opts *o, struct an_trend *t);
+void an_trend_free(struct an_trend *t);
+/* Version label of point i of a series. */
+#define AN_SERIES_VERSION(t, s, i) ((t)->versions[(t)->order[(s)->x[(i)]]])
+
 /* ---- Budget files (analyze/budget.c) ---- */
 
 enum an_cmp { AC_LT, AC_LE, AC_GT, AC_GE };

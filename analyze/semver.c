@@ -18,7 +18,7 @@ int an_is_version(const char *s)
 {
     if (*s == 'v' || *s == 'V')
         s++;
-    return isdigit((unsigned char)*s);
+    return isdigit((unsigned char)*s) != 0;
 }
 
 enum { T_PRE, T_END, T_NUM, T_WORD }; /* the order of kinds at one place */
