@@ -173,6 +173,27 @@ const char *an_run_key(const struct store_run_info *ri, const char *key);
 /* Fill a run info's pairing-like fields from a file input's context (for grouping). */
 void an_info_from_run(const struct vb_run *r, struct store_run_info *ri);
 
+/* ---- Groups of runs (analyze/group.c) ---- */
+
+#define AN_GROUP_KEYS 8
+struct an_group {
+    char *key;                   /* the key values joined */
+    char *vals[AN_GROUP_KEYS];   /* each key's value ("" unknown) */
+    struct store_run_info ri;    /* the first run (labels owned) */
+    struct an_set set;           /* the runs merged */
+};
+struct an_groups {
+    int n, nkeys;
+    struct an_group *g;
+};
+/* Group the runs named by words by the values of keys (comma-separated selector keys,
+   "a|b" for a fallback; NULL: every pairing key). 0, or -1 after printing why. */
+int an_groups_collect(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                      const char *until, const char *keys, struct an_groups *out);
+void an_groups_free(struct an_groups *g);
+/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ..." (known keys, no CPU model). */
+const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t len);
+
 /* ---- Statistics (analyze/stats.c) ---- */
 
 struct an_mwu {
@@ -325,6 +346,8 @@ void an_budget_free(struct an_budgets *b);
 /* 1 when the budget applies to a benchmark of a run group with info ri (selectors). */
 int an_budget_applies(const struct an_budget *b, const char *bench,
                       const struct store_run_info *ri);
+/* 1 when the budget's selectors hold for a run group (any benchmark). */
+int an_budget_selects(const struct an_budget *b, const struct store_run_info *ri);
 /* 1 when measured value v meets the budget. */
 int an_budget_ok(const struct an_budget *b, double v);
 /* "<=", "<", ">=", ">" */

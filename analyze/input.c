@@ -93,6 +93,8 @@ int an_key_known(struct an_ctx *c, const char *key)
         one[n] = 0;
         if (builtin_key(one))
             found = 1;
+        else if (!c->store && access(c->db ? c->db : STORE_DEFAULT_PATH, F_OK) != 0)
+            found = 1; /* no store to check against: inputs are files */
         else if (load_all(c) == 0)
             for (size_t i = 0; i < c->nall && !found; i++)
                 found = json_object_get(c->all[i].labels, one) != NULL;
