@@ -83,7 +83,7 @@ int an_key_known(struct an_ctx *c, const char *key)
     char one[128];
     const char *p = key;
 
-    /* "a|b": every alternative must be a key (any run may lack a label). */
+    /* "a|b": known when any alternative is (a label may exist only on some stores). */
     while (*p) {
         size_t n = strcspn(p, "|");
         int found = 0;
@@ -98,11 +98,11 @@ int an_key_known(struct an_ctx *c, const char *key)
         else if (load_all(c) == 0)
             for (size_t i = 0; i < c->nall && !found; i++)
                 found = json_object_get(c->all[i].labels, one) != NULL;
-        if (!found)
-            return 0;
+        if (found)
+            return 1;
         p += n + (p[n] == '|');
     }
-    return 1;
+    return 0;
 }
 
 const char *an_run_key(const struct store_run_info *ri, const char *key)
