@@ -322,6 +322,37 @@ void an_trend_free(struct an_trend *t);
 /* Version label of point i of a series. */
 #define AN_SERIES_VERSION(t, s, i) ((t)->versions[(t)->order[(s)->x[(i)]]])
 
+/* ---- Capacity sweeps (analyze/capacity.c) ---- */
+
+enum { AN_LOAD_QD, AN_LOAD_FLOWS, AN_LOAD_RATE };
+struct an_cap_point {
+    char *pairing, *family; /* family: the row name with qd:* or flows:* */
+    int kind;               /* AN_LOAD_* */
+    double level;           /* QD, flows, or ops/s offered */
+    double x;               /* throughput, ops/s (median over repetitions) */
+    double p99, mean;       /* ns */
+    double inflight;        /* X W (Little's law) */
+    double little;          /* X W / level for closed loops, else NAN */
+    /* accumulation */
+    struct an_hist *hist;
+    double *xs, *p99s, *means;
+    int nx, np99;
+};
+struct an_cap {
+    size_t n, capn;
+    struct an_cap_point *p; /* sorted by pairing, family, level */
+};
+/* Collect the sweeps of the selected runs (rows matching filter). 0, or -1 after printing
+   why (no sweep found). */
+int an_capacity_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                      const char *until, const char *filter, struct an_cap *out);
+void an_capacity_free(struct an_cap *c);
+/* The knee among points [from, to) of one family: the highest throughput whose p99 <= budget
+   (ns), or without a budget (NAN) the highest throughput / p99 (Kleinrock's power). -1. */
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget);
+/* "qd", "flows" or "rate". */
+const char *an_load_name(int kind);
+
 /* ---- Budget files (analyze/budget.c) ---- */
 
 enum an_cmp { AC_LT, AC_LE, AC_GT, AC_GE };

@@ -1,3 +1,2 @@
 #include "analyze.h"
-int an_cmd_capacity(int argc, char **argv) { (void)argc; (void)argv; return 2; }
 int an_cmd_plot(int argc, char **argv) { (void)argc; (void)argv; return 2; }
