@@ -214,7 +214,8 @@ static json_t *json_table(const struct an_table *t)
             const struct an_cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
             json_object_set_new(o, t->keys[c],
                                 x->isnum ? (isfinite(x->num) ? json_real(x->num) : json_null())
-                                         : json_string(txt(x)));
+                                : x->text ? json_string(x->text)
+                                          : json_null());
         }
         json_array_append_new(arr, o);
     }
@@ -399,7 +400,7 @@ int an_report_write(FILE *f, enum an_fmt fmt, const char *title, json_t *meta,
         json_t *doc = meta ? json_deep_copy(meta) : json_object();
         for (int i = 0; doc && i < ntables; i++)
             json_object_set_new(doc, tables[i]->key, json_table(tables[i]));
-        if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0) {
+        if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0) {
             json_decref(doc);
             return -EIO;
         }
