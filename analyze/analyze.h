@@ -433,6 +433,7 @@ struct an_plot {
     const char *format; /* "png" or "svg" */
     const char *title, *xlabel, *ylabel;
     int logx, logy, nines; /* nines: x is -log10(1 - p) with labels 50%, 90%, 99% ... */
+    double xmax;           /* nines: the data's largest x (the axis ends at the next nine) */
     const char *extra;     /* more gnuplot commands, or NULL */
 };
 /* Write NAME.gp with the settings and `plot` clause, run gnuplot in DIR, check the picture

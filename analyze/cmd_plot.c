@@ -126,6 +126,8 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
                         break;
                     fprintf(f, "%.6g %.6g %.6g\n", -log10(1 - q / 100), q,
                             an_hist_percentile(h, q) / 1e3);
+                    if (-log10(1 - q / 100) > p->xmax)
+                        p->xmax = -log10(1 - q / 100);
                 }
         }
         if (add_clause(&clause, &clen, p->name, series, dist ? "1:2" : "1:3",

@@ -190,7 +190,7 @@ int an_cmd_trend(int argc, char **argv)
     meta = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:f, s:f, s:i, s:I, s:I}", "command",
                      "trend", "by", a.by, "metric", an_metrics[o.metric].name, "order",
                      tr.semver ? "semantic version" : "date of first run", "versions",
-                     tr.nversions, "series", (json_int_t)tr.nseries, "runs",
+                     tr.nversions, "nseries", (json_int_t)tr.nseries, "runs",
                      (json_int_t)tr.runs_used, "runs_without_key", (json_int_t)tr.runs_without_key,
                      "pvalue", o.cp.pvalue, "min_change_pct", a.min_change, "min_points",
                      a.min_seg, "regressions", (json_int_t)regs, "improvements", (json_int_t)imps);

@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,8 @@ static int write_script(const char *cmd, const struct an_plot *p, const char *cl
         fprintf(f, "# x = -log10(1 - percentile/100): each tick is one more nine\n"
                    "# (tic labels are formats: %%%% prints one %%)\n"
                    "set xtics ('50%%%%' 0.30103, '90%%%%' 1, '99%%%%' 2, '99.9%%%%' 3, "
-                   "'99.99%%%%' 4, '99.999%%%%' 5, '99.9999%%%%' 6)\nset xrange [0:*]\n");
+                   "'99.99%%%%' 4, '99.999%%%%' 5, '99.9999%%%%' 6)\nset xrange [0:%d]\n",
+                (int)ceil(p->xmax > 1 ? p->xmax - 1e-9 : 1));
     if (p->extra)
         fprintf(f, "%s\n", p->extra);
     fprintf(f, "plot %s\n", clause);

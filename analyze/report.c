@@ -329,9 +329,9 @@ static void html_table(FILE *f, const struct an_table *t)
         for (int c = 0; c < t->ncols; c++) {
             const struct an_cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
             const char *s = txt(x);
-            const char *cls = x->isnum                 ? " class=\"num\""
-                              : strncmp(s, "PASS", 4) == 0 ? " class=\"pass\""
+            const char *cls = strncmp(s, "PASS", 4) == 0   ? " class=\"pass\""
                               : strncmp(s, "FAIL", 4) == 0 ? " class=\"fail\""
+                              : x->isnum                   ? " class=\"num\""
                                                            : "";
             fprintf(f, "<td%s>", cls);
             html_text(f, s);
