@@ -92,9 +92,9 @@ double an_hist_value(const struct an_hist *h, int k);
 struct an_bench {
     char *name;
     struct an_hist *hist; /* merged histograms; NULL unless every measured row had one */
-    int nrows;         /* measured iteration rows (repetitions over all runs) */
-    int nohist;        /* rows without a histogram */
-    double *vals;      /* nrows x AM_NMETRICS per-row values (NAN where absent) */
+    int nrows;            /* measured iteration rows (repetitions over all runs) */
+    int nohist;           /* rows without a histogram */
+    double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
     int cap;
     json_t *info;    /* first measured row's info (a reference), or NULL */
     double flows;    /* counters of the first row (NAN when absent), for capacity */
@@ -104,7 +104,7 @@ struct an_bench {
 };
 
 /* Per-row value r of metric m. */
-#define AN_VAL(b, r, m) ((b)->vals[(size_t)(r) * AM_NMETRICS + (size_t)(m)])
+#define AN_VAL(b, r, m) ((b)->vals[(size_t)(r)*AM_NMETRICS + (size_t)(m)])
 
 /* A side of a comparison, a group of a matrix or a point of a series: runs merged. */
 struct an_set {
@@ -177,10 +177,10 @@ void an_info_from_run(const struct vb_run *r, struct store_run_info *ri);
 
 #define AN_GROUP_KEYS 8
 struct an_group {
-    char *key;                   /* the key values joined */
-    char *vals[AN_GROUP_KEYS];   /* each key's value ("" unknown) */
-    struct store_run_info ri;    /* the first run (labels owned) */
-    struct an_set set;           /* the runs merged */
+    char *key;                 /* the key values joined */
+    char *vals[AN_GROUP_KEYS]; /* each key's value ("" unknown) */
+    struct store_run_info ri;  /* the first run (labels owned) */
+    struct an_set set;         /* the runs merged */
 };
 struct an_groups {
     int n, nkeys;
@@ -197,9 +197,9 @@ const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t le
 /* ---- Statistics (analyze/stats.c) ---- */
 
 struct an_mwu {
-    double u;   /* U of the first sample (scipy's statistic) */
-    double p;   /* two-sided p-value */
-    int exact;  /* 1 exact distribution, 0 normal approximation */
+    double u;    /* U of the first sample (scipy's statistic) */
+    double p;    /* two-sided p-value */
+    int exact;   /* 1 exact distribution, 0 normal approximation */
     double pmin; /* smallest p-value the test can give for these sizes (exact, no ties) */
 };
 /* Two-sided Mann-Whitney U test as scipy.stats.mannwhitneyu(x, y) with its defaults
@@ -272,21 +272,20 @@ int an_vercmp(const char *a, const char *b);
 /* ---- Change points (analyze/edivisive.c) ---- */
 
 struct an_cp_opts {
-    double pvalue;   /* significance threshold of a change point (default 0.001) */
-    double min_rel;  /* minimum relative magnitude |after/before - 1| (default 0) */
-    int min_seg;     /* minimum points each side of a change (default 3) */
+    double pvalue;  /* significance threshold of a change point (default 0.001) */
+    double min_rel; /* minimum relative magnitude |after/before - 1| (default 0) */
+    int min_seg;    /* minimum points each side of a change (default 3) */
 };
 struct an_cp {
     int index;     /* first point after the change */
     double before; /* mean of the segment before, and after */
     double after;
-    double p;      /* Welch t-test p-value between the neighbouring segments */
-    double q;      /* E-divisive statistic at the split */
+    double p; /* Welch t-test p-value between the neighbouring segments */
+    double q; /* E-divisive statistic at the split */
 };
 /* E-divisive means change points of x[0..n-1] with a t-test significance check (see
    edivisive.c). Fills out (up to max) in index order; returns how many, or -ENOMEM. */
-int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_cp *out,
-                 int max);
+int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_cp *out, int max);
 
 /* ---- Series over versions (analyze/trend.c) ---- */
 
@@ -358,13 +357,13 @@ const char *an_load_name(int kind);
 enum an_cmp { AC_LT, AC_LE, AC_GT, AC_GE };
 struct an_budget {
     int line;
-    char *pattern;      /* benchmark glob (lib/match.h filter syntax) */
-    int nsel;           /* pairing selectors key=glob */
+    char *pattern; /* benchmark glob (lib/match.h filter syntax) */
+    int nsel;      /* pairing selectors key=glob */
     char **keys, **vals;
     int metric;
     enum an_cmp cmp;
-    double value;       /* in the metric's unit */
-    char *text;         /* the value as written */
+    double value; /* in the metric's unit */
+    char *text;   /* the value as written */
 };
 struct an_budgets {
     int n;

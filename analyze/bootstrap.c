@@ -233,8 +233,8 @@ double an_reps_change(const double *x, int nx, const double *y, int ny)
     return mx > 0 ? my / mx - 1 : NAN;
 }
 
-void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level,
-                       double *lo, double *hi)
+void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level, double *lo,
+                       double *hi)
 {
     double ma = an_hist_mean(a), mb = an_hist_mean(b), sa, sb, ratio, se, z;
 

@@ -74,8 +74,8 @@ void an_budget_free(struct an_budgets *b)
 
 #define MAX_TOKS 32
 
-static int parse_line(char *line, int lineno, const char *path, struct an_budget *out,
-                      char *err, size_t errlen)
+static int parse_line(char *line, int lineno, const char *path, struct an_budget *out, char *err,
+                      size_t errlen)
 {
     char *tok[MAX_TOKS], *save = NULL, *hash;
     int n = 0, nsel;
@@ -108,8 +108,8 @@ static int parse_line(char *line, int lineno, const char *path, struct an_budget
         return -EINVAL;
     }
     if (is_selector(tok[0])) {
-        snprintf(err, errlen, "%s:%d: the line must start with a benchmark pattern, not '%s'",
-                 path, lineno, tok[0]);
+        snprintf(err, errlen, "%s:%d: the line must start with a benchmark pattern, not '%s'", path,
+                 lineno, tok[0]);
         return -EINVAL;
     }
     out->metric = an_metric_parse(tok[1 + nsel]);
@@ -188,8 +188,9 @@ int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t e
     }
     if (!ret && out->n == 0) {
         ret = -EINVAL;
-        snprintf(err, errlen, "%s:%d: no budget in the file (lines are 'BENCHMARK [KEY=GLOB...] "
-                              "METRIC OP VALUE')",
+        snprintf(err, errlen,
+                 "%s:%d: no budget in the file (lines are 'BENCHMARK [KEY=GLOB...] "
+                 "METRIC OP VALUE')",
                  path, lineno);
     }
     free(line);
@@ -209,8 +210,7 @@ int an_budget_selects(const struct an_budget *b, const struct store_run_info *ri
     return 1;
 }
 
-int an_budget_applies(const struct an_budget *b, const char *bench,
-                      const struct store_run_info *ri)
+int an_budget_applies(const struct an_budget *b, const char *bench, const struct store_run_info *ri)
 {
     if (!match_glob(b->pattern, bench))
         return 0;

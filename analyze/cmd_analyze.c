@@ -15,10 +15,8 @@ static const struct {
 } subs[] = {
     {"compare", "compare two runs or selections: change of median and p99, U test, CI",
      an_cmd_compare},
-    {"trend", "series over versions with change-point detection (E-divisive means)",
-     an_cmd_trend},
-    {"gate", "check results against a budget file; exit 1 when anything is over",
-     an_cmd_gate},
+    {"trend", "series over versions with change-point detection (E-divisive means)", an_cmd_trend},
+    {"gate", "check results against a budget file; exit 1 when anything is over", an_cmd_gate},
     {"matrix", "the host x guest pairing matrix with pass/fail per cell", an_cmd_matrix},
     {"capacity", "throughput against p99 from QD and flow sweeps: knee, Little's law",
      an_cmd_capacity},

@@ -61,16 +61,15 @@ enum { N_PAIRING, N_FAMILY, N_RULE, N_LEVEL, N_X, N_P99, N_GUESTS, N_NCOLS };
 
 int an_cmd_capacity(int argc, char **argv)
 {
-    static const char *const pkeys[K_NCOLS] = {"pairing", "sweep",     "load",     "throughput",
-                                               "p99_ns",  "mean_ns",   "inflight", "little_ratio",
-                                               "under_budget"};
-    static const char *const pheads[K_NCOLS] = {"pairing", "sweep", "load", "throughput",
-                                                "p99",     "mean",  "X*W",  "X*W/load",
-                                                "p99 ok"};
-    static const char *const nkeys[N_NCOLS] = {"pairing", "sweep",      "rule",   "knee_load",
-                                               "knee_throughput", "knee_p99_ns", "guests"};
-    static const char *const nheads[N_NCOLS] = {"pairing",    "sweep",   "knee by", "load",
-                                                "throughput", "p99",     "guests/host"};
+    static const char *const pkeys[K_NCOLS] = {"pairing",    "sweep",        "load",
+                                               "throughput", "p99_ns",       "mean_ns",
+                                               "inflight",   "little_ratio", "under_budget"};
+    static const char *const pheads[K_NCOLS] = {"pairing", "sweep", "load",     "throughput", "p99",
+                                                "mean",    "X*W",   "X*W/load", "p99 ok"};
+    static const char *const nkeys[N_NCOLS] = {
+        "pairing", "sweep", "rule", "knee_load", "knee_throughput", "knee_p99_ns", "guests"};
+    static const char *const nheads[N_NCOLS] = {"pairing",    "sweep", "knee by",    "load",
+                                                "throughput", "p99",   "guests/host"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze capacity"};
     struct an_cap cap = {0};
@@ -128,7 +127,9 @@ int an_cmd_capacity(int argc, char **argv)
             snprintf(b, sizeof(b), isfinite(p->little) ? "%.2f" : "-", p->little);
             an_table_num(t[0], r, K_LITTLE, p->little, b);
             an_table_str(t[0], r, K_OK, "%s",
-                         !isfinite(budget) ? "-" : p->p99 <= budget ? "yes" : "no");
+                         !isfinite(budget)  ? "-"
+                         : p->p99 <= budget ? "yes"
+                                            : "no");
         }
         knee = an_capacity_knee(&cap, i, j, budget);
         if ((r = an_table_row(t[1])) < 0)
@@ -136,8 +137,7 @@ int an_cmd_capacity(int argc, char **argv)
         an_table_str(t[1], r, N_PAIRING, "%s", cap.p[i].pairing);
         an_table_str(t[1], r, N_FAMILY, "%s", cap.p[i].family);
         if (isfinite(budget))
-            an_table_str(t[1], r, N_RULE, "p99 <= %s",
-                         units_fmt_duration(budget, b, sizeof(b)));
+            an_table_str(t[1], r, N_RULE, "p99 <= %s", units_fmt_duration(budget, b, sizeof(b)));
         else
             an_table_str(t[1], r, N_RULE, "max throughput/p99");
         if (knee < 0) {
@@ -158,17 +158,18 @@ int an_cmd_capacity(int argc, char **argv)
         }
         i = j;
     }
-    meta = json_pack("{s:s, s:o, s:o, s:I}", "command", "capacity", "p99_budget_ns",
-                     isfinite(budget) ? json_real(budget) : json_null(), "demand_ops",
-                     isfinite(demand) ? json_real(demand) : json_null(), "points",
-                     (json_int_t)cap.n);
+    meta =
+        json_pack("{s:s, s:o, s:o, s:I}", "command", "capacity", "p99_budget_ns",
+                  isfinite(budget) ? json_real(budget) : json_null(), "demand_ops",
+                  isfinite(demand) ? json_real(demand) : json_null(), "points", (json_int_t)cap.n);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     an_report_write(f, fmt, "viobench capacity", meta, t, 2);
     if (fmt == AF_CONSOLE)
-        fprintf(f, "\nX = throughput (ops/s), W = mean latency; Little's law: X*W is the mean "
-                   "number in flight,\nwhich should equal the QD or flows of a closed loop "
-                   "(ratio 1.00).%s\n",
+        fprintf(f,
+                "\nX = throughput (ops/s), W = mean latency; Little's law: X*W is the mean "
+                "number in flight,\nwhich should equal the QD or flows of a closed loop "
+                "(ratio 1.00).%s\n",
                 isfinite(demand) ? " guests/host = floor(knee throughput / demand)." : "");
     if (an_out_close(f, c.cmd, a.out))
         goto out;

@@ -57,21 +57,49 @@ static const struct cmd_help compare_help = {
         "'version=6.1.*'; runs selected are merged). For every benchmark on both sides: the\n"
         "values, the change, its bootstrap CI from the histograms, the Mann-Whitney U p-value\n"
         "over repetitions and a verdict: improved, regressed or no significant change.",
-    .examples = "  viobench analyze compare results/run-a results/run-b\n"
-                "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"
-                "  viobench analyze compare 'hypervisor=kvm guest_os=rhel' "
-                "'hypervisor=hyperv guest_os=rhel'\n"
-                "  viobench analyze compare kernel=6.1.0-17-amd64 kernel=6.1.0-18-amd64 -m p99,iops",
+    .examples =
+        "  viobench analyze compare results/run-a results/run-b\n"
+        "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"
+        "  viobench analyze compare 'hypervisor=kvm guest_os=rhel' "
+        "'hypervisor=hyperv guest_os=rhel'\n"
+        "  viobench analyze compare kernel=6.1.0-17-amd64 kernel=6.1.0-18-amd64 -m p99,iops",
     .more = "EXIT STATUS\n  0 compared (1 with --fail-on-regression when a row regressed), 1 an "
             "input could\n  not be read, 2 usage error.",
 };
 
-enum { C_BENCH, C_METRIC, C_A, C_B, C_CHANGE, C_CI, C_LO, C_HI, C_P, C_NA, C_NB, C_SA, C_SB,
-       C_CIM, C_UM, C_VERDICT, NCOLS };
+enum {
+    C_BENCH,
+    C_METRIC,
+    C_A,
+    C_B,
+    C_CHANGE,
+    C_CI,
+    C_LO,
+    C_HI,
+    C_P,
+    C_NA,
+    C_NB,
+    C_SA,
+    C_SB,
+    C_CIM,
+    C_UM,
+    C_VERDICT,
+    NCOLS
+};
 
 struct counts {
-    long both, regressed, improved, same, notest, only_a, only_b, skipped;
+    long both, regressed, improved, same, notest, only_a, only_b, skipped, no_u;
 };
+
+/* Half the relative width of the histogram bucket holding v: how far the reported midpoint
+   may be from the value itself (at most 1/256). */
+static double half_width(double v)
+{
+    int b = hist_bucket_of(v);
+    if (b < 0 || b >= HIST_NBUCKETS - 1)
+        return 0;
+    return (hist_bucket_low(b + 1) - hist_bucket_low(b)) / 2 / v;
+}
 
 static void fmt_pct(double v, char *buf, size_t len)
 {
@@ -132,6 +160,13 @@ static int compare_metric(struct an_table *t, const struct an_bench *x, const st
                 an_change_ci(&da, &db, level, &lo, &hi);
                 an_dist_free(&db);
                 cim = "exact-bootstrap";
+                /* Percentiles are bucket midpoints: widen the interval by both sides'
+                   bucket resolution, so a change within one bucket is never "certain". */
+                if (isfinite(lo)) {
+                    double r = half_width(va) + half_width(vb);
+                    lo -= (1 + lo) * r;
+                    hi += (1 + hi) * r;
+                }
             }
             an_dist_free(&da);
         }
@@ -146,6 +181,7 @@ static int compare_metric(struct an_table *t, const struct an_bench *x, const st
     if (na >= 1 && nb >= 1 && an_mwu(ra, na, rb, nb, &u) == 0) {
         um = u.exact ? "exact" : "asymptotic";
         uses_u = u.pmin < a.alpha;
+        cnt->no_u += !uses_u;
     }
     {
         int have_ci = isfinite(lo) && isfinite(hi), sig;
@@ -236,12 +272,12 @@ static int parse_metrics(const char *s, int *out, int max)
 
 int an_cmd_compare(int argc, char **argv)
 {
-    static const char *const keys[NCOLS] = {
-        "benchmark", "metric", "a",        "b",        "change_pct", "ci",
-        "ci_low_pct", "ci_high_pct", "u_pvalue", "reps_a", "reps_b", "samples_a",
-        "samples_b", "ci_method", "u_method", "verdict"};
-    const char *heads[NCOLS] = {"benchmark", "metric", "A",   "B",    "change", "CI",
-                                "low",       "high",   "U p", "reps A", "reps B", "samples A",
+    static const char *const keys[NCOLS] = {"benchmark",  "metric",    "a",          "b",
+                                            "change_pct", "ci",        "ci_low_pct", "ci_high_pct",
+                                            "u_pvalue",   "reps_a",    "reps_b",     "samples_a",
+                                            "samples_b",  "ci_method", "u_method",   "verdict"};
+    const char *heads[NCOLS] = {"benchmark", "metric",    "A",      "B",      "change", "CI",
+                                "low",       "high",      "U p",    "reps A", "reps B", "samples A",
                                 "samples B", "CI method", "U test", "verdict"};
     const char *pos[2];
     struct an_ctx c = {.cmd = "analyze compare"};
@@ -327,17 +363,17 @@ int an_cmd_compare(int argc, char **argv)
                      "s:I, s:I}}",
                      "command", "compare", "a", pos[0], "b", pos[1], "runs_a", (json_int_t)sa.nruns,
                      "runs_b", (json_int_t)sb.nruns, "alpha", a.alpha, "confidence", a.conf / 100,
-                     "min_change_pct", a.min_change, "summary", "benchmarks",
-                     (json_int_t)cnt.both, "regressed", (json_int_t)cnt.regressed, "improved",
-                     (json_int_t)cnt.improved, "no_change", (json_int_t)cnt.same, "no_test",
-                     (json_int_t)cnt.notest, "only_a", (json_int_t)cnt.only_a, "only_b",
-                     (json_int_t)cnt.only_b, "skipped", (json_int_t)cnt.skipped);
+                     "min_change_pct", a.min_change, "summary", "benchmarks", (json_int_t)cnt.both,
+                     "regressed", (json_int_t)cnt.regressed, "improved", (json_int_t)cnt.improved,
+                     "no_change", (json_int_t)cnt.same, "no_test", (json_int_t)cnt.notest, "only_a",
+                     (json_int_t)cnt.only_a, "only_b", (json_int_t)cnt.only_b, "skipped",
+                     (json_int_t)cnt.skipped);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     if (fmt == AF_CONSOLE || fmt == AF_MD || fmt == AF_HTML) {
         /* People get the short columns; machines (CSV, JSON) get all of them. */
-        static const int show[] = {C_BENCH, C_METRIC, C_A, C_B, C_CHANGE, C_CI, C_P,
-                                   C_NA,    C_NB,     C_VERDICT};
+        static const int show[] = {C_BENCH, C_METRIC, C_A,  C_B,  C_CHANGE,
+                                   C_CI,    C_P,      C_NA, C_NB, C_VERDICT};
         const char *k2[10], *h2[10];
         for (int i = 0; i < 10; i++) {
             k2[i] = keys[show[i]];
@@ -363,12 +399,16 @@ int an_cmd_compare(int argc, char **argv)
         fprintf(f,
                 "\ncompare: %ld benchmarks on both sides (A: %s, %zu run%s; B: %s, %zu run%s): "
                 "%ld regressed, %ld improved, %ld no significant change%s%s; %ld only in A, %ld "
-                "only in B\n(* U test cannot reach alpha %.3g with these repetitions; the CI "
-                "decides)\n",
+                "only in B\n",
                 cnt.both, pos[0], sa.nruns, sa.nruns == 1 ? "" : "s", pos[1], sb.nruns,
                 sb.nruns == 1 ? "" : "s", cnt.regressed, cnt.improved, cnt.same,
                 cnt.notest ? ", no test possible: " : "", cnt.notest ? "some" : "", cnt.only_a,
-                cnt.only_b, a.alpha);
+                cnt.only_b);
+    if (fmt == AF_CONSOLE && cnt.no_u)
+        fprintf(f,
+                "(* the U test cannot reach alpha %.3g with these repetitions: the CI decides "
+                "alone)\n",
+                a.alpha);
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = a.fail && cnt.regressed ? 1 : 0;

@@ -148,10 +148,10 @@ static int parse_metrics(const char *s, int *out)
 
 int an_cmd_gate(int argc, char **argv)
 {
-    static const char *const keys[G_NCOLS] = {"status", "benchmark", "pairing", "metric",
-                                              "measured", "limit", "margin_pct", "source"};
-    static const char *const heads[G_NCOLS] = {"status", "benchmark", "pairing", "metric",
-                                               "measured", "limit", "margin", "budget"};
+    static const char *const keys[G_NCOLS] = {"status",   "benchmark", "pairing",    "metric",
+                                              "measured", "limit",     "margin_pct", "source"};
+    static const char *const heads[G_NCOLS] = {"status",   "benchmark", "pairing", "metric",
+                                               "measured", "limit",     "margin",  "budget"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze gate"};
     struct an_budgets bud = {0};

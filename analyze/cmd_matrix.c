@@ -24,8 +24,7 @@
 #define MAX_LABELS 256
 
 static struct {
-    const char *db, *bench, *metric, *rows, *cols, *budget, *bvalue, *format, *out, *since,
-        *until;
+    const char *db, *bench, *metric, *rows, *cols, *budget, *bvalue, *format, *out, *since, *until;
 } a;
 
 static const struct opt matrix_opts[] = {
@@ -132,7 +131,7 @@ static struct cellres evaluate(const struct an_group *g, const char *bench, int 
 int an_cmd_matrix(int argc, char **argv)
 {
     static char rows[MAX_LABELS][256], cols[MAX_LABELS][256];
-    static const char *const lkeys[] = {"benchmark", "row", "column", "metric",
+    static const char *const lkeys[] = {"benchmark", "row",    "column", "metric",
                                         "value",     "status", "runs"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze matrix"};
@@ -255,7 +254,10 @@ int an_cmd_matrix(int argc, char **argv)
             if (cr.skipped)
                 snprintf(cell, sizeof(cell), "skipped");
             else
-                snprintf(cell, sizeof(cell), "%s%s", cr.status < 0 ? "" : cr.status ? "PASS " : "FAIL ",
+                snprintf(cell, sizeof(cell), "%s%s",
+                         cr.status < 0 ? ""
+                         : cr.status   ? "PASS "
+                                       : "FAIL ",
                          v);
             pass += cr.status == 1;
             fail += cr.status == 0;
@@ -269,7 +271,10 @@ int an_cmd_matrix(int argc, char **argv)
             an_table_str(longt, lr, 3, "%s", an_metrics[metric].name);
             an_table_num(longt, lr, 4, cr.v, v);
             an_table_str(longt, lr, 5, "%s",
-                         cr.skipped ? "skipped" : cr.status < 0 ? "" : cr.status ? "PASS" : "FAIL");
+                         cr.skipped      ? "skipped"
+                         : cr.status < 0 ? ""
+                         : cr.status     ? "PASS"
+                                         : "FAIL");
             snprintf(v, sizeof(v), "%ld", cr.runs);
             an_table_num(longt, lr, 6, (double)cr.runs, v);
         }

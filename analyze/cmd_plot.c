@@ -286,8 +286,7 @@ static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an
         for (size_t k = i; k < j; k++)
             fprintf(f, "%.6g %.6g %g\n", cap.p[k].x, cap.p[k].p99 / 1e3, cap.p[k].level);
         snprintf(label, sizeof(label), "%s (%s)", cap.p[i].family, cap.p[i].pairing);
-        if (add_clause(&clause, &clen, p->name, series, "1:2", "with linespoints lw 2 pt 7",
-                       label))
+        if (add_clause(&clause, &clen, p->name, series, "1:2", "with linespoints lw 2 pt 7", label))
             goto out;
         if (add_clause(&clause, &clen, p->name, series, "1:2:(sprintf('%g', $3))",
                        "with labels offset 0,1 font ',8' notitle", NULL))

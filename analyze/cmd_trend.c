@@ -36,7 +36,8 @@ static const struct opt trend_opts[] = {
     {"pvalue", 0, OPT_STR, &a.pvalue, "P", "t-test threshold of a change point (default 0.001)"},
     {"min-change", 0, OPT_PERCENT, &a.min_change, "PCT",
      "smallest change reported (default 0%: any significant one)"},
-    {"min-points", 0, OPT_INT, &a.min_seg, "N", "points needed on each side of a change (default 3)"},
+    {"min-points", 0, OPT_INT, &a.min_seg, "N",
+     "points needed on each side of a change (default 3)"},
     {"since", 0, OPT_STR, &a.since, "DATE", "runs started on or after DATE"},
     {"until", 0, OPT_STR, &a.until, "DATE", "runs started on or before DATE"},
     {"all", 0, OPT_FLAG, &a.all, NULL, "also list every series (console and Markdown)"},
@@ -63,8 +64,19 @@ static const struct cmd_help trend_help = {
             "no data or\n  the store failed, 2 usage error.",
 };
 
-enum { P_BENCH, P_PAIRING, P_VERSION, P_PREV, P_BEFORE, P_AFTER, P_CHANGE, P_DIR, P_P, P_Q,
-       P_NCOLS };
+enum {
+    P_BENCH,
+    P_PAIRING,
+    P_VERSION,
+    P_PREV,
+    P_BEFORE,
+    P_AFTER,
+    P_CHANGE,
+    P_DIR,
+    P_P,
+    P_Q,
+    P_NCOLS
+};
 enum { S_BENCH, S_PAIRING, S_POINTS, S_FIRST, S_LAST, S_VALUE, S_NCP, S_NCOLS };
 
 static int add_cp_rows(struct an_table *t, const struct an_trend *tr, const struct an_series *s,
@@ -98,16 +110,16 @@ static int add_cp_rows(struct an_table *t, const struct an_trend *tr, const stru
 
 int an_cmd_trend(int argc, char **argv)
 {
-    static const char *const pkeys[P_NCOLS] = {"benchmark", "pairing", "version", "previous",
-                                               "before", "after", "change_pct", "direction",
-                                               "pvalue", "energy"};
-    static const char *const pheads[P_NCOLS] = {"benchmark", "pairing", "from version",
-                                                "previous", "before", "after", "change",
-                                                "direction", "p", "energy"};
-    static const char *const skeys[S_NCOLS] = {"benchmark", "pairing", "points", "first",
-                                               "last", "last_value", "change_points"};
-    static const char *const sheads[S_NCOLS] = {"benchmark", "pairing", "points", "first",
-                                                "last", "last value", "changes"};
+    static const char *const pkeys[P_NCOLS] = {"benchmark", "pairing", "version",    "previous",
+                                               "before",    "after",   "change_pct", "direction",
+                                               "pvalue",    "energy"};
+    static const char *const pheads[P_NCOLS] = {"benchmark", "pairing", "from version", "previous",
+                                                "before",    "after",   "change",       "direction",
+                                                "p",         "energy"};
+    static const char *const skeys[S_NCOLS] = {"benchmark", "pairing",    "points",       "first",
+                                               "last",      "last_value", "change_points"};
+    static const char *const sheads[S_NCOLS] = {"benchmark", "pairing",    "points", "first",
+                                                "last",      "last value", "changes"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze trend"};
     struct an_trend_opts o = {0};
@@ -139,7 +151,8 @@ int an_cmd_trend(int argc, char **argv)
         vb_err("analyze trend: --metric: unknown metric '%s'", a.metric);
         return 2;
     }
-    if (a.pvalue && (an_parse_frac(a.pvalue, &o.cp.pvalue) || !(o.cp.pvalue > 0 && o.cp.pvalue < 1))) {
+    if (a.pvalue &&
+        (an_parse_frac(a.pvalue, &o.cp.pvalue) || !(o.cp.pvalue > 0 && o.cp.pvalue < 1))) {
         vb_err("analyze trend: --pvalue: '%s' is not a probability in (0, 1)", a.pvalue);
         return 2;
     }
@@ -164,8 +177,7 @@ int an_cmd_trend(int argc, char **argv)
     }
     if (an_trend_build(&c, pos, npos, a.since, a.until, &o, &tr))
         goto out;
-    snprintf(title, sizeof(title), "Change points of %s along %s", an_metrics[o.metric].name,
-             a.by);
+    snprintf(title, sizeof(title), "Change points of %s along %s", an_metrics[o.metric].name, a.by);
     tabs[0] = an_table_new("change_points", "", P_NCOLS, pkeys, pheads);
     tabs[1] = an_table_new("series", "Series", S_NCOLS, skeys, sheads);
     if (!tabs[0] || !tabs[1])
@@ -189,11 +201,11 @@ int an_cmd_trend(int argc, char **argv)
     }
     meta = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:f, s:f, s:i, s:I, s:I}", "command",
                      "trend", "by", a.by, "metric", an_metrics[o.metric].name, "order",
-                     tr.semver ? "semantic version" : "date of first run", "versions",
-                     tr.nversions, "nseries", (json_int_t)tr.nseries, "runs",
-                     (json_int_t)tr.runs_used, "runs_without_key", (json_int_t)tr.runs_without_key,
-                     "pvalue", o.cp.pvalue, "min_change_pct", a.min_change, "min_points",
-                     a.min_seg, "regressions", (json_int_t)regs, "improvements", (json_int_t)imps);
+                     tr.semver ? "semantic version" : "date of first run", "versions", tr.nversions,
+                     "nseries", (json_int_t)tr.nseries, "runs", (json_int_t)tr.runs_used,
+                     "runs_without_key", (json_int_t)tr.runs_without_key, "pvalue", o.cp.pvalue,
+                     "min_change_pct", a.min_change, "min_points", a.min_seg, "regressions",
+                     (json_int_t)regs, "improvements", (json_int_t)imps);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     ntabs = fmt == AF_CSV || fmt == AF_JSON || a.all ? 2 : 1;

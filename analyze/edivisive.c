@@ -33,13 +33,13 @@
 struct work {
     const double *x;
     const struct an_cp_opts *o;
-    int *rank;                /* rank of each point in its segment */
-    double *cnt, *sum;        /* Fenwick trees over ranks */
-    double *wl, *wr;          /* within-sums of [s, tau) and [tau, e) */
+    int *rank;         /* rank of each point in its segment */
+    double *cnt, *sum; /* Fenwick trees over ranks */
+    double *wl, *wr;   /* within-sums of [s, tau) and [tau, e) */
     struct ridx {
         double v;
         int i;
-    } *ord;
+    } * ord;
     int *cps, ncps, cap;
 };
 
@@ -85,8 +85,8 @@ static int best_split(struct work *w, int s, int e, int at, double *qbest)
     }
     qsort(w->ord, (size_t)n, sizeof(*w->ord), cmp_ridx);
     for (int r = 0; r < n; r++) /* equal values share the lowest rank: distance 0 */
-        w->rank[w->ord[r].i] = r > 0 && w->ord[r].v == w->ord[r - 1].v ? w->rank[w->ord[r - 1].i]
-                                                                       : r;
+        w->rank[w->ord[r].i] =
+            r > 0 && w->ord[r].v == w->ord[r - 1].v ? w->rank[w->ord[r - 1].i] : r;
     /* Forward: wl[t] = within-sum of the first t points. */
     memset(w->cnt, 0, sizeof(double) * (size_t)(n + 1));
     memset(w->sum, 0, sizeof(double) * (size_t)(n + 1));

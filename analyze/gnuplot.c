@@ -90,8 +90,9 @@ static int write_script(const char *cmd, const struct an_plot *p, const char *cl
         vb_err("%s: %s: %s", cmd, path, strerror(errno));
         return -1;
     }
-    fprintf(f, "# viobench plot: data in %s.dat. Restyle here and run `gnuplot %s.gp` in this "
-               "directory.\n",
+    fprintf(f,
+            "# viobench plot: data in %s.dat. Restyle here and run `gnuplot %s.gp` in this "
+            "directory.\n",
             p->name, p->name);
     if (svg)
         fprintf(f, "set terminal svg size 1200,700 dynamic enhanced font 'sans,12' background "
@@ -111,10 +112,11 @@ static int write_script(const char *cmd, const struct an_plot *p, const char *cl
     if (p->logy)
         fprintf(f, "set logscale y\n");
     if (p->nines)
-        fprintf(f, "# x = -log10(1 - percentile/100): each tick is one more nine\n"
-                   "# (tic labels are formats: %%%% prints one %%)\n"
-                   "set xtics ('50%%%%' 0.30103, '90%%%%' 1, '99%%%%' 2, '99.9%%%%' 3, "
-                   "'99.99%%%%' 4, '99.999%%%%' 5, '99.9999%%%%' 6)\nset xrange [0:%d]\n",
+        fprintf(f,
+                "# x = -log10(1 - percentile/100): each tick is one more nine\n"
+                "# (tic labels are formats: %%%% prints one %%)\n"
+                "set xtics ('50%%%%' 0.30103, '90%%%%' 1, '99%%%%' 2, '99.9%%%%' 3, "
+                "'99.99%%%%' 4, '99.999%%%%' 5, '99.9999%%%%' 6)\nset xrange [0:%d]\n",
                 (int)ceil(p->xmax > 1 ? p->xmax - 1e-9 : 1));
     if (p->extra)
         fprintf(f, "%s\n", p->extra);

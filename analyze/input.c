@@ -67,7 +67,7 @@ static int load_all(struct an_ctx *c)
 /* Keys every run has, whatever its labels. */
 static int builtin_key(const char *k)
 {
-    static const char *const run_keys[] = {"run_id", "source", "tool", "tool_version",
+    static const char *const run_keys[] = {"run_id", "source",   "tool",   "tool_version",
                                            "host",   "complete", "version"};
     for (int i = 0; i < SP_NKEYS; i++)
         if (strcmp(k, store_pairing_keys[i]) == 0)
@@ -211,9 +211,9 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
         for (int i = 0; i < nwords; i++)
             snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "%s%s", i ? " " : "",
                      words[i]);
-        vb_err("%s: no stored run matches '%s'%s%s%s%s in %s", c->cmd, desc,
-               since ? " since " : "", since ? since : "", until ? " until " : "",
-               until ? until : "", c->db ? c->db : STORE_DEFAULT_PATH);
+        vb_err("%s: no stored run matches '%s'%s%s%s%s in %s", c->cmd, desc, since ? " since " : "",
+               since ? since : "", until ? " until " : "", until ? until : "",
+               c->db ? c->db : STORE_DEFAULT_PATH);
         store_runs_free(*out, 0);
         *out = NULL;
         goto out;

@@ -34,10 +34,11 @@ int an_metric_parse(const char *s)
         const char *alias;
         int m;
     } aliases[] = {
-        {"median", AM_P50},     {"p999", AM_P999},          {"p9999", AM_P9999},
-        {"items_per_second", AM_IOPS}, {"throughput", AM_IOPS}, {"ops", AM_IOPS},
-        {"bytes_per_second", AM_BW},   {"bw", AM_BW},           {"real", AM_REAL},
-        {"cpu", AM_CPU},
+        {"median", AM_P50},          {"p999", AM_P999},
+        {"p9999", AM_P9999},         {"items_per_second", AM_IOPS},
+        {"throughput", AM_IOPS},     {"ops", AM_IOPS},
+        {"bytes_per_second", AM_BW}, {"bw", AM_BW},
+        {"real", AM_REAL},           {"cpu", AM_CPU},
     };
     for (int m = 0; m < AM_NMETRICS; m++)
         if (strcmp(s, an_metrics[m].name) == 0)
@@ -108,7 +109,7 @@ double an_row_value(const struct vb_row *w, int m)
         return w->bytes_per_second;
     default:
         if (w->hist && hist_count(w->hist))
-            return m == AM_MIN ? hist_min(w->hist)
+            return m == AM_MIN   ? hist_min(w->hist)
                    : m == AM_MAX ? hist_max(w->hist)
                                  : hist_percentile(w->hist, d->pct);
         return vb_row_counter(w, d->counter);
@@ -156,8 +157,8 @@ static struct an_bench *bench_get(struct an_set *s, const char *name, size_t *hi
 static int bench_add_row(struct an_bench *b, struct vb_row *w)
 {
     if (w->error_occurred) {
-        if (!b->skip && b->nrows == 0 && !(b->skip = strdup(w->error_message ? w->error_message
-                                                                              : "error")))
+        if (!b->skip && b->nrows == 0 &&
+            !(b->skip = strdup(w->error_message ? w->error_message : "error")))
             return -ENOMEM;
         return 0;
     }

@@ -213,7 +213,7 @@ static json_t *json_table(const struct an_table *t)
         for (int c = 0; o && c < t->ncols; c++) {
             const struct an_cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
             json_object_set_new(o, t->keys[c],
-                                x->isnum ? (isfinite(x->num) ? json_real(x->num) : json_null())
+                                x->isnum  ? (isfinite(x->num) ? json_real(x->num) : json_null())
                                 : x->text ? json_string(x->text)
                                           : json_null());
         }

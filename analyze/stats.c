@@ -34,8 +34,8 @@ double an_norm_ppf(double p)
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     double q, r, x, e, u;
 
     if (p <= 0)
@@ -130,8 +130,7 @@ double an_welch_p(double n1, double s1, double ss1, double n2, double s2, double
     if (!(se2 > 0))
         return m1 == m2 ? 1 : 0;
     t = (m2 - m1) / sqrt(se2);
-    df = se2 * se2 /
-         ((v1 / n1) * (v1 / n1) / (n1 - 1) + (v2 / n2) * (v2 / n2) / (n2 - 1));
+    df = se2 * se2 / ((v1 / n1) * (v1 / n1) / (n1 - 1) + (v2 / n2) * (v2 / n2) / (n2 - 1));
     return fmin(1, 2 * an_t_sf(fabs(t), df));
 }
 

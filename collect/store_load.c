@@ -241,7 +241,7 @@ static const char summary_sql[] =
 
 static int summary_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
 {
-    static const char *const cols[] = {"p50_ns", "p90_ns", "p99_ns",   "p999_ns",
+    static const char *const cols[] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns",
                                        "p9999_ns", "min_ns", "max_ns", "stddev_ns"};
     struct vb_row *w = vb_run_add_row(out, col_text(st, 1));
     const char *t;

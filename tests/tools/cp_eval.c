@@ -35,7 +35,8 @@ static double gauss(uint64_t *s)
 int main(int argc, char **argv)
 {
     int nseries = argc > 1 ? atoi(argv[1]) : 1000, len = argc > 2 ? atoi(argv[2]) : 100;
-    double cv = (argc > 3 ? atof(argv[3]) : 3) / 100, minshift = (argc > 4 ? atof(argv[4]) : 5) / 100;
+    double cv = (argc > 3 ? atof(argv[3]) : 3) / 100,
+           minshift = (argc > 4 ? atof(argv[4]) : 5) / 100;
     uint64_t seed = argc > 5 ? strtoull(argv[5], NULL, 0) : 1;
     int reps = argc > 6 ? atoi(argv[6]) : 1;
     long oracle = 0;
@@ -142,8 +143,8 @@ int main(int argc, char **argv)
            100.0 * (double)found / (double)shifts, shifts);
     printf("oracle: %.1f%% located within +-1 by least squares knowing the true segments\n",
            100.0 * (double)oracle / (double)shifts);
-    printf("false alarms: %.1f%% of %ld shift-free series\n", 100.0 * (double)alarms / (double)clean,
-           clean);
+    printf("false alarms: %.1f%% of %ld shift-free series\n",
+           100.0 * (double)alarms / (double)clean, clean);
     printf("spurious: %ld change points more than 1 point from any injected shift\n", spurious);
     free(x);
     return 0;

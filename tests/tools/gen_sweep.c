@@ -56,6 +56,14 @@ int main(int argc, char **argv)
             vb_row_set_counter(w, f ? "flows" : "qd", n);
             w->info = json_pack("{s:i}", f ? "flows" : "qd", n);
         }
+    {
+        char parent[4096], *slash;
+        snprintf(parent, sizeof(parent), "%s", argv[1]);
+        if ((slash = strrchr(parent, '/')) && slash != parent) {
+            *slash = 0;
+            mkdir(parent, 0755); /* one level: sweeps/kvm */
+        }
+    }
     mkdir(argv[1], 0755);
     if (vb_write_run_dir(&r, argv[1], VB_FMT_JSON, err, sizeof(err))) {
         fprintf(stderr, "gen_sweep: %s\n", err);

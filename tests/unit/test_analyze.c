@@ -47,12 +47,14 @@ static void test_mwu(json_t *ref)
     json_array_foreach(json_object_get(ref, "mwu"), i, c)
     {
         double x[64], y[64];
-        int nx = to_array(json_object_get(c, "x"), x, 64), ny = to_array(json_object_get(c, "y"), y, 64);
+        int nx = to_array(json_object_get(c, "x"), x, 64),
+            ny = to_array(json_object_get(c, "y"), y, 64);
         struct an_mwu r;
         CHECK(an_mwu(x, nx, y, ny, &r) == 0, "mwu case %zu", i);
-        CHECK(fabs(r.u - jx_num(c, "u", NAN)) < 1e-9, "mwu %zu: U %g, scipy %g", i, r.u, jx_num(c, "u", NAN));
-        CHECK(close_rel(r.p, jx_num(c, "p", NAN), 1e-9), "mwu %zu: p %.15g, scipy %.15g (%s)", i, r.p,
-              jx_num(c, "p", NAN), r.exact ? "exact" : "asymptotic");
+        CHECK(fabs(r.u - jx_num(c, "u", NAN)) < 1e-9, "mwu %zu: U %g, scipy %g", i, r.u,
+              jx_num(c, "u", NAN));
+        CHECK(close_rel(r.p, jx_num(c, "p", NAN), 1e-9), "mwu %zu: p %.15g, scipy %.15g (%s)", i,
+              r.p, jx_num(c, "p", NAN), r.exact ? "exact" : "asymptotic");
     }
     {
         double x[1] = {1};
@@ -80,7 +82,8 @@ static void test_special(json_t *ref)
     json_array_foreach(json_object_get(ref, "welch"), i, c)
     {
         double x[64], y[64], s1 = 0, q1 = 0, s2 = 0, q2 = 0, p;
-        int nx = to_array(json_object_get(c, "x"), x, 64), ny = to_array(json_object_get(c, "y"), y, 64);
+        int nx = to_array(json_object_get(c, "x"), x, 64),
+            ny = to_array(json_object_get(c, "y"), y, 64);
         for (int k = 0; k < nx; k++)
             s1 += x[k], q1 += x[k] * x[k];
         for (int k = 0; k < ny; k++)
@@ -140,7 +143,8 @@ static void test_bootstrap(json_t *ref)
         CHECK(d.n == nd, "pctboot %zu: %d support points, scipy %d", i, d.n, nd);
         for (int k = 0; k < d.n && k < nd; k++) {
             CHECK(d.v[k] == dv[k], "pctboot %zu: value %d %g vs %g", i, k, d.v[k], dv[k]);
-            CHECK(fabs(d.p[k] - dp[k]) < 1e-9, "pctboot %zu: P %d %.12g vs %.12g", i, k, d.p[k], dp[k]);
+            CHECK(fabs(d.p[k] - dp[k]) < 1e-9, "pctboot %zu: P %d %.12g vs %.12g", i, k, d.p[k],
+                  dp[k]);
         }
         lo = dist_q(&d, 0.025);
         hi = dist_q(&d, 0.975);
@@ -149,7 +153,8 @@ static void test_bootstrap(json_t *ref)
               "pctboot %zu: exact CI [%g, %g]", i, lo, hi);
         mlo = json_number_value(json_array_get(json_object_get(c, "mc_ci"), 0));
         mhi = json_number_value(json_array_get(json_object_get(c, "mc_ci"), 1));
-        CHECK(abs(step_of(&d, lo) - step_of(&d, mlo)) <= 1 && abs(step_of(&d, hi) - step_of(&d, mhi)) <= 1,
+        CHECK(abs(step_of(&d, lo) - step_of(&d, mlo)) <= 1 &&
+                  abs(step_of(&d, hi) - step_of(&d, mhi)) <= 1,
               "pctboot %zu: exact CI [%g, %g] vs scipy Monte Carlo [%g, %g]", i, lo, hi, mlo, mhi);
         an_dist_free(&d);
     }
@@ -157,7 +162,8 @@ static void test_bootstrap(json_t *ref)
     {
         double va[64], vb[64], lo, hi, q = jx_num(c, "pct", 0);
         uint64_t ca[64], cb[64];
-        int na = load_hist(json_object_get(c, "a"), va, ca), nb = load_hist(json_object_get(c, "b"), vb, cb);
+        int na = load_hist(json_object_get(c, "a"), va, ca),
+            nb = load_hist(json_object_get(c, "b"), vb, cb);
         struct an_dist da, db;
         json_t *e = json_object_get(c, "exact_ci"), *m = json_object_get(c, "mc_ci");
         CHECK(an_boot_percentile_counts(va, ca, na, q, &da) == 0 &&
@@ -179,14 +185,17 @@ static void test_bootstrap(json_t *ref)
     json_array_foreach(json_object_get(ref, "repsci"), i, c)
     {
         double x[64], y[64], lo, hi, lo2, hi2, w;
-        int nx = to_array(json_object_get(c, "x"), x, 64), ny = to_array(json_object_get(c, "y"), y, 64);
+        int nx = to_array(json_object_get(c, "x"), x, 64),
+            ny = to_array(json_object_get(c, "y"), y, 64);
         json_t *r = json_object_get(c, "ci");
-        double rlo = json_number_value(json_array_get(r, 0)), rhi = json_number_value(json_array_get(r, 1));
+        double rlo = json_number_value(json_array_get(r, 0)),
+               rhi = json_number_value(json_array_get(r, 1));
         CHECK(an_boot_reps_ci(x, nx, y, ny, 20000, AN_BOOT_SEED, 0.95, &lo, &hi) == 0, "repsci");
         w = rhi - rlo;
         CHECK(fabs(lo - rlo) <= 0.2 * w + 0.002 && fabs(hi - rhi) <= 0.2 * w + 0.002,
               "repsci %zu: [%g, %g] vs scipy [%g, %g]", i, lo, hi, rlo, rhi);
-        CHECK(close_rel(an_reps_change(x, nx, y, ny), jx_num(c, "change", NAN), 1e-12), "repsci change");
+        CHECK(close_rel(an_reps_change(x, nx, y, ny), jx_num(c, "change", NAN), 1e-12),
+              "repsci change");
         /* same seed, same interval */
         an_boot_reps_ci(x, nx, y, ny, 20000, AN_BOOT_SEED, 0.95, &lo2, &hi2);
         CHECK(lo == lo2 && hi == hi2, "repsci %zu: not reproducible", i);
@@ -195,16 +204,25 @@ static void test_bootstrap(json_t *ref)
 
 static void test_semver(void)
 {
-    static const char *const sorted[] = {"1.9",          "1.10",          "2.3.1-rc1",    "v2.3.1",
-                                         "2.3.1-1",      "6.1.0",         "6.1.0-17-amd64",
-                                         "6.1.0-18-amd64", "6.1.0-18-cloud-amd64", "6.10.0",
-                                         "10.0.14393",   "10.0.20348",    "10.0.20348.1"};
+    static const char *const sorted[] = {"1.9",
+                                         "1.10",
+                                         "2.3.1-rc1",
+                                         "v2.3.1",
+                                         "2.3.1-1",
+                                         "6.1.0",
+                                         "6.1.0-17-amd64",
+                                         "6.1.0-18-amd64",
+                                         "6.1.0-18-cloud-amd64",
+                                         "6.10.0",
+                                         "10.0.14393",
+                                         "10.0.20348",
+                                         "10.0.20348.1"};
     int n = (int)(sizeof(sorted) / sizeof(sorted[0]));
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             int c = an_vercmp(sorted[i], sorted[j]);
-            CHECK((i < j && c < 0) || (i == j && c == 0) || (i > j && c > 0),
-                  "vercmp(%s, %s) = %d", sorted[i], sorted[j], c);
+            CHECK((i < j && c < 0) || (i == j && c == 0) || (i > j && c > 0), "vercmp(%s, %s) = %d",
+                  sorted[i], sorted[j], c);
         }
     CHECK(an_vercmp("2.3.1-alpha", "2.3.1-beta") < 0 && an_vercmp("2.3.1-beta", "2.3.1-rc2") < 0,
           "pre-release order");
@@ -234,7 +252,8 @@ static void test_edivisive(void)
     CHECK(n == 1 && abs(cp[0].index - 60) <= 1, "one +10%% shift at 60: %d found, first at %d", n,
           n > 0 ? cp[0].index : -1);
     if (n == 1) {
-        CHECK(fabs(cp[0].after / cp[0].before - 1.10) < 0.02, "magnitude %g", cp[0].after / cp[0].before);
+        CHECK(fabs(cp[0].after / cp[0].before - 1.10) < 0.02, "magnitude %g",
+              cp[0].after / cp[0].before);
         CHECK(cp[0].p < 1e-6, "p %g", cp[0].p);
     }
     for (int i = 0; i < 150; i++)
@@ -369,8 +388,8 @@ static void test_units_and_report(void)
     CHECK(an_parse_value(AM_P99, "800", &v) == 0 && v == 800, "bare ns");
     CHECK(an_parse_value(AM_IOPS, "50k/s", &v) == 0 && v == 50000, "50k/s");
     CHECK(an_parse_value(AM_BW, "1GiB/s", &v) == 0 && v == 1073741824.0, "1GiB/s");
-    CHECK(an_parse_frac("5%", &v) == 0 && fabs(v - 0.05) < 1e-15 && an_parse_frac("0.01", &v) == 0 &&
-              v == 0.01 && an_parse_frac("x", &v) != 0,
+    CHECK(an_parse_frac("5%", &v) == 0 && fabs(v - 0.05) < 1e-15 &&
+              an_parse_frac("0.01", &v) == 0 && v == 0.01 && an_parse_frac("x", &v) != 0,
           "fractions");
     CHECK(strcmp(an_html_escape("<a href=\"x\">&'", buf, sizeof(buf)),
                  "&lt;a href=&quot;x&quot;&gt;&amp;&#39;") == 0,
@@ -388,10 +407,12 @@ static void test_units_and_report(void)
     an_report_write(f, AF_JSON, "x", NULL, &t, 1);
     fclose(f);
     doc = json_loads(mem, 0, NULL);
-    CHECK(doc && json_real_value(json_object_get(json_array_get(json_object_get(doc, "rows"), 0),
-                                                 "value")) == 1.5 &&
-              json_is_null(json_object_get(json_array_get(json_object_get(doc, "rows"), 1), "value")),
-          "json: %s", mem);
+    CHECK(
+        doc &&
+            json_real_value(
+                json_object_get(json_array_get(json_object_get(doc, "rows"), 0), "value")) == 1.5 &&
+            json_is_null(json_object_get(json_array_get(json_object_get(doc, "rows"), 1), "value")),
+        "json: %s", mem);
     json_decref(doc);
     free(mem);
     f = open_memstream(&mem, &len);
