@@ -206,7 +206,8 @@ int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_c
         goto out;
     if (segment(&w, 0, n))
         goto out;
-    qsort(w.cps, (size_t)w.ncps, sizeof(int), cmp_int);
+    if (w.ncps > 1)
+        qsort(w.cps, (size_t)w.ncps, sizeof(int), cmp_int);
     /* Re-test each change between its neighbours; drop the weakest failing one. */
     for (;;) {
         int worst = -1;
