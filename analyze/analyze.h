@@ -16,6 +16,8 @@
 #include "result.h"
 #include "store.h"
 
+struct an_hist;
+
 /* ---- Commands (analyze/cmd_*.c) ---- */
 
 /* viobench analyze SUBCOMMAND ...; returns the exit status. */
@@ -64,8 +66,10 @@ const char *an_fmt_value(int metric, double v, char *buf, size_t len);
 int an_parse_value(int metric, const char *s, double *out);
 /* A fraction written as 0.05 or 5%. 0 or -EINVAL. */
 int an_parse_frac(const char *s, double *out);
-/* Value of a metric for one iteration row (histogram first, then counters); NAN. */
+/* Value of a metric for one iteration row (histogram first: sh when given, else the row's
+   own; then counters); NAN. */
 double an_row_value(const struct vb_row *w, int metric);
+double an_row_value_h(const struct vb_row *w, const struct an_hist *sh, int metric);
 
 /* A sparse histogram (analyze/shist.c): the non-empty buckets of a struct hist. */
 struct an_hist {
@@ -80,6 +84,8 @@ struct an_hist *an_hist_from(const struct hist *src);
 /* Add src's counts. 0 or -ENOMEM. */
 int an_hist_merge(struct an_hist *h, const struct hist *src);
 void an_hist_free(struct an_hist *h);
+/* Add another sparse histogram's counts. 0 or -ENOMEM. */
+int an_hist_add(struct an_hist *h, const struct an_hist *src);
 /* Mean and sample standard deviation in ns (0 when undefined). */
 double an_hist_mean(const struct an_hist *h);
 double an_hist_stddev(const struct an_hist *h);
@@ -164,6 +170,11 @@ typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, void
    runs without histograms (store_load_summaries). 0, or -1 after printing why. */
 int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                   const char *until, int lite, an_run_cb cb, void *arg);
+/* Inside an an_each_input callback: the sparse histogram of row i of the run being
+   delivered (rows arrive with w->hist NULL; their histograms are kept only in this sparse
+   form), or NULL. _take hands it over to the caller (free with an_hist_free). */
+struct an_hist *an_row_hist(const struct vb_run *r, size_t i);
+struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i);
 /* Load one stored run (lite: no histograms). 0, or -1 after printing why. */
 int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r);
 /* 1 when key (or each alternative of "a|b") is a selector key some run can have. */

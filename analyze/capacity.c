@@ -109,7 +109,10 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
             p->xs = nx;
             p->xs[p->nx++] = x;
         }
-        if (w->hist && hist_count(w->hist)) {
+        if (an_row_hist(r, i) && an_row_hist(r, i)->count) {
+            if (an_hist_add(p->hist, an_row_hist(r, i)))
+                goto nomem;
+        } else if (w->hist && hist_count(w->hist)) {
             if (an_hist_merge(p->hist, w->hist))
                 goto nomem;
         } else {

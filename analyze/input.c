@@ -288,9 +288,81 @@ static int load_path(struct an_ctx *c, const char *path, struct vb_run *r)
     return 0;
 }
 
+/* The sparse histograms of the run being delivered to a callback. */
+static struct {
+    const struct vb_run *run;
+    struct an_hist **sh;
+    size_t n, cap;
+} cur;
+
+struct an_hist *an_row_hist(const struct vb_run *r, size_t i)
+{
+    return r == cur.run && i < cur.n ? cur.sh[i] : NULL;
+}
+
+struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i)
+{
+    struct an_hist *h = an_row_hist(r, i);
+    if (h)
+        cur.sh[i] = NULL;
+    return h;
+}
+
+static void cur_reset(void)
+{
+    for (size_t i = 0; i < cur.n; i++)
+        an_hist_free(cur.sh[i]);
+    cur.n = 0;
+    cur.run = NULL;
+}
+
+/* Keep row idx's histogram in sparse form and free the dense one. */
+static int keep_sparse(struct vb_row *w, size_t idx, void *arg)
+{
+    (void)arg;
+    if (idx >= cur.cap) {
+        size_t nc = cur.cap ? cur.cap * 2 : 256;
+        struct an_hist **n = realloc(cur.sh, nc * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        cur.sh = n;
+        cur.cap = nc;
+    }
+    while (cur.n <= idx)
+        cur.sh[cur.n++] = NULL;
+    if (w->hist && hist_count(w->hist) && !(cur.sh[idx] = an_hist_from(w->hist)))
+        return -ENOMEM;
+    hist_free(w->hist);
+    w->hist = NULL;
+    return 0;
+}
+
+/* Call cb for a run, with its histograms in sparse form. */
+static int deliver(const struct store_run_info *ri, struct vb_run *r, int converted, an_run_cb cb,
+                   void *arg)
+{
+    int ret;
+    if (!converted) {
+        cur_reset();
+        for (size_t i = 0; i < r->nrows; i++)
+            if (keep_sparse(&r->rows[i], i, NULL)) {
+                vb_err("out of memory");
+                cur_reset();
+                return -1;
+            }
+    }
+    cur.run = r;
+    ret = cb(ri, r, arg);
+    cur_reset();
+    return ret;
+}
+
 int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r)
 {
-    int ret = lite ? store_load_summaries(c->store, id, r) : store_load_run(c->store, id, r);
+    int ret;
+    cur_reset();
+    ret = lite ? store_load_summaries(c->store, id, r)
+               : store_load_run_each(c->store, id, r, keep_sparse, NULL);
     if (ret) {
         vb_err("%s: %s", c->cmd, store_errmsg(c->store));
         return -1;
@@ -310,7 +382,7 @@ static int each_stored(struct an_ctx *c, struct store_run_info *runs, size_t n, 
             vb_run_free(&r);
             return -1;
         }
-        ret = cb(&runs[i], &r, arg);
+        ret = deliver(&runs[i], &r, 1, cb, arg);
         vb_run_free(&r);
         if (ret)
             return -1;
@@ -358,7 +430,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
         lr = load_path(c, words[i], &r);
         if (lr == 0) {
             an_info_from_run(&r, &ri);
-            lr = cb(&ri, &r, arg);
+            lr = deliver(&ri, &r, 0, cb, arg);
             json_decref(ri.labels);
             vb_run_free(&r);
             if (lr)

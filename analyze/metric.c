@@ -90,9 +90,19 @@ int an_parse_value(int metric, const char *s, double *out)
 
 double an_row_value(const struct vb_row *w, int m)
 {
+    return an_row_value_h(w, NULL, m);
+}
+
+double an_row_value_h(const struct vb_row *w, const struct an_hist *sh, int m)
+{
     const struct an_metric_def *d = &an_metrics[m];
     double scale = vb_time_unit_scale(w->time_unit);
 
+    if (sh && sh->count && (m == AM_MEAN || d->pct >= 0))
+        return m == AM_MEAN  ? an_hist_mean(sh)
+               : m == AM_MIN ? sh->min
+               : m == AM_MAX ? sh->max
+                             : an_hist_percentile(sh, d->pct);
     switch (m) {
     case AM_MEAN:
         if (w->hist && hist_count(w->hist))
@@ -154,7 +164,7 @@ static struct an_bench *bench_get(struct an_set *s, const char *name, size_t *hi
     return b;
 }
 
-static int bench_add_row(struct an_bench *b, struct vb_row *w)
+static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **sh)
 {
     if (w->error_occurred) {
         if (!b->skip && b->nrows == 0 &&
@@ -171,7 +181,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w)
         b->cap = nc;
     }
     for (int m = 0; m < AM_NMETRICS; m++)
-        AN_VAL(b, b->nrows, m) = an_row_value(w, m);
+        AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -180,11 +190,11 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w)
         b->flows = vb_row_counter(w, "flows");
         b->rate = vb_row_counter(w, "target_rate");
     }
-    if (w->hist && hist_count(w->hist)) {
+    if (*sh && (*sh)->count) {
         if (!b->hist && b->nohist == 0 && b->nrows == 0) {
-            if (!(b->hist = an_hist_from(w->hist)))
-                return -ENOMEM;
-        } else if (b->hist && an_hist_merge(b->hist, w->hist)) {
+            b->hist = *sh; /* taken over */
+            *sh = NULL;
+        } else if (b->hist && an_hist_add(b->hist, *sh)) {
             return -ENOMEM;
         }
     } else {
@@ -211,8 +221,14 @@ int an_set_add_run(struct an_set *s, struct vb_run *r)
         if (w->run_type == VB_AGGREGATE &&
             (iter_rows || !w->aggregate_name || strcmp(w->aggregate_name, "median") != 0))
             continue;
-        if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w))
+        struct an_hist *sh = an_row_hist_take(r, i);
+        if (!sh && w->hist && hist_count(w->hist) && !(sh = an_hist_from(w->hist)))
             return -ENOMEM;
+        if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w, &sh)) {
+            an_hist_free(sh);
+            return -ENOMEM;
+        }
+        an_hist_free(sh); /* not taken over (merged, or an error row) */
     }
     s->nruns++;
     return 0;

@@ -118,3 +118,43 @@ double an_hist_percentile(const struct an_hist *h, double p)
     }
     return h->max;
 }
+
+int an_hist_add(struct an_hist *h, const struct an_hist *src)
+{
+    int n = 0, i = 0, k = 0, cap = h->n + src->n;
+    uint32_t *idx = malloc((size_t)(cap ? cap : 1) * sizeof(*idx));
+    uint64_t *cnt = malloc((size_t)(cap ? cap : 1) * sizeof(*cnt));
+
+    if (!idx || !cnt) {
+        free(idx);
+        free(cnt);
+        return -ENOMEM;
+    }
+    while (i < h->n || k < src->n) {
+        if (k >= src->n || (i < h->n && h->idx[i] < src->idx[k])) {
+            idx[n] = h->idx[i];
+            cnt[n++] = h->cnt[i++];
+        } else if (i >= h->n || src->idx[k] < h->idx[i]) {
+            idx[n] = src->idx[k];
+            cnt[n++] = src->cnt[k++];
+        } else {
+            idx[n] = h->idx[i];
+            cnt[n++] = h->cnt[i++] + src->cnt[k++];
+        }
+    }
+    free(h->idx);
+    free(h->cnt);
+    h->idx = idx;
+    h->cnt = cnt;
+    h->n = n;
+    if (src->count) {
+        if (h->count == 0 || src->min < h->min)
+            h->min = src->min;
+        if (h->count == 0 || src->max > h->max)
+            h->max = src->max;
+    }
+    h->count += src->count;
+    h->sum += src->sum;
+    h->sumsq += src->sumsq;
+    return 0;
+}

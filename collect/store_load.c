@@ -170,6 +170,12 @@ nomem:
 
 int store_load_run(struct store *s, int64_t id, struct vb_run *out)
 {
+    return store_load_run_each(s, id, out, NULL, NULL);
+}
+
+int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
+                        int (*row_cb)(struct vb_row *w, size_t idx, void *arg), void *arg)
+{
     sqlite3_stmt *st;
     json_t *ctx = NULL;
     int ret = 0, rc;
@@ -193,9 +199,15 @@ int store_load_run(struct store *s, int64_t id, struct vb_run *out)
     if (sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL) != SQLITE_OK)
         return store_sqlfail(s, "load results");
     sqlite3_bind_int64(st, 1, id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if ((ret = load_row(s, st, out)))
             break;
+        if (row_cb && (ret = row_cb(&out->rows[out->nrows - 1], out->nrows - 1, arg))) {
+            store_fail(s, ret, "%s: run %lld: row %zu refused by the reader", s->path,
+                       (long long)id, out->nrows - 1);
+            break;
+        }
+    }
     if (!ret && rc != SQLITE_DONE)
         ret = store_sqlfail(s, "load results");
     sqlite3_finalize(st);
