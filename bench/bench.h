@@ -28,6 +28,7 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_sysinfo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Install the Ctrl-C/SIGTERM handler (bench/cleanup.c). 0 or -errno. */
 int bench_install_interrupt(void);

@@ -3,6 +3,8 @@
  * SIGTERM only sets vb_interrupted: kernels stop, the runner writes what completed and marks
  * the run incomplete, and cleanups run in order. A second one runs the pending cleanups from
  * the handler (they are async-signal-safe by contract) and exits at once with status 130.
+ * A cleanup the main thread was in the middle of when the signal came is run again by the
+ * handler (cleanups are idempotent by contract): a half-done restore must not be the last.
  */
 #include "bench.h"
 #include "kernel.h"
@@ -16,27 +18,30 @@
 
 volatile sig_atomic_t vb_interrupted;
 
+enum { SLOT_FREE = 0, SLOT_LIVE, SLOT_RUNNING };
+
 static struct {
     void (*fn)(void *);
     void *arg;
-    volatile sig_atomic_t live;
+    volatile sig_atomic_t state;
 } cleanups[MAX_CLEANUPS];
 
 static void run_slot(int i)
 {
-    if (cleanups[i].live) {
-        cleanups[i].live = 0;
+    if (cleanups[i].state == SLOT_LIVE) {
+        cleanups[i].state = SLOT_RUNNING;
         cleanups[i].fn(cleanups[i].arg);
+        cleanups[i].state = SLOT_FREE;
     }
 }
 
 int vb_cleanup_add(void (*fn)(void *arg), void *arg)
 {
     for (int i = 0; i < MAX_CLEANUPS; i++)
-        if (!cleanups[i].live) {
+        if (cleanups[i].state == SLOT_FREE) {
             cleanups[i].fn = fn;
             cleanups[i].arg = arg;
-            cleanups[i].live = 1;
+            cleanups[i].state = SLOT_LIVE;
             return i + 1;
         }
     return -ENOSPC;
@@ -51,7 +56,7 @@ void vb_cleanup_run(int id)
 void vb_cleanup_cancel(int id)
 {
     if (id >= 1 && id <= MAX_CLEANUPS)
-        cleanups[id - 1].live = 0;
+        cleanups[id - 1].state = SLOT_FREE;
 }
 
 void vb_cleanup_all(void)
@@ -71,7 +76,10 @@ static void on_interrupt(int sig)
     if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
         /* nothing else to do in a signal handler */
     }
-    vb_cleanup_all();
+    /* pending ones, and the one the main thread was interrupted in */
+    for (int i = MAX_CLEANUPS - 1; i >= 0; i--)
+        if (cleanups[i].state != SLOT_FREE)
+            cleanups[i].fn(cleanups[i].arg);
     _exit(130);
 }
 

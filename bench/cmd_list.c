@@ -28,7 +28,7 @@ static const struct cmd_help list_help = {
     .name = "viobench list",
     .usage = "[OPTIONS] [PATTERN]",
     .summary = "List benchmark kernels: name, category, suites, and whether each can run here.\n"
-               "PATTERN selects like `run --filter` (globs or substrings, '-' excludes).",
+               "PATTERN selects like `run --filter` (globs or whole name parts, '-' excludes).",
     .examples = "  viobench list\n"
                 "  viobench list 'exit/*'\n"
                 "  viobench list --json timer",

@@ -6,6 +6,7 @@
 #include "bench.h"
 #include "jsonx.h"
 #include "log.h"
+#include "net.h"
 #include "opt.h"
 #include "pin.h"
 #include "platform.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,13 +38,17 @@ struct run_args {
     int switch_clocksource;
     const char *run_id;
     int quiet;
+    const char *target;
+    uint64_t size;
+    int allow_destructive_writes;
+    struct vb_opts net; /* network options, copied into the run's vb_opts */
 };
 
 static struct run_args a;
 
 static const struct opt run_opts[] = {
     {"filter", 'f', OPT_STR, &a.filter, "PATTERN",
-     "kernels to run: globs or substrings, comma-separated, '-' excludes"},
+     "kernels to run: globs or whole name parts, comma-separated, '-' excludes"},
     {"suite", 's', OPT_STR, &a.suite, "NAME", "quick (default) or full"},
     {"repetitions", 'r', OPT_INT, &a.repetitions, "N",
      "measure every kernel N times, round-robin (default 1)"},
@@ -64,6 +70,27 @@ static const struct opt run_opts[] = {
      "run timer/wake under SCHED_FIFO priority N (1-99)"},
     {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
      "allow timer/clocksource to switch the system clocksource (root; restored after)"},
+    {"target", 0, OPT_STR, &a.target, "PATH",
+     "storage: DIR for a test file (default: the run directory), or a FILE or BLOCKDEV"},
+    {"size", 0, OPT_SIZE, &a.size, "SIZE",
+     "storage: test file size (default 256M in the quick suite, 1G in the full one)"},
+    {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
+     "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)"},
+    {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
+     "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)"},
+    {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
+     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
+    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+    {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
+     "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
+    {"flows", 0, OPT_INT, &a.net.flows, "N",
+     "net/*: N connections at once, one thread each (rows named .../flows:F keep F)"},
+    {"nagle", 0, OPT_FLAG, &a.net.nagle, NULL,
+     "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)"},
+    {"busy-poll", 0, OPT_DURATION, &a.net.busy_poll_ns, "TIME",
+     "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)"},
+    {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
+     "net/*: client I/O: blocking (default), epoll or spin"},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
     {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no progress line"},
     {NULL},
@@ -78,7 +105,9 @@ static const struct cmd_help run_help = {
     .examples = "  viobench run --suite quick\n"
                 "  viobench run --filter 'exit/*' --repetitions 9 --cpu 1\n"
                 "  viobench run 'timer/read/*,-*coarse' --min-time 2s --format json\n"
-                "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r",
+                "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r\n"
+                "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G\n"
+                "  viobench run 'net/*' --peer 10.0.0.2:7700 --flows 4 --rate 20k/s",
     .more = "EXIT STATUS\n  0 all kernels ran or were skipped, 1 a kernel failed, 2 bad usage,\n"
             "  130 interrupted (what completed is written, context.json \"complete\": false)",
 };
@@ -124,6 +153,34 @@ static int parse_labels(json_t *labels)
     return 0;
 }
 
+/* --target must exist; a directory must take a new file; with --allow-destructive-writes a
+   file or device must be writable. Checked before the run directory exists, so a bad target
+   is one line and nothing written. Storage kernels check again when they open it. */
+static int check_target(void)
+{
+    struct stat st;
+    if (!a.target)
+        return 0;
+    if (stat(a.target, &st)) {
+        vb_err("run: --target %s: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        vb_err("run: --target %s: not a directory, regular file or block device", a.target);
+        return -EINVAL;
+    }
+    if (S_ISDIR(st.st_mode) && access(a.target, W_OK | X_OK)) {
+        vb_err("run: --target %s: cannot create the test file there: %s", a.target,
+               strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && a.allow_destructive_writes && access(a.target, W_OK)) {
+        vb_err("run: --target %s: not writable: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int check_args(unsigned *suite, enum ts_mode *mode)
 {
     if (strcmp(a.suite, "quick") == 0)
@@ -160,6 +217,16 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --rt-priority: %d is out of range (1-99)", a.rt_priority);
         return -EINVAL;
     }
+    if (a.size != UINT64_MAX && a.size < 1024 * 1024) {
+        vb_err("run: --size: must be at least 1M");
+        return -EINVAL;
+    }
+    if (a.target && !*a.target) {
+        vb_err("run: --target: empty path");
+        return -EINVAL;
+    }
+    if (check_target())
+        return -EINVAL;
     if (a.cpu < -1 || a.cpu >= pf_ncpus()) {
         vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.cpu, pf_ncpus() - 1);
         return -EINVAL;
@@ -220,12 +287,18 @@ static void update_latest(const char *run_id)
 
 static json_t *options_json(void)
 {
-    return json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite", a.suite,
-                     "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
-                     a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu", a.cpu,
-                     "noise_threshold_pct", a.noise_pct, "interval_s", a.interval_ns / NS_PER_S,
-                     "rt_priority", a.rt_priority, "switch_clocksource", a.switch_clocksource,
-                     "timer", a.timer);
+    json_t *o = json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite",
+                          a.suite, "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
+                          a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu",
+                          a.cpu, "noise_threshold_pct", a.noise_pct, "interval_s",
+                          a.interval_ns / NS_PER_S, "rt_priority", a.rt_priority,
+                          "switch_clocksource", a.switch_clocksource, "timer", a.timer);
+    if (o)
+        json_object_update_new(o,
+                               json_pack("{s:s?, s:I, s:b}", "target", a.target, "size",
+                                         (json_int_t)(a.size == UINT64_MAX ? 0 : a.size),
+                                         "allow_destructive_writes", a.allow_destructive_writes));
+    return o;
 }
 
 int cmd_run(int argc, char **argv)
@@ -251,6 +324,8 @@ int cmd_run(int argc, char **argv)
     a.timer = "auto";
     a.noise_pct = 5;
     a.interval_ns = NS_PER_MS;
+    a.size = UINT64_MAX; /* not given */
+    a.net.peer_cpu = -1;
     ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
     if (ret) {
         status = ret == 1 ? 0 : EXIT_USAGE;
@@ -275,6 +350,20 @@ int cmd_run(int argc, char **argv)
     o.interval_ns = a.interval_ns;
     o.rt_priority = a.rt_priority;
     o.switch_clocksource = a.switch_clocksource;
+    o.suite = suite;
+    o.target = a.target;
+    o.target_size = a.size == UINT64_MAX ? 0 : a.size;
+    o.allow_destructive_writes = a.allow_destructive_writes;
+    o.peer = a.net.peer;
+    o.vsock_peer = a.net.vsock_peer;
+    o.peer_cpu = a.net.peer_cpu;
+    o.rate = a.net.rate;
+    o.flows = a.net.flows;
+    o.nagle = a.net.nagle;
+    o.busy_poll_ns = a.net.busy_poll_ns;
+    o.net_io = a.net.net_io;
+    if (net_check_opts(&o))
+        goto out_args;
 
     if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
         vb_err("run: --cpu: %s", err);

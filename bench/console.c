@@ -1,7 +1,7 @@
 /*
  * The console report: one line per benchmark with the figures people read first (p50,
- * p99, p99.9, max, mean, ops/s) and flags (noisy, coefficient of variation across
- * repetitions, skipped or failed with the reason). Percentiles come from the histogram of
+ * p99, p99.9, max, mean, ops/s) and notes (bandwidth where bytes move, coefficient of
+ * variation across repetitions, noisy, skipped or failed with the reason). Percentiles come from the histogram of
  * all repetitions merged.
  */
 #include "bench.h"
@@ -35,7 +35,7 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
 {
     const struct vb_row *row = &r->rows[first];
     struct hist *merged = hist_new();
-    double mean_sum = 0, ips_sum = 0, m2 = 0, mean;
+    double mean_sum = 0, ips_sum = 0, bps_sum = 0, m2 = 0, mean;
     int n = 0, noisy = 0;
     char p50[24], p99[24], p999[24], mx[24], mn[24], ips[24], note[64] = "";
 
@@ -50,6 +50,7 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
         mean_sum += x->real_time;
         m2 += x->real_time * x->real_time;
         ips_sum += isnan(x->items_per_second) ? 0 : x->items_per_second;
+        bps_sum += isnan(x->bytes_per_second) ? 0 : x->bytes_per_second;
         noisy |= vb_row_counter(x, "noisy") > 0;
         n++;
     }
@@ -63,6 +64,11 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     if (n > 1) {
         double sd = sqrt(fmax(0, (m2 - n * mean * mean) / (n - 1)));
         snprintf(note, sizeof(note), "cv %.1f%%", mean > 0 ? 100 * sd / mean : 0);
+    }
+    if (bps_sum > 0) {
+        char bw[24];
+        snprintf(note + strlen(note), sizeof(note) - strlen(note), "%s%s/s", *note ? " " : "",
+                 units_fmt_size(bps_sum / n, bw, sizeof(bw)));
     }
     if (noisy)
         snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sNOISY", *note ? " " : "");

@@ -12,6 +12,7 @@ static const struct bench_cmd guest_cmds[] = {
     {"run", "run benchmark kernels and write a run directory", cmd_run},
     {"list", "list kernels and whether they can run here", cmd_list},
     {"sysinfo", "describe the host/guest pairing and environment", cmd_sysinfo},
+    {"serve", "be the peer of the network kernels (binds to loopback by default)", cmd_serve},
     {"version", "print version and build", cmd_version},
     {NULL, NULL, NULL},
 };

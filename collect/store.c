@@ -93,13 +93,21 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id)
     return s->st[id];
 }
 
+static void sleep_ms(long ms);
+
+/* Outside a transaction, a statement that meets another connection's lock is retried:
+   SQLite returns SQLITE_BUSY at once, without the busy handler, where waiting could
+   deadlock (e.g. two collectors switching a new store to WAL at the same time). */
 int store_exec(struct store *s, const char *sql)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-    if (rc == SQLITE_OK)
-        return 0;
-    sqlite3_free(msg);
+    for (int i = 0; i <= BUSY_RETRIES; i++) {
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || s->in_txn)
+            break;
+        sleep_ms(10 + (long)(rand() % 50));
+    }
     return store_sqlfail(s, "exec");
 }
 

@@ -37,6 +37,20 @@ struct vb_opts {
     double interval_ns;     /* timer/wake: period between wake-ups */
     int rt_priority;        /* timer/wake: SCHED_FIFO priority, 0 for none */
     int switch_clocksource; /* timer/clocksource: allowed to switch the system clocksource */
+    /* network (kernels/net.h) */
+    const char *peer;       /* net: viobench serve at HOST:PORT; NULL starts one on loopback */
+    const char *vsock_peer; /* net/vsock_rr: viobench serve at vsock CID:PORT, or NULL */
+    int peer_cpu;           /* CPU for the peer the run starts, or -1 */
+    double rate;            /* net RR kernels: open-loop transactions/s over all flows; 0 closed */
+    int flows;              /* net: connections (one thread each) where the row names none */
+    int nagle;              /* net tcp: leave Nagle on (default: TCP_NODELAY on both ends) */
+    double busy_poll_ns;    /* net: SO_BUSY_POLL on both ends, 0 for none */
+    const char *net_io;     /* net: client I/O: "blocking" (NULL), "epoll" or "spin" */
+    unsigned suite;         /* VB_SUITE_* bit this run selected (0 when not running) */
+    /* storage */
+    const char *target;           /* --target DIR|FILE|BLOCKDEV; NULL: a temp dir in run_dir */
+    uint64_t target_size;         /* --size in bytes; 0: default (256 MiB quick, 1 GiB full) */
+    int allow_destructive_writes; /* writes to a FILE/BLOCKDEV viobench did not create */
 };
 
 struct vb_meas;
@@ -131,7 +145,8 @@ void vb_run_context(const char *key, json_t *value);
 /*
  * Cleanup that must happen even on Ctrl-C (restore a clocksource, remove a test file).
  * fn runs once: at vb_cleanup_run(id), at the end of the run, or from the signal handler
- * on a second interrupt, so it must be async-signal-safe (write, unlink, close...).
+ * on a second interrupt, so it must be async-signal-safe (write, unlink, close...) and
+ * idempotent (the handler runs it again if the signal came while it was running).
  * vb_cleanup_add returns an id > 0 or -ENOSPC.
  */
 int vb_cleanup_add(void (*fn)(void *arg), void *arg);

@@ -19,5 +19,7 @@ const struct vb_kernel *exit_kernels(size_t *n);
 const struct vb_kernel *timer_clock_kernels(size_t *n);
 const struct vb_kernel *timer_wake_kernels(size_t *n);
 const struct vb_kernel *timer_clocksource_kernels(size_t *n);
+const struct vb_kernel *net_kernels(size_t *n);
+const struct vb_kernel *storage_kernels(size_t *n);
 
 #endif

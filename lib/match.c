@@ -77,6 +77,17 @@ int match_glob(const char *p, const char *s)
     return *p == 0;
 }
 
+/* Does text occur in name as whole '/'-separated components ("cpuid" in
+   "exit/cpuid/leaf:0x0", "qd:1" in ".../qd:1" but not in ".../qd:16")? */
+static int match_components(const char *text, const char *name)
+{
+    size_t tl = strlen(text);
+    for (const char *p = strstr(name, text); p; p = strstr(p + 1, text))
+        if ((p == name || p[-1] == '/') && (p[tl] == 0 || p[tl] == '/'))
+            return 1;
+    return 0;
+}
+
 static int match_one(const char *pat, size_t len, const char *name)
 {
     char buf[512];
@@ -86,7 +97,7 @@ static int match_one(const char *pat, size_t len, const char *name)
     buf[len] = 0;
     if (strpbrk(buf, "*?["))
         return match_glob(buf, name);
-    return strstr(name, buf) != NULL;
+    return match_components(buf, name);
 }
 
 int match_filter(const char *filter, const char *name)

@@ -1,8 +1,10 @@
 /*
- * Name patterns for --filter and for selectors: a comma-separated list of patterns, each a
- * glob (*, ?, [set]) matched against the whole name when it has a wildcard, or otherwise a
- * plain substring; a leading '-' excludes. A name matches when it matches any positive
- * pattern (or there is none) and no negative one.
+ * Name patterns for --filter: a comma-separated list of patterns, each a glob (*, ?, [set])
+ * matched against the whole name when it has a wildcard, or otherwise text that must occur
+ * as whole '/'-separated components of the name ("exit", "cpuid", "bs:4k/qd:1", but "qd:1"
+ * does not pick "qd:16" and "monotonic" does not pick "monotonic_raw"); a leading '-'
+ * excludes. A name matches when it matches any positive pattern (or there is none) and no
+ * negative one.
  */
 #ifndef VB_MATCH_H
 #define VB_MATCH_H

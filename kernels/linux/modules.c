@@ -9,5 +9,7 @@ const vb_kernel_module_fn vb_modules[] = {
     timer_clocksource_kernels, /* timer/clocksource/<name> */
     timer_wake_kernels,        /* timer/wake/<method> */
     exit_kernels,              /* exit/... */
+    net_kernels,               /* net/... */
+    storage_kernels,           /* storage/... */
     NULL,
 };

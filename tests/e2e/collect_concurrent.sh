@@ -88,4 +88,17 @@ n=$(q "$DB" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
 "$V" collect --db "$DB" "$T/big.tar" >"$T/out" 2>&1 || { cat "$T/out"; fail "bundle after kill"; }
 [ "$(q "$DB" "SELECT count(*) FROM runs")" = 600 ] || fail "bundle runs after re-ingest"
 [ "$(q "$DB" "PRAGMA integrity_check")" = ok ] || fail "integrity after bundle"
+# --- several collectors creating the same new store at the same instant ----------------
+# Switching a new store to WAL meets the other openers' locks: every collector must still
+# open it and store its share (a regression test for "database is locked" at open).
+for trial in 1 2 3 4 5; do
+    DB=$T/fresh$trial.db
+    pids=""
+    for c in 1 2 3; do
+        "$V" collect --db "$DB" "$T/many/$(ls "$T/many" | sed -n ${c}p)" >"$T/fresh.$c" 2>&1 &
+        pids="$pids $!"
+    done
+    for p in $pids; do wait $p || fail "trial $trial: a collector failed: $(cat "$T"/fresh.*)"; done
+    [ "$(q "$DB" "SELECT count(*) FROM runs")" = 3 ] || fail "trial $trial: runs missing"
+done
 echo "collect_concurrent: ok"

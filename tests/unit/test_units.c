@@ -86,7 +86,13 @@ static void test_match(void)
     CHECK(match_glob("a?c", "abc") && !match_glob("a?c", "ac"), "question mark");
     CHECK(!match_glob("timer/*", "exit/cpuid"), "no match");
     CHECK(match_filter(NULL, "x") && match_filter("", "x"), "empty filter selects all");
-    CHECK(match_filter("cpuid", "exit/cpuid/leaf:0x0"), "substring");
+    CHECK(match_filter("cpuid", "exit/cpuid/leaf:0x0"), "component");
+    CHECK(match_filter("exit", "exit/cpuid/leaf:0x0"), "leading component");
+    CHECK(match_filter("bs:4k/qd:1", "storage/uring/randread/bs:4k/qd:1"), "trailing components");
+    CHECK(!match_filter("qd:1", "storage/uring/randread/bs:4k/qd:16"), "qd:1 is not qd:16");
+    CHECK(!match_filter("timer/read/monotonic", "timer/read/monotonic_raw"), "not a prefix");
+    CHECK(!match_filter("cpu", "exit/cpuid/leaf:0x0"), "part of a component");
+    CHECK(match_filter("*/monotonic*", "timer/read/monotonic_raw"), "glob for prefixes");
     CHECK(!match_filter("timer/*,-*coarse", "timer/read/monotonic_coarse"), "exclusion");
     CHECK(match_filter("timer/*,-*coarse", "timer/read/monotonic"), "kept");
     CHECK(match_filter("-exit/*", "timer/read/x") && !match_filter("-exit/*", "exit/x"),

@@ -1,0 +1,465 @@
+/*
+ * net/...: request-response, connect and stream kernels against viobench's own peer
+ * (`viobench serve`, started on loopback by the run unless --peer names one elsewhere).
+ * Network paths differ most between hypervisors (virtio-net and vhost on KVM, netvsc on
+ * Hyper-V, vsock and hv_sock for guest-host channels), so each path is one row:
+ *
+ *   net/tcp_rr/size:N     TCP ping-pong of N bytes each way; the figure is the full RTT
+ *   net/udp_rr/size:N     the same over UDP (registered through a TCP hello)
+ *   net/vsock_rr/size:N   the same over AF_VSOCK (guest-host without IP; hv_sock too)
+ *   net/tcp_crr           connect, 64-byte request, 64-byte response, close
+ *   net/tcp_stream/size:N send N-byte chunks to the peer: bytes_per_second, and the latency
+ *                         of each send call
+ *   net/tcp_maerts/size:N the reverse stream (netperf's name): the peer sends, we receive
+ *   .../flows:F           F connections at once, one thread each: aggregate transactions/s
+ *
+ * Set-up connects and shakes hands once per flow; the window only moves messages. With
+ * several flows each thread records into its own histogram and the window merges them.
+ */
+#include "modules.h"
+#include "net_kern.h"
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CRR_SIZE 64
+
+static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
+                                         "tcp_stream", "tcp_maerts", "vsock_rr"};
+
+static int nk_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
+{
+    const struct nk_row *r = k->arg;
+    if (r->kind == NK_VSOCK_RR && !o->vsock_peer)
+        return netl_vsock_loopback(why, len);
+    return 0;
+}
+
+static void close_flow(struct nk_flow *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->ufd >= 0)
+        close(f->ufd);
+    if (f->ep >= 0)
+        close(f->ep);
+    free(f->tx);
+    free(f->rx);
+    hist_free(f->own);
+}
+
+static void nk_teardown(void *state)
+{
+    struct nk_state *s = state;
+    for (int i = 0; s->f && i < s->nflows; i++)
+        close_flow(&s->f[i]);
+    free(s->f);
+    free(s);
+}
+
+/* A UDP socket on the same local address as the control connection. 0 or -errno. */
+static int open_udp(struct nk_flow *f, uint16_t *port, char *why, size_t len)
+{
+    struct sockaddr_storage local;
+    socklen_t l = sizeof(local);
+    struct timeval tv = {.tv_sec = NK_UDP_TIMEOUT_MS / 1000,
+                         .tv_usec = (NK_UDP_TIMEOUT_MS % 1000) * 1000};
+
+    if (getsockname(f->fd, (struct sockaddr *)&local, &l))
+        goto fail;
+    if (local.ss_family == AF_INET)
+        ((struct sockaddr_in *)&local)->sin_port = 0;
+    else
+        ((struct sockaddr_in6 *)&local)->sin6_port = 0;
+    f->ufd = socket(local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (f->ufd < 0 || bind(f->ufd, (struct sockaddr *)&local, l) ||
+        getsockname(f->ufd, (struct sockaddr *)&local, &l))
+        goto fail;
+    setsockopt(f->ufd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    *port = ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
+                                             : ((struct sockaddr_in6 *)&local)->sin6_port);
+    return 0;
+fail:
+    snprintf(why, len, "UDP socket: %s", strerror(errno));
+    return -errno;
+}
+
+/* Connect one flow, shake hands, and make it ready for the loop. 0 or -errno + why. */
+static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t len)
+{
+    const struct netl_peer *p = s->peer;
+    struct np_hello h;
+    struct np_reply r;
+    char err[256];
+    int one = 1, ret, kind = s->row->kind;
+    size_t txlen = NP_HELLO_LEN + s->req + 1, rxlen = NP_REPLY_LEN + s->resp + 1;
+
+    f->fd = f->ufd = f->ep = -1;
+    f->tx = calloc(1, txlen);
+    f->rx = calloc(1, rxlen);
+    if (!f->tx || !f->rx)
+        return -ENOMEM;
+    if (kind == NK_TCP_CRR)
+        return 0; /* a connection per transaction */
+    f->fd =
+        netl_connect((const struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err));
+    if (f->fd < 0) {
+        snprintf(why, len, "%s", err);
+        return f->fd;
+    }
+    if (p->sa.ss_family != AF_VSOCK && !s->nagle)
+        setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (s->busy_us)
+        setsockopt(f->fd, SOL_SOCKET, SO_BUSY_POLL, &s->busy_us, sizeof(int));
+    memset(&h, 0, sizeof(h));
+    h.test = kind == NK_UDP_RR       ? NP_TEST_UDP_RR
+             : kind == NK_TCP_STREAM ? NP_TEST_STREAM
+             : kind == NK_TCP_MAERTS ? NP_TEST_MAERTS
+                                     : NP_TEST_RR;
+    h.flags = p->sa.ss_family != AF_VSOCK && !s->nagle ? NP_F_NODELAY : 0;
+    h.req_size = s->req;
+    h.resp_size = s->resp;
+    h.busy_poll_us = s->busy_us;
+    if (kind == NK_UDP_RR && (ret = open_udp(f, &h.udp_port, why, len)))
+        return ret;
+    ret = netl_handshake(f->fd, &h, &r, NULL, 0, err, sizeof(err));
+    if (ret) {
+        snprintf(why, len, "peer %s: %s", p->name, err);
+        return ret;
+    }
+    if (kind != NK_UDP_RR && s->io == NET_IO_BLOCKING)
+        netl_set_timeouts(f->fd, 0); /* the watchdog bounds the waits instead */
+    if (kind == NK_UDP_RR) {
+        struct sockaddr_storage srv = p->sa;
+        if (srv.ss_family == AF_INET)
+            ((struct sockaddr_in *)&srv)->sin_port = htons(r.udp_port);
+        else
+            ((struct sockaddr_in6 *)&srv)->sin6_port = htons(r.udp_port);
+        if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {
+            snprintf(why, len, "UDP connect to the peer: %s", strerror(errno));
+            return -errno;
+        }
+    }
+    if (s->io != NET_IO_BLOCKING) {
+        int io_fd = kind == NK_UDP_RR ? f->ufd : f->fd;
+        struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | EPOLLET};
+        fcntl(io_fd, F_SETFL, fcntl(io_fd, F_GETFL) | O_NONBLOCK);
+        if (s->io == NET_IO_EPOLL) {
+            f->ep = epoll_create1(EPOLL_CLOEXEC);
+            if (f->ep < 0 || epoll_ctl(f->ep, EPOLL_CTL_ADD, io_fd, &e)) {
+                snprintf(why, len, "epoll: %s", strerror(errno));
+                return -errno;
+            }
+        }
+    }
+    return 0;
+}
+
+static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
+                    size_t len)
+{
+    const struct nk_row *row = k->arg;
+    struct nk_state *s = calloc(1, sizeof(*s));
+    struct np_hello h = {.test = NP_TEST_CRR, .req_size = CRR_SIZE, .resp_size = CRR_SIZE};
+    int ret, transactions = row->kind != NK_TCP_STREAM && row->kind != NK_TCP_MAERTS;
+
+    if (!s)
+        return -ENOMEM;
+    s->row = row;
+    s->io = net_io_mode(o->net_io);
+    s->nagle = o->nagle;
+    s->busy_us = (unsigned)(o->busy_poll_ns / 1e3);
+    s->nflows = row->flows ? row->flows : (o->flows > 0 ? o->flows : 1);
+    s->rate = transactions ? o->rate : 0;
+    s->req = row->kind == NK_TCP_MAERTS ? 0 : row->size;
+    s->watchdog = s->io == NET_IO_BLOCKING && row->kind != NK_UDP_RR && row->kind != NK_TCP_CRR;
+    s->resp = row->kind == NK_TCP_STREAM ? 0 : row->size;
+    h.busy_poll_us = s->busy_us;
+    np_hello_encode(&h, s->hello);
+    s->peer = netl_peer_get(o, row->kind == NK_VSOCK_RR, why, len);
+    if (!s->peer || !netl_peer_alive(why, len)) {
+        free(s);
+        return -EHOSTUNREACH;
+    }
+    s->f = calloc((size_t)s->nflows, sizeof(*s->f));
+    if (!s->f) {
+        free(s);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < s->nflows; i++)
+        s->f[i].fd = s->f[i].ufd = s->f[i].ep = -1;
+    for (int i = 0; i < s->nflows; i++) {
+        struct nk_flow *f = &s->f[i];
+        f->s = s;
+        f->idx = i;
+        ret = open_flow(s, f, why, len);
+        if (!ret && s->nflows > 1 && !(f->own = hist_new()))
+            ret = -ENOMEM;
+        if (ret) {
+            if (s->nflows > 1 && why[0]) {
+                char w[256];
+                snprintf(w, sizeof(w), "flow %d of %d: %s", i + 1, s->nflows, why);
+                snprintf(why, len, "%s", w);
+            }
+            nk_teardown(s);
+            return ret;
+        }
+    }
+    *state = s;
+    return 0;
+}
+
+/* The watchdog of blocking data sockets: shuts a flow's socket when one of its calls has
+   waited NETL_IO_TIMEOUT_MS, so the call returns and the row fails instead of hanging. */
+struct watchdog {
+    struct nk_state *s;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int stop;
+    pthread_t th;
+};
+
+static void *watchdog_main(void *arg)
+{
+    struct watchdog *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += 200000000;
+        if (t.tv_nsec >= 1000000000) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->cond, &w->lock, &t);
+        for (int i = 0; !w->stop && i < w->s->nflows; i++) {
+            struct nk_flow *f = &w->s->f[i];
+            uint64_t since = __atomic_load_n(&f->io_since, __ATOMIC_RELAXED), now = ts_now();
+            if (since && now > since && ts_to_ns(now - since) > NETL_IO_TIMEOUT_MS * 1e6 &&
+                !f->watchdog_fired) {
+                f->watchdog_fired = 1;
+                shutdown(f->fd, SHUT_RDWR);
+            }
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static int watchdog_start(struct watchdog *w, struct nk_state *s)
+{
+    pthread_condattr_t ca;
+    memset(w, 0, sizeof(*w));
+    w->s = s;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    return -pthread_create(&w->th, NULL, watchdog_main, w);
+}
+
+static void watchdog_stop(struct watchdog *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->stop = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+}
+
+static void *flow_thread(void *arg)
+{
+    struct nk_flow *f = arg;
+    if (f->s->rate > 0)
+        pf_timer_slack_min();
+    f->ret = nk_flow_run(f);
+    return NULL;
+}
+
+static int nk_sample(void *state, struct vb_meas *m)
+{
+    struct nk_state *s = state;
+    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
+    struct watchdog wd;
+    double lag = 0;
+    int ret = 0, started = 0;
+
+    for (int i = 0; i < s->nflows; i++) {
+        struct nk_flow *f = &s->f[i];
+        f->m = m;
+        f->h = s->nflows > 1 ? f->own : m->hist;
+        if (s->nflows > 1)
+            hist_reset(f->own);
+        f->ops = f->bytes = f->lost = f->stale = f->late = 0;
+        f->lag_ns = 0;
+        f->ret = 0;
+        f->err[0] = 0;
+    }
+    if (s->watchdog && watchdog_start(&wd, s)) {
+        vb_meas_fail(m, "cannot start the watchdog thread");
+        return -EAGAIN;
+    }
+    if (s->nflows == 1) {
+        if (s->rate > 0)
+            pf_timer_slack_min();
+        s->f[0].ret = nk_flow_run(&s->f[0]);
+    } else {
+        for (; started < s->nflows; started++)
+            if (pthread_create(&s->f[started].th, NULL, flow_thread, &s->f[started]))
+                break;
+        for (int i = 0; i < started; i++)
+            pthread_join(s->f[i].th, NULL);
+    }
+    if (s->watchdog)
+        watchdog_stop(&wd);
+    if (s->nflows > 1 && started < s->nflows) {
+        vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->nflows);
+        return -EAGAIN;
+    }
+    for (int i = 0; i < s->nflows; i++) {
+        struct nk_flow *f = &s->f[i];
+        if (s->nflows > 1)
+            hist_merge(m->hist, f->own);
+        m->ops += f->ops;
+        m->bytes += f->bytes;
+        ops += f->ops;
+        lost += f->lost;
+        stale += f->stale;
+        late += f->late;
+        lag += f->lag_ns;
+        if (f->ret && !ret) {
+            ret = f->ret;
+            if (ret != -EINTR)
+                vb_meas_fail(m, "%s%s", f->err, s->nflows > 1 ? " (one of several flows)" : "");
+        }
+    }
+    vb_meas_counter(m, "flows", s->nflows);
+    if (s->row->kind == NK_UDP_RR) {
+        vb_meas_counter(m, "lost", (double)lost);
+        vb_meas_counter(m, "stale", (double)stale);
+    }
+    if (s->rate > 0) {
+        vb_meas_counter(m, "target_rate", s->rate);
+        vb_meas_counter(m, "late_sends", (double)late);
+        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
+    }
+    return ret;
+}
+
+static json_t *nk_describe(void *state)
+{
+    const struct nk_state *s = state;
+    const struct nk_row *r = s->row;
+    int rr = r->kind != NK_TCP_STREAM && r->kind != NK_TCP_MAERTS;
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name, "transport",
+                          r->kind == NK_UDP_RR     ? "udp"
+                          : r->kind == NK_VSOCK_RR ? "vsock"
+                                                   : "tcp",
+                          "msg_bytes", (int)(rr ? s->req : r->size), "io",
+                          r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows",
+                          s->nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
+                          r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
+    json_object_set_new(o, "figure",
+                        json_string(rr ? "full round-trip time per transaction (not half)"
+                                    : r->kind == NK_TCP_STREAM
+                                        ? "time of each send call of one chunk"
+                                        : "time of each receive call"));
+    json_object_set_new(o, "loop",
+                        json_string(s->rate > 0 ? "open (paced, latency from the "
+                                                  "intended send time)"
+                                                : "closed"));
+    if (s->rate > 0)
+        json_object_set_new(o, "rate_per_s", json_real(s->rate));
+    return o;
+}
+
+/* Rows: quick-suite members first in each family, then the full suite's sweeps. */
+struct row_def {
+    int kind;
+    uint32_t size;
+    int flows;
+    unsigned suites;
+};
+
+#define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
+#define F VB_SUITE_FULL
+static const struct row_def defs[] = {
+    {NK_TCP_RR, 64, 0, Q},        {NK_TCP_RR, 1, 0, F},         {NK_TCP_RR, 1024, 0, F},
+    {NK_TCP_RR, 16384, 0, F},     {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
+    {NK_TCP_RR, 64, 4, F},        {NK_TCP_RR, 64, 8, F},        {NK_UDP_RR, 64, 0, Q},
+    {NK_UDP_RR, 1, 0, F},         {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
+    {NK_UDP_RR, 64, 4, F},        {NK_TCP_CRR, CRR_SIZE, 0, Q}, {NK_TCP_STREAM, 65536, 0, Q},
+    {NK_TCP_STREAM, 1024, 0, F},  {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
+    {NK_TCP_STREAM, 65536, 4, F}, {NK_TCP_MAERTS, 65536, 0, Q}, {NK_TCP_MAERTS, 16384, 0, F},
+    {NK_VSOCK_RR, 64, 0, Q},      {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
+    {NK_VSOCK_RR, 16384, 0, F},   {NK_VSOCK_RR, 65536, 0, F},
+};
+#undef Q
+#undef F
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+static const char *size_name(uint32_t n, char *buf, size_t len)
+{
+    if (n >= 1024 && n % (1024 * 1024) == 0)
+        snprintf(buf, len, "%um", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, len, "%uk", n / 1024);
+    else
+        snprintf(buf, len, "%u", n);
+    return buf;
+}
+
+const struct vb_kernel *net_kernels(size_t *n)
+{
+    static struct vb_kernel rows[NDEFS];
+    static struct nk_row args[NDEFS];
+    static char names[NDEFS][64], helps[NDEFS][96];
+
+    if (!rows[0].name) {
+        for (size_t i = 0; i < NDEFS; i++) {
+            const struct row_def *d = &defs[i];
+            char sz[16], fl[16] = "";
+            size_name(d->size, sz, sizeof(sz));
+            if (d->flows)
+                snprintf(fl, sizeof(fl), "/flows:%d", d->flows);
+            if (d->kind == NK_TCP_CRR)
+                snprintf(names[i], sizeof(names[i]), "net/tcp_crr%s", fl);
+            else
+                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind], sz,
+                         fl);
+            snprintf(helps[i], sizeof(helps[i]), "%s",
+                     d->kind == NK_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
+                     : d->kind == NK_TCP_STREAM ? "send one chunk to the peer (TCP stream)"
+                     : d->kind == NK_TCP_MAERTS ? "receive from the peer (TCP reverse stream)"
+                                                : "one request/response round trip (full RTT)");
+            args[i] = (struct nk_row){.kind = d->kind, .size = d->size, .flows = d->flows};
+            rows[i] = (struct vb_kernel){
+                .name = names[i],
+                .category = "net",
+                .suites = d->suites,
+                .flags = VB_K_PROCESS_CPU,
+                .help = helps[i],
+                .valid = nk_valid,
+                .setup = nk_setup,
+                .sample = nk_sample,
+                .describe = nk_describe,
+                .teardown = nk_teardown,
+                .arg = &args[i],
+            };
+        }
+    }
+    *n = NDEFS;
+    return rows;
+}

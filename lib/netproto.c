@@ -1,0 +1,331 @@
+/*
+ * The network wire protocol: encoding, decoding and validation of hellos and replies, the
+ * sequence stamp, and peer address syntax. No sockets here (see netproto.h for why).
+ * Validation is strict: a v1 hello has every reserved byte zero and only known flags, so
+ * that a later version can give them a meaning without being misread by this one.
+ */
+#include "netproto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/*
+ * Hello layout (32 bytes):
+ *   0 magic "VBNP"  4 version  5 test  6 flags(16)  8 req_size(32)  12 resp_size(32)
+ *   16 busy_poll_us(32)  20 udp_port(16)  22..31 reserved, zero
+ */
+void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN])
+{
+    memset(out, 0, NP_HELLO_LEN);
+    memcpy(out, NP_MAGIC, 4);
+    out[4] = h->version ? h->version : NP_VERSION;
+    out[5] = h->test;
+    put16(out + 6, h->flags);
+    put32(out + 8, h->req_size);
+    put32(out + 12, h->resp_size);
+    put32(out + 16, h->busy_poll_us);
+    put16(out + 20, h->udp_port);
+}
+
+/* Check one message size: 1..max (and the UDP limit for UDP round trips). */
+static int check_size(const char *what, uint32_t v, uint32_t max, int udp, char *reason, size_t len)
+{
+    if (v == 0) {
+        snprintf(reason, len, "%s is zero", what);
+        return NP_E_SIZE;
+    }
+    if (v > max) {
+        snprintf(reason, len, "%s %u is over this server's limit of %u bytes (--max-msg)", what, v,
+                 max);
+        return NP_E_SIZE;
+    }
+    if (udp && v > NP_UDP_MAX) {
+        snprintf(reason, len, "%s %u is over the UDP limit of %u bytes", what, v, NP_UDP_MAX);
+        return NP_E_SIZE;
+    }
+    return NP_OK;
+}
+
+int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, struct np_hello *h,
+                   char *reason, size_t len)
+{
+    int st, udp;
+
+    memset(h, 0, sizeof(*h));
+    reason[0] = 0;
+    if (memcmp(in, NP_MAGIC, 4) != 0) {
+        snprintf(reason, len, "not a viobench client (bad magic; expected \"%s\")", NP_MAGIC);
+        return NP_E_MAGIC;
+    }
+    h->version = in[4];
+    h->test = in[5];
+    h->flags = get16(in + 6);
+    h->req_size = get32(in + 8);
+    h->resp_size = get32(in + 12);
+    h->busy_poll_us = get32(in + 16);
+    h->udp_port = get16(in + 20);
+    if (h->version != NP_VERSION) {
+        snprintf(reason, len, "protocol version %u is not supported (this server speaks %u)",
+                 h->version, NP_VERSION);
+        return NP_E_VERSION;
+    }
+    if (h->test < NP_TEST_MIN || h->test > NP_TEST_MAX) {
+        snprintf(reason, len, "unknown test %u", h->test);
+        return NP_E_TEST;
+    }
+    if (h->flags & ~NP_F_KNOWN) {
+        snprintf(reason, len, "unknown flags 0x%x", h->flags & ~NP_F_KNOWN);
+        return NP_E_FIELD;
+    }
+    if (!all_zero(in + 22, NP_HELLO_LEN - 22)) {
+        snprintf(reason, len, "reserved bytes 22-31 are not zero");
+        return NP_E_FIELD;
+    }
+    if (h->busy_poll_us > NP_BUSY_MAX) {
+        snprintf(reason, len, "busy poll %u us is over the limit of %u us", h->busy_poll_us,
+                 NP_BUSY_MAX);
+        return NP_E_FIELD;
+    }
+    if (h->udp_port && h->test != NP_TEST_UDP_RR) {
+        snprintf(reason, len, "udp_port is set for a %s test", np_test_name(h->test));
+        return NP_E_FIELD;
+    }
+    udp = h->test == NP_TEST_UDP_RR;
+    if (udp && lim->vsock) {
+        snprintf(reason, len, "udp_rr needs an IP connection, not vsock");
+        return NP_E_TRANSPORT;
+    }
+    if (udp && h->udp_port == 0) {
+        snprintf(reason, len, "udp_rr without the client's UDP port");
+        return NP_E_FIELD;
+    }
+    switch (h->test) {
+    case NP_TEST_RR:
+    case NP_TEST_CRR:
+    case NP_TEST_UDP_RR:
+        st = check_size("request size", h->req_size, lim->max_msg, udp, reason, len);
+        if (st == NP_OK)
+            st = check_size("response size", h->resp_size, lim->max_msg, udp, reason, len);
+        return st;
+    case NP_TEST_STREAM:
+        if (h->resp_size) {
+            snprintf(reason, len, "response size is set for a stream test");
+            return NP_E_FIELD;
+        }
+        return check_size("chunk size", h->req_size, lim->max_msg, 0, reason, len);
+    case NP_TEST_MAERTS:
+        if (h->req_size) {
+            snprintf(reason, len, "request size is set for a maerts test");
+            return NP_E_FIELD;
+        }
+        return check_size("chunk size", h->resp_size, lim->max_msg, 0, reason, len);
+    case NP_TEST_INFO:
+        if (h->req_size || h->resp_size) {
+            snprintf(reason, len, "message sizes are set for an info request");
+            return NP_E_FIELD;
+        }
+        return NP_OK;
+    }
+    return NP_E_TEST;
+}
+
+/*
+ * Reply layout (24 bytes, then text_len bytes of text):
+ *   0 magic "VBNP"  4 version  5 status  6..7 zero  8 max_msg(32)  12 udp_port(16)
+ *   14..15 zero  16 text_len(32)  20..23 zero
+ */
+void np_reply_encode(const struct np_reply *r, uint8_t out[NP_REPLY_LEN])
+{
+    memset(out, 0, NP_REPLY_LEN);
+    memcpy(out, NP_MAGIC, 4);
+    out[4] = r->version ? r->version : NP_VERSION;
+    out[5] = r->status;
+    put32(out + 8, r->max_msg);
+    put16(out + 12, r->udp_port);
+    put32(out + 16, r->text_len);
+}
+
+int np_reply_parse(const uint8_t in[NP_REPLY_LEN], struct np_reply *r, char *err, size_t len)
+{
+    memset(r, 0, sizeof(*r));
+    if (memcmp(in, NP_MAGIC, 4) != 0) {
+        snprintf(err, len, "the peer is not a viobench server (bad magic in its reply)");
+        return -EPROTO;
+    }
+    r->version = in[4];
+    r->status = in[5];
+    r->max_msg = get32(in + 8);
+    r->udp_port = get16(in + 12);
+    r->text_len = get32(in + 16);
+    if (r->text_len > NP_TEXT_MAX) {
+        snprintf(err, len, "the peer's reply text of %u bytes is over the limit of %u", r->text_len,
+                 NP_TEXT_MAX);
+        return -EPROTO;
+    }
+    return 0;
+}
+
+const char *np_test_name(int test)
+{
+    static const char *const names[] = {"?", "rr", "crr", "stream", "maerts", "udp_rr", "info"};
+    return test >= NP_TEST_MIN && test <= NP_TEST_MAX ? names[test] : "?";
+}
+
+const char *np_status_name(int status)
+{
+    static const char *const names[] = {
+        "ok",   "bad_magic", "bad_version", "bad_test",      "bad_size",
+        "busy", "timeout",   "bad_field",   "bad_transport", "internal"};
+    return status >= 0 && status <= NP_STATUS_MAX ? names[status] : "?";
+}
+
+void np_seq_put(uint8_t *msg, size_t len, uint64_t seq)
+{
+    size_t n = len < NP_SEQ_LEN ? len : NP_SEQ_LEN;
+    for (size_t i = 0; i < n; i++)
+        msg[i] = (uint8_t)(seq >> (8 * (n - 1 - i)));
+}
+
+int np_seq_match(const uint8_t *msg, size_t len, uint64_t seq)
+{
+    size_t n = len < NP_SEQ_LEN ? len : NP_SEQ_LEN;
+    for (size_t i = 0; i < n; i++)
+        if (msg[i] != (uint8_t)(seq >> (8 * (n - 1 - i))))
+            return 0;
+    return 1;
+}
+
+/* Parse a decimal number in [0, max] spanning exactly [s, end). */
+static int parse_num(const char *s, const char *end, unsigned long max, unsigned long *v)
+{
+    unsigned long x = 0;
+    if (s == end || end - s > 10)
+        return -EINVAL;
+    for (const char *p = s; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        x = x * 10 + (unsigned long)(*p - '0');
+    }
+    if (x > max)
+        return -EINVAL;
+    *v = x;
+    return 0;
+}
+
+static int parse_vsock(const char *s, struct np_addr *a, char *err, size_t len)
+{
+    const char *colon = strchr(s, ':'), *end = s + strlen(s);
+    unsigned long cid = NP_VSOCK_ANY_CID, port;
+
+    if (colon) {
+        if (parse_num(s, colon, 0xfffffffeul, &cid)) {
+            snprintf(err, len, "'vsock:%s': CID must be a number", s);
+            return -EINVAL;
+        }
+        s = colon + 1;
+    }
+    if (parse_num(s, end, 0xfffffffeul, &port)) {
+        snprintf(err, len, "'vsock:%s': port must be a number", colon ? colon + 1 : s);
+        return -EINVAL;
+    }
+    a->kind = NP_ADDR_VSOCK;
+    a->cid = (unsigned)cid;
+    a->port = port == 0 ? NP_VSOCK_ANY_PORT : (unsigned)port;
+    return 0;
+}
+
+int np_addr_parse(const char *s, struct np_addr *a, char *err, size_t len)
+{
+    const char *host, *hend, *colon;
+    unsigned long port;
+
+    memset(a, 0, sizeof(*a));
+    if (!s || !*s) {
+        snprintf(err, len, "empty address (expected HOST:PORT or vsock:CID:PORT)");
+        return -EINVAL;
+    }
+    if (strncmp(s, "vsock:", 6) == 0)
+        return parse_vsock(s + 6, a, err, len);
+    if (s[0] == '[') {
+        host = s + 1;
+        hend = strchr(host, ']');
+        if (!hend || hend[1] != ':') {
+            snprintf(err, len, "'%s': expected [IPV6]:PORT", s);
+            return -EINVAL;
+        }
+        colon = hend + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) {
+            snprintf(err, len, "'%s': no port (expected HOST:PORT)", s);
+            return -EINVAL;
+        }
+        if (memchr(s, ':', (size_t)(colon - s))) {
+            snprintf(err, len, "'%s': write an IPv6 address as [ADDRESS]:PORT", s);
+            return -EINVAL;
+        }
+        host = s;
+        hend = colon;
+    }
+    if (hend == host || (size_t)(hend - host) >= sizeof(a->host)) {
+        snprintf(err, len, "'%s': %s host", s, hend == host ? "empty" : "overlong");
+        return -EINVAL;
+    }
+    if (parse_num(colon + 1, colon + 1 + strlen(colon + 1), 65535, &port)) {
+        snprintf(err, len, "'%s': port must be a number from 0 to 65535", s);
+        return -EINVAL;
+    }
+    a->kind = NP_ADDR_IP;
+    memcpy(a->host, host, (size_t)(hend - host));
+    a->host[hend - host] = 0;
+    a->port = (unsigned)port;
+    return 0;
+}
+
+const char *np_addr_format(const struct np_addr *a, char *buf, size_t len)
+{
+    if (a->kind == NP_ADDR_VSOCK) {
+        unsigned port = a->port == NP_VSOCK_ANY_PORT ? 0 : a->port;
+        if (a->cid == NP_VSOCK_ANY_CID)
+            snprintf(buf, len, "vsock:%u", port);
+        else
+            snprintf(buf, len, "vsock:%u:%u", a->cid, port);
+    } else if (strchr(a->host, ':')) {
+        snprintf(buf, len, "[%s]:%u", a->host, a->port);
+    } else {
+        snprintf(buf, len, "%s:%u", a->host, a->port);
+    }
+    return buf;
+}

@@ -1,0 +1,127 @@
+/*
+ * The wire protocol between the network kernels and `viobench serve`, kept apart from any
+ * socket code so that a Windows client or server can speak it unchanged. It is small on
+ * purpose: a client opens a stream connection (TCP or AF_VSOCK), sends one fixed 32-byte
+ * hello naming the test and its message sizes, and the server answers with a 24-byte reply
+ * (a status and, for a refusal, a one-line reason; for the info test, a JSON document).
+ * After an accepted hello no framing is needed: the sizes are fixed by the hello, so a
+ * round trip carries exactly req_size bytes one way and resp_size bytes back, and only the
+ * first bytes of each message (the sequence stamp) have a meaning. UDP round trips are
+ * registered by a TCP hello and travel as bare datagrams of exactly req_size bytes.
+ *
+ * All integers are big-endian (network order). docs/ARCHITECTURE.md has the byte layout.
+ */
+#ifndef VB_NETPROTO_H
+#define VB_NETPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NP_MAGIC      "VBNP" /* first 4 bytes of every hello and reply */
+#define NP_VERSION    1
+#define NP_HELLO_LEN  32
+#define NP_REPLY_LEN  24
+#define NP_TEXT_MAX   (256u * 1024)        /* longest reply text (the info JSON) */
+#define NP_MSG_LIMIT  (256u * 1024 * 1024) /* no server accepts messages beyond this */
+#define NP_UDP_MAX    65507u               /* largest UDP payload over IPv4 */
+#define NP_BUSY_MAX   100000u              /* longest SO_BUSY_POLL a client may ask, in us */
+#define NP_SEQ_LEN    8                    /* sequence stamp at the start of a message */
+#define NP_REASON_MAX 200                  /* longest refusal reason */
+
+enum np_test {
+    NP_TEST_RR = 1,     /* request/response ping-pong on this connection */
+    NP_TEST_CRR = 2,    /* one request/response with the hello, then the server closes */
+    NP_TEST_STREAM = 3, /* the client sends, the server reads and discards */
+    NP_TEST_MAERTS = 4, /* the server sends resp_size chunks until the client closes */
+    NP_TEST_UDP_RR = 5, /* register a UDP ping-pong from the client's udp_port */
+    NP_TEST_INFO = 6,   /* reply text is the server's info JSON, then the server closes */
+};
+#define NP_TEST_MIN NP_TEST_RR
+#define NP_TEST_MAX NP_TEST_INFO
+
+enum np_status {
+    NP_OK = 0,
+    NP_E_MAGIC = 1,     /* not a viobench hello */
+    NP_E_VERSION = 2,   /* protocol version this server does not speak */
+    NP_E_TEST = 3,      /* unknown test */
+    NP_E_SIZE = 4,      /* a message size is zero or over the server's --max-msg */
+    NP_E_BUSY = 5,      /* the server holds --max-conns connections already */
+    NP_E_TIMEOUT = 6,   /* no complete hello within the handshake timeout */
+    NP_E_FIELD = 7,     /* unknown flag, reserved field not zero, value out of range */
+    NP_E_TRANSPORT = 8, /* the test cannot run over this transport (UDP over vsock) */
+    NP_E_INTERNAL = 9,  /* the server ran out of a resource */
+};
+#define NP_STATUS_MAX NP_E_INTERNAL
+
+#define NP_F_NODELAY 0x0001u /* the server sets TCP_NODELAY on its end too */
+#define NP_F_KNOWN   NP_F_NODELAY
+
+/* A hello, decoded. Sizes in bytes, busy_poll in microseconds. */
+struct np_hello {
+    uint8_t version;
+    uint8_t test;          /* enum np_test */
+    uint16_t flags;        /* NP_F_* */
+    uint32_t req_size;     /* bytes per request (RR, CRR, UDP_RR); chunk size for STREAM */
+    uint32_t resp_size;    /* bytes per response (RR, CRR, UDP_RR); chunk size for MAERTS */
+    uint32_t busy_poll_us; /* SO_BUSY_POLL the server sets on its end, 0 for none */
+    uint16_t udp_port;     /* UDP_RR: the client's UDP source port */
+};
+
+/* A reply header, decoded. */
+struct np_reply {
+    uint8_t version;   /* the server's protocol version */
+    uint8_t status;    /* enum np_status */
+    uint32_t max_msg;  /* the server's --max-msg in bytes */
+    uint16_t udp_port; /* UDP_RR: the server's UDP port */
+    uint32_t text_len; /* bytes of text that follow the header */
+};
+
+/* The server's limits that a hello is checked against. */
+struct np_limits {
+    uint32_t max_msg; /* bytes */
+    int vsock;        /* the connection is AF_VSOCK (no UDP) */
+};
+
+/* Encode a hello (magic, NP_VERSION unless h->version is set) into out. */
+void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN]);
+/*
+ * Decode and check a hello against the limits. Returns NP_OK, or the refusal status with a
+ * one-line reason for the client in reason (NUL-terminated, at most NP_REASON_MAX bytes).
+ */
+int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, struct np_hello *h,
+                   char *reason, size_t len);
+
+/* Encode a reply header into out. */
+void np_reply_encode(const struct np_reply *r, uint8_t out[NP_REPLY_LEN]);
+/* Decode a reply header; 0, or -EPROTO with a reason (not a viobench server, bad length). */
+int np_reply_parse(const uint8_t in[NP_REPLY_LEN], struct np_reply *r, char *err, size_t len);
+
+/* Stable lower-case name of a test ("rr", "crr" ...) or status ("busy" ...); "?" if unknown. */
+const char *np_test_name(int test);
+const char *np_status_name(int status);
+
+/* Stamp seq into the first min(len, NP_SEQ_LEN) bytes of a message (big-endian, low
+   bytes kept when shorter). */
+void np_seq_put(uint8_t *msg, size_t len, uint64_t seq);
+/* 1 when the first min(len, NP_SEQ_LEN) bytes of msg carry seq as np_seq_put wrote it. */
+int np_seq_match(const uint8_t *msg, size_t len, uint64_t seq);
+
+/* A peer or listen address as the user writes it. */
+enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };
+#define NP_VSOCK_ANY_CID  0xffffffffu /* VMADDR_CID_ANY */
+#define NP_VSOCK_ANY_PORT 0xffffffffu /* VMADDR_PORT_ANY */
+struct np_addr {
+    int kind;       /* enum np_addr_kind */
+    char host[256]; /* IP: numeric address or name, without brackets */
+    unsigned port;  /* 0-65535 for IP (0: any), vsock port (NP_VSOCK_ANY_PORT: any) */
+    unsigned cid;   /* vsock: context id (NP_VSOCK_ANY_CID when listening on any) */
+};
+/*
+ * Parse "HOST:PORT", "[IPV6]:PORT", "vsock:PORT" or "vsock:CID:PORT" (PORT "0" for any).
+ * 0, or -EINVAL with a one-line reason in err.
+ */
+int np_addr_parse(const char *s, struct np_addr *a, char *err, size_t len);
+/* Format an address back in the same syntax into buf; returns buf. */
+const char *np_addr_format(const struct np_addr *a, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * Tests of `viobench serve` as a foreign client sees it: raw sockets against a server
+ * started with small limits. Good round trips (TCP, UDP, streams, info), then every kind of
+ * bad client: garbage and malformed hellos, sizes past --max-msg, truncated and stalled
+ * hellos, half-open, stalled and vanishing clients, one connection past --max-conns, bad
+ * datagrams. After each, the server must still serve a good client. Runs against both the
+ * worker threads and the event-loop-only server (--workers 0). Bounded: every socket has a
+ * timeout, the server stops by itself (--duration), and alarm() ends a hung test.
+ */
+#include "check.h"
+#include "netproto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CONNS 6
+#define MAX_MSG   4096
+
+static int port;
+static pid_t server;
+
+static void start_server(const char *workers)
+{
+    const char *exe = getenv("VIOBENCH") ? getenv("VIOBENCH") : "./viobench";
+    char line[128] = "", *colon;
+    int p[2];
+    ssize_t n;
+
+    if (access(exe, X_OK))
+        SKIP("%s not built", exe);
+    if (pipe(p))
+        SKIP("pipe");
+    server = fork();
+    if (server == 0) {
+        dup2(p[1], 3);
+        execl(exe, "viobench", "serve", "--listen", "127.0.0.1:0", "--ready-fd", "3", "--max-conns",
+              "6", "--max-msg", "4096", "--idle-timeout", "1s", "--handshake-timeout", "0.5s",
+              "--duration", "40s", "--workers", workers, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    n = read(p[0], line, sizeof(line) - 1);
+    close(p[0]);
+    line[n > 0 ? n : 0] = 0;
+    colon = strrchr(line, ':');
+    port = colon ? atoi(colon + 1) : 0;
+    CHECK(port > 0, "server reported its address: '%s'", line);
+    if (port <= 0)
+        exit(check_done("test_net_serve"));
+}
+
+static void stop_server(void)
+{
+    int st = -1;
+    kill(server, SIGTERM);
+    waitpid(server, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server exits 0 on SIGTERM (status %d)", st);
+}
+
+static int tcp(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct timeval tv = {.tv_sec = 3};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+        CHECK(0, "connect: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int recv_all(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = recv(fd, (char *)buf + got, n - got, 0);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Read a reply and its text; the status, or -1. */
+static int reply(int fd, struct np_reply *r, char *text, size_t len)
+{
+    uint8_t b[NP_REPLY_LEN];
+    char err[200];
+    if (recv_all(fd, b, sizeof(b)) || np_reply_parse(b, r, err, sizeof(err)))
+        return -1;
+    if (r->text_len >= len || recv_all(fd, text, r->text_len))
+        return -1;
+    text[r->text_len] = 0;
+    return r->status;
+}
+
+/*
+ * Connect and send these bytes (a hello, maybe more); read the reply. A "busy" refusal is
+ * retried for a while: connections the test just closed may not be reaped yet, and the
+ * server holds only MAX_CONNS. Returns the fd (status in *st), or -1.
+ */
+static int hello_bytes(const uint8_t *b, size_t len, int *st, struct np_reply *r, char *text,
+                       size_t tlen)
+{
+    for (int tries = 0; tries < 60; tries++) {
+        int fd = tcp();
+        if (fd < 0)
+            return -1;
+        send(fd, b, len, MSG_NOSIGNAL);
+        *st = reply(fd, r, text, tlen);
+        if (*st != NP_E_BUSY)
+            return fd;
+        close(fd);
+        usleep(50000);
+    }
+    return -1;
+}
+
+static int hello(int test, uint32_t req, uint32_t resp, uint16_t udp_port, int *st,
+                 struct np_reply *r, char *text, size_t tlen)
+{
+    struct np_hello h = {
+        .test = (uint8_t)test, .req_size = req, .resp_size = resp, .udp_port = udp_port};
+    uint8_t b[NP_HELLO_LEN];
+    np_hello_encode(&h, b);
+    return hello_bytes(b, sizeof(b), st, r, text, tlen);
+}
+
+/* 1 when the server closes the connection within the socket timeout. */
+static int closed_by_server(int fd)
+{
+    char b[256];
+    for (int i = 0; i < 100; i++) {
+        ssize_t r = recv(fd, b, sizeof(b), 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+            return 1;
+        if (r < 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* One RR connection: n round trips of req/resp bytes with stamps checked. */
+static int rr_ok(uint32_t req, uint32_t resp, int n)
+{
+    static uint8_t tx[MAX_MSG], rx[MAX_MSG];
+    struct np_reply r;
+    char text[512];
+    int st, fd = hello(NP_TEST_RR, req, resp, 0, &st, &r, text, sizeof(text)), ok = 1;
+    if (fd < 0)
+        return 0;
+    if (st != NP_OK)
+        ok = 0;
+    for (int i = 0; ok && i < n; i++) {
+        np_seq_put(tx, req, 1000u + (unsigned)i);
+        ok = send(fd, tx, req, MSG_NOSIGNAL) == (ssize_t)req && recv_all(fd, rx, resp) == 0 &&
+             np_seq_match(rx, req < resp ? req : resp, 1000u + (unsigned)i);
+    }
+    close(fd);
+    return ok;
+}
+
+static void expect_refusal(const uint8_t *bytes, size_t len, int status, const char *needle)
+{
+    struct np_reply r;
+    char text[512] = "";
+    int st, fd = hello_bytes(bytes, len, &st, &r, text, sizeof(text));
+    if (fd < 0) {
+        CHECK(0, "no connection for '%s'", needle);
+        return;
+    }
+    CHECK(st == status, "status %d (%s), expected %d; text '%s'", st, np_status_name(st), status,
+          text);
+    CHECK(strstr(text, needle) != NULL, "refusal '%s' names '%s'", text, needle);
+    CHECK(strncmp(text, "viobench serve: ", 16) == 0, "refusal says who refused: '%s'", text);
+    CHECK(closed_by_server(fd), "server closes after refusing (%s)", needle);
+    close(fd);
+}
+
+static void test_good(void)
+{
+    struct np_reply r;
+    char *text = malloc(NP_TEXT_MAX + 1);
+    json_t *j;
+    int fd, st;
+
+    CHECK(rr_ok(64, 64, 100), "64-byte round trips");
+    CHECK(rr_ok(1, 1, 50), "1-byte round trips");
+    CHECK(rr_ok(10, 3000, 20), "asymmetric round trips");
+    CHECK(rr_ok(MAX_MSG, MAX_MSG, 20), "round trips at --max-msg");
+    /* info: JSON with the server's limits and its sysinfo */
+    fd = hello(NP_TEST_INFO, 0, 0, 0, &st, &r, text, NP_TEXT_MAX + 1);
+    CHECK(fd >= 0 && st == NP_OK, "info reply");
+    j = json_loads(text, 0, NULL);
+    CHECK(j && json_integer_value(json_object_get(json_object_get(j, "server"), "max_conns")) ==
+                   MAX_CONNS,
+          "info names max_conns");
+    CHECK(j && json_object_get(j, "sysinfo"), "info carries sysinfo");
+    CHECK(j && json_object_get(json_object_get(json_object_get(j, "server"), "nic"), "mtu"),
+          "info carries the server's interface facts");
+    json_decref(j);
+    CHECK(closed_by_server(fd), "server closes after info");
+    close(fd);
+    free(text);
+    /* stream: 1 MB in; maerts: 1 MB out */
+    {
+        static uint8_t buf[MAX_MSG];
+        size_t moved = 0;
+        fd = hello(NP_TEST_STREAM, MAX_MSG, 0, 0, &st, &r, (char *)buf, sizeof(buf));
+        CHECK(fd >= 0 && st == NP_OK, "stream accepted");
+        while (moved < (1 << 20) && send(fd, buf, sizeof(buf), MSG_NOSIGNAL) > 0)
+            moved += sizeof(buf);
+        CHECK(moved >= (1 << 20), "streamed 1 MB");
+        close(fd);
+        fd = hello(NP_TEST_MAERTS, 0, MAX_MSG, 0, &st, &r, (char *)buf, sizeof(buf));
+        CHECK(fd >= 0 && st == NP_OK, "maerts accepted");
+        for (moved = 0; moved < (1 << 20);) {
+            ssize_t n = recv(fd, buf, sizeof(buf), 0);
+            if (n <= 0)
+                break;
+            moved += (size_t)n;
+        }
+        CHECK(moved >= (1 << 20), "received 1 MB");
+        close(fd);
+    }
+}
+
+static void test_crr(void)
+{
+    uint8_t b[NP_HELLO_LEN + 64], rx[NP_REPLY_LEN + 64 + 1];
+    struct np_hello h = {.test = NP_TEST_CRR, .req_size = 64, .resp_size = 64};
+    struct np_reply r;
+    char err[200];
+    for (int i = 0; i < 20; i++) {
+        int fd = tcp();
+        np_hello_encode(&h, b);
+        np_seq_put(b + NP_HELLO_LEN, 64, (uint64_t)i);
+        send(fd, b, sizeof(b), MSG_NOSIGNAL);
+        CHECK(recv_all(fd, rx, NP_REPLY_LEN + 64) == 0 &&
+                  np_reply_parse(rx, &r, err, sizeof(err)) == 0 && r.status == NP_OK &&
+                  np_seq_match(rx + NP_REPLY_LEN, 64, (uint64_t)i),
+              "crr %d", i);
+        CHECK(recv(fd, rx, 1, 0) == 0, "server closes after a crr response");
+        close(fd);
+    }
+}
+
+static void test_udp(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET}, srv;
+    socklen_t l = sizeof(a);
+    struct timeval tv = {.tv_usec = 300000};
+    struct np_reply r;
+    char text[512];
+    uint8_t tx[100], rx[200];
+    int ctl, u = socket(AF_INET, SOCK_DGRAM, 0), stranger = socket(AF_INET, SOCK_DGRAM, 0);
+    int replies = 0, ctl2, st;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(u, (struct sockaddr *)&a, sizeof(a));
+    getsockname(u, (struct sockaddr *)&a, &l);
+    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ctl = hello(NP_TEST_UDP_RR, 100, 100, ntohs(a.sin_port), &st, &r, text, sizeof(text));
+    CHECK(ctl >= 0 && st == NP_OK && r.udp_port == port, "udp session registered, server port %u",
+          r.udp_port);
+    srv = a;
+    srv.sin_port = htons(r.udp_port);
+    connect(u, (struct sockaddr *)&srv, sizeof(srv));
+    /* the same client port twice is refused */
+    ctl2 = hello(NP_TEST_UDP_RR, 100, 100, ntohs(a.sin_port), &st, &r, text, sizeof(text));
+    CHECK(st == NP_E_FIELD && strstr(text, "already"), "duplicate udp port refused: %s", text);
+    close(ctl2);
+    for (int i = 0; i < 50; i++) {
+        np_seq_put(tx, sizeof(tx), (uint64_t)i);
+        send(u, tx, sizeof(tx), 0);
+        if (recv(u, rx, sizeof(rx), 0) == 100 && np_seq_match(rx, 100, (uint64_t)i))
+            replies++;
+    }
+    CHECK(replies == 50, "50 udp round trips, %d answered", replies);
+    send(u, tx, 99, 0); /* wrong size: dropped */
+    CHECK(recv(u, rx, sizeof(rx), 0) < 0, "no reply to a wrong-size datagram");
+    sendto(stranger, tx, sizeof(tx), 0, (struct sockaddr *)&srv, sizeof(srv));
+    setsockopt(stranger, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    CHECK(recv(stranger, rx, sizeof(rx), 0) < 0, "no reply to an unregistered sender");
+    np_seq_put(tx, sizeof(tx), 77);
+    send(u, tx, sizeof(tx), 0);
+    CHECK(recv(u, rx, sizeof(rx), 0) == 100 && np_seq_match(rx, 100, 77),
+          "the session still answers");
+    /* data on the control connection is a protocol error */
+    send(ctl, "x", 1, MSG_NOSIGNAL);
+    CHECK(reply(ctl, &r, text, sizeof(text)) == NP_E_FIELD, "data on udp control: %s", text);
+    close(ctl);
+    close(u);
+    close(stranger);
+}
+
+static void test_malformed(void)
+{
+    uint8_t b[NP_HELLO_LEN];
+    struct np_hello h = {.test = NP_TEST_RR, .req_size = 64, .resp_size = 64};
+
+    np_hello_encode(&h, b);
+    memcpy(b, "GET / HTTP/1.0\r\n\r\n", 18);
+    expect_refusal(b, sizeof(b), NP_E_MAGIC, "bad magic");
+    np_hello_encode(&h, b);
+    b[4] = 9;
+    expect_refusal(b, sizeof(b), NP_E_VERSION, "version 9");
+    np_hello_encode(&h, b);
+    b[5] = 200;
+    expect_refusal(b, sizeof(b), NP_E_TEST, "unknown test");
+    np_hello_encode(&h, b);
+    b[30] = 1;
+    expect_refusal(b, sizeof(b), NP_E_FIELD, "reserved");
+    h.req_size = MAX_MSG + 1;
+    np_hello_encode(&h, b);
+    expect_refusal(b, sizeof(b), NP_E_SIZE, "--max-msg");
+    h.req_size = 0xffffffffu;
+    np_hello_encode(&h, b);
+    expect_refusal(b, sizeof(b), NP_E_SIZE, "4294967295");
+    h.req_size = 0;
+    np_hello_encode(&h, b);
+    expect_refusal(b, sizeof(b), NP_E_SIZE, "zero");
+    /* a partial hello that stalls: refused after the handshake timeout */
+    expect_refusal(b, 10, NP_E_TIMEOUT, "no complete hello");
+    CHECK(rr_ok(64, 64, 10), "good client after malformed hellos");
+}
+
+static void test_bad_clients(void)
+{
+    uint8_t b[NP_HELLO_LEN + 32], big[MAX_MSG];
+    struct np_hello h = {.test = NP_TEST_RR, .req_size = 64, .resp_size = MAX_MSG};
+    struct np_reply r;
+    char text[256];
+    int fd, st;
+
+    /* vanishing: truncated hello, then gone */
+    for (int i = 0; i < 20; i++) {
+        fd = tcp();
+        send(fd, "VBNP", 4, MSG_NOSIGNAL);
+        close(fd);
+    }
+    /* vanishing mid-request */
+    fd = tcp();
+    np_hello_encode(&h, b);
+    send(fd, b, NP_HELLO_LEN, MSG_NOSIGNAL);
+    reply(fd, &r, text, sizeof(text));
+    send(fd, big, 20, MSG_NOSIGNAL);
+    close(fd);
+    /* half-open: no more requests */
+    fd = hello_bytes(b, NP_HELLO_LEN, &st, &r, text, sizeof(text));
+    CHECK(fd >= 0 && st == NP_OK, "hello for half-open");
+    shutdown(fd, SHUT_WR);
+    CHECK(closed_by_server(fd), "server closes a half-open connection");
+    close(fd);
+    /* stalled reader: requests of 64 B each asking 4 KiB, never reading: the server's sends
+       fill the socket, and the idle timeout (1 s) closes it */
+    fd = hello_bytes(b, NP_HELLO_LEN, &st, &r, text, sizeof(text));
+    CHECK(fd >= 0 && st == NP_OK, "hello for the stalled reader");
+    {
+        int small = 4096;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    }
+    {
+        struct timeval tv = {.tv_usec = 100000};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        for (int i = 0; i < 4000; i++)
+            if (send(fd, big, 64, MSG_NOSIGNAL) < 0)
+                break;
+    }
+    sleep(3);
+    {
+        char c;
+        ssize_t n;
+        int err = 0;
+        /* drain what was sent before the close; then EOF or reset */
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        while ((n = recv(fd, big, sizeof(big), 0)) > 0)
+            ;
+        err = n < 0 ? errno : 0;
+        CHECK(n == 0 || err == ECONNRESET, "stalled client was closed (n=%zd, %s)", n,
+              strerror(err));
+        (void)c;
+    }
+    close(fd);
+    /* garbage of every length */
+    for (int len = 1; len <= 64; len++) {
+        fd = tcp();
+        for (int i = 0; i < len; i++)
+            big[i] = (uint8_t)(len * 31 + i * 7);
+        send(fd, big, (size_t)len, MSG_NOSIGNAL);
+        close(fd);
+    }
+    CHECK(rr_ok(64, 64, 10), "good client after bad clients");
+}
+
+static void test_max_conns(void)
+{
+    int fds[MAX_CONNS], fd;
+    struct np_reply r;
+    char text[256];
+    uint8_t b[NP_HELLO_LEN];
+    struct np_hello h = {.test = NP_TEST_RR, .req_size = 8, .resp_size = 8};
+
+    np_hello_encode(&h, b);
+    for (int i = 0; i < MAX_CONNS; i++) {
+        int st;
+        fds[i] = hello_bytes(b, sizeof(b), &st, &r, text, sizeof(text));
+        CHECK(fds[i] >= 0 && st == NP_OK, "connection %d of %d", i + 1, MAX_CONNS);
+    }
+    fd = tcp();
+    send(fd, b, sizeof(b), MSG_NOSIGNAL);
+    CHECK(reply(fd, &r, text, sizeof(text)) == NP_E_BUSY, "one past --max-conns is refused");
+    CHECK(strstr(text, "--max-conns") && strstr(text, "busy"), "the refusal explains itself: '%s'",
+          text);
+    close(fd);
+    close(fds[0]);
+    usleep(200000);
+    CHECK(rr_ok(8, 8, 5), "a slot freed by a leaving client is usable");
+    for (int i = 1; i < MAX_CONNS; i++)
+        close(fds[i]);
+    usleep(200000);
+}
+
+int main(void)
+{
+    static const char *const modes[] = {"256", "0"};
+    signal(SIGPIPE, SIG_IGN);
+    alarm(120);
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        fprintf(stderr, "--- viobench serve --workers %s\n", modes[m]);
+        start_server(modes[m]);
+        test_good();
+        test_crr();
+        test_udp();
+        test_malformed();
+        test_bad_clients();
+        test_max_conns();
+        CHECK(rr_ok(64, 64, 10), "good client at the end");
+        stop_server();
+    }
+    return check_done("test_net_serve");
+}

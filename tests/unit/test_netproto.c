@@ -1,0 +1,224 @@
+/*
+ * Unit tests of the network wire protocol (lib/netproto.c): hello and reply round trips,
+ * every way a hello can be malformed (each must be refused with its status and a reason),
+ * reply validation, the sequence stamp, and the address syntax of --listen and --peer.
+ */
+#include "check.h"
+#include "netproto.h"
+
+#include <string.h>
+
+static const struct np_limits lim = {.max_msg = 4096};
+
+static int parse(const uint8_t *b, const struct np_limits *l, char *reason)
+{
+    struct np_hello h;
+    return np_hello_parse(b, l, &h, reason, NP_REASON_MAX + 1);
+}
+
+static void encode(uint8_t *b, int test, uint32_t req, uint32_t resp)
+{
+    struct np_hello h = {.test = (uint8_t)test, .req_size = req, .resp_size = resp};
+    np_hello_encode(&h, b);
+}
+
+static void test_hello_roundtrip(void)
+{
+    struct np_hello h = {.test = NP_TEST_UDP_RR,
+                         .flags = NP_F_NODELAY,
+                         .req_size = 1000,
+                         .resp_size = 64,
+                         .busy_poll_us = 50,
+                         .udp_port = 40000},
+                    out;
+    uint8_t b[NP_HELLO_LEN];
+    char reason[NP_REASON_MAX + 1];
+    np_hello_encode(&h, b);
+    CHECK(memcmp(b, "VBNP", 4) == 0, "magic first");
+    CHECK(b[4] == NP_VERSION, "version byte %u", b[4]);
+    CHECK(b[8] == 0 && b[9] == 0 && b[10] == 0x03 && b[11] == 0xe8, "req_size big-endian");
+    CHECK(np_hello_parse(b, &lim, &out, reason, sizeof(reason)) == NP_OK, "parse: %s", reason);
+    CHECK(out.test == h.test && out.flags == h.flags && out.req_size == 1000 &&
+              out.resp_size == 64 && out.busy_poll_us == 50 && out.udp_port == 40000,
+          "fields survive the round trip");
+    for (int t = NP_TEST_MIN; t <= NP_TEST_MAX; t++)
+        CHECK(strcmp(np_test_name(t), "?") != 0, "test %d has a name", t);
+}
+
+static void test_hello_malformed(void)
+{
+    uint8_t b[NP_HELLO_LEN];
+    char r[NP_REASON_MAX + 1];
+    struct np_limits vs = {.max_msg = 4096, .vsock = 1};
+
+    encode(b, NP_TEST_RR, 64, 64);
+    memcpy(b, "GET ", 4);
+    CHECK(parse(b, &lim, r) == NP_E_MAGIC && strstr(r, "bad magic"), "bad magic: %s", r);
+    encode(b, NP_TEST_RR, 64, 64);
+    b[4] = 2;
+    CHECK(parse(b, &lim, r) == NP_E_VERSION && strstr(r, "version 2"), "version: %s", r);
+    b[4] = 0;
+    CHECK(parse(b, &lim, r) == NP_E_VERSION, "version 0");
+    encode(b, 0, 64, 64);
+    CHECK(parse(b, &lim, r) == NP_E_TEST && strstr(r, "unknown test 0"), "test 0: %s", r);
+    encode(b, NP_TEST_MAX + 1, 64, 64);
+    CHECK(parse(b, &lim, r) == NP_E_TEST, "test past the last");
+    encode(b, NP_TEST_RR, 64, 64);
+    b[7] = 0x80;
+    CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "unknown flags"), "flags: %s", r);
+    for (int i = 22; i < NP_HELLO_LEN; i++) {
+        encode(b, NP_TEST_RR, 64, 64);
+        b[i] = 1;
+        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "reserved"), "reserved byte %d", i);
+    }
+    encode(b, NP_TEST_RR, 0, 64);
+    CHECK(parse(b, &lim, r) == NP_E_SIZE && strstr(r, "request size is zero"), "zero: %s", r);
+    encode(b, NP_TEST_RR, 64, 0);
+    CHECK(parse(b, &lim, r) == NP_E_SIZE && strstr(r, "response size is zero"), "zero resp");
+    encode(b, NP_TEST_RR, 4097, 64);
+    CHECK(parse(b, &lim, r) == NP_E_SIZE && strstr(r, "--max-msg") && strstr(r, "4097"),
+          "over max-msg: %s", r);
+    encode(b, NP_TEST_CRR, 64, 0xffffffffu);
+    CHECK(parse(b, &lim, r) == NP_E_SIZE, "crr response past the limit");
+    {
+        struct np_hello h = {
+            .test = NP_TEST_RR, .req_size = 8, .resp_size = 8, .busy_poll_us = NP_BUSY_MAX + 1};
+        np_hello_encode(&h, b);
+        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "busy poll"), "busy: %s", r);
+        h.busy_poll_us = 0;
+        h.udp_port = 9;
+        np_hello_encode(&h, b);
+        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "udp_port"), "port on rr: %s", r);
+        h.test = NP_TEST_UDP_RR;
+        np_hello_encode(&h, b);
+        CHECK(parse(b, &vs, r) == NP_E_TRANSPORT, "udp over vsock");
+        CHECK(parse(b, &lim, r) == NP_OK, "udp ok: %s", r);
+        h.udp_port = 0;
+        np_hello_encode(&h, b);
+        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "UDP port"), "udp no port: %s", r);
+    }
+    {
+        struct np_limits big = {.max_msg = 1 << 20};
+        struct np_hello h = {
+            .test = NP_TEST_UDP_RR, .req_size = 65508, .resp_size = 1, .udp_port = 5};
+        np_hello_encode(&h, b);
+        CHECK(parse(b, &big, r) == NP_E_SIZE && strstr(r, "UDP limit"), "udp size: %s", r);
+    }
+    encode(b, NP_TEST_STREAM, 64, 1);
+    CHECK(parse(b, &lim, r) == NP_E_FIELD, "stream with a response size");
+    encode(b, NP_TEST_STREAM, 64, 0);
+    CHECK(parse(b, &lim, r) == NP_OK, "stream ok: %s", r);
+    encode(b, NP_TEST_MAERTS, 1, 64);
+    CHECK(parse(b, &lim, r) == NP_E_FIELD, "maerts with a request size");
+    encode(b, NP_TEST_MAERTS, 0, 64);
+    CHECK(parse(b, &lim, r) == NP_OK, "maerts ok");
+    encode(b, NP_TEST_INFO, 1, 0);
+    CHECK(parse(b, &lim, r) == NP_E_FIELD, "info with sizes");
+    encode(b, NP_TEST_INFO, 0, 0);
+    CHECK(parse(b, &lim, r) == NP_OK, "info ok");
+    /* every byte pattern is answered with a status and a bounded reason */
+    for (unsigned seed = 1; seed < 2000; seed++) {
+        unsigned x = seed;
+        int st;
+        for (int i = 0; i < NP_HELLO_LEN; i++) {
+            x = x * 1103515245u + 12345u;
+            b[i] = (uint8_t)(x >> 16);
+        }
+        if (seed % 2)
+            memcpy(b, "VBNP\x01", 5);
+        st = parse(b, &lim, r);
+        CHECK(st >= NP_OK && st <= NP_STATUS_MAX, "status in range");
+        CHECK(strlen(r) <= NP_REASON_MAX, "reason bounded");
+        CHECK(st == NP_OK || r[0], "a refusal always has a reason");
+    }
+}
+
+static void test_reply(void)
+{
+    struct np_reply r = {.status = NP_E_BUSY, .max_msg = 1 << 20, .udp_port = 7700, .text_len = 12},
+                    out;
+    uint8_t b[NP_REPLY_LEN];
+    char err[200];
+    np_reply_encode(&r, b);
+    CHECK(np_reply_parse(b, &out, err, sizeof(err)) == 0, "reply parses");
+    CHECK(out.status == NP_E_BUSY && out.max_msg == 1u << 20 && out.udp_port == 7700 &&
+              out.text_len == 12 && out.version == NP_VERSION,
+          "reply fields survive");
+    CHECK(strcmp(np_status_name(NP_E_BUSY), "busy") == 0, "status name");
+    CHECK(strcmp(np_status_name(99), "?") == 0, "unknown status name");
+    b[0] = 'X';
+    CHECK(np_reply_parse(b, &out, err, sizeof(err)) < 0 && strstr(err, "not a viobench"),
+          "bad magic reply: %s", err);
+    r.text_len = NP_TEXT_MAX + 1;
+    np_reply_encode(&r, b);
+    CHECK(np_reply_parse(b, &out, err, sizeof(err)) < 0 && strstr(err, "over the limit"),
+          "overlong text: %s", err);
+}
+
+static void test_seq(void)
+{
+    uint8_t m[100];
+    for (size_t len = 1; len <= 10; len++) {
+        memset(m, 0xee, sizeof(m));
+        np_seq_put(m, len, 0x0102030405060708ull + len);
+        CHECK(np_seq_match(m, len, 0x0102030405060708ull + len), "match at len %zu", len);
+        CHECK(!np_seq_match(m, len, 0x0102030405060708ull + len + 1), "mismatch len %zu", len);
+        CHECK(m[len < 8 ? len : 8] == 0xee, "no write past the stamp at len %zu", len);
+    }
+    np_seq_put(m, 100, 42);
+    CHECK(m[7] == 42 && m[0] == 0, "big-endian stamp");
+}
+
+static void test_addr(void)
+{
+    struct np_addr a;
+    char err[300], buf[300];
+    CHECK(np_addr_parse("127.0.0.1:7700", &a, err, sizeof(err)) == 0 && a.kind == NP_ADDR_IP &&
+              strcmp(a.host, "127.0.0.1") == 0 && a.port == 7700,
+          "ipv4");
+    CHECK(strcmp(np_addr_format(&a, buf, sizeof(buf)), "127.0.0.1:7700") == 0, "ipv4 format");
+    CHECK(np_addr_parse("[::1]:0", &a, err, sizeof(err)) == 0 && strcmp(a.host, "::1") == 0 &&
+              a.port == 0,
+          "ipv6");
+    CHECK(strcmp(np_addr_format(&a, buf, sizeof(buf)), "[::1]:0") == 0, "ipv6 format");
+    CHECK(np_addr_parse("localhost:1", &a, err, sizeof(err)) == 0, "name");
+    CHECK(np_addr_parse("vsock:7700", &a, err, sizeof(err)) == 0 && a.kind == NP_ADDR_VSOCK &&
+              a.cid == NP_VSOCK_ANY_CID && a.port == 7700,
+          "vsock port");
+    CHECK(np_addr_parse("vsock:2:7700", &a, err, sizeof(err)) == 0 && a.cid == 2, "vsock cid");
+    CHECK(strcmp(np_addr_format(&a, buf, sizeof(buf)), "vsock:2:7700") == 0, "vsock format");
+    CHECK(np_addr_parse("vsock:1:0", &a, err, sizeof(err)) == 0 && a.port == NP_VSOCK_ANY_PORT,
+          "vsock any port");
+    static const struct {
+        const char *in, *why;
+    } bad[] = {
+        {"", "empty"},
+        {"127.0.0.1", "no port"},
+        {"127.0.0.1:", "port must be"},
+        {"127.0.0.1:65536", "port must be"},
+        {"127.0.0.1:-1", "port must be"},
+        {"127.0.0.1:7x", "port must be"},
+        {":7700", "empty host"},
+        {"::1:7700", "[ADDRESS]:PORT"},
+        {"[::1]7700", "[IPV6]:PORT"},
+        {"vsock:", "port must be"},
+        {"vsock:x:1", "CID must be"},
+        {"vsock:1:y", "port must be"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        CHECK(np_addr_parse(bad[i].in, &a, err, sizeof(err)) < 0 && strstr(err, bad[i].why),
+              "'%s' refused naming '%s', got '%s'", bad[i].in, bad[i].why, err);
+    }
+    CHECK(np_addr_parse(NULL, &a, err, sizeof(err)) < 0, "NULL");
+}
+
+int main(void)
+{
+    test_hello_roundtrip();
+    test_hello_malformed();
+    test_reply();
+    test_seq();
+    test_addr();
+    return check_done("test_netproto");
+}
