@@ -44,6 +44,13 @@ static int sweep_level(const struct vb_row *w, const char *name, char *family, s
         *kind = AN_LOAD_RATE;
         return 1;
     }
+    /* net/tcp_rr/size:64 is the one-flow point of net/tcp_rr/size:64/flows:* */
+    *level = vb_row_counter(w, "flows");
+    if (isfinite(*level) && *level >= 1) {
+        snprintf(family, flen, "%s/flows:*", name);
+        *kind = AN_LOAD_FLOWS;
+        return 1;
+    }
     return 0;
 }
 
