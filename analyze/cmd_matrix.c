@@ -139,7 +139,7 @@ int an_cmd_matrix(int argc, char **argv)
     struct an_budgets bud = {0};
     struct an_table **tabs = NULL, *longt = NULL;
     int npos, ret, fmt, metric, nrows = 0, ncols = 0, nkr, ntabs = 0, *gr = NULL, *gc = NULL;
-    long pass = 0, fail = 0, nodata = 0;
+    long pass = 0, fail = 0;
     double bvalue = NAN;
     char keys[1024], err[1024];
     struct an_set all = {0};
@@ -261,7 +261,6 @@ int an_cmd_matrix(int argc, char **argv)
                          v);
             pass += cr.status == 1;
             fail += cr.status == 0;
-            nodata += cr.skipped || !isfinite(cr.v);
             an_table_num(t, gr[i], gc[i] + 1, cr.v, cell);
             if ((lr = an_table_row(longt)) < 0)
                 goto out;
@@ -301,7 +300,6 @@ int an_cmd_matrix(int argc, char **argv)
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = fail ? 1 : 0;
-    (void)nodata;
 out:
     for (int i = 0; tabs && i < ntabs; i++)
         an_table_free(tabs[i]);

@@ -79,6 +79,10 @@ for b,v in want.items():
 grep -Eq '^synth/series000 .* regression' "$T/trend.txt" || { cat "$T/trend.txt"; fail "trend console row"; }
 "$V" analyze trend --db "$TDB" --by kernel --filter 'synth/series000' --fail-on-regression >/dev/null
 [ $? -eq 1 ] || fail "trend --fail-on-regression"
+# "version=" matches any version key (here the kernel): the +10% of series000 at 6.1.0
+"$V" analyze compare --db "$TDB" 'version=6.0.*' 'version=6.2.*' -f 'synth/series00[01]' -m p50 >"$T/ver.txt" || fail "version= selector"
+grep -Eq '^synth/series000 +p50 .* regressed$' "$T/ver.txt" && grep -Eq '^synth/series001 +p50 .* no significant change$' "$T/ver.txt" ||
+    { cat "$T/ver.txt"; fail "version= compare verdicts"; }
 expect_error 1 "by: unknown key 'wibble'" "$V" analyze trend --db "$TDB" --by wibble
 expect_error 2 'by KEY is required' "$V" analyze trend --db "$TDB"
 expect_error 1 "no stored run matches 'kernel=7.\\*'" "$V" analyze trend --db "$TDB" --by kernel 'kernel=7.*'
