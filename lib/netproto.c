@@ -1,8 +1,9 @@
 /*
  * The network wire protocol: encoding, decoding and validation of hellos and replies, the
  * sequence stamp, and peer address syntax. No sockets here (see netproto.h for why).
- * Validation is strict: a v1 hello has every reserved byte zero and only known flags, so
- * that a later version can give them a meaning without being misread by this one.
+ * Validation is strict: a hello has every reserved byte zero and only known flags, so that
+ * a later version can give them a meaning without being misread by this one; a hello of
+ * another version is refused (with this server's version), never guessed at.
  */
 #include "netproto.h"
 
@@ -44,7 +45,7 @@ static int all_zero(const uint8_t *p, size_t n)
 /*
  * Hello layout (32 bytes):
  *   0 magic "VBNP"  4 version  5 test  6 flags(16)  8 req_size(32)  12 resp_size(32)
- *   16 busy_poll_us(32)  20 udp_port(16)  22..31 reserved, zero
+ *   16 busy_poll_us(32)  20..31 reserved, zero (v1 had the client's UDP port at 20)
  */
 void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN])
 {
@@ -56,7 +57,6 @@ void np_hello_encode(const struct np_hello *h, uint8_t out[NP_HELLO_LEN])
     put32(out + 8, h->req_size);
     put32(out + 12, h->resp_size);
     put32(out + 16, h->busy_poll_us);
-    put16(out + 20, h->udp_port);
 }
 
 /* Check one message size: 1..max (and the UDP limit for UDP round trips). */
@@ -95,7 +95,6 @@ int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, 
     h->req_size = get32(in + 8);
     h->resp_size = get32(in + 12);
     h->busy_poll_us = get32(in + 16);
-    h->udp_port = get16(in + 20);
     if (h->version != NP_VERSION) {
         snprintf(reason, len, "protocol version %u is not supported (this server speaks %u)",
                  h->version, NP_VERSION);
@@ -109,8 +108,8 @@ int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, 
         snprintf(reason, len, "unknown flags 0x%x", h->flags & ~NP_F_KNOWN);
         return NP_E_FIELD;
     }
-    if (!all_zero(in + 22, NP_HELLO_LEN - 22)) {
-        snprintf(reason, len, "reserved bytes 22-31 are not zero");
+    if (!all_zero(in + 20, NP_HELLO_LEN - 20)) {
+        snprintf(reason, len, "reserved bytes 20-31 are not zero");
         return NP_E_FIELD;
     }
     if (h->busy_poll_us > NP_BUSY_MAX) {
@@ -118,18 +117,10 @@ int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, 
                  NP_BUSY_MAX);
         return NP_E_FIELD;
     }
-    if (h->udp_port && h->test != NP_TEST_UDP_RR) {
-        snprintf(reason, len, "udp_port is set for a %s test", np_test_name(h->test));
-        return NP_E_FIELD;
-    }
     udp = h->test == NP_TEST_UDP_RR;
     if (udp && lim->vsock) {
         snprintf(reason, len, "udp_rr needs an IP connection, not vsock");
         return NP_E_TRANSPORT;
-    }
-    if (udp && h->udp_port == 0) {
-        snprintf(reason, len, "udp_rr without the client's UDP port");
-        return NP_E_FIELD;
     }
     switch (h->test) {
     case NP_TEST_RR:
@@ -162,7 +153,9 @@ int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, 
 }
 
 /*
- * Reply layout (24 bytes, then text_len bytes of text):
+ * Reply layout (24 bytes, then text_len bytes of text: a refusal's reason, the info JSON, or
+ * the token of an accepted udp_rr). The same in every version, so that a client of any
+ * version can read a refusal of its version:
  *   0 magic "VBNP"  4 version  5 status  6..7 zero  8 max_msg(32)  12 udp_port(16)
  *   14..15 zero  16 text_len(32)  20..23 zero
  */
@@ -195,6 +188,41 @@ int np_reply_parse(const uint8_t in[NP_REPLY_LEN], struct np_reply *r, char *err
         return -EPROTO;
     }
     return 0;
+}
+
+/*
+ * Bind datagram layout (16 bytes, the same for the ack):
+ *   0 magic "VBNB"  4 version  5 kind (1 bind, 2 ack)  6..7 zero  8 token(64)
+ */
+void np_bind_encode(const struct np_bind *b, uint8_t out[NP_BIND_LEN])
+{
+    memset(out, 0, NP_BIND_LEN);
+    memcpy(out, NP_BIND_MAGIC, 4);
+    out[4] = NP_VERSION;
+    out[5] = b->kind;
+    np_token_put(out + 8, b->token);
+}
+
+int np_bind_parse(const uint8_t *in, size_t len, struct np_bind *b)
+{
+    memset(b, 0, sizeof(*b));
+    if (len != NP_BIND_LEN || memcmp(in, NP_BIND_MAGIC, 4) != 0 || in[4] != NP_VERSION ||
+        (in[5] != NP_BIND_REQ && in[5] != NP_BIND_ACK) || in[6] || in[7])
+        return -EPROTO;
+    b->kind = in[5];
+    b->token = np_token_get(in + 8);
+    return b->token ? 0 : -EPROTO;
+}
+
+void np_token_put(uint8_t out[NP_TOKEN_LEN], uint64_t token)
+{
+    put32(out, (uint32_t)(token >> 32));
+    put32(out + 4, (uint32_t)token);
+}
+
+uint64_t np_token_get(const uint8_t in[NP_TOKEN_LEN])
+{
+    return ((uint64_t)get32(in) << 32) | get32(in + 4);
 }
 
 const char *np_test_name(int test)

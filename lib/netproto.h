@@ -7,7 +7,10 @@
  * After an accepted hello no framing is needed: the sizes are fixed by the hello, so a
  * round trip carries exactly req_size bytes one way and resp_size bytes back, and only the
  * first bytes of each message (the sequence stamp) have a meaning. UDP round trips are
- * registered by a TCP hello and travel as bare datagrams of exactly req_size bytes.
+ * registered by a TCP hello: the accepted reply carries a session token, the client sends
+ * it in a bind datagram from its UDP socket (so the server learns the client's address as
+ * it arrives, through any NAT), and after the acknowledgement the round trips travel as
+ * bare datagrams of exactly req_size bytes.
  *
  * All integers are big-endian (network order). docs/ARCHITECTURE.md has the byte layout.
  */
@@ -18,7 +21,7 @@
 #include <stdint.h>
 
 #define NP_MAGIC      "VBNP" /* first 4 bytes of every hello and reply */
-#define NP_VERSION    1
+#define NP_VERSION    2      /* 2: udp_rr binds by token (v1 announced its UDP port) */
 #define NP_HELLO_LEN  32
 #define NP_REPLY_LEN  24
 #define NP_TEXT_MAX   (256u * 1024)        /* longest reply text (the info JSON) */
@@ -27,13 +30,16 @@
 #define NP_BUSY_MAX   100000u              /* longest SO_BUSY_POLL a client may ask, in us */
 #define NP_SEQ_LEN    8                    /* sequence stamp at the start of a message */
 #define NP_REASON_MAX 200                  /* longest refusal reason */
+#define NP_TOKEN_LEN  8                    /* udp_rr session token: the accepted reply's text */
+#define NP_BIND_MAGIC "VBNB"               /* first 4 bytes of a bind datagram or its ack */
+#define NP_BIND_LEN   16                   /* bytes of a bind datagram and of its ack */
 
 enum np_test {
     NP_TEST_RR = 1,     /* request/response ping-pong on this connection */
     NP_TEST_CRR = 2,    /* one request/response with the hello, then the server closes */
     NP_TEST_STREAM = 3, /* the client sends, the server reads and discards */
     NP_TEST_MAERTS = 4, /* the server sends resp_size chunks until the client closes */
-    NP_TEST_UDP_RR = 5, /* register a UDP ping-pong from the client's udp_port */
+    NP_TEST_UDP_RR = 5, /* register a UDP ping-pong; the reply text is its token */
     NP_TEST_INFO = 6,   /* reply text is the server's info JSON, then the server closes */
 };
 #define NP_TEST_MIN NP_TEST_RR
@@ -64,7 +70,6 @@ struct np_hello {
     uint32_t req_size;     /* bytes per request (RR, CRR, UDP_RR); chunk size for STREAM */
     uint32_t resp_size;    /* bytes per response (RR, CRR, UDP_RR); chunk size for MAERTS */
     uint32_t busy_poll_us; /* SO_BUSY_POLL the server sets on its end, 0 for none */
-    uint16_t udp_port;     /* UDP_RR: the client's UDP source port */
 };
 
 /* A reply header, decoded. */
@@ -73,7 +78,7 @@ struct np_reply {
     uint8_t status;    /* enum np_status */
     uint32_t max_msg;  /* the server's --max-msg in bytes */
     uint16_t udp_port; /* UDP_RR: the server's UDP port */
-    uint32_t text_len; /* bytes of text that follow the header */
+    uint32_t text_len; /* bytes of text that follow the header (NP_TOKEN_LEN: udp_rr) */
 };
 
 /* The server's limits that a hello is checked against. */
@@ -105,6 +110,25 @@ const char *np_status_name(int status);
 void np_seq_put(uint8_t *msg, size_t len, uint64_t seq);
 /* 1 when the first min(len, NP_SEQ_LEN) bytes of msg carry seq as np_seq_put wrote it. */
 int np_seq_match(const uint8_t *msg, size_t len, uint64_t seq);
+
+/*
+ * The UDP bind of a udp_rr session: the client sends NP_BIND_REQ with the token of its
+ * accepted reply from its UDP socket to the server's UDP port until the server answers
+ * NP_BIND_ACK with the same token from the session's socket. Both are NP_BIND_LEN bytes.
+ */
+enum np_bind_kind { NP_BIND_REQ = 1, NP_BIND_ACK = 2 };
+struct np_bind {
+    uint8_t kind;   /* enum np_bind_kind */
+    uint64_t token; /* never 0 */
+};
+/* Encode a bind datagram or its acknowledgement into out. */
+void np_bind_encode(const struct np_bind *b, uint8_t out[NP_BIND_LEN]);
+/* Decode a datagram of len bytes as a bind or ack: 0, or -EPROTO when it is anything else
+   (length, magic, version, kind, reserved bytes, a zero token). */
+int np_bind_parse(const uint8_t *in, size_t len, struct np_bind *b);
+/* The 8-byte big-endian token of an accepted udp_rr reply's text, and back. */
+void np_token_put(uint8_t out[NP_TOKEN_LEN], uint64_t token);
+uint64_t np_token_get(const uint8_t in[NP_TOKEN_LEN]);
 
 /* A peer or listen address as the user writes it. */
 enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };

@@ -33,6 +33,7 @@ struct nk_flow {
     int fd, ufd, ep; /* TCP/vsock connection, UDP socket, epoll set; -1 when unused */
     uint8_t *tx, *rx;
     uint64_t seq;
+    uint64_t token;   /* udp_rr: the session token (a late copy of its ack is skipped) */
     struct hist *own; /* this flow's histogram when there are several flows */
     struct hist *h;   /* where this window records */
     const struct vb_meas *m;

@@ -5,7 +5,7 @@
  * Hyper-V, vsock and hv_sock for guest-host channels), so each path is one row:
  *
  *   net/tcp_rr/size:N     TCP ping-pong of N bytes each way; the figure is the full RTT
- *   net/udp_rr/size:N     the same over UDP (registered through a TCP hello)
+ *   net/udp_rr/size:N     the same over UDP (registered by a TCP hello, bound by a token)
  *   net/vsock_rr/size:N   the same over AF_VSOCK (guest-host without IP; hv_sock too)
  *   net/tcp_crr           connect, 64-byte request, 64-byte response, close
  *   net/tcp_stream/size:N send N-byte chunks to the peer: bytes_per_second, and the latency
@@ -67,7 +67,7 @@ static void nk_teardown(void *state)
 }
 
 /* A UDP socket on the same local address as the control connection. 0 or -errno. */
-static int open_udp(struct nk_flow *f, uint16_t *port, char *why, size_t len)
+static int open_udp(struct nk_flow *f, char *why, size_t len)
 {
     struct sockaddr_storage local;
     socklen_t l = sizeof(local);
@@ -85,12 +85,39 @@ static int open_udp(struct nk_flow *f, uint16_t *port, char *why, size_t len)
         getsockname(f->ufd, (struct sockaddr *)&local, &l))
         goto fail;
     setsockopt(f->ufd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    *port = ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
-                                             : ((struct sockaddr_in6 *)&local)->sin6_port);
     return 0;
 fail:
     snprintf(why, len, "UDP socket: %s", strerror(errno));
     return -errno;
+}
+
+/* udp_rr after the handshake: the reply's text is the session token; connect the UDP
+   socket to the server's UDP port and bind the session with it (through any NAT, which is
+   why the server learns our address from the bind rather than from us). 0 or -errno + why. */
+static int bind_udp(struct nk_flow *f, const struct np_reply *r, const char *text, char *why,
+                    size_t len)
+{
+    const struct netl_peer *p = f->s->peer;
+    struct sockaddr_storage srv = p->sa;
+    char err[200];
+    int ret;
+
+    if (r->text_len != NP_TOKEN_LEN || !(f->token = np_token_get((const uint8_t *)text))) {
+        snprintf(why, len, "peer %s: no udp_rr session token in its reply (%u bytes of text)",
+                 p->name, r->text_len);
+        return -EPROTO;
+    }
+    if (srv.ss_family == AF_INET)
+        ((struct sockaddr_in *)&srv)->sin_port = htons(r->udp_port);
+    else
+        ((struct sockaddr_in6 *)&srv)->sin6_port = htons(r->udp_port);
+    if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {
+        snprintf(why, len, "UDP connect to the peer: %s", strerror(errno));
+        return -errno;
+    }
+    if ((ret = netl_udp_bind(f->ufd, f->token, err, sizeof(err))))
+        snprintf(why, len, "peer %s port %u: %s", p->name, r->udp_port, err);
+    return ret;
 }
 
 /* Connect one flow, shake hands, and make it ready for the loop. 0 or -errno + why. */
@@ -99,8 +126,9 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     const struct netl_peer *p = s->peer;
     struct np_hello h;
     struct np_reply r;
-    char err[256];
+    char err[256], text[NP_TOKEN_LEN + 1];
     int one = 1, ret, kind = s->row->kind;
+    /* rx also holds a UDP bind ack: NP_REPLY_LEN > NP_BIND_LEN */
     size_t txlen = NP_HELLO_LEN + s->req + 1, rxlen = NP_REPLY_LEN + s->resp + 1;
 
     f->fd = f->ufd = f->ep = -1;
@@ -129,26 +157,18 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     h.req_size = s->req;
     h.resp_size = s->resp;
     h.busy_poll_us = s->busy_us;
-    if (kind == NK_UDP_RR && (ret = open_udp(f, &h.udp_port, why, len)))
+    if (kind == NK_UDP_RR && (ret = open_udp(f, why, len)))
         return ret;
-    ret = netl_handshake(f->fd, &h, &r, NULL, 0, err, sizeof(err));
+    ret = netl_handshake(f->fd, &h, &r, kind == NK_UDP_RR ? text : NULL, sizeof(text), err,
+                         sizeof(err));
     if (ret) {
         snprintf(why, len, "peer %s: %s", p->name, err);
         return ret;
     }
     if (kind != NK_UDP_RR && s->io == NET_IO_BLOCKING)
         netl_set_timeouts(f->fd, 0); /* the watchdog bounds the waits instead */
-    if (kind == NK_UDP_RR) {
-        struct sockaddr_storage srv = p->sa;
-        if (srv.ss_family == AF_INET)
-            ((struct sockaddr_in *)&srv)->sin_port = htons(r.udp_port);
-        else
-            ((struct sockaddr_in6 *)&srv)->sin6_port = htons(r.udp_port);
-        if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {
-            snprintf(why, len, "UDP connect to the peer: %s", strerror(errno));
-            return -errno;
-        }
-    }
+    if (kind == NK_UDP_RR && (ret = bind_udp(f, &r, text, why, len)))
+        return ret;
     if (s->io != NET_IO_BLOCKING) {
         int io_fd = kind == NK_UDP_RR ? f->ufd : f->fd;
         struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | EPOLLET};

@@ -14,6 +14,8 @@
 #include "net.h"
 
 #define NETL_IO_TIMEOUT_MS 5000 /* a peer that does not answer within this is an error */
+#define NETL_BIND_EVERY_MS 100  /* udp_rr: the bind datagram is sent again this often */
+#define NETL_BIND_TRIES    20   /* ...this many times (2 s) before the row fails */
 
 /* Resolve a (numeric or named) address into ss. passive: for bind. 0 or -errno + reason. */
 int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,
@@ -42,6 +44,10 @@ int netl_set_timeouts(int fd, int timeout_ms);
    reason in err. 0 or -errno. */
 int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text, size_t textlen,
                    char *err, size_t errlen);
+/* udp_rr: send the bind datagram carrying token on the UDP socket fd (connected to the
+   server's UDP port) every NETL_BIND_EVERY_MS until the server's ack arrives, at most
+   NETL_BIND_TRIES times. 0, or -errno with the reason in err. */
+int netl_udp_bind(int fd, uint64_t token, char *err, size_t errlen);
 /* send()/recv() exactly n bytes on a blocking socket (MSG_NOSIGNAL). 0 or -errno (-EPIPE
    for a peer that closed). */
 int netl_send_all(int fd, const void *buf, size_t n);

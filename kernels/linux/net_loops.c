@@ -198,7 +198,9 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
     if ((ret = io_send(f, f->ufd, f->tx, s->req)))
         return fail(f, ret, "UDP send");
     for (;;) {
-        ssize_t r = io_recv(f, f->ufd, f->rx, s->resp + 1, 0, NK_UDP_TIMEOUT_MS);
+        struct np_bind ack;
+        ssize_t r = io_recv(f, f->ufd, f->rx, (s->resp > NP_BIND_LEN ? s->resp : NP_BIND_LEN) + 1,
+                            0, NK_UDP_TIMEOUT_MS);
         if (r == -ETIMEDOUT) {
             f->lost++;
             f->seq++;
@@ -213,6 +215,9 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
         }
         if (r < 0)
             return fail(f, (int)r, "UDP recv");
+        if (r == NP_BIND_LEN && np_bind_parse(f->rx, (size_t)r, &ack) == 0 &&
+            ack.kind == NP_BIND_ACK && ack.token == f->token)
+            continue; /* a late copy of the bind's ack */
         if (!np_seq_match(f->rx, cmp, f->seq)) {
             f->stale++; /* a late reply to an earlier request */
             continue;

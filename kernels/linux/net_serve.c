@@ -180,7 +180,7 @@ static void queue_reply(struct server *s, struct conn *c, int status, const char
 {
     struct np_reply r = {.status = (uint8_t)status, .max_msg = s->cfg->max_msg};
     if (c->test == NP_TEST_UDP_RR && status == NP_OK && c->ls && c->ls->udp)
-        r.udp_port = (uint16_t)c->ls->udp->port;
+        r.udp_port = (uint16_t)c->ls->udp->port; /* the text is the session's token */
     r.text_len = (uint32_t)(n1 + n2);
     np_reply_encode(&r, c->rhdr);
     c->iov[0].iov_base = c->rhdr;
@@ -193,8 +193,7 @@ static void queue_reply(struct server *s, struct conn *c, int status, const char
     c->iovn = 3;
 }
 
-/* Refuse politely: the reply names the reason, then the connection drains and closes. */
-static void refuse(struct server *s, struct conn *c, int status, const char *reason)
+void serve_refuse(struct server *s, struct conn *c, int status, const char *reason)
 {
     snprintf(c->reason, sizeof(c->reason), "viobench serve: %s", reason);
     s->st.refused[status]++;
@@ -283,7 +282,7 @@ static void start_info(struct server *s, struct conn *c)
         head = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!head) {
-        refuse(s, c, NP_E_INTERNAL, "out of memory building the info reply");
+        serve_refuse(s, c, NP_E_INTERNAL, "out of memory building the info reply");
         return;
     }
     if (strlen(head) + strlen(sys) + 32 > NP_TEXT_MAX)
@@ -292,7 +291,7 @@ static void start_info(struct server *s, struct conn *c)
     c->owned = malloc(hl + strlen(sys) + 32);
     if (!c->owned) {
         free(head);
-        refuse(s, c, NP_E_INTERNAL, "out of memory building the info reply");
+        serve_refuse(s, c, NP_E_INTERNAL, "out of memory building the info reply");
         return;
     }
     sprintf(c->owned, "{\"server\":%.*s},\"sysinfo\":%s}", (int)hl, head, sys);
@@ -329,13 +328,13 @@ static int handle_hello(struct server *s, struct conn *c)
             st = NP_E_TRANSPORT;
             snprintf(reason, sizeof(reason), "no UDP socket on this address");
         } else {
-            st = session_open(s, c, h.udp_port, reason, sizeof(reason));
+            st = session_open(c, reason, sizeof(reason));
             if (st == NP_OK)
                 c->test = NP_TEST_UDP_RR; /* from now on closing closes the session */
         }
     }
     if (st != NP_OK) {
-        refuse(s, c, st, reason);
+        serve_refuse(s, c, st, reason);
         return 0;
     }
     s->st.served++;
@@ -364,7 +363,10 @@ static int handle_hello(struct server *s, struct conn *c)
         c->next = C_REQ;
         break;
     }
-    queue_reply(s, c, NP_OK, NULL, 0, NULL, 0);
+    if (h.test == NP_TEST_UDP_RR)
+        queue_reply(s, c, NP_OK, (const char *)c->tokbuf, NP_TOKEN_LEN, NULL, 0);
+    else
+        queue_reply(s, c, NP_OK, NULL, 0, NULL, 0);
     c->state = C_OUT;
     conn_flush(s, c);
     return 0;
@@ -423,7 +425,7 @@ static void conn_read(struct server *s, struct conn *c)
             return;
         }
         if (c->state == C_UDPCTL) { /* nothing may arrive here */
-            refuse(s, c, NP_E_FIELD, "data on a UDP control connection");
+            serve_refuse(s, c, NP_E_FIELD, "data on a UDP control connection");
             return;
         }
     }
@@ -502,7 +504,7 @@ static void do_accept(struct server *s, struct listener *l)
                      "busy: %d connection%s open, the limit is %d (--max-conns); "
                      "try again later",
                      s->nconns, s->nconns == 1 ? " is" : "s are", s->cfg->max_conns);
-            refuse(s, c, NP_E_BUSY, r);
+            serve_refuse(s, c, NP_E_BUSY, r);
             continue;
         }
         conn_read(s, c); /* the hello is often there already */
@@ -524,7 +526,14 @@ static void scan_timeouts(struct server *s, uint64_t now)
                 char r[NP_REASON_MAX];
                 snprintf(r, sizeof(r), "timeout: no complete hello within %.3g s",
                          cfg->handshake_timeout_ns / 1e9);
-                refuse(s, c, NP_E_TIMEOUT, r);
+                serve_refuse(s, c, NP_E_TIMEOUT, r);
+            }
+        } else if (c->state == C_UDPCTL && !c->bound) {
+            if ((double)(now - c->last_ns) > cfg->handshake_timeout_ns) {
+                char r[NP_REASON_MAX];
+                snprintf(r, sizeof(r), "timeout: no UDP bind datagram within %.3g s",
+                         cfg->handshake_timeout_ns / 1e9);
+                serve_refuse(s, c, NP_E_TIMEOUT, r);
             }
         } else if (c->state == C_UDPCTL && c->sess.fd < 0) {
             int done; /* a worker serves the session: it times out by itself */

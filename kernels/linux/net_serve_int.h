@@ -77,18 +77,24 @@ struct conn {
     uint32_t events; /* epoll mask now */
     struct listener *ls;
     struct sockaddr_storage peer;
-    /* UDP round trips: a socket on the listener's UDP address connected to the client */
-    struct item sess; /* sess.fd -1 when none or owned by a worker */
-    uint16_t udp_port;
-    struct worker *worker; /* the worker serving the session (guarded by server.wlock) */
-    int worker_done;       /* the session's worker has ended (guarded by server.wlock) */
-    int dead;              /* closed: freed after the current batch of events */
+    /* UDP round trips: a socket on the listener's UDP address connected to the client
+       once its bind datagram (carrying token) arrived */
+    struct item sess;             /* sess.fd -1 when none or owned by a worker */
+    uint64_t token;               /* the session's token (never 0) */
+    int bound;                    /* the bind arrived: the token is used up, sess is connected */
+    uint8_t tokbuf[NP_TOKEN_LEN]; /* the token as the reply's text */
+    struct worker *worker;        /* the worker serving the session (guarded by server.wlock) */
+    int worker_done;              /* the session's worker has ended (guarded by server.wlock) */
+    int dead;                     /* closed: freed after the current batch of events */
     struct conn *prev, *next_conn;
 };
 
 struct stats {
     uint64_t accepted, served, refused[NP_STATUS_MAX + 1], dropped, idle_closed, vanished;
-    uint64_t udp_unknown, udp_bad_len, udp_replies, workers_started;
+    uint64_t udp_binds;     /* sessions bound by their bind datagram */
+    uint64_t udp_malformed; /* datagrams on a listener's UDP socket that are no bind */
+    uint64_t udp_unknown;   /* binds whose token names no session waiting for one */
+    uint64_t udp_bad_len, udp_replies, workers_started;
     int peak;
 };
 
@@ -125,20 +131,29 @@ void serve_report(const struct server *s);
 void serve_teardown(struct server *s);
 /* Close one connection and forget it. */
 void serve_conn_close(struct server *s, struct conn *c);
+/* Refuse politely: a reply naming the status and reason, then drain and close. */
+void serve_refuse(struct server *s, struct conn *c, int status, const char *reason);
 
 /* The shared response filler (zeros) and the loop thread's read buffer. */
 extern const uint8_t serve_filler[FILLER_LEN];
 extern uint8_t serve_scratch[SCRATCH_LEN];
 
-/* UDP sessions (net_serve_udp.c), all on the loop thread. Open the session socket of a
-   udp_rr hello for the client's port: NP_OK, or a refusal status with the reason. */
-int session_open(struct server *s, struct conn *c, uint16_t port, char *reason, size_t len);
+/* UDP sessions (net_serve_udp.c), on the loop thread unless noted. Register the session of
+   a udp_rr hello: a fresh random token (c->token, c->tokbuf), no socket yet. NP_OK, or a
+   refusal status with the reason. */
+int session_open(struct conn *c, char *reason, size_t len);
 /* End a session: stop its worker or close its socket. */
 void session_close(struct server *s, struct conn *c);
-/* A datagram on a session socket: hand the session to a worker, or answer it. */
+/* A datagram on a session socket: a repeated bind is acknowledged again; anything else hands
+   the session to a worker, or is answered here. */
 void session_read(struct server *s, struct conn *c);
-/* A datagram on a listener's UDP socket (no session): counted and dropped. */
+/* A datagram on a listener's UDP socket: a bind naming a session waiting for one binds it
+   (session socket connected to the datagram's source, then acknowledged); anything else is
+   counted and dropped, never answered. */
 void udp_read(struct server *s, struct udpsock *u);
+/* Any thread: when msg (n bytes, read from the connected session socket fd) is a bind
+   datagram, acknowledge it on fd if it carries token; 1 when it was a bind, else 0. */
+int session_reack(int fd, const uint8_t *msg, ssize_t n, uint64_t token);
 
 /*
  * Hand a data connection to a new worker thread: fd (the connection, or for UDP_RR the

@@ -212,8 +212,8 @@ void serve_report(const struct server *s)
     fprintf(stderr,
             "viobench serve: stopped: %llu connections, %llu hellos accepted, %llu refused "
             "(busy %llu, malformed %llu, size %llu, timeout %llu), %llu dropped, %llu idle "
-            "closed, %llu vanished mid-message, peak %d open; udp: %llu replies, %llu unknown, "
-            "%llu bad length\n",
+            "closed, %llu vanished mid-message, peak %d open; udp: %llu binds, %llu replies, "
+            "%llu unknown tokens, %llu malformed, %llu bad length\n",
             (unsigned long long)t->accepted, (unsigned long long)t->served,
             (unsigned long long)refused, (unsigned long long)t->refused[NP_E_BUSY],
             (unsigned long long)(t->refused[NP_E_MAGIC] + t->refused[NP_E_VERSION] +
@@ -221,8 +221,9 @@ void serve_report(const struct server *s)
                                  t->refused[NP_E_TRANSPORT]),
             (unsigned long long)t->refused[NP_E_SIZE], (unsigned long long)t->refused[NP_E_TIMEOUT],
             (unsigned long long)t->dropped, (unsigned long long)t->idle_closed,
-            (unsigned long long)t->vanished, t->peak, (unsigned long long)t->udp_replies,
-            (unsigned long long)t->udp_unknown, (unsigned long long)t->udp_bad_len);
+            (unsigned long long)t->vanished, t->peak, (unsigned long long)t->udp_binds,
+            (unsigned long long)t->udp_replies, (unsigned long long)t->udp_unknown,
+            (unsigned long long)t->udp_malformed, (unsigned long long)t->udp_bad_len);
 }
 
 void serve_teardown(struct server *s)

@@ -27,6 +27,7 @@ struct worker {
     uint64_t progress;          /* operations done (the worker writes, the loop reads) */
     uint64_t seen, quiet_since; /* the loop's last look at progress, and since when (ns) */
     uint32_t req, resp;
+    uint64_t token;   /* UDP: the session's token, to acknowledge a repeated bind */
     struct conn *ctl; /* UDP: the control connection, NULL once it is gone (under wlock) */
     struct worker *prev, *next;
 };
@@ -127,13 +128,14 @@ static void serve_rr(struct worker *w, uint8_t *buf, size_t buflen)
     }
 }
 
-/* UDP round trips on the session socket (connected to the client). */
-static void serve_udp(struct worker *w, uint8_t *buf)
+/* UDP round trips on the session socket (connected to the client); buf holds one more
+   byte than a request or a bind datagram. */
+static void serve_udp(struct worker *w, uint8_t *buf, size_t buflen)
 {
     uint32_t k = w->req < w->resp ? w->req : w->resp;
     k = k < NP_SEQ_LEN ? k : NP_SEQ_LEN;
     for (;;) {
-        ssize_t n = recv(w->fd, buf, w->req + 1, 0);
+        ssize_t n = recv(w->fd, buf, buflen, 0);
         struct iovec v[2] = {{buf, k}, {(void *)serve_filler, w->resp - k}};
         struct msghdr mh = {.msg_iov = v, .msg_iovlen = 2};
         if (n < 0 && errno == EINTR && !stopped(w))
@@ -143,6 +145,8 @@ static void serve_udp(struct worker *w, uint8_t *buf)
             return;
         }
         advance(w);
+        if (n == NP_BIND_LEN && session_reack(w->fd, buf, n, w->token))
+            continue;               /* a late copy of the bind */
         if (n != (ssize_t)w->req) { /* wrong size (or an ICMP error): drop it */
             stat_add(&w->s->st.udp_bad_len);
             continue;
@@ -178,7 +182,7 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct server *s = w->s;
     size_t buflen = w->test == NP_TEST_STREAM   ? SINK_BUF
-                    : w->test == NP_TEST_UDP_RR ? w->req + 1
+                    : w->test == NP_TEST_UDP_RR ? (w->req > NP_BIND_LEN ? w->req : NP_BIND_LEN) + 1
                     : w->req < REQ_BUF          ? w->req
                                                 : REQ_BUF;
     uint8_t *buf = w->test == NP_TEST_MAERTS ? NULL : malloc(buflen);
@@ -187,7 +191,7 @@ static void *worker_main(void *arg)
         if (w->test == NP_TEST_RR)
             serve_rr(w, buf, buflen);
         else if (w->test == NP_TEST_UDP_RR)
-            serve_udp(w, buf);
+            serve_udp(w, buf, buflen);
         else
             serve_stream(w, buf);
     }
@@ -236,6 +240,7 @@ int worker_start(struct server *s, int fd, int test, uint32_t req, uint32_t resp
     w->req = req;
     w->resp = resp;
     w->ctl = ctl;
+    w->token = ctl ? ctl->token : 0;
     w->quiet_since = serve_now_ns();
     flags = fcntl(fd, F_GETFL); /* blocking from now on */
     fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);

@@ -1,6 +1,7 @@
 /*
  * Linux socket helpers for the network kernels and the peer server: address resolution,
- * connect with a time limit, the client half of the handshake, and the facts that name a
+ * connect with a time limit, the client half of the handshake and of the UDP bind, and the
+ * facts that name a
  * network path in context.json: the interface behind a local address (driver, MTU, link
  * speed, queues, and the offloads the kernel reports through the ethtool ioctls, so no
  * ethtool binary is needed), and the vsock transports.
@@ -25,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,
@@ -434,4 +436,41 @@ int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *t
 bad_text:
     snprintf(err, errlen, "handshake: reading the reply text: %s", strerror(-ret));
     return ret;
+}
+
+int netl_udp_bind(int fd, uint64_t token, char *err, size_t errlen)
+{
+    struct np_bind b = {.kind = NP_BIND_REQ, .token = token}, a;
+    uint8_t out[NP_BIND_LEN], in[NP_BIND_LEN + 1];
+
+    np_bind_encode(&b, out);
+    for (int i = 0; i < NETL_BIND_TRIES; i++) {
+        struct timespec t0, t;
+        int left = NETL_BIND_EVERY_MS;
+        if (send(fd, out, sizeof(out), MSG_NOSIGNAL) < 0 && errno != EINTR && errno != EAGAIN &&
+            errno != ENOBUFS && errno != ECONNREFUSED) {
+            snprintf(err, errlen, "UDP bind: send: %s", strerror(errno));
+            return -errno;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (left > 0) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            ssize_t n;
+            if (poll(&p, 1, left) == 1) {
+                n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+                if (n == NP_BIND_LEN && np_bind_parse(in, (size_t)n, &a) == 0 &&
+                    a.kind == NP_BIND_ACK && a.token == token)
+                    return 0;
+                /* anything else (a stray datagram, an ICMP error) is ignored: try again */
+            }
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            left = NETL_BIND_EVERY_MS -
+                   (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        }
+    }
+    snprintf(err, errlen,
+             "UDP bind: no acknowledgement from the peer's UDP port in %d ms (%d tries; is UDP "
+             "to it blocked?)",
+             NETL_BIND_EVERY_MS * NETL_BIND_TRIES, NETL_BIND_TRIES);
+    return -ETIMEDOUT;
 }

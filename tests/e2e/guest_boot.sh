@@ -45,17 +45,20 @@ grep -q '^guest-run: boot-to-results [0-9.]* s under tcg (QEMU ran [0-9.]* s, of
 
 # What this build of the guest's viobench has decides which optional steps are checked.
 GVB=$T/img/viobench
-HAS_TARGET=0 HAS_PEER=0
+HAS_TARGET=0 HAS_PEER=0 HAS_UDP=0
 "$GVB" run --help | grep -q -- '--target' && HAS_TARGET=1
 "$GVB" run --help | grep -q -- '--peer' && "$GVB" serve --help >/dev/null 2>&1 &&
     [ -n "$("$GVB" list net 2>/dev/null | awk 'NR > 1 && $1 ~ /^net\//')" ] && HAS_PEER=1
+# net/udp_rr in the quick suite: it must get through slirp's NAT (serve binds by token)
+[ $HAS_PEER -eq 1 ] && "$GVB" list net 2>/dev/null | grep -q '^net/udp_rr/size:64 ' && HAS_UDP=1
 [ $HAS_TARGET -eq 1 ] || echo "note: this viobench has no --target yet: storage on the scratch disk not checked"
 [ $HAS_PEER -eq 1 ] || echo "note: this viobench has no network kernels/serve/--peer yet: host-side peer not checked"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=tcg; fi
 
-$PY - "$D" "$ACCEL" "$HAS_TARGET" "$HAS_PEER" "$(qemu-system-x86_64 --version | head -1)" <<'PYEOF' || FAILED=1
+$PY - "$D" "$ACCEL" "$HAS_TARGET" "$HAS_PEER" "$(qemu-system-x86_64 --version | head -1)" "$HAS_UDP" <<'PYEOF' || FAILED=1
 import json, os, sys
 d, accel, has_target, has_peer, qver = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] == "1", sys.argv[5]
+has_udp = sys.argv[6] == "1"
 ctx = json.load(open(os.path.join(d, "context.json")))
 res = json.load(open(os.path.join(d, "results.json")))
 bad = []
@@ -108,6 +111,8 @@ if has_target:
 if has_peer:
     need(measured("net/"), "no network row measured against the host-side peer")
     need(h.get("network_peer"), "no network peer recorded")
+if has_udp:
+    need(measured("net/udp_rr/size:64"), "net/udp_rr/size:64 not measured through QEMU's NAT")
 for m in bad:
     print("FAIL:", m)
 sys.exit(1 if bad else 0)

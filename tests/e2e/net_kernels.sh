@@ -3,7 +3,8 @@
 # Every quick-suite network row and a few sweep rows run briefly; the results must carry
 # round-trip percentiles, stream throughput, both ends of the path in context.json, and
 # the peer must be gone after the run (also after Ctrl-C). Then the network options' bad
-# inputs, each with its message and exit status 2, and an unreachable --peer (exit 1).
+# inputs, each with its message and exit status 2, a peer that stops answering (TCP) or never
+# acknowledges the UDP bind, and an unreachable --peer (exit 1).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 VB=${VIOBENCH:-$PWD/viobench}
@@ -125,12 +126,16 @@ check_usage "--busy-poll: must be between" --busy-poll 1s
 check_usage "--peer-cpu: CPU 999" --peer-cpu 999
 
 # A peer that accepts the hello and then never answers: the row fails after 5 s with the
-# reason (the watchdog of blocking sockets), it does not hang.
+# reason (the watchdog of blocking sockets), it does not hang. For udp_rr it hands out a
+# session token and a UDP port that never acknowledges the bind (64-byte rows), or no token
+# at all (1-byte rows): each fails with its reason.
 python3 - "$T/stall.port" <<'EOF' &
-import socket, sys
+import socket, struct, sys
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
 srv.listen(8)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", 0))  # receives the binds, answers none
 open(sys.argv[1], "w").write(str(srv.getsockname()[1]))
 srv.settimeout(30)
 held = []
@@ -139,7 +144,11 @@ try:
         c, _ = srv.accept()
         c.settimeout(5)
         hello = c.recv(32)
-        c.sendall(b"VBNP\x01\x00" + bytes(18))  # accepted, no text
+        if hello[5] == 5 and hello[8:12] == struct.pack(">I", 64):  # udp_rr: a token, silence
+            c.sendall(b"VBNP\x02\x00" + bytes(6) + struct.pack(">H", udp.getsockname()[1])
+                      + bytes(2) + struct.pack(">I", 8) + bytes(4) + b"\x01" * 8)
+        else:
+            c.sendall(b"VBNP\x02\x00" + bytes(18))  # accepted, no text
         if hello[5] == 6:  # the info request: close after the reply
             c.close()
         else:
@@ -154,10 +163,18 @@ start=$(date +%s)
     --out "$T" -q >"$T/s.out" 2>&1
 rc=$?
 took=$(( $(date +%s) - start ))
-kill $stall 2>/dev/null
 [ $rc -eq 1 ] || bad "stalled peer: exit $rc, expected 1"
 grep -q "no answer from the peer in 5 s" "$T/s.out" || { bad "stalled peer message:"; cat "$T/s.out"; }
 [ $took -le 20 ] || bad "stalled peer: the run took ${took}s"
+"$VB" run --suite full 'net/udp_rr/size:6[4],net/udp_rr/size:[1]' --peer "127.0.0.1:$(cat "$T/stall.port")" \
+    --min-time 0.1s --out "$T" -q >"$T/u.out" 2>&1
+rc=$?
+kill $stall 2>/dev/null
+[ $rc -eq 1 ] || bad "silent UDP peer: exit $rc, expected 1"
+grep -q "UDP bind: no acknowledgement from the peer's UDP port in 2000 ms (20 tries" "$T/u.out" ||
+    { bad "silent UDP peer message:"; cat "$T/u.out"; }
+grep -q "no udp_rr session token in its reply (0 bytes of text)" "$T/u.out" ||
+    { bad "udp_rr reply without a token message:"; cat "$T/u.out"; }
 
 # A peer that is not there: the rows fail with the reason, exit 1.
 "$VB" run net/tcp_rr/size:64 --peer 127.0.0.1:1 --min-time 0.1s --out "$T" -q >"$T/p.out" 2>&1

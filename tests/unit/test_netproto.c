@@ -1,7 +1,8 @@
 /*
  * Unit tests of the network wire protocol (lib/netproto.c): hello and reply round trips,
  * every way a hello can be malformed (each must be refused with its status and a reason),
- * reply validation, the sequence stamp, and the address syntax of --listen and --peer.
+ * reply validation, the UDP bind datagram and its token (byte layout, every malformed
+ * variant refused), the sequence stamp, and the address syntax of --listen and --peer.
  */
 #include "check.h"
 #include "netproto.h"
@@ -28,8 +29,7 @@ static void test_hello_roundtrip(void)
                          .flags = NP_F_NODELAY,
                          .req_size = 1000,
                          .resp_size = 64,
-                         .busy_poll_us = 50,
-                         .udp_port = 40000},
+                         .busy_poll_us = 50},
                     out;
     uint8_t b[NP_HELLO_LEN];
     char reason[NP_REASON_MAX + 1];
@@ -39,7 +39,7 @@ static void test_hello_roundtrip(void)
     CHECK(b[8] == 0 && b[9] == 0 && b[10] == 0x03 && b[11] == 0xe8, "req_size big-endian");
     CHECK(np_hello_parse(b, &lim, &out, reason, sizeof(reason)) == NP_OK, "parse: %s", reason);
     CHECK(out.test == h.test && out.flags == h.flags && out.req_size == 1000 &&
-              out.resp_size == 64 && out.busy_poll_us == 50 && out.udp_port == 40000,
+              out.resp_size == 64 && out.busy_poll_us == 50,
           "fields survive the round trip");
     for (int t = NP_TEST_MIN; t <= NP_TEST_MAX; t++)
         CHECK(strcmp(np_test_name(t), "?") != 0, "test %d has a name", t);
@@ -54,9 +54,14 @@ static void test_hello_malformed(void)
     encode(b, NP_TEST_RR, 64, 64);
     memcpy(b, "GET ", 4);
     CHECK(parse(b, &lim, r) == NP_E_MAGIC && strstr(r, "bad magic"), "bad magic: %s", r);
+    CHECK(NP_VERSION == 2, "these tests describe protocol version 2");
     encode(b, NP_TEST_RR, 64, 64);
-    b[4] = 2;
-    CHECK(parse(b, &lim, r) == NP_E_VERSION && strstr(r, "version 2"), "version: %s", r);
+    b[4] = 1; /* v1 announced the client's UDP port instead of binding by token */
+    CHECK(parse(b, &lim, r) == NP_E_VERSION && strstr(r, "version 1 is not supported") &&
+              strstr(r, "speaks 2"),
+          "version 1: %s", r);
+    b[4] = 3;
+    CHECK(parse(b, &lim, r) == NP_E_VERSION && strstr(r, "version 3"), "version 3: %s", r);
     b[4] = 0;
     CHECK(parse(b, &lim, r) == NP_E_VERSION, "version 0");
     encode(b, 0, 64, 64);
@@ -66,7 +71,7 @@ static void test_hello_malformed(void)
     encode(b, NP_TEST_RR, 64, 64);
     b[7] = 0x80;
     CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "unknown flags"), "flags: %s", r);
-    for (int i = 22; i < NP_HELLO_LEN; i++) {
+    for (int i = 20; i < NP_HELLO_LEN; i++) {
         encode(b, NP_TEST_RR, 64, 64);
         b[i] = 1;
         CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "reserved"), "reserved byte %d", i);
@@ -86,21 +91,17 @@ static void test_hello_malformed(void)
         np_hello_encode(&h, b);
         CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "busy poll"), "busy: %s", r);
         h.busy_poll_us = 0;
-        h.udp_port = 9;
-        np_hello_encode(&h, b);
-        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "udp_port"), "port on rr: %s", r);
         h.test = NP_TEST_UDP_RR;
         np_hello_encode(&h, b);
         CHECK(parse(b, &vs, r) == NP_E_TRANSPORT, "udp over vsock");
         CHECK(parse(b, &lim, r) == NP_OK, "udp ok: %s", r);
-        h.udp_port = 0;
-        np_hello_encode(&h, b);
-        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "UDP port"), "udp no port: %s", r);
+        b[21] = 9; /* where v1 had the client's UDP port: reserved now */
+        CHECK(parse(b, &lim, r) == NP_E_FIELD && strstr(r, "reserved bytes 20-31"),
+              "v1 udp port in a v2 hello: %s", r);
     }
     {
         struct np_limits big = {.max_msg = 1 << 20};
-        struct np_hello h = {
-            .test = NP_TEST_UDP_RR, .req_size = 65508, .resp_size = 1, .udp_port = 5};
+        struct np_hello h = {.test = NP_TEST_UDP_RR, .req_size = 65508, .resp_size = 1};
         np_hello_encode(&h, b);
         CHECK(parse(b, &big, r) == NP_E_SIZE && strstr(r, "UDP limit"), "udp size: %s", r);
     }
@@ -124,8 +125,10 @@ static void test_hello_malformed(void)
             x = x * 1103515245u + 12345u;
             b[i] = (uint8_t)(x >> 16);
         }
-        if (seed % 2)
-            memcpy(b, "VBNP\x01", 5);
+        if (seed % 2) {
+            memcpy(b, "VBNP", 4);
+            b[4] = NP_VERSION;
+        }
         st = parse(b, &lim, r);
         CHECK(st >= NP_OK && st <= NP_STATUS_MAX, "status in range");
         CHECK(strlen(r) <= NP_REASON_MAX, "reason bounded");
@@ -153,6 +156,71 @@ static void test_reply(void)
     np_reply_encode(&r, b);
     CHECK(np_reply_parse(b, &out, err, sizeof(err)) < 0 && strstr(err, "over the limit"),
           "overlong text: %s", err);
+}
+
+static void test_bind(void)
+{
+    struct np_bind b = {.kind = NP_BIND_REQ, .token = 0x0102030405060708ull}, out;
+    uint8_t d[NP_BIND_LEN + 4], tok[NP_TOKEN_LEN];
+
+    np_bind_encode(&b, d);
+    CHECK(memcmp(d, "VBNB", 4) == 0 && d[4] == NP_VERSION && d[5] == NP_BIND_REQ && d[6] == 0 &&
+              d[7] == 0,
+          "bind header bytes");
+    CHECK(d[8] == 1 && d[15] == 8, "token big-endian at 8-15");
+    CHECK(np_bind_parse(d, NP_BIND_LEN, &out) == 0 && out.kind == NP_BIND_REQ &&
+              out.token == b.token,
+          "bind round trip");
+    b.kind = NP_BIND_ACK;
+    b.token = ~0ull;
+    np_bind_encode(&b, d);
+    CHECK(np_bind_parse(d, NP_BIND_LEN, &out) == 0 && out.kind == NP_BIND_ACK && out.token == ~0ull,
+          "ack round trip");
+    np_token_put(tok, 0xfedcba9876543210ull);
+    CHECK(tok[0] == 0xfe && tok[7] == 0x10 && np_token_get(tok) == 0xfedcba9876543210ull,
+          "token bytes");
+    /* malformed: each is refused and leaves no token behind */
+    static const struct {
+        int at, val;
+        const char *what;
+    } bad[] = {
+        {0, 'X', "magic"}, {3, 'P', "magic VBNP"}, {4, 1, "version 1"},  {4, 3, "version 3"},
+        {5, 0, "kind 0"},  {5, 3, "kind 3"},       {6, 1, "reserved 6"}, {7, 0x80, "reserved 7"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        b.kind = NP_BIND_REQ;
+        b.token = 42;
+        np_bind_encode(&b, d);
+        d[bad[i].at] = (uint8_t)bad[i].val;
+        out.token = 1;
+        CHECK(np_bind_parse(d, NP_BIND_LEN, &out) < 0 && out.token == 0, "bind with bad %s",
+              bad[i].what);
+    }
+    b.token = 0;
+    np_bind_encode(&b, d);
+    CHECK(np_bind_parse(d, NP_BIND_LEN, &out) < 0, "zero token refused");
+    b.token = 42;
+    np_bind_encode(&b, d);
+    CHECK(np_bind_parse(d, NP_BIND_LEN - 1, &out) < 0, "short bind refused");
+    CHECK(np_bind_parse(d, NP_BIND_LEN + 1, &out) < 0, "long bind refused");
+    CHECK(np_bind_parse(d, 0, &out) < 0, "empty datagram refused");
+    /* a v2 hello is no bind, and random bytes almost never are */
+    {
+        struct np_hello h = {.test = NP_TEST_UDP_RR, .req_size = 16, .resp_size = 16};
+        uint8_t hb[NP_HELLO_LEN];
+        unsigned x = 7;
+        int accepted = 0;
+        np_hello_encode(&h, hb);
+        CHECK(np_bind_parse(hb, NP_BIND_LEN, &out) < 0, "a hello's first 16 bytes are no bind");
+        for (int i = 0; i < 10000; i++) {
+            for (int j = 0; j < NP_BIND_LEN; j++) {
+                x = x * 1103515245u + 12345u;
+                d[j] = (uint8_t)(x >> 16);
+            }
+            accepted += np_bind_parse(d, NP_BIND_LEN, &out) == 0;
+        }
+        CHECK(accepted == 0, "%d random datagrams parsed as binds", accepted);
+    }
 }
 
 static void test_seq(void)
@@ -218,6 +286,7 @@ int main(void)
     test_hello_roundtrip();
     test_hello_malformed();
     test_reply();
+    test_bind();
     test_seq();
     test_addr();
     return check_done("test_netproto");
