@@ -166,6 +166,16 @@ void store_names_free(char **names, size_t n);
 /* Load a run (context and every row with counters, info and histograms) into an
    initialised run, in its original row order. 0, -ENOENT, -ENOMEM or -EIO. */
 int store_load_run(struct store *s, int64_t id, struct vb_run *out);
+/* store_load_run calling row_cb on each row as soon as it is loaded (idx its position);
+   the callback may take the row's histogram (free it, set w->hist NULL) so a reader that
+   keeps its own form never holds all of a run's histograms at once. A non-zero return
+   stops the load with that error. */
+int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
+                        int (*row_cb)(struct vb_row *w, size_t idx, void *arg), void *arg);
+/* Load a run's rows without context, histograms, info or JSON counters: the stored
+   columns only (times, throughputs, errors; p50_ns ... p9999_ns, min_ns, max_ns and
+   stddev_ns become counters). For series over many runs. 0, -ENOMEM or -EIO. */
+int store_load_summaries(struct store *s, int64_t id, struct vb_run *out);
 /* For Google Benchmark imports: the original row objects in row order (new reference),
    or NULL when the run has none. */
 json_t *store_load_raw_rows(struct store *s, int64_t id);

@@ -170,6 +170,12 @@ nomem:
 
 int store_load_run(struct store *s, int64_t id, struct vb_run *out)
 {
+    return store_load_run_each(s, id, out, NULL, NULL);
+}
+
+int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
+                        int (*row_cb)(struct vb_row *w, size_t idx, void *arg), void *arg)
+{
     sqlite3_stmt *st;
     json_t *ctx = NULL;
     int ret = 0, rc;
@@ -193,9 +199,15 @@ int store_load_run(struct store *s, int64_t id, struct vb_run *out)
     if (sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL) != SQLITE_OK)
         return store_sqlfail(s, "load results");
     sqlite3_bind_int64(st, 1, id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if ((ret = load_row(s, st, out)))
             break;
+        if (row_cb && (ret = row_cb(&out->rows[out->nrows - 1], out->nrows - 1, arg))) {
+            store_fail(s, ret, "%s: run %lld: row %zu refused by the reader", s->path,
+                       (long long)id, out->nrows - 1);
+            break;
+        }
+    }
     if (!ret && rc != SQLITE_DONE)
         ret = store_sqlfail(s, "load results");
     sqlite3_finalize(st);
@@ -229,4 +241,68 @@ json_t *store_load_raw_rows(struct store *s, int64_t id)
         return NULL;
     }
     return arr;
+}
+
+/* The light loader: the columns a series over many runs needs, no JSON and no histogram. */
+static const char summary_sql[] =
+    "SELECT b.name, r.name, r.run_type, r.aggregate_name, r.aggregate_unit, r.repetitions,"
+    " r.repetition_index, r.threads, r.iterations, r.real_time, r.cpu_time, r.time_unit,"
+    " r.bytes_per_second, r.items_per_second, r.error_occurred, r.error_message, r.skipped,"
+    " r.p50_ns, r.p90_ns, r.p99_ns, r.p999_ns, r.p9999_ns, r.min_ns, r.max_ns, r.stddev_ns"
+    " FROM results r JOIN benchmarks b ON b.id = r.benchmark WHERE r.run = ?1 ORDER BY r.seq";
+
+static int summary_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
+{
+    static const char *const cols[] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns",
+                                       "p9999_ns", "min_ns", "max_ns", "stddev_ns"};
+    struct vb_row *w = vb_run_add_row(out, col_text(st, 1));
+    const char *t;
+
+    if (!w || set_str(&w->run_name, col_text(st, 0)))
+        goto nomem;
+    if (strcmp(col_text(st, 2), "aggregate") == 0) {
+        w->run_type = VB_AGGREGATE;
+        if (set_str(&w->aggregate_name, col_text(st, 3)))
+            goto nomem;
+        t = col_text(st, 4);
+        w->aggregate_is_pct = t && strcmp(t, "percentage") == 0;
+    }
+    w->repetitions = sqlite3_column_int(st, 5);
+    w->repetition_index = sqlite3_column_int(st, 6);
+    w->threads = sqlite3_column_int(st, 7);
+    w->iterations = (uint64_t)sqlite3_column_int64(st, 8);
+    w->real_time = col_num(st, 9);
+    w->cpu_time = col_num(st, 10);
+    snprintf(w->time_unit, sizeof(w->time_unit), "%s", col_text(st, 11));
+    w->bytes_per_second = col_num(st, 12);
+    w->items_per_second = col_num(st, 13);
+    if (sqlite3_column_int(st, 14)) {
+        t = col_text(st, 15);
+        if (vb_row_set_error(w, sqlite3_column_int(st, 16), t ? t : ""))
+            goto nomem;
+    }
+    for (int i = 0; i < 8; i++)
+        if (sqlite3_column_type(st, 17 + i) != SQLITE_NULL &&
+            vb_row_set_counter(w, cols[i], sqlite3_column_double(st, 17 + i)))
+            goto nomem;
+    return 0;
+nomem:
+    return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
+}
+
+int store_load_summaries(struct store *s, int64_t id, struct vb_run *out)
+{
+    sqlite3_stmt *st;
+    int ret = 0, rc;
+
+    if (sqlite3_prepare_v2(s->db, summary_sql, -1, &st, NULL) != SQLITE_OK)
+        return store_sqlfail(s, "load results");
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = summary_row(s, st, out)))
+            break;
+    if (!ret && rc != SQLITE_DONE)
+        ret = store_sqlfail(s, "load results");
+    sqlite3_finalize(st);
+    return ret;
 }

@@ -1,0 +1,458 @@
+/*
+ * The analyzer (`viobench analyze ...`): the shared pieces of its subcommands. Inputs (run
+ * directories, results.json files, run ids and selectors over the store) become "sets":
+ * per benchmark, the merged histogram and the per-repetition values of every metric.
+ * Statistics (Mann-Whitney U, Welch's t, the exact histogram bootstrap), version ordering,
+ * change-point detection, budget files, tables in five formats and gnuplot plots live in
+ * their own files, declared here. See docs/ARCHITECTURE.md ("Analyzer").
+ */
+#ifndef VB_ANALYZE_H
+#define VB_ANALYZE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "result.h"
+#include "store.h"
+
+struct an_hist;
+
+/* ---- Commands (analyze/cmd_*.c) ---- */
+
+/* viobench analyze SUBCOMMAND ...; returns the exit status. */
+int cmd_analyze(int argc, char **argv);
+int an_cmd_compare(int argc, char **argv);
+int an_cmd_trend(int argc, char **argv);
+int an_cmd_gate(int argc, char **argv);
+int an_cmd_matrix(int argc, char **argv);
+int an_cmd_capacity(int argc, char **argv);
+int an_cmd_plot(int argc, char **argv);
+
+/* ---- Metrics (analyze/metric.c) ---- */
+
+enum an_metric {
+    AM_P50,
+    AM_P90,
+    AM_P99,
+    AM_P999,
+    AM_P9999,
+    AM_MIN,
+    AM_MAX,
+    AM_MEAN,
+    AM_REAL, /* real_time in ns (Google Benchmark's figure) */
+    AM_CPU,  /* cpu_time in ns */
+    AM_IOPS, /* items_per_second */
+    AM_BW,   /* bytes_per_second */
+    AM_NMETRICS
+};
+
+struct an_metric_def {
+    const char *name;    /* as users write it: p50, p99.9, iops ... */
+    const char *key;     /* column-safe: p50, p999, iops ... */
+    double pct;          /* percentile in [0, 100], or -1 */
+    int higher_better;   /* throughputs */
+    const char *unit;    /* ns, ops/s, B/s */
+    const char *counter; /* the row counter that carries it, or NULL */
+};
+extern const struct an_metric_def an_metrics[AM_NMETRICS];
+
+/* Metric by name (p50, median, p99, p99.9, p999, max, mean, iops, bandwidth ...); -1. */
+int an_metric_parse(const char *s);
+/* Format a metric value for people ("12.3 us", "4.56M ops/s", "1.2 GiB/s"). */
+const char *an_fmt_value(int metric, double v, char *buf, size_t len);
+/* Parse a value of a metric with units: durations for latencies (bare number ns), counts
+   or rates for iops (10k, 10k/s), sizes per second for bandwidth (500M, 1G/s). 0/-EINVAL. */
+int an_parse_value(int metric, const char *s, double *out);
+/* A fraction written as 0.05 or 5%. 0 or -EINVAL. */
+int an_parse_frac(const char *s, double *out);
+/* Value of a metric for one iteration row (histogram first: sh when given, else the row's
+   own; then counters); NAN. */
+double an_row_value(const struct vb_row *w, int metric);
+double an_row_value_h(const struct vb_row *w, const struct an_hist *sh, int metric);
+
+/* A sparse histogram (analyze/shist.c): the non-empty buckets of a struct hist. */
+struct an_hist {
+    uint64_t count;
+    double min, max, sum, sumsq; /* ns, ns^2 */
+    int n;                       /* non-empty buckets */
+    uint32_t *idx;               /* bucket indices, ascending */
+    uint64_t *cnt;
+};
+/* A sparse copy of a histogram; NULL on ENOMEM. */
+struct an_hist *an_hist_from(const struct hist *src);
+/* Add src's counts. 0 or -ENOMEM. */
+int an_hist_merge(struct an_hist *h, const struct hist *src);
+void an_hist_free(struct an_hist *h);
+/* Add another sparse histogram's counts. 0 or -ENOMEM. */
+int an_hist_add(struct an_hist *h, const struct an_hist *src);
+/* Mean and sample standard deviation in ns (0 when undefined). */
+double an_hist_mean(const struct an_hist *h);
+double an_hist_stddev(const struct an_hist *h);
+/* Nearest-rank percentile in ns, as hist_percentile. */
+double an_hist_percentile(const struct an_hist *h, double p);
+/* Value reported for non-empty bucket k: its midpoint clamped to [min, max], in ns. */
+double an_hist_value(const struct an_hist *h, int k);
+
+/* One benchmark on one side: its iteration rows merged. */
+struct an_bench {
+    char *name;
+    struct an_hist *hist; /* merged histograms; NULL unless every measured row had one */
+    int nrows;            /* measured iteration rows (repetitions over all runs) */
+    int nohist;           /* rows without a histogram */
+    double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
+    int cap;
+    json_t *info;    /* first measured row's info (a reference), or NULL */
+    double flows;    /* counters of the first row (NAN when absent), for capacity */
+    double rate;     /* target_rate */
+    char *skip;      /* every row skipped or failed: the first message; else NULL */
+    long long first; /* position of first appearance, for stable output order */
+};
+
+/* Per-row value r of metric m. */
+#define AN_VAL(b, r, m) ((b)->vals[(size_t)(r)*AM_NMETRICS + (size_t)(m)])
+
+/* A side of a comparison, a group of a matrix or a point of a series: runs merged. */
+struct an_set {
+    char *label; /* what the user named, for reports */
+    size_t n, cap;
+    struct an_bench *b;
+    size_t nruns;
+    struct store_pairing pairing; /* of the first run */
+    int mixed;                    /* runs of several pairings were merged */
+    char first_start[32];         /* earliest run start (ISO 8601), "" unknown */
+    long long seq;
+};
+
+/* Merge a run's iteration rows into the set (aggregate rows are ignored); histograms may
+   be taken over from the run (its rows' hist set to NULL). 0 or -ENOMEM. */
+int an_set_add_run(struct an_set *s, struct vb_run *r);
+/* The benchmark of that name, or NULL. */
+struct an_bench *an_set_find(const struct an_set *s, const char *name);
+/* Free what the set holds (not the struct). */
+void an_set_free(struct an_set *s);
+/* Headline value of a metric for a benchmark: from the merged histogram when it has one
+   and the metric comes from histograms, else the median of the per-row values; NAN. */
+double an_bench_value(const struct an_bench *b, int metric);
+/* Number of finite per-row values of a metric, copied into out (up to max) when non-NULL. */
+int an_bench_reps(const struct an_bench *b, int metric, double *out, int max);
+
+/* ---- Inputs (analyze/input.c) ---- */
+
+struct an_ctx {
+    const char *db;      /* store path (default STORE_DEFAULT_PATH) */
+    struct store *store; /* opened on first use */
+    struct store_run_info *all;
+    size_t nall;
+    int all_loaded;
+    const char *cmd; /* "analyze compare", for messages */
+};
+
+/* Open the store read-only (once). 0, or -1 after printing why. */
+int an_store(struct an_ctx *c);
+/* Close what the context opened. */
+void an_ctx_free(struct an_ctx *c);
+/* Runs of the store matching selector words ("key=glob", several per word separated by
+   blanks; key "version" matches any version key); since/until may be NULL. An unknown key
+   or an empty selection is an error. 0, or -1 after printing why (*out freed by caller
+   with store_runs_free). */
+int an_select(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+              const char *until, struct store_run_info **out, size_t *n);
+/* Load one input into a set: a run directory, a results.json (its run directory's
+   histograms too when beside it), a stored run id (or unique prefix), or selector words.
+   0, or -1 after printing why. */
+int an_load_spec(struct an_ctx *c, const char *spec, struct an_set *set);
+/* Called for each input run with its description (for a file input, ri->id is -1 and
+   the pairing comes from its context); non-zero stops the walk. */
+typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, void *arg);
+/* Walk the runs named by words: selector words together form one selection (none at all
+   selects the whole store), every other word is a path or a run id. lite loads stored
+   runs without histograms (store_load_summaries). 0, or -1 after printing why. */
+int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                  const char *until, int lite, an_run_cb cb, void *arg);
+/* Inside an an_each_input callback: the sparse histogram of row i of the run being
+   delivered (rows arrive with w->hist NULL; their histograms are kept only in this sparse
+   form), or NULL. _take hands it over to the caller (free with an_hist_free). */
+struct an_hist *an_row_hist(const struct vb_run *r, size_t i);
+struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i);
+/* Load one stored run (lite: no histograms). 0, or -1 after printing why. */
+int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r);
+/* 1 when key (or each alternative of "a|b") is a selector key some run can have. */
+int an_key_known(struct an_ctx *c, const char *key);
+/* Value of a key for a run: selector keys, with "a|b" meaning a, else b; "" when none. */
+const char *an_run_key(const struct store_run_info *ri, const char *key);
+/* Fill a run info's pairing-like fields from a file input's context (for grouping). */
+void an_info_from_run(const struct vb_run *r, struct store_run_info *ri);
+
+/* ---- Groups of runs (analyze/group.c) ---- */
+
+#define AN_GROUP_KEYS 8
+struct an_group {
+    char *key;                 /* the key values joined */
+    char *vals[AN_GROUP_KEYS]; /* each key's value ("" unknown) */
+    struct store_run_info ri;  /* the first run (labels owned) */
+    struct an_set set;         /* the runs merged */
+};
+struct an_groups {
+    int n, nkeys;
+    struct an_group *g;
+};
+/* Group the runs named by words by the values of keys (comma-separated selector keys,
+   "a|b" for a fallback; NULL: every pairing key). 0, or -1 after printing why. */
+int an_groups_collect(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                      const char *until, const char *keys, struct an_groups *out);
+void an_groups_free(struct an_groups *g);
+/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ..." (known keys, no CPU model). */
+const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t len);
+
+/* ---- Statistics (analyze/stats.c) ---- */
+
+struct an_mwu {
+    double u;    /* U of the first sample (scipy's statistic) */
+    double p;    /* two-sided p-value */
+    int exact;   /* 1 exact distribution, 0 normal approximation */
+    double pmin; /* smallest p-value the test can give for these sizes (exact, no ties) */
+};
+/* Two-sided Mann-Whitney U test as scipy.stats.mannwhitneyu(x, y) with its defaults
+   (method "auto": exact when a sample has at most 8 values and there are no ties, else
+   normal approximation with tie correction and continuity correction). 0 or -EINVAL
+   (an empty sample) / -ENOMEM. */
+int an_mwu(const double *x, int nx, const double *y, int ny, struct an_mwu *out);
+/* Standard normal upper tail P(Z > z). */
+double an_norm_sf(double z);
+/* Standard normal quantile (inverse CDF) for p in (0, 1). */
+double an_norm_ppf(double p);
+/* Regularized incomplete beta I_x(a, b). */
+double an_betainc(double a, double b, double x);
+/* Student's t upper tail P(T > t) with df degrees of freedom. */
+double an_t_sf(double t, double df);
+/* Welch's two-sample t-test over segments given by count, sum and sum of squares;
+   two-sided p-value (1 when undefined). */
+double an_welch_p(double n1, double s1, double ss1, double n2, double s2, double ss2);
+/* Median of n values (sorted in place). NAN for n == 0. */
+double an_median(double *v, int n);
+
+/* ---- Bootstrap (analyze/bootstrap.c) ---- */
+
+/* Default resamples and seed of the Monte-Carlo bootstrap over repetitions. */
+#define AN_BOOT_RESAMPLES 2000
+#define AN_BOOT_SEED      0x76696f62656e6368ULL /* "viobench" */
+
+/* A discrete distribution (values ascending, probabilities summing to about 1). */
+struct an_dist {
+    int n;
+    double *v, *p;
+};
+void an_dist_free(struct an_dist *d);
+/* Exact bootstrap distribution of the nearest-rank percentile pct of a histogram: the
+   distribution of that percentile over resamples of all its values with replacement,
+   computed in closed form (order statistic of a binomial), no Monte-Carlo error.
+   Values are bucket midpoints clamped to [min, max] as hist_percentile reports them.
+   0, -EINVAL (empty) or -ENOMEM. */
+int an_boot_percentile(const struct an_hist *h, double pct, struct an_dist *out);
+/* The same from an explicit sorted-value table (values ascending, counts), for tests. */
+int an_boot_percentile_counts(const double *vals, const uint64_t *counts, int n, double pct,
+                              struct an_dist *out);
+/* Confidence interval [lo, hi] (level in (0,1)) of the relative change b/a - 1 where a, b
+   are independent with distributions da, db. 0 or -ENOMEM. */
+int an_change_ci(const struct an_dist *da, const struct an_dist *db, double level, double *lo,
+                 double *hi);
+/* Percentile-bootstrap CI of the relative change of the medians of two small samples
+   (repetitions), resampling each independently B times from the seed. 0, -EINVAL when a
+   sample is empty, -ENOMEM. */
+int an_boot_reps_ci(const double *x, int nx, const double *y, int ny, int B, uint64_t seed,
+                    double level, double *lo, double *hi);
+/* The same statistic on the original samples: median(y) / median(x) - 1. */
+double an_reps_change(const double *x, int nx, const double *y, int ny);
+/* CI of the relative change of two histogram means (normal approximation of the bootstrap
+   distribution of a mean, delta method for the ratio). */
+void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level, double *lo,
+                       double *hi);
+/* splitmix64 uniform in [0, 1). */
+double an_rand(uint64_t *state);
+
+/* ---- Versions (analyze/semver.c) ---- */
+
+/* 1 when s looks like a version (optional v/V, then a digit). */
+int an_is_version(const char *s);
+/* Order two version strings: numbers numerically, pre-release words (dev, alpha, beta,
+   pre, rc) before the release, other suffixes after it ("6.1.0-18-amd64" > "6.1.0").
+   <0, 0, >0. */
+int an_vercmp(const char *a, const char *b);
+
+/* ---- Change points (analyze/edivisive.c) ---- */
+
+struct an_cp_opts {
+    double pvalue;  /* significance threshold of a change point (default 0.001) */
+    double min_rel; /* minimum relative magnitude |after/before - 1| (default 0) */
+    int min_seg;    /* minimum points each side of a change (default 3) */
+};
+struct an_cp {
+    int index;     /* first point after the change */
+    double before; /* mean of the segment before, and after */
+    double after;
+    double p; /* Welch t-test p-value between the neighbouring segments */
+    double q; /* E-divisive statistic at the split */
+};
+/* E-divisive means change points of x[0..n-1] with a t-test significance check (see
+   edivisive.c). Fills out (up to max) in index order; returns how many, or -ENOMEM. */
+int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_cp *out, int max);
+
+/* ---- Series over versions (analyze/trend.c) ---- */
+
+struct an_series {
+    char *bench, *group; /* group: "hypervisor=kvm guest_os=rhel ..." */
+    int n;               /* points */
+    int *x;              /* version rank of each point (index into an_trend.order) */
+    double *y;           /* median of the version's values */
+    int *nvals;          /* values behind each point */
+    int ncp;
+    struct an_cp *cp; /* change points; cp[i].index is a point index */
+};
+struct an_trend {
+    int metric, semver; /* semver: ordered as versions (else by date) */
+    int nversions;
+    char **versions;    /* by version id */
+    char (*vstart)[32]; /* earliest run start per version id */
+    int *order;         /* version ids in order: versions[order[rank]] */
+    size_t nseries;
+    struct an_series *s;
+    long runs_used, runs_without_key;
+};
+struct an_trend_opts {
+    const char *by, *group, *filter; /* group: comma-separated keys, NULL default */
+    int metric;
+    struct an_cp_opts cp;
+};
+/* Build the series of the selected runs and detect their change points. 0, or -1 after
+   printing why (unknown key, nothing selected, no values). */
+int an_trend_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                   const char *until, const struct an_trend_opts *o, struct an_trend *t);
+void an_trend_free(struct an_trend *t);
+/* Version label of point i of a series. */
+#define AN_SERIES_VERSION(t, s, i) ((t)->versions[(t)->order[(s)->x[(i)]]])
+
+/* ---- Capacity sweeps (analyze/capacity.c) ---- */
+
+enum { AN_LOAD_QD, AN_LOAD_FLOWS, AN_LOAD_RATE };
+struct an_cap_point {
+    char *pairing, *family; /* family: the row name with qd:* or flows:* */
+    int kind;               /* AN_LOAD_* */
+    double level;           /* QD, flows, or ops/s offered */
+    double x;               /* throughput, ops/s (median over repetitions) */
+    double p99, mean;       /* ns */
+    double inflight;        /* X W (Little's law) */
+    double little;          /* X W / level for closed loops, else NAN */
+    /* accumulation */
+    struct an_hist *hist;
+    double *xs, *p99s, *means;
+    int nx, np99;
+};
+struct an_cap {
+    size_t n, capn;
+    struct an_cap_point *p; /* sorted by pairing, family, level */
+};
+/* Collect the sweeps of the selected runs (rows matching filter). 0, or -1 after printing
+   why (no sweep found). */
+int an_capacity_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
+                      const char *until, const char *filter, struct an_cap *out);
+void an_capacity_free(struct an_cap *c);
+/* The knee among points [from, to) of one family: the highest throughput whose p99 <= budget
+   (ns), or without a budget (NAN) the highest throughput / p99 (Kleinrock's power). -1. */
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget);
+/* "qd", "flows" or "rate". */
+const char *an_load_name(int kind);
+
+/* ---- Budget files (analyze/budget.c) ---- */
+
+enum an_cmp { AC_LT, AC_LE, AC_GT, AC_GE };
+struct an_budget {
+    int line;
+    char *pattern; /* benchmark glob (lib/match.h filter syntax) */
+    int nsel;      /* pairing selectors key=glob */
+    char **keys, **vals;
+    int metric;
+    enum an_cmp cmp;
+    double value; /* in the metric's unit */
+    char *text;   /* the value as written */
+};
+struct an_budgets {
+    int n;
+    struct an_budget *b;
+};
+/* Parse a budget file. 0, or -EINVAL with "FILE:LINE: reason" in err; -errno when it
+   cannot be read. */
+int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t errlen);
+void an_budget_free(struct an_budgets *b);
+/* 1 when the budget applies to a benchmark of a run group with info ri (selectors). */
+int an_budget_applies(const struct an_budget *b, const char *bench,
+                      const struct store_run_info *ri);
+/* 1 when the budget's selectors hold for a run group (any benchmark). */
+int an_budget_selects(const struct an_budget *b, const struct store_run_info *ri);
+/* 1 when measured value v meets the budget. */
+int an_budget_ok(const struct an_budget *b, double v);
+/* "<=", "<", ">=", ">" */
+const char *an_cmp_str(enum an_cmp c);
+
+/* ---- Tables in five formats (analyze/report.c) ---- */
+
+enum an_fmt { AF_CONSOLE, AF_CSV, AF_JSON, AF_MD, AF_HTML };
+/* Parse --format; -1 when unknown. */
+int an_fmt_parse(const char *s);
+extern const char *const an_fmt_names[];
+
+struct an_cell {
+    char *text; /* for people */
+    double num; /* for CSV/JSON when isnum */
+    int isnum;
+};
+struct an_table {
+    char *key;   /* JSON member name and CSV section */
+    char *title; /* shown above the table (console, Markdown, HTML) */
+    int ncols;
+    char **keys, **heads;
+    size_t nrows, cap;
+    struct an_cell *cells;
+};
+struct an_table *an_table_new(const char *key, const char *title, int ncols,
+                              const char *const *keys, const char *const *heads);
+void an_table_free(struct an_table *t);
+/* Add an empty row; its index, or -1 on ENOMEM. */
+long an_table_row(struct an_table *t);
+/* Set a text cell. */
+void an_table_str(struct an_table *t, long row, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Set a number cell: text for people, num for machines (NAN: empty/null). */
+void an_table_num(struct an_table *t, long row, int col, double num, const char *text);
+/* Write the document: meta (object of scalars, may be NULL) and the tables. 0 or -EIO. */
+int an_report_write(FILE *f, enum an_fmt fmt, const char *title, json_t *meta,
+                    struct an_table *const *tables, int ntables);
+/* Start a self-contained HTML page (style included) with a title heading. */
+void an_html_head(FILE *f, const char *title);
+/* Escape for HTML into buf. */
+const char *an_html_escape(const char *s, char *buf, size_t len);
+/* Open --out FILE (or stdout for NULL/"-"); NULL after printing why. */
+FILE *an_out_open(const char *cmd, const char *path);
+int an_out_close(FILE *f, const char *cmd, const char *path);
+
+/* ---- Plots (analyze/gnuplot.c) ---- */
+
+struct an_plot {
+    const char *dir;    /* output directory (created) */
+    const char *name;   /* file stem: DIR/NAME.dat, .gp, .png|.svg */
+    const char *format; /* "png" or "svg" */
+    const char *title, *xlabel, *ylabel;
+    int logx, logy, nines; /* nines: x is -log10(1 - p) with labels 50%, 90%, 99% ... */
+    double xmax;           /* nines: the data's largest x (the axis ends at the next nine) */
+    const char *extra;     /* more gnuplot commands, or NULL */
+};
+/* Write NAME.gp with the settings and `plot` clause, run gnuplot in DIR, check the picture
+   is not empty. The data file NAME.dat must already be written. 0, or -1 after printing
+   why (gnuplot missing: one line, exit 1 for the caller). */
+int an_plot_render(const char *cmd, const struct an_plot *p, const char *plot_clause);
+/* Open DIR/NAME.dat for writing (DIR created); NULL after printing why. */
+FILE *an_plot_data(const char *cmd, const struct an_plot *p);
+/* 1 when gnuplot is on PATH. */
+int an_have_gnuplot(void);
+
+#endif

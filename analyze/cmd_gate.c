@@ -1,0 +1,292 @@
+/*
+ * `viobench analyze gate`: the release gate. Every budget of a budget file (budget.c) is
+ * checked against every pairing of the candidate runs it applies to (runs are grouped by
+ * their full pairing; a figure is the merged histograms' percentile, or the median over
+ * repetitions where there is no histogram); optionally every checked figure is also
+ * compared with a baseline selection (--baseline, same pairing identity: hypervisor,
+ * guest_os, cpu_model, clocksource) and may not be worse by more than --max-regression.
+ * The report lists every violation with the measured value, the budget and the margin;
+ * the exit status is what CI reads: 0 all inside, 1 anything over (or a budget without
+ * data, unless --allow-missing), 2 a usage, input or budget-file error.
+ */
+#include "analyze.h"
+#include "log.h"
+#include "opt.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 256
+#define IDENTITY  "hypervisor,guest_os,cpu_model,clocksource"
+
+static struct {
+    const char *db, *budget, *baseline, *metric, *since, *until, *format, *out;
+    double max_reg;
+    int all, allow_missing;
+} a;
+
+static const struct opt gate_opts[] = {
+    {"budget", 'b', OPT_STR, &a.budget, "FILE", "the budget file (see README, \"Budget files\")"},
+    {"baseline", 0, OPT_STR, &a.baseline, "SELECTOR",
+     "also compare with these runs (selector words, run id or path)"},
+    {"max-regression", 0, OPT_PERCENT, &a.max_reg, "PCT",
+     "with --baseline: largest change for the worse allowed (default 5%)"},
+    {"metric", 'm', OPT_STR, &a.metric, "LIST",
+     "with --baseline and no --budget: metrics compared for every benchmark (default p99)"},
+    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"since", 0, OPT_STR, &a.since, "DATE", "candidate runs started on or after DATE"},
+    {"until", 0, OPT_STR, &a.until, "DATE", "candidate runs started on or before DATE"},
+    {"all", 0, OPT_FLAG, &a.all, NULL, "list every check, not only the violations"},
+    {"allow-missing", 0, OPT_FLAG, &a.allow_missing, NULL,
+     "a budget that matches no measured benchmark is not a failure"},
+    {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
+    {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
+    {NULL},
+};
+
+static const struct cmd_help gate_help = {
+    .name = "viobench analyze gate",
+    .usage = "--budget FILE [--baseline SELECTOR [--max-regression PCT]] [OPTIONS] [INPUT...]",
+    .summary =
+        "Check the candidate runs (INPUT: run directories, results.json files, run ids or\n"
+        "selector words; none selects the whole store) against a budget file, and with\n"
+        "--baseline against earlier runs. Budget file lines: BENCHMARK [KEY=GLOB...] METRIC OP\n"
+        "VALUE, e.g. 'timer/read/* p99 <= 2us' or 'storage/uring/randread/* iops >= 50k'.",
+    .examples = "  viobench analyze gate --budget budgets.txt results/latest\n"
+                "  viobench analyze gate --budget budgets.txt kernel=6.1.0-18-amd64\n"
+                "  viobench analyze gate --budget budgets.txt --baseline kernel=6.1.0-17-amd64 "
+                "kernel=6.1.0-18-amd64\n"
+                "  viobench analyze gate --baseline release=r1 --max-regression 3% -m p50,p99 "
+                "release=r2",
+    .more = "EXIT STATUS\n  0 everything inside its budget, 1 anything over (or a budget with no "
+            "data),\n  2 usage, input or budget-file error (with the file's line number).",
+};
+
+enum { G_STATUS, G_BENCH, G_PAIRING, G_METRIC, G_MEASURED, G_LIMIT, G_MARGIN, G_SOURCE, G_NCOLS };
+
+struct tally {
+    long checks, over, missing;
+};
+
+static void add_check(struct an_table *t, struct tally *n, int ok, const char *bench,
+                      const char *pairing, int metric, double v, const char *limit, double margin,
+                      const char *source)
+{
+    char b[64];
+    long r;
+
+    n->checks++;
+    n->over += !ok;
+    if (ok && !a.all)
+        return;
+    if ((r = an_table_row(t)) < 0)
+        return;
+    an_table_str(t, r, G_STATUS, "%s", ok ? "PASS" : "FAIL");
+    an_table_str(t, r, G_BENCH, "%s", bench);
+    an_table_str(t, r, G_PAIRING, "%s", pairing);
+    an_table_str(t, r, G_METRIC, "%s", an_metrics[metric].name);
+    an_table_num(t, r, G_MEASURED, v, an_fmt_value(metric, v, b, sizeof(b)));
+    an_table_str(t, r, G_LIMIT, "%s", limit);
+    snprintf(b, sizeof(b), "%+.1f%%", margin * 100);
+    an_table_num(t, r, G_MARGIN, margin * 100, b);
+    an_table_str(t, r, G_SOURCE, "%s", source);
+}
+
+/* The baseline group of the same identity as g, or NULL. */
+static struct an_group *baseline_of(struct an_groups *base, const struct an_group *g)
+{
+    static const char *const id[] = {"hypervisor", "guest_os", "cpu_model", "clocksource"};
+    for (int i = 0; i < base->n; i++) {
+        int same = 1;
+        for (int k = 0; k < 4 && same; k++)
+            same = strcmp(base->g[i].vals[k], an_run_key(&g->ri, id[k])) == 0;
+        if (same)
+            return &base->g[i];
+    }
+    return NULL;
+}
+
+static void check_baseline(struct an_table *t, struct tally *n, struct an_groups *base,
+                           const struct an_group *g, const struct an_bench *x, int metric,
+                           const char *pairing)
+{
+    struct an_group *bg = base ? baseline_of(base, g) : NULL;
+    const struct an_bench *y = bg ? an_set_find(&bg->set, x->name) : NULL;
+    double v = an_bench_value(x, metric), bv = y ? an_bench_value(y, metric) : NAN, change;
+    char lim[96], b[48];
+
+    if (!base)
+        return;
+    if (!isfinite(bv) || !(bv > 0))
+        return; /* nothing to compare with: not a violation of the regression budget */
+    change = v / bv - 1;
+    if (an_metrics[metric].higher_better)
+        change = -change;
+    snprintf(lim, sizeof(lim), "<= %+.1f%% vs baseline %s", a.max_reg,
+             an_fmt_value(metric, bv, b, sizeof(b)));
+    add_check(t, n, change * 100 <= a.max_reg, x->name, pairing, metric, v, lim,
+              change - a.max_reg / 100, "baseline");
+}
+
+static int parse_metrics(const char *s, int *out)
+{
+    char *copy = strdup(s ? s : "p99"), *save = NULL, *tok;
+    int n = 0;
+    for (tok = strtok_r(copy, ",", &save); tok && n < AM_NMETRICS;
+         tok = strtok_r(NULL, ",", &save)) {
+        if ((out[n] = an_metric_parse(tok)) < 0) {
+            vb_err("analyze gate: --metric: unknown metric '%s'", tok);
+            free(copy);
+            return -1;
+        }
+        n++;
+    }
+    free(copy);
+    return n;
+}
+
+int an_cmd_gate(int argc, char **argv)
+{
+    static const char *const keys[G_NCOLS] = {"status",   "benchmark", "pairing",    "metric",
+                                              "measured", "limit",     "margin_pct", "source"};
+    static const char *const heads[G_NCOLS] = {"status",   "benchmark", "pairing", "metric",
+                                               "measured", "limit",     "margin",  "budget"};
+    const char *pos[MAX_WORDS];
+    struct an_ctx c = {.cmd = "analyze gate"};
+    struct an_budgets bud = {0};
+    struct an_groups cand = {0}, base = {0};
+    struct an_table *t = NULL;
+    struct tally n = {0};
+    int npos, ret, fmt, metrics[AM_NMETRICS], nmetrics = 0, have_base = 0;
+    char err[1024];
+    json_t *meta = NULL;
+    FILE *f;
+
+    memset(&a, 0, sizeof(a));
+    a.max_reg = 5;
+    ret = opt_parse(gate_opts, &gate_help, argc, argv, pos, MAX_WORDS, &npos);
+    if (ret)
+        return ret == 1 ? 0 : 2;
+    if (!a.budget && !a.baseline) {
+        vb_err("analyze gate: give --budget FILE, --baseline SELECTOR or both (see --help)");
+        return 2;
+    }
+    if ((fmt = an_fmt_parse(a.format ? a.format : "console")) < 0) {
+        vb_err("analyze gate: --format: unknown format '%s' (console, csv, json, markdown, html)",
+               a.format);
+        return 2;
+    }
+    if (!a.budget && (nmetrics = parse_metrics(a.metric, metrics)) < 0)
+        return 2;
+    if (a.budget && an_budget_load(a.budget, &bud, err, sizeof(err))) {
+        vb_err("analyze gate: budget file %s", err);
+        return 2;
+    }
+    c.db = a.db;
+    ret = 2;
+    /* Selector keys of the budgets must exist (a typo would silently match nothing). */
+    for (int i = 0; i < bud.n; i++)
+        for (int k = 0; k < bud.b[i].nsel; k++)
+            if (!an_key_known(&c, bud.b[i].keys[k])) {
+                vb_err("analyze gate: budget file %s:%d: unknown key '%s' (no stored run has "
+                       "it)",
+                       a.budget, bud.b[i].line, bud.b[i].keys[k]);
+                goto out;
+            }
+    if (an_groups_collect(&c, pos, npos, a.since, a.until, NULL, &cand))
+        goto out;
+    if (a.baseline) {
+        const char *bw[1] = {a.baseline};
+        if (an_groups_collect(&c, bw, 1, NULL, NULL, IDENTITY, &base))
+            goto out;
+        have_base = 1;
+    }
+    if (!(t = an_table_new("checks", "", G_NCOLS, keys, heads)))
+        goto out;
+    for (int bi = 0; bi < bud.n; bi++) {
+        const struct an_budget *b = &bud.b[bi];
+        long matched = 0, selected = 0;
+        char src[64];
+        snprintf(src, sizeof(src), "%s:%d", a.budget, b->line);
+        for (int gi = 0; gi < cand.n; gi++) {
+            struct an_group *g = &cand.g[gi];
+            char pairing[1024];
+            an_pairing_label(&g->ri.pairing, pairing, sizeof(pairing));
+            selected += an_budget_selects(b, &g->ri);
+            for (size_t k = 0; k < g->set.n; k++) {
+                const struct an_bench *x = &g->set.b[k];
+                double v, margin;
+                char lim[96], vb[48];
+                if (!an_budget_applies(b, x->name, &g->ri))
+                    continue;
+                v = an_bench_value(x, b->metric);
+                if (!isfinite(v))
+                    continue; /* skipped here, or no such figure */
+                matched++;
+                margin = b->value > 0 ? (b->cmp <= AC_LE ? v / b->value - 1 : 1 - v / b->value)
+                                      : (v - b->value);
+                snprintf(lim, sizeof(lim), "%s %s", an_cmp_str(b->cmp),
+                         an_fmt_value(b->metric, b->value, vb, sizeof(vb)));
+                add_check(t, &n, an_budget_ok(b, v), x->name, pairing, b->metric, v, lim, margin,
+                          src);
+                check_baseline(t, &n, have_base ? &base : NULL, g, x, b->metric, pairing);
+            }
+        }
+        /* A budget for other pairings (its selectors match no candidate) does not apply. */
+        if (!matched && selected) {
+            long r = an_table_row(t);
+            n.missing++;
+            if (r >= 0) {
+                an_table_str(t, r, G_STATUS, "%s", a.allow_missing ? "NO DATA" : "FAIL");
+                an_table_str(t, r, G_BENCH, "%s", b->pattern);
+                an_table_str(t, r, G_PAIRING, "%s", b->nsel ? "(selectors of the line)" : "-");
+                an_table_str(t, r, G_METRIC, "%s", an_metrics[b->metric].name);
+                an_table_num(t, r, G_MEASURED, NAN, "no data");
+                an_table_str(t, r, G_LIMIT, "%s %s", an_cmp_str(b->cmp), b->text);
+                an_table_num(t, r, G_MARGIN, NAN, "-");
+                an_table_str(t, r, G_SOURCE, "%s", src);
+            }
+        }
+    }
+    /* Baseline alone: every benchmark, the chosen metrics. */
+    for (int gi = 0; !a.budget && gi < cand.n; gi++) {
+        char pairing[1024];
+        an_pairing_label(&cand.g[gi].ri.pairing, pairing, sizeof(pairing));
+        for (size_t k = 0; k < cand.g[gi].set.n; k++)
+            for (int m = 0; m < nmetrics; m++)
+                if (isfinite(an_bench_value(&cand.g[gi].set.b[k], metrics[m])))
+                    check_baseline(t, &n, &base, &cand.g[gi], &cand.g[gi].set.b[k], metrics[m],
+                                   pairing);
+    }
+    {
+        int fail = n.over || (n.missing && !a.allow_missing);
+        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:s}", "command", "gate",
+                         "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
+                         a.max_reg, "pairings", (json_int_t)cand.n, "checks", (json_int_t)n.checks,
+                         "over", (json_int_t)n.over, "without_data", (json_int_t)n.missing,
+                         "result", fail ? "FAIL" : "PASS");
+        if (!(f = an_out_open(c.cmd, a.out)))
+            goto out;
+        if (t->nrows || fmt != AF_CONSOLE)
+            an_report_write(f, fmt, "viobench gate", meta, &t, 1);
+        if (fmt == AF_CONSOLE)
+            fprintf(f,
+                    "%sgate: %ld checks over %d pairing%s: %ld within budget, %ld over, %ld "
+                    "budget%s without data: %s\n",
+                    t->nrows ? "\n" : "", n.checks, cand.n, cand.n == 1 ? "" : "s",
+                    n.checks - n.over, n.over, n.missing, n.missing == 1 ? "" : "s",
+                    fail ? "FAIL" : "PASS");
+        if (an_out_close(f, c.cmd, a.out))
+            goto out;
+        ret = fail ? 1 : 0;
+    }
+out:
+    json_decref(meta);
+    an_table_free(t);
+    an_budget_free(&bud);
+    an_groups_free(&cand);
+    an_groups_free(&base);
+    an_ctx_free(&c);
+    return ret;
+}

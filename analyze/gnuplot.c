@@ -1,0 +1,193 @@
+/*
+ * Plots through gnuplot (a runtime dependency): the analyzer writes the data (NAME.dat) and
+ * a complete script (NAME.gp) into the output directory and runs `gnuplot NAME.gp` there,
+ * so the picture (NAME.png or NAME.svg) has both beside it and a user can restyle and
+ * re-run it by hand. Every plot has a title, axis labels with units and a legend.
+ */
+#include "analyze.h"
+#include "log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int an_have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    char buf[4096];
+
+    if (!path)
+        return 0;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        snprintf(buf, sizeof(buf), "%.*s/gnuplot", (int)n, n ? path : ".");
+        if (access(buf, X_OK) == 0)
+            return 1;
+        path += n + (path[n] == ':');
+    }
+    return 0;
+}
+
+static int mkdirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+FILE *an_plot_data(const char *cmd, const struct an_plot *p)
+{
+    char path[4096];
+    FILE *f;
+    int ret = mkdirs(p->dir);
+
+    if (ret) {
+        vb_err("%s: --out %s: %s", cmd, p->dir, strerror(-ret));
+        return NULL;
+    }
+    snprintf(path, sizeof(path), "%s/%s.dat", p->dir, p->name);
+    if (!(f = fopen(path, "w")))
+        vb_err("%s: %s: %s", cmd, path, strerror(errno));
+    return f;
+}
+
+/* A gnuplot string literal: double quotes, backslashes and quotes escaped. */
+static void gp_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if (*s != '\n')
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int write_script(const char *cmd, const struct an_plot *p, const char *clause)
+{
+    char path[4096];
+    FILE *f;
+    int svg = strcmp(p->format, "svg") == 0;
+
+    snprintf(path, sizeof(path), "%s/%s.gp", p->dir, p->name);
+    if (!(f = fopen(path, "w"))) {
+        vb_err("%s: %s: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    fprintf(f,
+            "# viobench plot: data in %s.dat. Restyle here and run `gnuplot %s.gp` in this "
+            "directory.\n",
+            p->name, p->name);
+    if (svg)
+        fprintf(f, "set terminal svg size 1200,700 dynamic enhanced font 'sans,12' background "
+                   "'white'\n");
+    else
+        fprintf(f, "set terminal pngcairo size 1200,700 enhanced font 'sans,11'\n");
+    fprintf(f, "set output '%s.%s'\nset title ", p->name, svg ? "svg" : "png");
+    gp_str(f, p->title);
+    fprintf(f, " noenhanced\nset xlabel ");
+    gp_str(f, p->xlabel);
+    fprintf(f, " noenhanced\nset ylabel ");
+    gp_str(f, p->ylabel);
+    fprintf(f, " noenhanced\nset grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
+               "set key below left box noenhanced\nset border 3\nset tics nomirror\n");
+    if (p->logx)
+        fprintf(f, "set logscale x\n");
+    if (p->logy)
+        fprintf(f, "set logscale y\n");
+    if (p->nines)
+        fprintf(f,
+                "# x = -log10(1 - percentile/100): each tick is one more nine\n"
+                "# (tic labels are formats: %%%% prints one %%)\n"
+                "set xtics ('50%%%%' 0.30103, '90%%%%' 1, '99%%%%' 2, '99.9%%%%' 3, "
+                "'99.99%%%%' 4, '99.999%%%%' 5, '99.9999%%%%' 6)\nset xrange [0:%d]\n",
+                (int)ceil(p->xmax > 1 ? p->xmax - 1e-9 : 1));
+    if (p->extra)
+        fprintf(f, "%s\n", p->extra);
+    fprintf(f, "plot %s\n", clause);
+    if (fclose(f)) {
+        vb_err("%s: %s: write failed", cmd, path);
+        return -1;
+    }
+    return 0;
+}
+
+int an_plot_render(const char *cmd, const struct an_plot *p, const char *clause)
+{
+    char gp[512], pic[4096], errpath[4096], line[512] = "";
+    struct stat sb;
+    pid_t pid;
+    int status, fd;
+
+    if (!an_have_gnuplot()) {
+        vb_err("%s: gnuplot not found on PATH (install it: apt-get install gnuplot-nox)", cmd);
+        return -1;
+    }
+    if (write_script(cmd, p, clause))
+        return -1;
+    snprintf(gp, sizeof(gp), "%s.gp", p->name);
+    snprintf(errpath, sizeof(errpath), "%s/.%s.gnuplot-err", p->dir, p->name);
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        vb_err("%s: fork: %s", cmd, strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (chdir(p->dir))
+            _exit(127);
+        fd = open(strrchr(errpath, '/') + 1, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            dup2(fd, 1);
+            close(fd);
+        }
+        execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0) {
+        vb_err("%s: waitpid: %s", cmd, strerror(errno));
+        return -1;
+    }
+    {
+        FILE *ef = fopen(errpath, "r");
+        char l[512];
+        while (ef && fgets(l, sizeof(l), ef))
+            if (strstr(l, "rror") || strstr(l, "warning")) {
+                snprintf(line, sizeof(line), "%s", l);
+                line[strcspn(line, "\n")] = 0;
+                if (strstr(l, "rror"))
+                    break;
+            }
+        if (ef)
+            fclose(ef);
+        unlink(errpath);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        vb_err("%s: gnuplot failed on %s/%s%s%s", cmd, p->dir, gp, line[0] ? ": " : "", line);
+        return -1;
+    }
+    snprintf(pic, sizeof(pic), "%s/%s.%s", p->dir, p->name, p->format);
+    if (stat(pic, &sb) || sb.st_size == 0) {
+        vb_err("%s: gnuplot wrote no picture %s", cmd, pic);
+        return -1;
+    }
+    printf("plot: %s (data %s/%s.dat, script %s/%s.gp)\n", pic, p->dir, p->name, p->dir, p->name);
+    return 0;
+}
