@@ -6,6 +6,7 @@
  * (GitHub tables) and a self-contained HTML page (everything escaped).
  */
 #include "analyze.h"
+#include "csv.h"
 #include "log.h"
 
 #include <errno.h>
@@ -166,27 +167,12 @@ static void console_table(FILE *f, const struct an_table *t)
     free(w);
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-}
-
 static void csv_table(FILE *f, const struct an_table *t)
 {
     for (int c = 0; c < t->ncols; c++) {
         if (c)
             fputc(',', f);
-        csv_field(f, t->keys[c]);
+        csv_put_field(f, t->keys[c], 0);
     }
     fputc('\n', f);
     for (size_t r = 0; r < t->nrows; r++) {
@@ -198,7 +184,7 @@ static void csv_table(FILE *f, const struct an_table *t)
                 if (isfinite(x->num))
                     fprintf(f, "%.17g", x->num);
             } else {
-                csv_field(f, txt(x));
+                csv_put_field(f, txt(x), 0);
             }
         }
         fputc('\n', f);

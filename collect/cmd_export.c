@@ -7,6 +7,7 @@
  * runs (--run repeated, or selectors).
  */
 #include "collect.h"
+#include "csv.h"
 #include "log.h"
 #include "opt.h"
 #include "store.h"
@@ -49,24 +50,6 @@ static const struct cmd_help export_help = {
                 "  viobench export --format csv hypervisor=kvm --since 2026-11-01 --out kvm.csv",
 };
 
-/* CSV field, quoted when it holds a comma, a quote or a line break. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!s)
-        s = "";
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* The leading columns shared by every line of a run. */
 struct run_cols {
     const struct store_run_info *r;
@@ -79,27 +62,27 @@ static void metric(FILE *f, const struct run_cols *c, const struct vb_row *w, co
     const struct store_run_info *r = c->r;
     if (isnan(v))
         return;
-    csv_str(f, r->run_id);
+    csv_put_field(f, r->run_id, 0);
     fputc(',', f);
-    csv_str(f, r->source);
+    csv_put_field(f, r->source, 0);
     fputc(',', f);
-    csv_str(f, r->start);
+    csv_put_field(f, r->start, 0);
     for (int k = 0; k < SP_NKEYS; k++) {
         fputc(',', f);
-        csv_str(f, r->pairing.v[k]);
+        csv_put_field(f, r->pairing.v[k], 0);
     }
     fputc(',', f);
-    csv_str(f, r->tool_version);
+    csv_put_field(f, r->tool_version, 0);
     fputc(',', f);
-    csv_str(f, c->labels);
+    csv_put_field(f, c->labels, 0);
     fputc(',', f);
-    csv_str(f, w->run_name);
+    csv_put_field(f, w->run_name, 0);
     fputc(',', f);
-    csv_str(f, w->name);
+    csv_put_field(f, w->name, 0);
     fprintf(f, ",%s,", w->run_type == VB_AGGREGATE ? "aggregate" : "iteration");
-    csv_str(f, w->run_type == VB_AGGREGATE ? w->aggregate_name : "");
+    csv_put_field(f, w->run_type == VB_AGGREGATE ? w->aggregate_name : "", 0);
     fprintf(f, ",%d,%d,", w->repetition_index, w->threads);
-    csv_str(f, name);
+    csv_put_field(f, name, 0);
     fprintf(f, ",%.17g,%s\n", v, unit);
 }
 

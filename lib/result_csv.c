@@ -4,6 +4,7 @@
  * counter set at the first row) the column set is the union over all rows, core counters
  * first in VB_CORE_COUNTERS order and the rest sorted, so every row has every column.
  */
+#include "csv.h"
 #include "result.h"
 
 #include <errno.h>
@@ -15,24 +16,6 @@
     "name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,label," \
     "error_occurred,error_message"
 #define CSV_FIXED 10
-
-/* A CSV field, quoted (with quotes doubled) when it must be, or always when force is set. */
-static void put_field(FILE *f, const char *s, int force)
-{
-    if (!s)
-        return;
-    if (!force && !strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 static void put_num(FILE *f, double v)
 {
@@ -94,17 +77,17 @@ int vb_write_gbench_csv(const struct vb_run *r, FILE *f)
     fputs(CSV_HEADER, f);
     for (size_t c = 0; c < ncols; c++) {
         fputc(',', f);
-        put_field(f, cols[c], 1);
+        csv_put_field(f, cols[c], 1);
     }
     fputc('\n', f);
     for (size_t i = 0; i < r->nrows; i++) {
         const struct vb_row *w = &r->rows[i];
-        put_field(f, w->name, 0);
+        csv_put_field(f, w->name, 0);
         if (w->error_occurred) {
             /* Google Benchmark leaves the measurement columns empty on error rows. */
             fputs(",,,,,,,", f);
             fputs(",true,", f);
-            put_field(f, w->error_message, 0);
+            csv_put_field(f, w->error_message, 0);
         } else {
             fprintf(f, ",%llu,", (unsigned long long)w->iterations);
             put_num(f, w->real_time);
@@ -115,7 +98,7 @@ int vb_write_gbench_csv(const struct vb_run *r, FILE *f)
             fputc(',', f);
             put_num(f, w->items_per_second);
             fputc(',', f);
-            put_field(f, w->label, 0);
+            csv_put_field(f, w->label, 0);
             fputs(",false,", f);
         }
         for (size_t c = 0; c < ncols; c++) {
