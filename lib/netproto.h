@@ -34,6 +34,10 @@
 #define NP_BIND_MAGIC "VBNB"               /* first 4 bytes of a bind datagram or its ack */
 #define NP_BIND_LEN   16                   /* bytes of a bind datagram and of its ack */
 
+/* How a client repeats its bind datagram until the ack comes (both clients use these). */
+#define NP_BIND_EVERY_MS 100 /* sent again this often */
+#define NP_BIND_TRIES    20  /* this many times at most (2 s), then the client gives up */
+
 enum np_test {
     NP_TEST_RR = 1,     /* request/response ping-pong on this connection */
     NP_TEST_CRR = 2,    /* one request/response with the hello, then the server closes */

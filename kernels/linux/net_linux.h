@@ -14,8 +14,8 @@
 #include "net.h"
 
 #define NETL_IO_TIMEOUT_MS 5000 /* a peer that does not answer within this is an error */
-#define NETL_BIND_EVERY_MS 100  /* udp_rr: the bind datagram is sent again this often */
-#define NETL_BIND_TRIES    20   /* ...this many times (2 s) before the row fails */
+#define NETL_BIND_EVERY_MS NP_BIND_EVERY_MS /* udp_rr: the bind is sent again this often */
+#define NETL_BIND_TRIES    NP_BIND_TRIES    /* ...this many times (2 s) before the row fails */
 
 /* Resolve a (numeric or named) address into ss. passive: for bind. 0 or -errno + reason. */
 int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,

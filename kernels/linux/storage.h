@@ -13,10 +13,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
-
-#define ST_QUICK_SIZE (256ull << 20) /* default test file in the quick suite */
-#define ST_FULL_SIZE  (1ull << 30)   /* default test file otherwise */
-#define ST_RWMIX_READ 70             /* randrw: percent of reads */
+#include "storage_stream.h" /* patterns, default sizes, the offset stream (shared with Windows) */
 
 enum st_engine {
     ST_URING,        /* io_uring, registered buffers and files */
@@ -27,8 +24,6 @@ enum st_engine {
     ST_NOP,          /* io_uring NOP: the ring without I/O */
 };
 
-enum st_pattern { STP_RANDREAD, STP_RANDWRITE, STP_READ, STP_WRITE, STP_RANDRW };
-
 /* One row's parameters (vb_kernel.arg). */
 struct st_spec {
     enum st_engine engine;
@@ -37,11 +32,8 @@ struct st_spec {
     unsigned qd; /* I/Os in flight */
 };
 
-/* Engine and pattern names as they appear in row names and info. */
+/* An engine's name as it appears in row names and info. */
 const char *st_engine_name(enum st_engine e);
-const char *st_pattern_name(enum st_pattern p);
-/* 1 when the pattern writes (write, randwrite, randrw). */
-int st_pattern_writes(enum st_pattern p);
 
 /* The run's target, once opened (storage_target.c). */
 struct st_target {
@@ -94,52 +86,6 @@ int st_device_numbers(int fd, unsigned *maj, unsigned *min);
 /* 1 when the block device maj:min, one of its partitions or holders is mounted or used as
    swap (where in what, up to len), 0 when not, -errno. */
 int st_device_in_use(unsigned maj, unsigned min, char *what, size_t len);
-
-/* Offsets and directions of one kernel's I/O stream (storage_rows.c). */
-struct st_stream {
-    uint64_t rng;     /* xorshift state */
-    uint64_t nblocks; /* size / bs */
-    uint64_t next;    /* sequential patterns: next block */
-    unsigned bs;      /* bytes per I/O */
-    enum st_pattern pattern;
-};
-/* Start a stream over size bytes with I/Os of bs bytes (seeded from seed). */
-void st_stream_init(struct st_stream *s, enum st_pattern p, unsigned bs, uint64_t size,
-                    uint64_t seed);
-
-static inline uint64_t st_rand(struct st_stream *s)
-{
-    uint64_t x = s->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    s->rng = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
-
-/* Next I/O: its byte offset, and *write set to 1 for a write. */
-static inline uint64_t st_stream_next(struct st_stream *s, int *write)
-{
-    uint64_t b;
-    switch (s->pattern) {
-    case STP_READ:
-    case STP_WRITE:
-        b = s->next++;
-        if (s->next == s->nblocks)
-            s->next = 0;
-        *write = s->pattern == STP_WRITE;
-        break;
-    case STP_RANDRW:
-        *write = (st_rand(s) >> 32) % 100 >= ST_RWMIX_READ;
-        b = (uint64_t)(((unsigned __int128)st_rand(s) * s->nblocks) >> 64);
-        break;
-    default:
-        *write = s->pattern == STP_RANDWRITE;
-        b = (uint64_t)(((unsigned __int128)st_rand(s) * s->nblocks) >> 64);
-        break;
-    }
-    return b * s->bs;
-}
 
 /* What every storage kernel counts besides its histogram. */
 struct st_tally {

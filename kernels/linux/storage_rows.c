@@ -35,33 +35,6 @@ const char *st_engine_name(enum st_engine e)
     return names[e];
 }
 
-const char *st_pattern_name(enum st_pattern p)
-{
-    static const char *const names[] = {"randread", "randwrite", "read", "write", "randrw"};
-    return names[p];
-}
-
-int st_pattern_writes(enum st_pattern p)
-{
-    return p == STP_RANDWRITE || p == STP_WRITE || p == STP_RANDRW;
-}
-
-void st_stream_init(struct st_stream *s, enum st_pattern p, unsigned bs, uint64_t size,
-                    uint64_t seed)
-{
-    memset(s, 0, sizeof(*s));
-    s->pattern = p;
-    s->bs = bs;
-    s->nblocks = size / bs;
-    if (s->nblocks == 0)
-        s->nblocks = 1;
-    /* splitmix64 of the seed: never zero, well mixed */
-    seed += 0x9e3779b97f4a7c15ull;
-    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ull;
-    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebull;
-    s->rng = (seed ^ (seed >> 31)) | 1;
-}
-
 static uint64_t process_cpu_ns(void)
 {
     struct rusage ru;

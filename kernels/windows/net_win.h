@@ -2,7 +2,7 @@
  * Winsock helpers shared by the Windows network kernels (net_win_kernels.c), their peer
  * (net_win_peer.c) and `viobench serve` on Windows (net_win_serve.c): start-up, address
  * resolution, connecting with a timeout, exact sends and receives, and the client side of
- * the handshake of lib/netproto.h. Internal to kernels/windows/.
+ * the handshake and of the udp_rr bind of lib/netproto.h. Internal to kernels/windows/.
  */
 #ifndef VB_NET_WIN_H
 #define VB_NET_WIN_H
@@ -43,6 +43,10 @@ int netw_recv_all(SOCKET s, void *buf, size_t n);
    err. 0 or -errno. */
 int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char *text,
                    size_t textlen, char *err, size_t errlen);
+/* udp_rr: send the bind datagram carrying token on the UDP socket s (connected to the
+   server's UDP port) every NP_BIND_EVERY_MS until the server's ack arrives, at most
+   NP_BIND_TRIES times. 0, or -errno with the reason in err. */
+int netw_udp_bind(SOCKET s, uint64_t token, char *err, size_t errlen);
 
 /* Where the kernels connect: --peer, or the `viobench serve` the run starts itself. */
 struct netw_peer {

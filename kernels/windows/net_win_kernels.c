@@ -4,7 +4,8 @@
  * measures against a Linux `viobench serve` and the other way round:
  *
  *   net/tcp_rr/size:N      TCP ping-pong of N bytes each way: the full round-trip time
- *   net/udp_rr/size:N      the same over UDP (registered through a TCP hello)
+ *   net/udp_rr/size:N      the same over UDP (a TCP hello registers it, a bind datagram
+ *                          carrying the reply's token binds it, as on Linux)
  *   net/tcp_crr            connect, 64-byte request, 64-byte response, close
  *   net/tcp_stream/size:N  send N-byte chunks: bytes_per_second and each send's latency
  *   net/tcp_maerts/size:N  the reverse stream: the peer sends, each receive is timed
@@ -48,6 +49,7 @@ struct flow {
     struct state *s;
     int idx;
     SOCKET fd, ufd;
+    uint64_t token; /* udp_rr: the session's token (to skip a late ack of its bind) */
     uint8_t *tx, *rx;
     uint64_t seq, ops, bytes, lost, stale, late;
     double lag_ns;
@@ -112,8 +114,8 @@ static void set_nonblocking(SOCKET fd)
     ioctlsocket(fd, FIONBIO, &nb);
 }
 
-/* A UDP socket on the control connection's local address, its port in *port. */
-static int open_udp(struct flow *f, uint16_t *port, char *why, size_t len)
+/* A UDP socket on the control connection's local address (any port). 0 or -errno + why. */
+static int open_udp(struct flow *f, char *why, size_t len)
 {
     struct sockaddr_storage local;
     int l = sizeof(local);
@@ -124,15 +126,39 @@ static int open_udp(struct flow *f, uint16_t *port, char *why, size_t len)
     netw_set_port(&local, 0);
     f->ufd =
         WSASocketW(local.ss_family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
-    if (f->ufd == INVALID_SOCKET || bind(f->ufd, (struct sockaddr *)&local, l) ||
-        getsockname(f->ufd, (struct sockaddr *)&local, &l))
+    if (f->ufd == INVALID_SOCKET || bind(f->ufd, (struct sockaddr *)&local, l))
         goto fail;
     setsockopt(f->ufd, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof(t));
-    *port = (uint16_t)netw_port(&local);
     return 0;
 fail:
     snprintf(why, len, "UDP socket: %s", strerror(netw_errno(WSAGetLastError())));
     return -EIO;
+}
+
+/* udp_rr after the handshake: the reply's text is the session token; connect the UDP
+   socket to the server's UDP port and bind the session with it, so the server learns our
+   address as our datagrams arrive (through any NAT). 0 or -errno + why. */
+static int bind_udp(struct flow *f, const struct np_reply *r, const char *text, char *why,
+                    size_t len)
+{
+    const struct netw_peer *p = f->s->peer;
+    struct sockaddr_storage srv = p->sa;
+    char err[200];
+    int ret;
+
+    if (r->text_len != NP_TOKEN_LEN || !(f->token = np_token_get((const uint8_t *)text))) {
+        snprintf(why, len, "peer %s: no udp_rr session token in its reply (%u bytes of text)",
+                 p->name, r->text_len);
+        return -EPROTO;
+    }
+    netw_set_port(&srv, r->udp_port);
+    if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {
+        snprintf(why, len, "UDP connect to the peer: %s", strerror(netw_errno(WSAGetLastError())));
+        return -EIO;
+    }
+    if ((ret = netw_udp_bind(f->ufd, f->token, err, sizeof(err))))
+        snprintf(why, len, "peer %s port %u: %s", p->name, r->udp_port, err);
+    return ret;
 }
 
 static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
@@ -140,9 +166,10 @@ static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
     const struct netw_peer *p = s->peer;
     struct np_hello h;
     struct np_reply r;
-    char err[256];
+    char err[256], text[NP_TOKEN_LEN + 1];
     int one = 1, ret, kind = s->row->kind;
 
+    /* rx also holds a late bind ack: NP_REPLY_LEN > NP_BIND_LEN */
     f->tx = calloc(1, NP_HELLO_LEN + s->req + 1);
     f->rx = calloc(1, NP_REPLY_LEN + s->resp + 1);
     if (!f->tx || !f->rx)
@@ -165,22 +192,16 @@ static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
     h.flags = s->nagle ? 0 : NP_F_NODELAY;
     h.req_size = s->req;
     h.resp_size = s->resp;
-    if (kind == K_UDP_RR && (ret = open_udp(f, &h.udp_port, why, len)))
+    if (kind == K_UDP_RR && (ret = open_udp(f, why, len)))
         return ret;
-    ret = netw_handshake(f->fd, &h, &r, NULL, 0, err, sizeof(err));
+    ret = netw_handshake(f->fd, &h, &r, kind == K_UDP_RR ? text : NULL, sizeof(text), err,
+                         sizeof(err));
     if (ret) {
         snprintf(why, len, "peer %s: %s", p->name, err);
         return ret;
     }
-    if (kind == K_UDP_RR) {
-        struct sockaddr_storage srv = p->sa;
-        netw_set_port(&srv, r.udp_port);
-        if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {
-            snprintf(why, len, "UDP connect to the peer: %s",
-                     strerror(netw_errno(WSAGetLastError())));
-            return -EIO;
-        }
-    }
+    if (kind == K_UDP_RR && (ret = bind_udp(f, &r, text, why, len)))
+        return ret;
     if (s->spin)
         set_nonblocking(kind == K_UDP_RR ? f->ufd : f->fd);
     return 0;
@@ -323,7 +344,9 @@ static int rr_udp(struct flow *f, int *lost_in_row)
     if ((r = io_send(f, f->ufd, f->tx, s->req)))
         return fail(f, r, "UDP send");
     for (;;) {
-        r = io_recv(f, f->ufd, f->rx, s->resp + 1, 0, UDP_TIMEOUT_MS);
+        struct np_bind ack;
+        r = io_recv(f, f->ufd, f->rx, (s->resp > NP_BIND_LEN ? s->resp : NP_BIND_LEN) + 1, 0,
+                    UDP_TIMEOUT_MS);
         if (r == -ETIMEDOUT) {
             f->lost++;
             f->seq++;
@@ -338,8 +361,11 @@ static int rr_udp(struct flow *f, int *lost_in_row)
         }
         if (r < 0)
             return fail(f, r, "UDP recv");
+        if (r == NP_BIND_LEN && np_bind_parse(f->rx, (size_t)r, &ack) == 0 &&
+            ack.kind == NP_BIND_ACK && ack.token == f->token)
+            continue; /* a late copy of the bind's ack */
         if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->stale++;
+            f->stale++; /* a late reply to an earlier request */
             continue;
         }
         if ((uint32_t)r != s->resp) {

@@ -6,8 +6,8 @@
  * One thread accepts on every --listen address (a TCP listener plus a UDP socket on the
  * same port); each accepted connection gets a thread of its own (small stack) that reads
  * the hello and then echoes round trips, sinks a stream, sources a reverse stream, holds a
- * UDP session or answers the info request. One thread per listener answers the UDP
- * datagrams of registered sessions. Sockets are non-blocking and every wait is a select()
+ * UDP session or answers the info request. One thread per listener binds UDP sessions by
+ * their token and answers their datagrams (net_win_serve_udp.c). Sockets are non-blocking and every wait is a select()
  * of at most 200 ms, so the bounds hold without a watchdog: connections (--max-conns; one
  * more is told "busy"), message sizes (--max-msg), time without a complete hello, time
  * without progress, the time a refused client gets to read its refusal, and Ctrl-C or
@@ -246,13 +246,16 @@ static void serve_test(struct conn *c, const struct np_hello *h)
     }
     case NP_TEST_UDP_RR: {
         char reason[NP_REASON_MAX];
-        int idx = session_open(c, h, reason, sizeof(reason));
+        uint8_t tok[NP_TOKEN_LEN];
+        int idx = session_open(c, h, tok, reason, sizeof(reason));
         if (idx < 0) {
-            serve_refuse(c, NP_E_FIELD, reason);
+            serve_refuse(c, NP_E_INTERNAL, reason);
             return;
         }
         serve_count(&s->served);
-        if (serve_reply(c, NP_OK, (uint16_t)s->ls[c->listener].port, NULL, 0) == 0)
+        /* the text is the session's token; the client binds with it from its UDP socket */
+        if (serve_reply(c, NP_OK, (uint16_t)s->ls[c->listener].port, (const char *)tok,
+                        sizeof(tok)) == 0)
             udp_control(c, idx);
         else
             session_close(s, idx);
@@ -456,15 +459,16 @@ static void report(const struct server *s)
     fprintf(stderr,
             "viobench serve: stopped: %lld connections, %lld hellos accepted, %lld refused "
             "(busy %lld, malformed %lld, size %lld, timeout %lld), %lld dropped, %lld idle "
-            "closed, %lld vanished mid-message, peak %ld open; udp: %lld replies, %lld unknown, "
-            "%lld bad length\n",
+            "closed, %lld vanished mid-message, peak %ld open; udp: %lld binds, %lld replies, "
+            "%lld unknown tokens, %lld malformed, %lld bad length\n",
             (long long)s->accepted, (long long)s->served, (long long)refused,
             (long long)s->refused[NP_E_BUSY],
             (long long)(s->refused[NP_E_MAGIC] + s->refused[NP_E_VERSION] + s->refused[NP_E_TEST] +
                         s->refused[NP_E_FIELD] + s->refused[NP_E_TRANSPORT]),
             (long long)s->refused[NP_E_SIZE], (long long)s->refused[NP_E_TIMEOUT],
             (long long)s->dropped, (long long)s->idle_closed, (long long)s->vanished, (long)s->peak,
-            (long long)s->udp_replies, (long long)s->udp_unknown, (long long)s->udp_bad_len);
+            (long long)s->udp_binds, (long long)s->udp_replies, (long long)s->udp_unknown,
+            (long long)s->udp_malformed, (long long)s->udp_bad_len);
 }
 
 static void report_ready(struct server *s)

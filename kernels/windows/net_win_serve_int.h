@@ -1,7 +1,7 @@
 /*
  * Internals of `viobench serve` on Windows shared by its two files: net_win_serve.c (the
  * accept loop, connections, the state of each test) and net_win_serve_udp.c (UDP
- * sessions). Private to kernels/windows/.
+ * sessions and their binds). Private to kernels/windows/.
  */
 #ifndef VB_NET_WIN_SERVE_INT_H
 #define VB_NET_WIN_SERVE_INT_H
@@ -23,11 +23,16 @@ struct listener {
     char name[96];
 };
 
+/* A udp_rr session, from its accepted hello until its control connection ends (under
+   server.lock, except last_ns). */
 struct session {
-    struct sockaddr_storage client; /* the client's UDP address and port */
+    struct sockaddr_storage client; /* where its bind datagram came from (once bound) */
+    uint64_t token;                 /* never 0 while used; binds once */
     uint32_t req, resp;
-    volatile LONG64 last_ns;
-    int used, listener;
+    volatile LONG64 last_ns; /* the last datagram, or the bind */
+    int used;                /* the control connection holds it */
+    int bound;               /* the bind arrived: client is set, the token is used up */
+    int listener;            /* whose UDP socket it is bound on */
 };
 
 struct server {
@@ -40,7 +45,7 @@ struct server {
     volatile LONG nconns, ndrain, threads;
     int drain_cap;
     volatile LONG64 accepted, served, refused[NP_STATUS_MAX + 1], dropped, idle_closed, vanished,
-        udp_replies, udp_unknown, udp_bad_len;
+        udp_binds, udp_replies, udp_unknown, udp_malformed, udp_bad_len;
     volatile LONG peak;
 };
 
@@ -70,15 +75,19 @@ int serve_reply(struct conn *c, int status, uint16_t udp_port, const char *text,
 /* Refuse politely with a reason, then drain until the client closes or DRAIN_NS passes. */
 void serve_refuse(struct conn *c, int status, const char *reason);
 
-/* UDP sessions (net_win_serve_udp.c). Register the client's UDP port of a udp_rr hello:
-   the session's index, or -1 with the reason. */
-int session_open(struct conn *c, const struct np_hello *h, char *reason, size_t len);
-/* Forget a session. */
+/* UDP sessions (net_win_serve_udp.c). Register the session of a udp_rr hello with a fresh
+   random token (into tok, the accepted reply's text): the session's index, or -1 with the
+   reason (refuse with NP_E_INTERNAL). */
+int session_open(struct conn *c, const struct np_hello *h, uint8_t tok[NP_TOKEN_LEN], char *reason,
+                 size_t len);
+/* Forget a session: its token binds nothing from now on, its source is unknown again. */
 void session_close(struct server *s, int idx);
-/* Hold the UDP control connection while the client keeps it and the session progresses. */
+/* Hold the UDP control connection: refuse it (timeout) when no bind arrives within the
+   handshake timeout; then keep it while the client does and the session progresses. */
 void udp_control(struct conn *c, int idx);
-/* Thread answering the datagrams of registered sessions on one listener; arg is a malloc'ed
-   {server, listener index} pair it frees. */
+/* Thread for one listener's UDP socket: binds sessions by their token, answers the
+   datagrams of bound sessions by source address, counts and drops the rest; arg is a
+   malloc'ed {server, listener index} pair it frees. */
 DWORD WINAPI udp_main(void *arg);
 
 #endif

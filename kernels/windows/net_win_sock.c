@@ -52,6 +52,8 @@ int netw_errno(int wsa)
         return ENOBUFS;
     case WSAEAFNOSUPPORT:
         return EAFNOSUPPORT;
+    case WSAEMSGSIZE:
+        return EMSGSIZE;
     default:
         return EIO;
     }
@@ -245,4 +247,48 @@ int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char 
 bad_text:
     snprintf(err, errlen, "handshake: reading the reply text: %s", strerror(-ret));
     return ret;
+}
+
+/* A Winsock error a bind attempt shrugs off: try again at the next round. A connected UDP
+   socket reports an ICMP port unreachable of an earlier datagram as WSAECONNRESET. */
+static int bind_transient(int wsa)
+{
+    return wsa == WSAEWOULDBLOCK || wsa == WSAEINTR || wsa == WSAENOBUFS || wsa == WSAECONNRESET ||
+           wsa == WSAECONNREFUSED || wsa == WSAETIMEDOUT;
+}
+
+int netw_udp_bind(SOCKET s, uint64_t token, char *err, size_t errlen)
+{
+    struct np_bind b = {.kind = NP_BIND_REQ, .token = token}, a;
+    uint8_t out[NP_BIND_LEN], in[NP_BIND_LEN + 1];
+
+    np_bind_encode(&b, out);
+    for (int i = 0; i < NP_BIND_TRIES; i++) {
+        ULONGLONG t0 = GetTickCount64();
+        int left = NP_BIND_EVERY_MS, e;
+        if (send(s, (const char *)out, sizeof(out), 0) < 0 &&
+            !bind_transient(e = WSAGetLastError())) {
+            snprintf(err, errlen, "UDP bind: send: %s", strerror(netw_errno(e)));
+            return -netw_errno(e);
+        }
+        while (left > 0) {
+            fd_set set;
+            struct timeval tv = {.tv_sec = 0, .tv_usec = left * 1000};
+            FD_ZERO(&set);
+            FD_SET(s, &set);
+            if (select(0, &set, NULL, NULL, &tv) == 1) {
+                int n = recv(s, (char *)in, sizeof(in), 0);
+                if (n == NP_BIND_LEN && np_bind_parse(in, (size_t)n, &a) == 0 &&
+                    a.kind == NP_BIND_ACK && a.token == token)
+                    return 0;
+                /* anything else (a stray datagram, an ICMP error) is ignored: try again */
+            }
+            left = NP_BIND_EVERY_MS - (int)(GetTickCount64() - t0);
+        }
+    }
+    snprintf(err, errlen,
+             "UDP bind: no acknowledgement from the peer's UDP port in %d ms (%d tries; is UDP "
+             "to it blocked?)",
+             NP_BIND_EVERY_MS * NP_BIND_TRIES, NP_BIND_TRIES);
+    return -ETIMEDOUT;
 }

@@ -30,16 +30,9 @@ enum sw_engine { SW_IOCP, SW_FLUSH };
 
 struct sw_spec {
     enum sw_engine engine;
-    enum sw_pattern pattern;
+    enum st_pattern pattern;
     unsigned bs, qd;
 };
-
-static const char *const pattern_names[] = {"randread", "randwrite", "read", "write", "randrw"};
-
-static int pattern_writes(enum sw_pattern p)
-{
-    return p == SWP_RANDWRITE || p == SWP_WRITE || p == SWP_RANDRW;
-}
 
 struct slot {
     OVERLAPPED ov; /* first: a completion's OVERLAPPED* is the slot */
@@ -57,7 +50,7 @@ struct iocp_state {
     struct slot *slots;
     uint8_t *mem;
     size_t mem_bytes;
-    struct sw_stream stream;
+    struct st_stream stream;
     uint64_t ios, errors, short_ios, reads, writes, cpu0;
     DWORD first_err;
     uint64_t first_err_off;
@@ -66,7 +59,7 @@ struct iocp_state {
 static int sw_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
 {
     const struct sw_spec *sp = k->arg;
-    return sw_target_refuses(o, sp->engine == SW_FLUSH || pattern_writes(sp->pattern), why, len);
+    return sw_target_refuses(o, sp->engine == SW_FLUSH || st_pattern_writes(sp->pattern), why, len);
 }
 
 static void sw_teardown(void *state)
@@ -85,7 +78,7 @@ static int sw_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
 {
     const struct sw_spec *sp = k->arg;
     struct iocp_state *s = calloc(1, sizeof(*s));
-    int ret, writes = sp->engine == SW_FLUSH || pattern_writes(sp->pattern);
+    int ret, writes = sp->engine == SW_FLUSH || st_pattern_writes(sp->pattern);
 
     if (!s)
         return -ENOMEM;
@@ -108,9 +101,9 @@ static int sw_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
         sw_teardown(s);
         return -ENOMEM;
     }
-    sw_stream_init(&s->stream, SWP_RANDREAD, 8, 8, (uint64_t)(uintptr_t)s->mem);
+    st_stream_init(&s->stream, STP_RANDREAD, 8, 8, (uint64_t)(uintptr_t)s->mem);
     for (size_t i = 0; i < s->mem_bytes / 8; i++)
-        ((uint64_t *)s->mem)[i] = sw_rand(&s->stream);
+        ((uint64_t *)s->mem)[i] = st_rand(&s->stream);
     for (unsigned i = 0; i < sp->qd; i++)
         s->slots[i].buf = s->mem + (size_t)i * sp->bs;
     if (sp->engine == SW_FLUSH) {
@@ -140,7 +133,7 @@ static DWORD submit(struct iocp_state *s, struct slot *sl, HANDLE h)
 {
     BOOL ok;
     memset(&sl->ov, 0, sizeof(sl->ov));
-    sl->off = sw_stream_next(&s->stream, &sl->write);
+    sl->off = st_stream_next(&s->stream, &sl->write);
     sl->ov.Offset = (DWORD)sl->off;
     sl->ov.OffsetHigh = (DWORD)(sl->off >> 32);
     sl->t0 = ts_now();
@@ -164,7 +157,7 @@ static int tally_end(struct iocp_state *s, struct vb_meas *m, const char *what)
     vb_meas_counter(m, "errors", (double)s->errors);
     vb_meas_counter(m, "short_ios", (double)s->short_ios);
     vb_meas_counter(m, "cpu_per_io_ns", s->ios ? (double)cpu / (double)s->ios : 0);
-    if (s->sp->pattern == SWP_RANDRW && s->sp->engine == SW_IOCP) {
+    if (s->sp->pattern == STP_RANDRW && s->sp->engine == SW_IOCP) {
         vb_meas_counter(m, "read_ios", (double)s->reads);
         vb_meas_counter(m, "write_ios", (double)s->writes);
     }
@@ -195,7 +188,7 @@ static int iocp_sample(void *state, struct vb_meas *m)
     HANDLE h = s->t->h;
     unsigned inflight = 0;
 
-    sw_stream_init(&s->stream, sp->pattern, sp->bs, s->t->size,
+    st_stream_init(&s->stream, sp->pattern, sp->bs, s->t->size,
                    (uint64_t)pf_clock_ns() ^ (uint64_t)sp->qd);
     tally_begin(s);
     for (unsigned i = 0; i < sp->qd; i++) {
@@ -248,14 +241,14 @@ static int flush_sample(void *state, struct vb_meas *m)
     struct slot *sl = &s->slots[0];
     HANDLE h = s->t->h;
 
-    sw_stream_init(&s->stream, SWP_RANDWRITE, s->sp->bs, s->t->size, (uint64_t)pf_clock_ns());
+    st_stream_init(&s->stream, STP_RANDWRITE, s->sp->bs, s->t->size, (uint64_t)pf_clock_ns());
     tally_begin(s);
     while (vb_meas_running(m)) {
         DWORD done = 0, e = 0;
         uint64_t t0;
         ResetEvent(s->ev);
         memset(&sl->ov, 0, sizeof(sl->ov));
-        sl->off = sw_stream_next(&s->stream, &sl->write);
+        sl->off = st_stream_next(&s->stream, &sl->write);
         sl->ov.Offset = (DWORD)sl->off;
         sl->ov.OffsetHigh = (DWORD)(sl->off >> 32);
         /* the low bit keeps this completion off the target's completion port */
@@ -287,15 +280,15 @@ static json_t *sw_describe(void *state)
     const struct sw_spec *sp = s->sp;
     json_t *d = json_pack(
         "{s:s, s:s, s:I, s:I, s:s, s:I, s:b, s:b, s:b, s:I, s:s, s:s, s:s}", "engine",
-        sp->engine == SW_FLUSH ? "flush" : "iocp", "pattern", pattern_names[sp->pattern], "bs",
+        sp->engine == SW_FLUSH ? "flush" : "iocp", "pattern", st_pattern_name(sp->pattern), "bs",
         (json_int_t)sp->bs, "qd", (json_int_t)sp->qd, "target", s->t->path, "file_size",
         (json_int_t)s->t->size, "direct", 1, "write_through", 1, "created_by_viobench",
         s->t->created, "alignment", (json_int_t)s->t->align, "fs_type", s->t->fs_type, "latency",
         sp->engine == SW_FLUSH ? "write submitted to FlushFileBuffers returned"
                                : "submit to completion dequeued, per I/O",
         "time_source", vb_ts.name);
-    if (d && sp->pattern == SWP_RANDRW && sp->engine == SW_IOCP)
-        json_object_set_new(d, "rwmix_read", json_integer(SW_RWMIX_READ));
+    if (d && sp->pattern == STP_RANDRW && sp->engine == SW_IOCP)
+        json_object_set_new(d, "rwmix_read", json_integer(ST_RWMIX_READ));
     return d;
 }
 
@@ -322,20 +315,20 @@ const struct vb_kernel *storage_iocp_kernels(size_t *n)
 
     if (!count) {
         const unsigned both = VB_SUITE_QUICK | VB_SUITE_FULL;
-        for (int p = SWP_RANDREAD; p <= SWP_RANDRW; p++)
+        for (int p = STP_RANDREAD; p <= STP_RANDRW; p++)
             for (size_t b = 0; b < NBS; b++)
                 for (size_t q = 0; q < NQD; q++) {
                     char sz[16];
-                    int quick = sweep_bs[b] == 4096 && p <= SWP_RANDWRITE &&
+                    int quick = sweep_bs[b] == 4096 && p <= STP_RANDWRITE &&
                                 (sweep_qd[q] == 1 || sweep_qd[q] == 32);
                     size_name(sweep_bs[b], sz, sizeof(sz));
                     specs[count] =
-                        (struct sw_spec){SW_IOCP, (enum sw_pattern)p, sweep_bs[b], sweep_qd[q]};
+                        (struct sw_spec){SW_IOCP, (enum st_pattern)p, sweep_bs[b], sweep_qd[q]};
                     snprintf(names[count], sizeof(names[count]), "storage/iocp/%s/bs:%s/qd:%u",
-                             pattern_names[p], sz, sweep_qd[q]);
+                             st_pattern_name(p), sz, sweep_qd[q]);
                     snprintf(helps[count], sizeof(helps[count]),
                              "one %s %s I/O, %u in flight (unbuffered, write-through, IOCP)", sz,
-                             pattern_names[p], sweep_qd[q]);
+                             st_pattern_name(p), sweep_qd[q]);
                     rows[count] = (struct vb_kernel){
                         .name = names[count],
                         .category = "storage",
@@ -351,7 +344,7 @@ const struct vb_kernel *storage_iocp_kernels(size_t *n)
                     };
                     count++;
                 }
-        specs[count] = (struct sw_spec){SW_FLUSH, SWP_RANDWRITE, 4096, 1};
+        specs[count] = (struct sw_spec){SW_FLUSH, STP_RANDWRITE, 4096, 1};
         rows[count] = (struct vb_kernel){
             .name = "storage/flush",
             .category = "storage",

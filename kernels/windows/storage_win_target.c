@@ -103,7 +103,7 @@ static int fill(HANDLE h, uint64_t size, char *why, size_t len)
 {
     HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
     uint8_t *buf = VirtualAlloc(NULL, FILL_CHUNK, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    struct sw_stream s;
+    struct st_stream s;
     uint64_t t0 = pf_clock_ns();
     int ret = 0;
 
@@ -111,9 +111,9 @@ static int fill(HANDLE h, uint64_t size, char *why, size_t len)
         ret = -ENOMEM;
         goto out;
     }
-    sw_stream_init(&s, SWP_RANDREAD, 8, FILL_CHUNK, (uint64_t)GetCurrentProcessId());
+    st_stream_init(&s, STP_RANDREAD, 8, FILL_CHUNK, (uint64_t)GetCurrentProcessId());
     for (size_t i = 0; i < FILL_CHUNK / 8; i++)
-        ((uint64_t *)buf)[i] = sw_rand(&s); /* incompressible, as on Linux */
+        ((uint64_t *)buf)[i] = st_rand(&s); /* incompressible, as on Linux */
     for (uint64_t off = 0; off < size && !vb_interrupted; off += FILL_CHUNK) {
         OVERLAPPED ov = {.hEvent = ev};
         DWORD n = (DWORD)(size - off < FILL_CHUNK ? size - off : FILL_CHUNK), done = 0;
@@ -142,8 +142,8 @@ static int open_created(const struct vb_opts *o, const char *parent, char *why, 
 {
     static LONG seq;
     uint64_t size = o->target_size               ? o->target_size
-                    : o->suite == VB_SUITE_QUICK ? SW_QUICK_SIZE
-                                                 : SW_FULL_SIZE;
+                    : o->suite == VB_SUITE_QUICK ? ST_QUICK_SIZE
+                                                 : ST_FULL_SIZE;
     LARGE_INTEGER li;
     char sz[32];
     int ret;
