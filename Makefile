@@ -125,14 +125,16 @@ tools: $(TOOL_BINS)
 STATIC_BUILD := build/static
 STATIC_SRC   := $(CORE_SRC) bench/variant/guest.c bench/main.c platform/$(PLATFORM)/static/udev_stub.c
 STATIC_OBJ   := $(patsubst %.c,$(STATIC_BUILD)/%.o,$(STATIC_SRC))
-STATIC_CFLAGS = $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEFS) -DVB_STATIC=1 \
+# A static binary cannot carry the sanitizers' runtimes: SANITIZE applies to ./viobench only.
+NOSAN         = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(1))
+STATIC_CFLAGS = $(call NOSAN,$(CFLAGS)) $(WARNINGS) $(INCLUDES) $(DEFS) -DVB_STATIC=1 \
                 $(shell $(PKG_CONFIG) --cflags $(PKGS_GUEST)) -MMD -MP
 STATIC_LIBS  := -lhwloc -ljansson -luring -lm -lpthread
 
 static: viobench-static
 
 viobench-static: $(STATIC_OBJ)
-	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $^ $(STATIC_LIBS) 2>&1 | \
+	$(CC) -static $(call NOSAN,$(CFLAGS) $(LDFLAGS)) -o $@ $^ $(STATIC_LIBS) 2>&1 | \
 	    { grep -v -e 'statically linked applications requires at runtime' \
 	              -e 'in function .hwloc__dlforeach_cb' || true; }
 	@test -x $@
