@@ -34,7 +34,8 @@ ifneq ($(WERROR),)
 WARNINGS += -Werror
 endif
 ifneq ($(SANITIZE),)
-CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS   += $(SAN_FLAGS)
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
@@ -126,7 +127,7 @@ STATIC_BUILD := build/static
 STATIC_SRC   := $(CORE_SRC) bench/variant/guest.c bench/main.c platform/$(PLATFORM)/static/udev_stub.c
 STATIC_OBJ   := $(patsubst %.c,$(STATIC_BUILD)/%.o,$(STATIC_SRC))
 # A static binary cannot carry the sanitizers' runtimes: SANITIZE applies to ./viobench only.
-NOSAN         = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(1))
+NOSAN         = $(filter-out $(SAN_FLAGS) -fsanitize=%,$(1))
 STATIC_CFLAGS = $(call NOSAN,$(CFLAGS)) $(WARNINGS) $(INCLUDES) $(DEFS) -DVB_STATIC=1 \
                 $(shell $(PKG_CONFIG) --cflags $(PKGS_GUEST)) -MMD -MP
 STATIC_LIBS  := -lhwloc -ljansson -luring -lm -lpthread
