@@ -225,6 +225,15 @@ uint64_t np_token_get(const uint8_t in[NP_TOKEN_LEN])
     return ((uint64_t)get32(in) << 32) | get32(in + 4);
 }
 
+int np_reply_token(uint32_t text_len, const void *text, uint64_t *token, char *why, size_t len)
+{
+    if (text_len != NP_TOKEN_LEN || !(*token = np_token_get(text))) {
+        snprintf(why, len, "no udp_rr session token in its reply (%u bytes of text)", text_len);
+        return -EPROTO;
+    }
+    return 0;
+}
+
 const char *np_test_name(int test)
 {
     static const char *const names[] = {"?", "rr", "crr", "stream", "maerts", "udp_rr", "info"};

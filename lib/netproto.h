@@ -133,6 +133,9 @@ int np_bind_parse(const uint8_t *in, size_t len, struct np_bind *b);
 /* The 8-byte big-endian token of an accepted udp_rr reply's text, and back. */
 void np_token_put(uint8_t out[NP_TOKEN_LEN], uint64_t token);
 uint64_t np_token_get(const uint8_t in[NP_TOKEN_LEN]);
+/* udp_rr client: the session token in an accepted reply's text of text_len bytes: 0 with
+   *token set, or -EPROTO (with the reason in why) when the text is not a token. */
+int np_reply_token(uint32_t text_len, const void *text, uint64_t *token, char *why, size_t len);
 
 /* A peer or listen address as the user writes it. */
 enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };

@@ -102,10 +102,9 @@ static int bind_udp(struct nk_flow *f, const struct np_reply *r, const char *tex
     char err[200];
     int ret;
 
-    if (r->text_len != NP_TOKEN_LEN || !(f->token = np_token_get((const uint8_t *)text))) {
-        snprintf(why, len, "peer %s: no udp_rr session token in its reply (%u bytes of text)",
-                 p->name, r->text_len);
-        return -EPROTO;
+    if ((ret = np_reply_token(r->text_len, text, &f->token, err, sizeof(err)))) {
+        snprintf(why, len, "peer %s: %s", p->name, err);
+        return ret;
     }
     if (srv.ss_family == AF_INET)
         ((struct sockaddr_in *)&srv)->sin_port = htons(r->udp_port);

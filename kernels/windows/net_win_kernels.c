@@ -146,10 +146,9 @@ static int bind_udp(struct flow *f, const struct np_reply *r, const char *text, 
     char err[200];
     int ret;
 
-    if (r->text_len != NP_TOKEN_LEN || !(f->token = np_token_get((const uint8_t *)text))) {
-        snprintf(why, len, "peer %s: no udp_rr session token in its reply (%u bytes of text)",
-                 p->name, r->text_len);
-        return -EPROTO;
+    if ((ret = np_reply_token(r->text_len, text, &f->token, err, sizeof(err)))) {
+        snprintf(why, len, "peer %s: %s", p->name, err);
+        return ret;
     }
     netw_set_port(&srv, r->udp_port);
     if (connect(f->ufd, (struct sockaddr *)&srv, p->len)) {

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "netproto.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const struct np_limits lim = {.max_msg = 4096};
@@ -179,6 +180,19 @@ static void test_bind(void)
     np_token_put(tok, 0xfedcba9876543210ull);
     CHECK(tok[0] == 0xfe && tok[7] == 0x10 && np_token_get(tok) == 0xfedcba9876543210ull,
           "token bytes");
+    {
+        uint64_t t = 1;
+        char why[96];
+        uint8_t zero[NP_TOKEN_LEN] = {0};
+        CHECK(np_reply_token(NP_TOKEN_LEN, tok, &t, why, sizeof(why)) == 0 &&
+                  t == 0xfedcba9876543210ull,
+              "a reply's token");
+        CHECK(np_reply_token(NP_TOKEN_LEN - 1, tok, &t, why, sizeof(why)) == -EPROTO &&
+                  strstr(why, "7 bytes of text"),
+              "a reply text of the wrong length is no token: %s", why);
+        CHECK(np_reply_token(NP_TOKEN_LEN, zero, &t, why, sizeof(why)) == -EPROTO,
+              "a zero token is refused");
+    }
     /* malformed: each is refused and leaves no token behind */
     static const struct {
         int at, val;
