@@ -74,7 +74,16 @@ grep -q 'skipped: --net-io epoll is Linux' "$T/e1.out" || fail "--net-io epoll o
 # the quick suite, with the Linux build's files beside it for the format comparison
 W run --min-time 0.05s --size 8M --out "$T/r" --run-id w1 --quiet >"$T/quick.out" 2>"$T/quick.err"
 rc=$?
-[ $rc -eq 0 ] || fail "quick suite under wine exited $rc: $(tail -5 "$T/quick.err")"
+if [ $rc -ne 0 ]; then
+    # what viobench said, what it wrote, and wine's own errors on a second try (diagnosis
+    # only: the test fails either way)
+    WINEDEBUG=err+all W run --min-time 0.05s --size 8M --out "$T/r" --run-id w1b --quiet \
+        >"$T/quick2.out" 2>"$T/quick2.err"
+    rc2=$?
+    fail "quick suite under wine exited $rc: stderr: $(tail -5 "$T/quick.err"); stdout: \
+$(tail -5 "$T/quick.out"); files: $(ls "$T/r/w1" 2>&1 | tr '\n' ' '); a second try exited $rc2: \
+$(grep -v '^fixme' "$T/quick2.err" | tail -8)"
+fi
 "$VIOBENCH" run 'timer/read/rdtsc,exit/cpuid/leaf:0x1' --min-time 0.05s --out "$T/r" --run-id l1 \
     --quiet >/dev/null 2>&1 || fail "Linux reference run failed"
 W run 'timer/read/rdtsc,exit/cpuid/leaf:0x1' --min-time 0.05s --out "$T/r" --run-id w2 --quiet \
