@@ -11,19 +11,6 @@
 #include "hist.h"
 #include "net_linux.h"
 
-#define NK_UDP_TIMEOUT_MS 1000    /* a UDP reply later than this is counted lost */
-#define NK_UDP_MAX_LOST   5       /* this many losses in a row: the peer is gone */
-#define NK_LATE_NS        50000.0 /* a paced send this late is counted in late_sends */
-
-enum nk_kind { NK_TCP_RR, NK_UDP_RR, NK_TCP_CRR, NK_TCP_STREAM, NK_TCP_MAERTS, NK_VSOCK_RR };
-
-/* One row's parameters. */
-struct nk_row {
-    int kind;      /* enum nk_kind */
-    uint32_t size; /* message or chunk size in bytes */
-    int flows;     /* fixed by the row's name, or 0 for --flows */
-};
-
 struct nk_state;
 
 /* One connection and the thread that drives it. */
@@ -50,12 +37,10 @@ struct nk_flow {
 struct nk_state {
     const struct nk_row *row;
     const struct netl_peer *peer;
-    int io; /* enum net_io */
-    int nflows;
+    struct nk_plan plan; /* flows, rate, message sizes (kernels/net_client.c) */
+    int io;              /* enum net_io */
     int nagle;
     unsigned busy_us;
-    double rate; /* transactions/s over all flows; 0 closed loop */
-    uint32_t req, resp;
     uint8_t hello[NP_HELLO_LEN]; /* the encoded hello (CRR sends it on every connection) */
     struct nk_flow *f;
     int watchdog; /* blocking TCP/vsock data sockets carry no timeout: a thread watches */

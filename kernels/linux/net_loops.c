@@ -172,14 +172,14 @@ static int rr_tcp(struct nk_flow *f, uint64_t t0)
     ssize_t r;
     int ret;
     io_mark(f, t0 | 1);
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((ret = io_send(f, f->fd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((ret = io_send(f, f->fd, f->tx, s->plan.req)))
         return fail(f, ret, "send");
-    r = io_recv(f, f->fd, f->rx, s->resp, 1, NETL_IO_TIMEOUT_MS);
+    r = io_recv(f, f->fd, f->rx, s->plan.resp, 1, NETL_IO_TIMEOUT_MS);
     io_mark(f, 0);
     if (r < 0)
         return fail(f, (int)r, "recv");
-    if (!np_seq_match(f->rx, s->req < s->resp ? s->req : s->resp, f->seq)) {
+    if (!np_seq_match(f->rx, s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
         snprintf(f->err, sizeof(f->err), "response out of sequence (expected stamp %llu)",
                  (unsigned long long)f->seq);
         return -EPROTO;
@@ -192,15 +192,16 @@ static int rr_tcp(struct nk_flow *f, uint64_t t0)
 static int rr_udp(struct nk_flow *f, int *lost_in_row)
 {
     const struct nk_state *s = f->s;
-    uint32_t cmp = s->req < s->resp ? s->req : s->resp;
+    uint32_t cmp = s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp;
     int ret;
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((ret = io_send(f, f->ufd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((ret = io_send(f, f->ufd, f->tx, s->plan.req)))
         return fail(f, ret, "UDP send");
     for (;;) {
         struct np_bind ack;
-        ssize_t r = io_recv(f, f->ufd, f->rx, (s->resp > NP_BIND_LEN ? s->resp : NP_BIND_LEN) + 1,
-                            0, NK_UDP_TIMEOUT_MS);
+        ssize_t r =
+            io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
+                    0, NK_UDP_TIMEOUT_MS);
         if (r == -ETIMEDOUT) {
             f->lost++;
             f->seq++;
@@ -222,8 +223,9 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
             f->stale++; /* a late reply to an earlier request */
             continue;
         }
-        if ((size_t)r != s->resp) {
-            snprintf(f->err, sizeof(f->err), "UDP reply of %zd bytes, expected %u", r, s->resp);
+        if ((size_t)r != s->plan.resp) {
+            snprintf(f->err, sizeof(f->err), "UDP reply of %zd bytes, expected %u", r,
+                     s->plan.resp);
             return -EPROTO;
         }
         break;
@@ -238,7 +240,7 @@ static int crr(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
     const struct netl_peer *p = s->peer;
-    size_t need = NP_REPLY_LEN + s->resp, got = 0;
+    size_t need = NP_REPLY_LEN + s->plan.resp, got = 0;
     struct np_reply rep;
     char err[160];
     int ret = 0, fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -253,8 +255,8 @@ static int crr(struct nk_flow *f)
         goto out;
     }
     memcpy(f->tx, s->hello, NP_HELLO_LEN);
-    np_seq_put(f->tx + NP_HELLO_LEN, s->req, f->seq);
-    if ((ret = netl_send_all(fd, f->tx, NP_HELLO_LEN + s->req))) {
+    np_seq_put(f->tx + NP_HELLO_LEN, s->plan.req, f->seq);
+    if ((ret = netl_send_all(fd, f->tx, NP_HELLO_LEN + s->plan.req))) {
         ret = fail(f, ret, "send");
         goto out;
     }
@@ -275,7 +277,8 @@ static int crr(struct nk_flow *f)
     } else if (got < need) {
         ret = vb_interrupted ? -EINTR : -EPIPE;
         fail(f, ret, "recv");
-    } else if (!np_seq_match(f->rx + NP_REPLY_LEN, s->req < s->resp ? s->req : s->resp, f->seq)) {
+    } else if (!np_seq_match(f->rx + NP_REPLY_LEN,
+                             s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
         snprintf(f->err, sizeof(f->err), "response out of sequence");
         ret = -EPROTO;
     } else if (recv(fd, err, 1, 0) != 0) { /* the server closes after its response */
@@ -294,11 +297,11 @@ static int run_transactions(struct nk_flow *f)
     const struct nk_state *s = f->s;
     const struct vb_meas *m = f->m;
     uint64_t next = 0, period = 0;
-    int lost_in_row = 0, ret = 0, paced = s->rate > 0;
+    int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
     if (paced) {
-        period = ts_from_ns(1e9 * s->nflows / s->rate);
-        next = ts_now() + period * (uint64_t)f->idx / (uint64_t)s->nflows;
+        period = ts_from_ns(1e9 * s->plan.nflows / s->plan.rate);
+        next = ts_now() + period * (uint64_t)f->idx / (uint64_t)s->plan.nflows;
     }
     while (vb_meas_running(m)) {
         uint64_t t0, t1;
@@ -345,7 +348,7 @@ static int run_stream(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
     int send_side = s->row->kind == NK_TCP_STREAM;
-    uint32_t chunk = send_side ? s->req : s->resp;
+    uint32_t chunk = send_side ? s->plan.req : s->plan.resp;
 
     while (vb_meas_running(f->m)) {
         uint64_t t0 = ts_begin(), t1;

@@ -1,0 +1,153 @@
+/*
+ * The part of the network client kernels that does not depend on the socket API, so the
+ * Linux kernels (kernels/linux/net_kernels.c) and the Windows ones
+ * (kernels/windows/net_win_kernels.c) list the same rows under the same names, size the
+ * same messages and describe their figures in the same words: the row table and its names,
+ * a row's plan under the run's options, the common tail of describe, and the run context's
+ * peer entry. Sockets, I/O modes and loops stay in the platform files.
+ */
+#include "jsonx.h"
+#include "net.h"
+
+#include <stdio.h>
+
+/* Rows: quick-suite members first in each family, then the full suite's sweeps. */
+struct row_def {
+    int kind;
+    uint32_t size;
+    int flows;
+    unsigned suites;
+};
+
+#define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
+#define F VB_SUITE_FULL
+static const struct row_def defs[] = {
+    {NK_TCP_RR, 64, 0, Q},          {NK_TCP_RR, 1, 0, F},         {NK_TCP_RR, 1024, 0, F},
+    {NK_TCP_RR, 16384, 0, F},       {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
+    {NK_TCP_RR, 64, 4, F},          {NK_TCP_RR, 64, 8, F},        {NK_UDP_RR, 64, 0, Q},
+    {NK_UDP_RR, 1, 0, F},           {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
+    {NK_UDP_RR, 64, 4, F},          {NK_TCP_CRR, NK_CRR_SIZE, 0, Q}, {NK_TCP_STREAM, 65536, 0, Q},
+    {NK_TCP_STREAM, 1024, 0, F},    {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
+    {NK_TCP_STREAM, 65536, 4, F},   {NK_TCP_MAERTS, 65536, 0, Q}, {NK_TCP_MAERTS, 16384, 0, F},
+    {NK_VSOCK_RR, 64, 0, Q},        {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
+    {NK_VSOCK_RR, 16384, 0, F},     {NK_VSOCK_RR, 65536, 0, F},
+};
+#undef Q
+#undef F
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
+                                         "tcp_stream", "tcp_maerts", "vsock_rr"};
+
+static const char *size_name(uint32_t n, char *buf, size_t len)
+{
+    if (n >= 1024 && n % (1024 * 1024) == 0)
+        snprintf(buf, len, "%um", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, len, "%uk", n / 1024);
+    else
+        snprintf(buf, len, "%u", n);
+    return buf;
+}
+
+static const char *row_help(int kind)
+{
+    return kind == NK_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
+           : kind == NK_TCP_STREAM ? "send one chunk to the peer (TCP stream)"
+           : kind == NK_TCP_MAERTS ? "receive from the peer (TCP reverse stream)"
+                                   : "one request/response round trip (full RTT)";
+}
+
+const struct vb_kernel *nk_rows(const struct vb_kernel *ops, size_t *n)
+{
+    static struct vb_kernel rows[NDEFS];
+    static struct nk_row args[NDEFS];
+    static char names[NDEFS][64];
+
+    if (!rows[0].name) {
+        for (size_t i = 0; i < NDEFS; i++) {
+            const struct row_def *d = &defs[i];
+            char sz[16], fl[16] = "";
+            size_name(d->size, sz, sizeof(sz));
+            if (d->flows)
+                snprintf(fl, sizeof(fl), "/flows:%d", d->flows);
+            if (d->kind == NK_TCP_CRR)
+                snprintf(names[i], sizeof(names[i]), "net/tcp_crr%s", fl);
+            else
+                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind], sz,
+                         fl);
+            args[i] = (struct nk_row){.kind = d->kind, .size = d->size, .flows = d->flows};
+            rows[i] = (struct vb_kernel){
+                .name = names[i],
+                .category = "net",
+                .suites = d->suites,
+                .flags = VB_K_PROCESS_CPU,
+                .help = row_help(d->kind),
+                .valid = ops->valid,
+                .setup = ops->setup,
+                .sample = ops->sample,
+                .describe = ops->describe,
+                .teardown = ops->teardown,
+                .arg = &args[i],
+            };
+        }
+    }
+    *n = NDEFS;
+    return rows;
+}
+
+int nk_is_rr(int kind)
+{
+    return kind != NK_TCP_STREAM && kind != NK_TCP_MAERTS;
+}
+
+void nk_plan(const struct nk_row *r, const struct vb_opts *o, struct nk_plan *p)
+{
+    p->nflows = r->flows ? r->flows : (o->flows > 0 ? o->flows : 1);
+    p->rate = nk_is_rr(r->kind) ? o->rate : 0;
+    p->req = r->kind == NK_TCP_MAERTS ? 0 : r->size;
+    p->resp = r->kind == NK_TCP_STREAM ? 0 : r->size;
+    p->test = r->kind == NK_UDP_RR       ? NP_TEST_UDP_RR
+              : r->kind == NK_TCP_STREAM ? NP_TEST_STREAM
+              : r->kind == NK_TCP_MAERTS ? NP_TEST_MAERTS
+                                         : NP_TEST_RR;
+}
+
+void nk_describe_tail(json_t *d, const struct nk_row *r, double rate)
+{
+    json_object_set_new(d, "figure",
+                        json_string(nk_is_rr(r->kind) ? "full round-trip time per transaction "
+                                                        "(not half)"
+                                    : r->kind == NK_TCP_STREAM
+                                        ? "time of each send call of one chunk"
+                                        : "time of each receive call"));
+    json_object_set_new(d, "loop",
+                        json_string(rate > 0 ? "open (paced, latency from the intended send "
+                                               "time)"
+                                             : "closed"));
+    if (rate > 0)
+        json_object_set_new(d, "rate_per_s", json_real(rate));
+}
+
+json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, const char *err)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "address", json_string(name));
+    json_object_set_new(e, "started_by_run", json_boolean(started));
+    if (started)
+        json_object_set_new(e, "pid", json_integer(pid));
+    if (info) {
+        jx_copy(e, info, "server", "server");
+        jx_copy(e, info, "sysinfo", "sysinfo");
+    } else {
+        json_object_set_new(e, "info_error", json_string(err));
+    }
+    return e;
+}
+
+json_t *nk_context_options(const struct vb_opts *o)
+{
+    return json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
+                     o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking", "rate",
+                     o->rate, "flows", o->flows > 0 ? o->flows : 1);
+}
