@@ -74,6 +74,18 @@ struct nk_row {
     int flows;     /* fixed by the row's name, or 0 for --flows */
 };
 
+/* What one flow did in a window, and where it records: the part of a flow both platforms'
+   kernels keep alike (each embeds one in its flow). */
+struct nk_tally {
+    struct hist *own; /* this flow's histogram when there are several flows */
+    struct hist *h;   /* where this window records */
+    const struct vb_meas *m;
+    uint64_t ops, bytes, lost, stale, late;
+    double lag_ns; /* paced mode: sum of (actual - intended) send times */
+    int ret;       /* how the flow's loop ended: 0, -EINTR, or -errno with err set */
+    char err[240];
+};
+
 /* What a row's flows do under the run's options. */
 struct nk_plan {
     int nflows;         /* connections at once */
@@ -92,6 +104,17 @@ const struct vb_kernel *nk_rows(const struct vb_kernel *ops, size_t *n);
 int nk_is_rr(int kind);
 /* A row's plan under the options o (--flows, --rate). */
 void nk_plan(const struct nk_row *r, const struct vb_opts *o, struct nk_plan *p);
+/* Before a window: point t at where it records in m (its own histogram, emptied, when
+   there are several flows) and zero its counts. */
+void nk_tally_begin(struct nk_tally *t, struct vb_meas *m, int nflows);
+/*
+ * After a window: merge the flows' tallies (at(arg, i) for i < p->nflows) into m: their
+ * histograms, ops and bytes, and the counters flows, lost and stale (udp_rr), target_rate,
+ * late_sends and send_lag_mean_ns (--rate). Fails m with the first flow's error; returns
+ * it (0, -EINTR, or -errno).
+ */
+int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan *p,
+                 struct nk_tally *(*at)(void *arg, int i), void *arg);
 /* Add the keys every platform's describe ends with (figure, loop, rate_per_s) to d. */
 void nk_describe_tail(json_t *d, const struct nk_row *r, double rate);
 /* The run context's entry for a peer: its address, whether the run started it (pid), and

@@ -6,9 +6,11 @@
  * a row's plan under the run's options, the common tail of describe, and the run context's
  * peer entry. Sockets, I/O modes and loops stay in the platform files.
  */
+#include "hist.h"
 #include "jsonx.h"
 #include "net.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 /* Rows: quick-suite members first in each family, then the full suite's sweeps. */
@@ -22,15 +24,19 @@ struct row_def {
 #define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
 #define F VB_SUITE_FULL
 static const struct row_def defs[] = {
-    {NK_TCP_RR, 64, 0, Q},          {NK_TCP_RR, 1, 0, F},         {NK_TCP_RR, 1024, 0, F},
-    {NK_TCP_RR, 16384, 0, F},       {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
-    {NK_TCP_RR, 64, 4, F},          {NK_TCP_RR, 64, 8, F},        {NK_UDP_RR, 64, 0, Q},
-    {NK_UDP_RR, 1, 0, F},           {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
-    {NK_UDP_RR, 64, 4, F},          {NK_TCP_CRR, NK_CRR_SIZE, 0, Q}, {NK_TCP_STREAM, 65536, 0, Q},
-    {NK_TCP_STREAM, 1024, 0, F},    {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
-    {NK_TCP_STREAM, 65536, 4, F},   {NK_TCP_MAERTS, 65536, 0, Q}, {NK_TCP_MAERTS, 16384, 0, F},
-    {NK_VSOCK_RR, 64, 0, Q},        {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
-    {NK_VSOCK_RR, 16384, 0, F},     {NK_VSOCK_RR, 65536, 0, F},
+    {NK_TCP_RR, 64, 0, Q},        {NK_TCP_RR, 1, 0, F},
+    {NK_TCP_RR, 1024, 0, F},      {NK_TCP_RR, 16384, 0, F},
+    {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
+    {NK_TCP_RR, 64, 4, F},        {NK_TCP_RR, 64, 8, F},
+    {NK_UDP_RR, 64, 0, Q},        {NK_UDP_RR, 1, 0, F},
+    {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
+    {NK_UDP_RR, 64, 4, F},        {NK_TCP_CRR, NK_CRR_SIZE, 0, Q},
+    {NK_TCP_STREAM, 65536, 0, Q}, {NK_TCP_STREAM, 1024, 0, F},
+    {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
+    {NK_TCP_STREAM, 65536, 4, F}, {NK_TCP_MAERTS, 65536, 0, Q},
+    {NK_TCP_MAERTS, 16384, 0, F}, {NK_VSOCK_RR, 64, 0, Q},
+    {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
+    {NK_VSOCK_RR, 16384, 0, F},   {NK_VSOCK_RR, 65536, 0, F},
 };
 #undef Q
 #undef F
@@ -111,6 +117,55 @@ void nk_plan(const struct nk_row *r, const struct vb_opts *o, struct nk_plan *p)
               : r->kind == NK_TCP_STREAM ? NP_TEST_STREAM
               : r->kind == NK_TCP_MAERTS ? NP_TEST_MAERTS
                                          : NP_TEST_RR;
+}
+
+void nk_tally_begin(struct nk_tally *t, struct vb_meas *m, int nflows)
+{
+    t->m = m;
+    t->h = nflows > 1 ? t->own : m->hist;
+    if (nflows > 1)
+        hist_reset(t->own);
+    t->ops = t->bytes = t->lost = t->stale = t->late = 0;
+    t->lag_ns = 0;
+    t->ret = 0;
+    t->err[0] = 0;
+}
+
+int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan *p,
+                 struct nk_tally *(*at)(void *arg, int i), void *arg)
+{
+    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
+    double lag = 0;
+    int ret = 0;
+
+    for (int i = 0; i < p->nflows; i++) {
+        const struct nk_tally *t = at(arg, i);
+        if (p->nflows > 1)
+            hist_merge(m->hist, t->own);
+        m->ops += t->ops;
+        m->bytes += t->bytes;
+        ops += t->ops;
+        lost += t->lost;
+        stale += t->stale;
+        late += t->late;
+        lag += t->lag_ns;
+        if (t->ret && !ret) {
+            ret = t->ret;
+            if (ret != -EINTR)
+                vb_meas_fail(m, "%s%s", t->err, p->nflows > 1 ? " (one of several flows)" : "");
+        }
+    }
+    vb_meas_counter(m, "flows", p->nflows);
+    if (r->kind == NK_UDP_RR) {
+        vb_meas_counter(m, "lost", (double)lost);
+        vb_meas_counter(m, "stale", (double)stale);
+    }
+    if (p->rate > 0) {
+        vb_meas_counter(m, "target_rate", p->rate);
+        vb_meas_counter(m, "late_sends", (double)late);
+        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
+    }
+    return ret;
 }
 
 void nk_describe_tail(json_t *d, const struct nk_row *r, double rate)

@@ -20,17 +20,11 @@ struct nk_flow {
     int fd, ufd, ep; /* TCP/vsock connection, UDP socket, epoll set; -1 when unused */
     uint8_t *tx, *rx;
     uint64_t seq;
-    uint64_t token;   /* udp_rr: the session token (a late copy of its ack is skipped) */
-    struct hist *own; /* this flow's histogram when there are several flows */
-    struct hist *h;   /* where this window records */
-    const struct vb_meas *m;
-    uint64_t ops, bytes, lost, stale, late;
-    double lag_ns;       /* paced mode: sum of (actual - intended) send times */
-    double oversleep_ns; /* paced mode: average lateness of this flow's sleeps */
-    uint64_t io_since;   /* ts ticks when the current blocking call began, 0 outside one */
-    int watchdog_fired;  /* the watchdog shut the socket: no answer in time */
-    int ret;
-    char err[240];
+    uint64_t token;        /* udp_rr: the session token (a late copy of its ack is skipped) */
+    struct nk_tally tally; /* counts, error and histogram of the window (kernels/net.h) */
+    double oversleep_ns;   /* paced mode: average lateness of this flow's sleeps */
+    uint64_t io_since;     /* ts ticks when the current blocking call began, 0 outside one */
+    int watchdog_fired;    /* the watchdog shut the socket: no answer in time */
     pthread_t th;
 };
 
@@ -47,7 +41,7 @@ struct nk_state {
 };
 
 /* Run one flow's loop for the state's kind until the window closes: records each
-   operation in f->h and counts in f. 0, -EINTR, or -errno with f->err set. */
+   operation in f->tally.h and counts in f->tally. 0, -EINTR, or -errno with f->err set. */
 int nk_flow_run(struct nk_flow *f);
 
 #endif

@@ -49,7 +49,7 @@ static void close_flow(struct nk_flow *f)
         close(f->ep);
     free(f->tx);
     free(f->rx);
-    hist_free(f->own);
+    hist_free(f->tally.own);
 }
 
 static void nk_teardown(void *state)
@@ -210,7 +210,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
         f->s = s;
         f->idx = i;
         ret = open_flow(s, f, why, len);
-        if (!ret && s->plan.nflows > 1 && !(f->own = hist_new()))
+        if (!ret && s->plan.nflows > 1 && !(f->tally.own = hist_new()))
             ret = -ENOMEM;
         if (ret) {
             if (s->plan.nflows > 1 && why[0]) {
@@ -292,29 +292,23 @@ static void *flow_thread(void *arg)
     struct nk_flow *f = arg;
     if (f->s->plan.rate > 0)
         pf_timer_slack_min();
-    f->ret = nk_flow_run(f);
+    f->tally.ret = nk_flow_run(f);
     return NULL;
+}
+
+static struct nk_tally *tally_at(void *state, int i)
+{
+    return &((struct nk_state *)state)->f[i].tally;
 }
 
 static int nk_sample(void *state, struct vb_meas *m)
 {
     struct nk_state *s = state;
-    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
     struct watchdog wd;
-    double lag = 0;
-    int ret = 0, started = 0;
+    int started = 0;
 
-    for (int i = 0; i < s->plan.nflows; i++) {
-        struct nk_flow *f = &s->f[i];
-        f->m = m;
-        f->h = s->plan.nflows > 1 ? f->own : m->hist;
-        if (s->plan.nflows > 1)
-            hist_reset(f->own);
-        f->ops = f->bytes = f->lost = f->stale = f->late = 0;
-        f->lag_ns = 0;
-        f->ret = 0;
-        f->err[0] = 0;
-    }
+    for (int i = 0; i < s->plan.nflows; i++)
+        nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
     if (s->watchdog && watchdog_start(&wd, s)) {
         vb_meas_fail(m, "cannot start the watchdog thread");
         return -EAGAIN;
@@ -322,7 +316,7 @@ static int nk_sample(void *state, struct vb_meas *m)
     if (s->plan.nflows == 1) {
         if (s->plan.rate > 0)
             pf_timer_slack_min();
-        s->f[0].ret = nk_flow_run(&s->f[0]);
+        s->f[0].tally.ret = nk_flow_run(&s->f[0]);
     } else {
         for (; started < s->plan.nflows; started++)
             if (pthread_create(&s->f[started].th, NULL, flow_thread, &s->f[started]))
@@ -336,35 +330,7 @@ static int nk_sample(void *state, struct vb_meas *m)
         vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->plan.nflows);
         return -EAGAIN;
     }
-    for (int i = 0; i < s->plan.nflows; i++) {
-        struct nk_flow *f = &s->f[i];
-        if (s->plan.nflows > 1)
-            hist_merge(m->hist, f->own);
-        m->ops += f->ops;
-        m->bytes += f->bytes;
-        ops += f->ops;
-        lost += f->lost;
-        stale += f->stale;
-        late += f->late;
-        lag += f->lag_ns;
-        if (f->ret && !ret) {
-            ret = f->ret;
-            if (ret != -EINTR)
-                vb_meas_fail(m, "%s%s", f->err,
-                             s->plan.nflows > 1 ? " (one of several flows)" : "");
-        }
-    }
-    vb_meas_counter(m, "flows", s->plan.nflows);
-    if (s->row->kind == NK_UDP_RR) {
-        vb_meas_counter(m, "lost", (double)lost);
-        vb_meas_counter(m, "stale", (double)stale);
-    }
-    if (s->plan.rate > 0) {
-        vb_meas_counter(m, "target_rate", s->plan.rate);
-        vb_meas_counter(m, "late_sends", (double)late);
-        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
-    }
-    return ret;
+    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
 }
 
 static json_t *nk_describe(void *state)

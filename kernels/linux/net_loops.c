@@ -43,7 +43,7 @@ static int fail(struct nk_flow *f, int ret, const char *what)
                       : ret == -EPIPE                        ? "the peer closed the connection"
                                                              : strerror(-ret);
     if (ret != -EINTR)
-        snprintf(f->err, sizeof(f->err), "%s: %s", what, why);
+        snprintf(f->tally.err, sizeof(f->tally.err), "%s: %s", what, why);
     return ret;
 }
 
@@ -180,8 +180,8 @@ static int rr_tcp(struct nk_flow *f, uint64_t t0)
     if (r < 0)
         return fail(f, (int)r, "recv");
     if (!np_seq_match(f->rx, s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence (expected stamp %llu)",
-                 (unsigned long long)f->seq);
+        snprintf(f->tally.err, sizeof(f->tally.err),
+                 "response out of sequence (expected stamp %llu)", (unsigned long long)f->seq);
         return -EPROTO;
     }
     f->seq++;
@@ -203,10 +203,10 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
             io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
                     0, NK_UDP_TIMEOUT_MS);
         if (r == -ETIMEDOUT) {
-            f->lost++;
+            f->tally.lost++;
             f->seq++;
             if (++*lost_in_row >= NK_UDP_MAX_LOST) {
-                snprintf(f->err, sizeof(f->err),
+                snprintf(f->tally.err, sizeof(f->tally.err),
                          "the peer stopped answering UDP (%d replies "
                          "in a row missing after %d ms)",
                          NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
@@ -220,11 +220,11 @@ static int rr_udp(struct nk_flow *f, int *lost_in_row)
             ack.kind == NP_BIND_ACK && ack.token == f->token)
             continue; /* a late copy of the bind's ack */
         if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->stale++; /* a late reply to an earlier request */
+            f->tally.stale++; /* a late reply to an earlier request */
             continue;
         }
         if ((size_t)r != s->plan.resp) {
-            snprintf(f->err, sizeof(f->err), "UDP reply of %zd bytes, expected %u", r,
+            snprintf(f->tally.err, sizeof(f->tally.err), "UDP reply of %zd bytes, expected %u", r,
                      s->plan.resp);
             return -EPROTO;
         }
@@ -271,7 +271,7 @@ static int crr(struct nk_flow *f)
     if (got >= NP_REPLY_LEN && np_reply_parse(f->rx, &rep, err, sizeof(err)) == 0 &&
         rep.status != NP_OK) {
         size_t t = got - NP_REPLY_LEN < rep.text_len ? got - NP_REPLY_LEN : rep.text_len;
-        snprintf(f->err, sizeof(f->err), "the peer refused: %.*s", (int)t,
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer refused: %.*s", (int)t,
                  (const char *)f->rx + NP_REPLY_LEN);
         ret = -ECONNREFUSED;
     } else if (got < need) {
@@ -279,10 +279,10 @@ static int crr(struct nk_flow *f)
         fail(f, ret, "recv");
     } else if (!np_seq_match(f->rx + NP_REPLY_LEN,
                              s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence");
+        snprintf(f->tally.err, sizeof(f->tally.err), "response out of sequence");
         ret = -EPROTO;
     } else if (recv(fd, err, 1, 0) != 0) { /* the server closes after its response */
-        snprintf(f->err, sizeof(f->err), "the peer did not close after its response");
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer did not close after its response");
         ret = -EPROTO;
     }
 out:
@@ -295,7 +295,7 @@ out:
 static int run_transactions(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
-    const struct vb_meas *m = f->m;
+    const struct vb_meas *m = f->tally.m;
     uint64_t next = 0, period = 0;
     int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
@@ -315,8 +315,8 @@ static int run_transactions(struct nk_flow *f)
             next += period;
             if (now > t0) {
                 double lag = ts_to_ns(now - t0);
-                f->lag_ns += lag;
-                f->late += lag > NK_LATE_NS;
+                f->tally.lag_ns += lag;
+                f->tally.late += lag > NK_LATE_NS;
             }
         } else {
             t0 = ts_begin();
@@ -337,8 +337,8 @@ static int run_transactions(struct nk_flow *f)
             continue;
         if (ret)
             return ret;
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -350,7 +350,7 @@ static int run_stream(struct nk_flow *f)
     int send_side = s->row->kind == NK_TCP_STREAM;
     uint32_t chunk = send_side ? s->plan.req : s->plan.resp;
 
-    while (vb_meas_running(f->m)) {
+    while (vb_meas_running(f->tally.m)) {
         uint64_t t0 = ts_begin(), t1;
         ssize_t n;
         io_mark(f, t0 | 1);
@@ -364,9 +364,9 @@ static int run_stream(struct nk_flow *f)
         io_mark(f, 0);
         if (n < 0)
             return fail(f, (int)n, send_side ? "send" : "recv");
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
-        f->bytes += (uint64_t)n;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
+        f->tally.bytes += (uint64_t)n;
     }
     return vb_interrupted ? -EINTR : 0;
 }

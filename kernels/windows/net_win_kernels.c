@@ -36,12 +36,8 @@ struct flow {
     SOCKET fd, ufd;
     uint64_t token; /* udp_rr: the session's token (to skip a late ack of its bind) */
     uint8_t *tx, *rx;
-    uint64_t seq, ops, bytes, lost, stale, late;
-    double lag_ns;
-    struct hist *own, *h;
-    const struct vb_meas *m;
-    int ret;
-    char err[240];
+    uint64_t seq;
+    struct nk_tally tally; /* counts, error and histogram of the window (kernels/net.h) */
     pthread_t th;
 };
 
@@ -80,7 +76,7 @@ static void close_flow(struct flow *f)
         closesocket(f->ufd);
     free(f->tx);
     free(f->rx);
-    hist_free(f->own);
+    hist_free(f->tally.own);
 }
 
 static void nk_teardown(void *state)
@@ -219,7 +215,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
         f->s = s;
         f->idx = i;
         ret = open_flow(s, f, why, len);
-        if (!ret && s->plan.nflows > 1 && !(f->own = hist_new()))
+        if (!ret && s->plan.nflows > 1 && !(f->tally.own = hist_new()))
             ret = -ENOMEM;
         if (ret) {
             nk_teardown(s);
@@ -236,7 +232,7 @@ static int fail(struct flow *f, int ret, const char *what)
                       : ret == -EPIPE   ? "the peer closed the connection"
                                         : strerror(-ret);
     if (ret != -EINTR)
-        snprintf(f->err, sizeof(f->err), "%s: %s", what, why);
+        snprintf(f->tally.err, sizeof(f->tally.err), "%s: %s", what, why);
     return ret;
 }
 
@@ -303,8 +299,8 @@ static int rr_tcp(struct flow *f)
     if (r < 0)
         return fail(f, r, "recv");
     if (!np_seq_match(f->rx, s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence (expected stamp %llu)",
-                 (unsigned long long)f->seq);
+        snprintf(f->tally.err, sizeof(f->tally.err),
+                 "response out of sequence (expected stamp %llu)", (unsigned long long)f->seq);
         return -EPROTO;
     }
     f->seq++;
@@ -325,10 +321,10 @@ static int rr_udp(struct flow *f, int *lost_in_row)
         r = io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
                     0, NK_UDP_TIMEOUT_MS);
         if (r == -ETIMEDOUT) {
-            f->lost++;
+            f->tally.lost++;
             f->seq++;
             if (++*lost_in_row >= NK_UDP_MAX_LOST) {
-                snprintf(f->err, sizeof(f->err),
+                snprintf(f->tally.err, sizeof(f->tally.err),
                          "the peer stopped answering UDP (%d replies in a row missing after "
                          "%d ms)",
                          NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
@@ -342,11 +338,12 @@ static int rr_udp(struct flow *f, int *lost_in_row)
             ack.kind == NP_BIND_ACK && ack.token == f->token)
             continue; /* a late copy of the bind's ack */
         if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->stale++; /* a late reply to an earlier request */
+            f->tally.stale++; /* a late reply to an earlier request */
             continue;
         }
         if ((uint32_t)r != s->plan.resp) {
-            snprintf(f->err, sizeof(f->err), "UDP reply of %d bytes, expected %u", r, s->plan.resp);
+            snprintf(f->tally.err, sizeof(f->tally.err), "UDP reply of %d bytes, expected %u", r,
+                     s->plan.resp);
             return -EPROTO;
         }
         break;
@@ -391,7 +388,7 @@ static int crr(struct flow *f)
         rep.status != NP_OK) {
         size_t t =
             (size_t)got - NP_REPLY_LEN < rep.text_len ? (size_t)got - NP_REPLY_LEN : rep.text_len;
-        snprintf(f->err, sizeof(f->err), "the peer refused: %.*s", (int)t,
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer refused: %.*s", (int)t,
                  (const char *)f->rx + NP_REPLY_LEN);
         ret = -ECONNREFUSED;
     } else if ((size_t)got < need) {
@@ -399,10 +396,10 @@ static int crr(struct flow *f)
         fail(f, ret, "recv");
     } else if (!np_seq_match(f->rx + NP_REPLY_LEN,
                              s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence");
+        snprintf(f->tally.err, sizeof(f->tally.err), "response out of sequence");
         ret = -EPROTO;
     } else if (recv(fd, err, 1, 0) != 0) {
-        snprintf(f->err, sizeof(f->err), "the peer did not close after its response");
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer did not close after its response");
         ret = -EPROTO;
     }
 out:
@@ -431,7 +428,7 @@ static void pace_wait(uint64_t t)
 static int run_transactions(struct flow *f)
 {
     const struct state *s = f->s;
-    const struct vb_meas *m = f->m;
+    const struct vb_meas *m = f->tally.m;
     uint64_t next = 0, period = 0;
     int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
@@ -451,8 +448,8 @@ static int run_transactions(struct flow *f)
             next += period;
             if (now > t0) {
                 double lag = ts_to_ns(now - t0);
-                f->lag_ns += lag;
-                f->late += lag > NK_LATE_NS;
+                f->tally.lag_ns += lag;
+                f->tally.late += lag > NK_LATE_NS;
             }
         } else {
             t0 = ts_begin();
@@ -465,8 +462,8 @@ static int run_transactions(struct flow *f)
             continue;
         if (ret)
             return ret;
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -477,7 +474,7 @@ static int run_stream(struct flow *f)
     int send_side = s->row->kind == NK_TCP_STREAM;
     uint32_t chunk = send_side ? s->plan.req : s->plan.resp;
 
-    while (vb_meas_running(f->m)) {
+    while (vb_meas_running(f->tally.m)) {
         uint64_t t0 = ts_begin(), t1;
         int n;
         if (send_side) {
@@ -489,9 +486,9 @@ static int run_stream(struct flow *f)
         t1 = ts_end();
         if (n < 0)
             return fail(f, n, send_side ? "send" : "recv");
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
-        f->bytes += (uint64_t)n;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
+        f->tally.bytes += (uint64_t)n;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -505,30 +502,24 @@ static int flow_run(struct flow *f)
 static void *flow_thread(void *arg)
 {
     struct flow *f = arg;
-    f->ret = flow_run(f);
+    f->tally.ret = flow_run(f);
     return NULL;
+}
+
+static struct nk_tally *tally_at(void *state, int i)
+{
+    return &((struct state *)state)->f[i].tally;
 }
 
 static int nk_sample(void *state, struct vb_meas *m)
 {
     struct state *s = state;
-    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
-    double lag = 0;
-    int ret = 0, started = 0;
+    int started = 0;
 
-    for (int i = 0; i < s->plan.nflows; i++) {
-        struct flow *f = &s->f[i];
-        f->m = m;
-        f->h = s->plan.nflows > 1 ? f->own : m->hist;
-        if (s->plan.nflows > 1)
-            hist_reset(f->own);
-        f->ops = f->bytes = f->lost = f->stale = f->late = 0;
-        f->lag_ns = 0;
-        f->ret = 0;
-        f->err[0] = 0;
-    }
+    for (int i = 0; i < s->plan.nflows; i++)
+        nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
     if (s->plan.nflows == 1) {
-        s->f[0].ret = flow_run(&s->f[0]);
+        s->f[0].tally.ret = flow_run(&s->f[0]);
     } else {
         for (; started < s->plan.nflows; started++)
             if (pthread_create(&s->f[started].th, NULL, flow_thread, &s->f[started]))
@@ -540,35 +531,7 @@ static int nk_sample(void *state, struct vb_meas *m)
             return -EAGAIN;
         }
     }
-    for (int i = 0; i < s->plan.nflows; i++) {
-        struct flow *f = &s->f[i];
-        if (s->plan.nflows > 1)
-            hist_merge(m->hist, f->own);
-        m->ops += f->ops;
-        m->bytes += f->bytes;
-        ops += f->ops;
-        lost += f->lost;
-        stale += f->stale;
-        late += f->late;
-        lag += f->lag_ns;
-        if (f->ret && !ret) {
-            ret = f->ret;
-            if (ret != -EINTR)
-                vb_meas_fail(m, "%s%s", f->err,
-                             s->plan.nflows > 1 ? " (one of several flows)" : "");
-        }
-    }
-    vb_meas_counter(m, "flows", s->plan.nflows);
-    if (s->row->kind == NK_UDP_RR) {
-        vb_meas_counter(m, "lost", (double)lost);
-        vb_meas_counter(m, "stale", (double)stale);
-    }
-    if (s->plan.rate > 0) {
-        vb_meas_counter(m, "target_rate", s->plan.rate);
-        vb_meas_counter(m, "late_sends", (double)late);
-        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
-    }
-    return ret;
+    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
 }
 
 static json_t *nk_describe(void *state)
