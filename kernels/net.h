@@ -115,6 +115,38 @@ void nk_tally_begin(struct nk_tally *t, struct vb_meas *m, int nflows);
  */
 int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan *p,
                  struct nk_tally *(*at)(void *arg, int i), void *arg);
+/*
+ * The measured loops' portable steps (each platform's loop calls them around its own I/O).
+ */
+/* Record why a flow stopped, "what: reason", in t->err (not for -EINTR); timed_out names
+   the peer's 5 s silence whatever ret is. Returns ret. */
+int nk_fail(struct nk_tally *t, int ret, int timed_out, const char *what);
+
+/* Open loop (--rate): one flow's intended send times, in ts ticks. */
+struct nk_pace {
+    uint64_t next;   /* when the next request is due */
+    uint64_t period; /* between one flow's requests: nflows / rate */
+};
+/* Start flow idx's schedule now; the flows are offset evenly over one period. */
+void nk_pace_start(struct nk_pace *pc, const struct nk_plan *p, int idx);
+/* The wait for pc->next is over: returns that intended time (the transaction's start) and
+   moves on by one period; a send later than due adds its lag to t (late_sends past
+   NK_LATE_NS). */
+uint64_t nk_pace_take(struct nk_pace *pc, struct nk_tally *t);
+
+/* udp_rr: no reply within NK_UDP_TIMEOUT_MS: counts it lost and spends its sequence number.
+   1 to go on, or -ETIMEDOUT with t->err set at NK_UDP_MAX_LOST losses in a row. */
+int nk_udp_lost(struct nk_tally *t, uint64_t *seq, int *lost_in_row);
+/* udp_rr: a datagram of n bytes in rx while waiting for the reply to seq: 0 it is that
+   reply, 1 skip it (a late copy of the bind's ack carrying token, or a late reply to an
+   earlier request: counted stale), -EPROTO with t->err set (the reply has the wrong size). */
+int nk_udp_reply(struct nk_tally *t, const uint8_t *rx, size_t n, uint64_t token, uint64_t seq,
+                 const struct nk_plan *p);
+/* tcp_crr: check the got bytes read into rx (the reply header and the response to seq):
+   0, or -errno with t->err set (the peer refused, closed early, answered out of sequence). */
+int nk_crr_check(struct nk_tally *t, const uint8_t *rx, size_t got, uint64_t seq,
+                 const struct nk_plan *p);
+
 /* Add the keys every platform's describe ends with (figure, loop, rate_per_s) to d. */
 void nk_describe_tail(json_t *d, const struct nk_row *r, double rate);
 /* The run context's entry for a peer: its address, whether the run started it (pid), and

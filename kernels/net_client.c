@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Rows: quick-suite members first in each family, then the full suite's sweeps. */
 struct row_def {
@@ -166,6 +167,86 @@ int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan
         vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
     }
     return ret;
+}
+
+int nk_fail(struct nk_tally *t, int ret, int timed_out, const char *what)
+{
+    const char *why = timed_out || ret == -ETIMEDOUT ? "no answer from the peer in 5 s"
+                      : ret == -EPIPE                ? "the peer closed the connection"
+                                                     : strerror(-ret);
+    if (ret != -EINTR)
+        snprintf(t->err, sizeof(t->err), "%s: %s", what, why);
+    return ret;
+}
+
+void nk_pace_start(struct nk_pace *pc, const struct nk_plan *p, int idx)
+{
+    pc->period = ts_from_ns(1e9 * p->nflows / p->rate);
+    pc->next = ts_now() + pc->period * (uint64_t)idx / (uint64_t)p->nflows;
+}
+
+uint64_t nk_pace_take(struct nk_pace *pc, struct nk_tally *t)
+{
+    uint64_t now = ts_now(), t0 = pc->next;
+    pc->next += pc->period;
+    if (now > t0) {
+        double lag = ts_to_ns(now - t0);
+        t->lag_ns += lag;
+        t->late += lag > NK_LATE_NS;
+    }
+    return t0;
+}
+
+int nk_udp_lost(struct nk_tally *t, uint64_t *seq, int *lost_in_row)
+{
+    t->lost++;
+    (*seq)++;
+    if (++*lost_in_row >= NK_UDP_MAX_LOST) {
+        snprintf(t->err, sizeof(t->err),
+                 "the peer stopped answering UDP (%d replies in a row missing after %d ms)",
+                 NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
+        return -ETIMEDOUT;
+    }
+    return 1;
+}
+
+int nk_udp_reply(struct nk_tally *t, const uint8_t *rx, size_t n, uint64_t token, uint64_t seq,
+                 const struct nk_plan *p)
+{
+    struct np_bind ack;
+    if (n == NP_BIND_LEN && np_bind_parse(rx, n, &ack) == 0 && ack.kind == NP_BIND_ACK &&
+        ack.token == token)
+        return 1; /* a late copy of the bind's ack */
+    if (!np_seq_match(rx, p->req < p->resp ? p->req : p->resp, seq)) {
+        t->stale++; /* a late reply to an earlier request */
+        return 1;
+    }
+    if (n != p->resp) {
+        snprintf(t->err, sizeof(t->err), "UDP reply of %zu bytes, expected %u", n, p->resp);
+        return -EPROTO;
+    }
+    return 0;
+}
+
+int nk_crr_check(struct nk_tally *t, const uint8_t *rx, size_t got, uint64_t seq,
+                 const struct nk_plan *p)
+{
+    struct np_reply rep;
+    char err[160];
+    if (got >= NP_REPLY_LEN && np_reply_parse(rx, &rep, err, sizeof(err)) == 0 &&
+        rep.status != NP_OK) {
+        size_t n = got - NP_REPLY_LEN < rep.text_len ? got - NP_REPLY_LEN : rep.text_len;
+        snprintf(t->err, sizeof(t->err), "the peer refused: %.*s", (int)n,
+                 (const char *)rx + NP_REPLY_LEN);
+        return -ECONNREFUSED;
+    }
+    if (got < NP_REPLY_LEN + p->resp)
+        return nk_fail(t, vb_interrupted ? -EINTR : -EPIPE, 0, "recv");
+    if (!np_seq_match(rx + NP_REPLY_LEN, p->req < p->resp ? p->req : p->resp, seq)) {
+        snprintf(t->err, sizeof(t->err), "response out of sequence");
+        return -EPROTO;
+    }
+    return 0;
 }
 
 void nk_describe_tail(json_t *d, const struct nk_row *r, double rate)

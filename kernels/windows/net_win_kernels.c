@@ -226,14 +226,10 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     return 0;
 }
 
+/* Record why the flow stopped ("what: reason"); returns ret. */
 static int fail(struct flow *f, int ret, const char *what)
 {
-    const char *why = ret == -ETIMEDOUT ? "no answer from the peer in 5 s"
-                      : ret == -EPIPE   ? "the peer closed the connection"
-                                        : strerror(-ret);
-    if (ret != -EINTR)
-        snprintf(f->tally.err, sizeof(f->tally.err), "%s: %s", what, why);
-    return ret;
+    return nk_fail(&f->tally, ret, 0, what);
 }
 
 /* Send n bytes; spin mode retries would-block. 0 or -errno. */
@@ -307,47 +303,25 @@ static int rr_tcp(struct flow *f)
     return 0;
 }
 
-/* One UDP round trip: 0, 1 when the reply was lost, or -errno. */
+/* One UDP round trip: 0, 1 when the reply was lost (no sample), or -errno. */
 static int rr_udp(struct flow *f, int *lost_in_row)
 {
     const struct state *s = f->s;
-    uint32_t cmp = s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp;
     int r;
     np_seq_put(f->tx, s->plan.req, f->seq);
     if ((r = io_send(f, f->ufd, f->tx, s->plan.req)))
         return fail(f, r, "UDP send");
-    for (;;) {
-        struct np_bind ack;
+    do {
         r = io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
                     0, NK_UDP_TIMEOUT_MS);
-        if (r == -ETIMEDOUT) {
-            f->tally.lost++;
-            f->seq++;
-            if (++*lost_in_row >= NK_UDP_MAX_LOST) {
-                snprintf(f->tally.err, sizeof(f->tally.err),
-                         "the peer stopped answering UDP (%d replies in a row missing after "
-                         "%d ms)",
-                         NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
-                return -ETIMEDOUT;
-            }
-            return 1;
-        }
+        if (r == -ETIMEDOUT)
+            return nk_udp_lost(&f->tally, &f->seq, lost_in_row);
         if (r < 0)
             return fail(f, r, "UDP recv");
-        if (r == NP_BIND_LEN && np_bind_parse(f->rx, (size_t)r, &ack) == 0 &&
-            ack.kind == NP_BIND_ACK && ack.token == f->token)
-            continue; /* a late copy of the bind's ack */
-        if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->tally.stale++; /* a late reply to an earlier request */
-            continue;
-        }
-        if ((uint32_t)r != s->plan.resp) {
-            snprintf(f->tally.err, sizeof(f->tally.err), "UDP reply of %d bytes, expected %u", r,
-                     s->plan.resp);
-            return -EPROTO;
-        }
-        break;
-    }
+        r = nk_udp_reply(&f->tally, f->rx, (size_t)r, f->token, f->seq, &s->plan);
+    } while (r == 1);
+    if (r)
+        return r;
     *lost_in_row = 0;
     f->seq++;
     return 0;
@@ -358,8 +332,7 @@ static int crr(struct flow *f)
     const struct state *s = f->s;
     const struct netw_peer *p = s->peer;
     size_t need = NP_REPLY_LEN + s->plan.resp;
-    struct np_reply rep;
-    char err[160];
+    char byte;
     int ret = 0, one = 1, got;
     SOCKET fd =
         WSASocketW(p->sa.ss_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
@@ -384,21 +357,8 @@ static int crr(struct flow *f)
             break;
         got += r;
     }
-    if (got >= NP_REPLY_LEN && np_reply_parse(f->rx, &rep, err, sizeof(err)) == 0 &&
-        rep.status != NP_OK) {
-        size_t t =
-            (size_t)got - NP_REPLY_LEN < rep.text_len ? (size_t)got - NP_REPLY_LEN : rep.text_len;
-        snprintf(f->tally.err, sizeof(f->tally.err), "the peer refused: %.*s", (int)t,
-                 (const char *)f->rx + NP_REPLY_LEN);
-        ret = -ECONNREFUSED;
-    } else if ((size_t)got < need) {
-        ret = vb_interrupted ? -EINTR : -EPIPE;
-        fail(f, ret, "recv");
-    } else if (!np_seq_match(f->rx + NP_REPLY_LEN,
-                             s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
-        snprintf(f->tally.err, sizeof(f->tally.err), "response out of sequence");
-        ret = -EPROTO;
-    } else if (recv(fd, err, 1, 0) != 0) {
+    ret = nk_crr_check(&f->tally, f->rx, (size_t)got, f->seq, &s->plan);
+    if (!ret && recv(fd, &byte, 1, 0) != 0) {
         snprintf(f->tally.err, sizeof(f->tally.err), "the peer did not close after its response");
         ret = -EPROTO;
     }
@@ -429,28 +389,18 @@ static int run_transactions(struct flow *f)
 {
     const struct state *s = f->s;
     const struct vb_meas *m = f->tally.m;
-    uint64_t next = 0, period = 0;
+    struct nk_pace pc = {0};
     int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
-    if (paced) {
-        period = ts_from_ns(1e9 * s->plan.nflows / s->plan.rate);
-        next = ts_now() + period * (uint64_t)f->idx / (uint64_t)s->plan.nflows;
-    }
+    if (paced)
+        nk_pace_start(&pc, &s->plan, f->idx);
     while (vb_meas_running(m)) {
         uint64_t t0, t1;
         if (paced) {
-            uint64_t now;
-            if (next >= m->deadline)
+            if (pc.next >= m->deadline)
                 break;
-            pace_wait(next);
-            now = ts_now();
-            t0 = next;
-            next += period;
-            if (now > t0) {
-                double lag = ts_to_ns(now - t0);
-                f->tally.lag_ns += lag;
-                f->tally.late += lag > NK_LATE_NS;
-            }
+            pace_wait(pc.next);
+            t0 = nk_pace_take(&pc, &f->tally);
         } else {
             t0 = ts_begin();
         }
