@@ -15,6 +15,8 @@
  *
  * Set-up connects and shakes hands once per flow; the window only moves messages. With
  * several flows each thread records into its own histogram and the window merges them.
+ * The row table, a row's plan and the window's tally are portable (kernels/net_client.c,
+ * shared with the Windows kernels); sockets, epoll and the watchdog are here.
  */
 #include "modules.h"
 #include "net_kern.h"

@@ -1,7 +1,7 @@
 /*
  * net/...: the network kernels over Winsock, with the rows, figures and wire protocol of
- * the Linux ones (kernels/linux/net_kernels.c, lib/netproto.h), so a Windows client
- * measures against a Linux `viobench serve` and the other way round:
+ * the Linux ones (both take them from kernels/net_client.c and lib/netproto.h), so a
+ * Windows client measures against a Linux `viobench serve` and the other way round:
  *
  *   net/tcp_rr/size:N      TCP ping-pong of N bytes each way: the full round-trip time
  *   net/udp_rr/size:N      the same over UDP (a TCP hello registers it, a bind datagram

@@ -47,8 +47,7 @@ static void test_plan(void)
     CHECK(p.nflows == 3 && p.rate == 500 && p.req == 64 && p.resp == 64 && p.test == NP_TEST_RR,
           "rr under --flows 3 --rate 500");
     nk_plan(&st, &o, &p);
-    CHECK(p.nflows == 4 && p.rate == 0 && p.req == 1024 && p.resp == 0 &&
-              p.test == NP_TEST_STREAM,
+    CHECK(p.nflows == 4 && p.rate == 0 && p.req == 1024 && p.resp == 0 && p.test == NP_TEST_STREAM,
           "stream: the row's flows, no rate, no response");
     nk_plan(&ma, &o, &p);
     CHECK(p.req == 0 && p.resp == 2048 && p.test == NP_TEST_MAERTS, "maerts");
