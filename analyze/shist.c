@@ -9,7 +9,6 @@
 #include "analyze.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,22 +21,55 @@ void an_hist_free(struct an_hist *h)
     free(h);
 }
 
+/* Room for cap (index, count) pairs in *idx and *cnt. 0 or -ENOMEM (nothing allocated). */
+static int alloc_pairs(int cap, uint32_t **idx, uint64_t **cnt)
+{
+    *idx = malloc((size_t)(cap ? cap : 1) * sizeof(**idx));
+    *cnt = malloc((size_t)(cap ? cap : 1) * sizeof(**cnt));
+    if (!*idx || !*cnt) {
+        free(*idx);
+        free(*cnt);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Give h the n merged buckets (idx, cnt) and fold in the summary fields of s (count, min,
+   max, sum, sumsq) of what was merged. */
+static void install(struct an_hist *h, uint32_t *idx, uint64_t *cnt, int n, const struct an_hist *s)
+{
+    free(h->idx);
+    free(h->cnt);
+    h->idx = idx;
+    h->cnt = cnt;
+    h->n = n;
+    if (s->count) {
+        if (h->count == 0 || s->min < h->min)
+            h->min = s->min;
+        if (h->count == 0 || s->max > h->max)
+            h->max = s->max;
+    }
+    h->count += s->count;
+    h->sum += s->sum;
+    h->sumsq += s->sumsq;
+}
+
 /* Merge src's non-empty buckets into h (h may be empty). 0 or -ENOMEM. */
 int an_hist_merge(struct an_hist *h, const struct hist *src)
 {
+    const struct an_hist sum = {.count = src->count,
+                                .min = src->min,
+                                .max = src->max,
+                                .sum = src->sum,
+                                .sumsq = src->sumsq};
     int n = 0, k = 0, cap = h->n;
     uint32_t *idx;
     uint64_t *cnt;
 
     for (int i = 0; i < HIST_NBUCKETS; i++)
         cap += src->counts[i] != 0;
-    idx = malloc((size_t)(cap ? cap : 1) * sizeof(*idx));
-    cnt = malloc((size_t)(cap ? cap : 1) * sizeof(*cnt));
-    if (!idx || !cnt) {
-        free(idx);
-        free(cnt);
+    if (alloc_pairs(cap, &idx, &cnt))
         return -ENOMEM;
-    }
     for (int i = 0; i < HIST_NBUCKETS; i++) {
         while (k < h->n && h->idx[k] < (uint32_t)i) {
             idx[n] = h->idx[k];
@@ -51,20 +83,7 @@ int an_hist_merge(struct an_hist *h, const struct hist *src)
             cnt[n++] = src->counts[i];
         }
     }
-    free(h->idx);
-    free(h->cnt);
-    h->idx = idx;
-    h->cnt = cnt;
-    h->n = n;
-    if (src->count) {
-        if (h->count == 0 || src->min < h->min)
-            h->min = src->min;
-        if (h->count == 0 || src->max > h->max)
-            h->max = src->max;
-    }
-    h->count += src->count;
-    h->sum += src->sum;
-    h->sumsq += src->sumsq;
+    install(h, idx, cnt, n, &sum);
     return 0;
 }
 
@@ -85,51 +104,27 @@ double an_hist_mean(const struct an_hist *h)
 
 double an_hist_stddev(const struct an_hist *h)
 {
-    double n = (double)h->count, v;
-    if (h->count < 2)
-        return 0;
-    v = (h->sumsq - h->sum * h->sum / n) / (n - 1);
-    return v > 0 ? sqrt(v) : 0;
+    return hist_stddev_of(h->count, h->sum, h->sumsq);
 }
 
 double an_hist_value(const struct an_hist *h, int k)
 {
-    double v = hist_bucket_mid((int)h->idx[k]);
-    return v < h->min ? h->min : v > h->max ? h->max : v;
+    return hist_bucket_value((int)h->idx[k], h->min, h->max);
 }
 
 double an_hist_percentile(const struct an_hist *h, double p)
 {
-    uint64_t rank, seen = 0;
-
-    if (!h->count)
-        return 0;
-    if (p <= 0)
-        return h->min;
-    if (p >= 100)
-        return h->max;
-    rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
-    if (rank < 1)
-        rank = 1;
-    for (int k = 0; k < h->n; k++) {
-        seen += h->cnt[k];
-        if (seen >= rank)
-            return an_hist_value(h, k);
-    }
-    return h->max;
+    return hist_percentile_of(h->count, h->min, h->max, h->idx, h->cnt, h->n, p);
 }
 
 int an_hist_add(struct an_hist *h, const struct an_hist *src)
 {
-    int n = 0, i = 0, k = 0, cap = h->n + src->n;
-    uint32_t *idx = malloc((size_t)(cap ? cap : 1) * sizeof(*idx));
-    uint64_t *cnt = malloc((size_t)(cap ? cap : 1) * sizeof(*cnt));
+    int n = 0, i = 0, k = 0;
+    uint32_t *idx;
+    uint64_t *cnt;
 
-    if (!idx || !cnt) {
-        free(idx);
-        free(cnt);
+    if (alloc_pairs(h->n + src->n, &idx, &cnt))
         return -ENOMEM;
-    }
     while (i < h->n || k < src->n) {
         if (k >= src->n || (i < h->n && h->idx[i] < src->idx[k])) {
             idx[n] = h->idx[i];
@@ -142,19 +137,6 @@ int an_hist_add(struct an_hist *h, const struct an_hist *src)
             cnt[n++] = h->cnt[i++] + src->cnt[k++];
         }
     }
-    free(h->idx);
-    free(h->cnt);
-    h->idx = idx;
-    h->cnt = cnt;
-    h->n = n;
-    if (src->count) {
-        if (h->count == 0 || src->min < h->min)
-            h->min = src->min;
-        if (h->count == 0 || src->max > h->max)
-            h->max = src->max;
-    }
-    h->count += src->count;
-    h->sum += src->sum;
-    h->sumsq += src->sumsq;
+    install(h, idx, cnt, n, src);
     return 0;
 }

@@ -80,7 +80,7 @@ int probe_link_base(const struct probe *p, const char *path, char *buf, size_t l
     return 0;
 }
 
-static int names_add(const char *name, void *arg)
+int names_add(const char *name, void *arg)
 {
     struct names *n = arg;
     char **v = realloc(n->v, sizeof(*v) * (size_t)(n->n + 1));
@@ -91,6 +91,21 @@ static int names_add(const char *name, void *arg)
         return -ENOMEM;
     n->n++;
     return 0;
+}
+
+/* Directory entries sorted in natural order (virtio2 before virtio10). */
+static int cmp_names(const void *a, const void *b)
+{
+    return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+void names_visit(struct names *n, int (*cb)(const char *name, void *arg), void *arg)
+{
+    if (n->n)
+        qsort(n->v, (size_t)n->n, sizeof(n->v[0]), cmp_names);
+    for (int i = 0; i < n->n; i++)
+        if (cb(n->v[i], arg))
+            break;
 }
 
 void names_free(struct names *n)
@@ -155,12 +170,6 @@ int path_resolve(const char *path, const char *target, char *out, size_t len)
     return 0;
 }
 
-/* Directory entries sorted in natural order (virtio2 before virtio10). */
-static int cmp_names(const void *a, const void *b)
-{
-    return strverscmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* List a real directory, sorted, calling cb for each name. 0 or -errno. */
 static int list_dir(const char *dirpath, int (*cb)(const char *name, void *arg), void *arg)
 {
@@ -179,11 +188,8 @@ static int list_dir(const char *dirpath, int (*cb)(const char *name, void *arg),
             break;
     }
     closedir(d);
-    if (!ret && n.n)
-        qsort(n.v, (size_t)n.n, sizeof(n.v[0]), cmp_names);
-    for (int i = 0; !ret && i < n.n; i++)
-        if (cb(n.v[i], arg))
-            break;
+    if (!ret)
+        names_visit(&n, cb, arg);
     names_free(&n);
     return ret;
 }

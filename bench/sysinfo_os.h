@@ -34,6 +34,11 @@ struct names {
 int probe_names(const struct probe *p, const char *path, struct names *out);
 /* Release what probe_names collected. */
 void names_free(struct names *n);
+/* Append a copy of name to the struct names at arg (a list callback). 0 or -ENOMEM. */
+int names_add(const char *name, void *arg);
+/* Sort n in natural order (virtio2 before virtio10), then call cb for each name until it
+   returns non-zero. */
+void names_visit(struct names *n, int (*cb)(const char *name, void *arg), void *arg);
 
 /* CPUID leaves by (leaf, subleaf), as a fixture holds them. */
 struct cpuid_leaf {

@@ -44,13 +44,18 @@ double hist_mean(const struct hist *h)
     return h->count ? h->sum / (double)h->count : 0;
 }
 
+double hist_stddev_of(uint64_t count, double sum, double sumsq)
+{
+    double n = (double)count, var;
+    if (count < 2)
+        return 0;
+    var = (sumsq - sum * sum / n) / (n - 1);
+    return var > 0 ? sqrt(var) : 0;
+}
+
 double hist_stddev(const struct hist *h)
 {
-    double n = (double)h->count, var;
-    if (h->count < 2)
-        return 0;
-    var = (h->sumsq - h->sum * h->sum / n) / (n - 1);
-    return var > 0 ? sqrt(var) : 0;
+    return hist_stddev_of(h->count, h->sum, h->sumsq);
 }
 
 double hist_bucket_low(int i)
@@ -65,34 +70,41 @@ double hist_bucket_mid(int i)
     return ldexp(1.0 + ((double)sub + 0.5) / HIST_SUB, oct + HIST_MIN_EXP);
 }
 
-double hist_percentile(const struct hist *h, double p)
+double hist_bucket_value(int i, double min, double max)
+{
+    double v = hist_bucket_mid(i);
+    if (v < min)
+        v = min;
+    if (v > max)
+        v = max;
+    return v;
+}
+
+double hist_percentile_of(uint64_t count, double min, double max, const uint32_t *idx,
+                          const uint64_t *cnt, int n, double p)
 {
     uint64_t rank, seen = 0;
-    double v;
-    int i;
 
-    if (!h->count)
+    if (!count)
         return 0;
     if (p <= 0)
-        return h->min;
+        return min;
     if (p >= 100)
-        return h->max;
-    rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+        return max;
+    rank = (uint64_t)ceil(p / 100.0 * (double)count);
     if (rank < 1)
         rank = 1;
-    for (i = 0; i < HIST_NBUCKETS; i++) {
-        seen += h->counts[i];
+    for (int k = 0; k < n; k++) {
+        seen += cnt[k];
         if (seen >= rank)
-            break;
+            return hist_bucket_value(idx ? (int)idx[k] : k, min, max);
     }
-    if (i == HIST_NBUCKETS)
-        return h->max;
-    v = hist_bucket_mid(i);
-    if (v < h->min)
-        v = h->min;
-    if (v > h->max)
-        v = h->max;
-    return v;
+    return max;
+}
+
+double hist_percentile(const struct hist *h, double p)
+{
+    return hist_percentile_of(h->count, h->min, h->max, NULL, h->counts, HIST_NBUCKETS, p);
 }
 
 int hist_merge(struct hist *dst, const struct hist *src)

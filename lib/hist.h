@@ -104,6 +104,16 @@ int hist_merge(struct hist *dst, const struct hist *src);
 /* Lower bound and midpoint of bucket i in ns, for consumers that walk the buckets. */
 double hist_bucket_low(int i);
 double hist_bucket_mid(int i);
+/* Value a percentile reports for bucket i: its midpoint clamped to [min, max], in ns. */
+double hist_bucket_value(int i, double min, double max);
+/* Nearest-rank percentile p in [0, 100] in ns of count values in [min, max] whose n bucket
+   counts are cnt[k], of bucket idx[k] (idx NULL: bucket k); 0 when count is 0. The one
+   walk behind hist_percentile and the analyzer's sparse copies (analyze/shist.c). */
+double hist_percentile_of(uint64_t count, double min, double max, const uint32_t *idx,
+                          const uint64_t *cnt, int n, double p);
+/* Sample standard deviation in ns of count values whose sum is sum (ns) and sum of squares
+   sumsq (ns^2); 0 with fewer than two values. For sparse copies (analyze/shist.c). */
+double hist_stddev_of(uint64_t count, double sum, double sumsq);
 
 /*
  * Write the histogram as one text record: a header line

@@ -95,5 +95,10 @@ int pf_mkdir_p(const char *path, unsigned mode);
 int pf_hostname(char *buf, size_t len);
 /* Read a small text file whole into buf (NUL-terminated, trailing newline kept). */
 int pf_read_text(const char *path, char *buf, size_t len);
+/* Call cb for each entry of a directory except "." and "..", in the OS's order; stops and
+   returns cb's value when it is non-zero. 0 or -errno (Windows: 0 for no match). */
+int pf_list_dir(const char *path, int (*cb)(const char *name, void *arg), void *arg);
+/* Target of a symbolic link into buf (NUL-terminated). 0 or -errno (-ENOSYS on Windows). */
+int pf_readlink(const char *path, char *buf, size_t len);
 
 #endif

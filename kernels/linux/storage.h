@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
+#include "storage_rules.h"  /* st_target_refuses (shared with Windows) */
 #include "storage_stream.h" /* patterns, default sizes, the offset stream (shared with Windows) */
 
 enum st_engine {
@@ -63,9 +64,6 @@ struct st_target {
  */
 int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t, char *why,
                   size_t len);
-/* Static refusal check for valid(): 1 with why when a write kernel must not write to the
-   user's --target (not created by viobench, no --allow-destructive-writes), else 0. */
-int st_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len);
 /* Close and remove everything the target created now (also what the run-end cleanup does),
    and forget the target so the next st_target_get starts afresh. */
 void st_target_close(void);

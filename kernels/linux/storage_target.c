@@ -381,20 +381,6 @@ static int tg_open(const struct vb_opts *o)
     return 0;
 }
 
-int st_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len)
-{
-    struct stat st;
-    if (!want_write || !o->target || o->allow_destructive_writes)
-        return 0;
-    if (stat(o->target, &st) || S_ISDIR(st.st_mode))
-        return 0; /* a directory gets a file of ours; a missing target fails at setup */
-    snprintf(why, len,
-             "refusing to write to %s: viobench did not create it "
-             "(--allow-destructive-writes overrides)",
-             o->target);
-    return 1;
-}
-
 /* Make a user's target writable (--allow-destructive-writes given). 0, 1 refused, -errno. */
 static int open_writable(char *why, size_t len)
 {

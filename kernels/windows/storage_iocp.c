@@ -59,7 +59,7 @@ struct iocp_state {
 static int sw_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
 {
     const struct sw_spec *sp = k->arg;
-    return sw_target_refuses(o, sp->engine == SW_FLUSH || st_pattern_writes(sp->pattern), why, len);
+    return st_target_refuses(o, sp->engine == SW_FLUSH || st_pattern_writes(sp->pattern), why, len);
 }
 
 static void sw_teardown(void *state)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
+#include "storage_rules.h"  /* st_target_refuses (shared with Linux) */
 #include "storage_stream.h" /* patterns, default sizes, the offset stream (shared with Linux) */
 
 /* The run's target, once opened. */
@@ -39,8 +40,5 @@ int sw_target_get(const struct vb_opts *o, int want_write, const struct sw_targe
    life, so every IOCP kernel of the run shares it and drains it before returning). NULL
    with the reason in why. */
 HANDLE sw_target_port(char *why, size_t len);
-/* valid()'s static check: 1 with why when a write kernel must not write to the user's
-   --target FILE (no --allow-destructive-writes), else 0. */
-int sw_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len);
 
 #endif

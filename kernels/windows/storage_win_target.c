@@ -258,27 +258,13 @@ static void publish(const struct vb_opts *o)
                                         "fill_seconds", tg.t.fill_s));
 }
 
-int sw_target_refuses(const struct vb_opts *o, int want_write, char *why, size_t len)
-{
-    struct stat st;
-    if (!want_write || !o->target || o->allow_destructive_writes)
-        return 0;
-    if (stat(o->target, &st) || S_ISDIR(st.st_mode))
-        return 0; /* a directory gets a file of ours; a missing target fails at setup */
-    snprintf(why, len,
-             "refusing to write to %s: viobench did not create it "
-             "(--allow-destructive-writes overrides)",
-             o->target);
-    return 1;
-}
-
 int sw_target_get(const struct vb_opts *o, int want_write, const struct sw_target **t, char *why,
                   size_t len)
 {
     struct stat st;
     int ret;
 
-    if (sw_target_refuses(o, want_write, why, len))
+    if (st_target_refuses(o, want_write, why, len))
         return 1;
     if (tg.state == 0) {
         if (o->target && stat(o->target, &st) == 0 && !S_ISDIR(st.st_mode))

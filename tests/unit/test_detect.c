@@ -4,7 +4,7 @@
  * version, disagreement, guest, clocksource, devices, topology...), every output must carry
  * the documented keys, this machine is recorded and replayed (same result), and the
  * decision logic and CPUID decoding are checked on small synthetic inputs, including the
- * fixture and recording error paths.
+ * fixture and recording error paths, and the live probe's sorted listings and links.
  */
 #include "check.h"
 #include "sysinfo.h"
@@ -503,6 +503,56 @@ static void decision_cases(void)
     json_decref(p);
 }
 
+/* Collects names into a comma-separated list; stops after max names (max 0: never). */
+struct seen {
+    char list[256];
+    int n, max;
+};
+
+static int seen_cb(const char *name, void *arg)
+{
+    struct seen *s = arg;
+    size_t used = strlen(s->list);
+    snprintf(s->list + used, sizeof(s->list) - used, "%s%s", used ? "," : "", name);
+    return s->max && ++s->n >= s->max;
+}
+
+/* The live probe's listing (bench/probe_live.c over pf_list_dir): natural order, no "."
+   or "..", an early stop, a missing directory; and its links (pf_readlink). */
+static void live_listing(void)
+{
+    const struct probe *p = probe_live();
+    char tmpl[] = "/tmp/vb-live-XXXXXX", path[PATH_MAX + 32], buf[PATH_MAX];
+    const char *names[] = {"virtio10", "virtio2", "a", "virtio1"};
+    struct seen all = {"", 0, 0}, two = {"", 0, 2}, none = {"", 0, 0};
+
+    CHECK(mkdtemp(tmpl) != NULL, "mkdtemp: %s", strerror(errno));
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        FILE *f;
+        snprintf(path, sizeof(path), "%s/%s", tmpl, names[i]);
+        f = fopen(path, "w");
+        CHECK(f != NULL, "create %s", path);
+        if (f)
+            fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/link", tmpl);
+    CHECK(symlink("../drivers/virtio_blk", path) == 0, "symlink: %s", strerror(errno));
+    CHECK(p->list(p->ctx, tmpl, seen_cb, &all) == 0 &&
+              strcmp(all.list, "a,link,virtio1,virtio2,virtio10") == 0,
+          "live listing: '%s'", all.list);
+    CHECK(p->list(p->ctx, tmpl, seen_cb, &two) == 0 && strcmp(two.list, "a,link") == 0,
+          "early stop: '%s'", two.list);
+    snprintf(path, sizeof(path), "%s/absent", tmpl);
+    CHECK(p->list(p->ctx, path, seen_cb, &none) == -ENOENT && none.list[0] == 0,
+          "missing directory lists nothing, -ENOENT");
+    snprintf(path, sizeof(path), "%s/link", tmpl);
+    CHECK(p->readlink(p->ctx, path, buf, sizeof(buf)) == 0 &&
+              strcmp(buf, "../drivers/virtio_blk") == 0,
+          "live readlink: '%s'", buf);
+    CHECK(p->readlink(p->ctx, path, buf, 0) == -EINVAL, "readlink into no room");
+    nftw(tmpl, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
     int n;
@@ -517,5 +567,6 @@ int main(void)
     CHECK(n >= 8, "only %d fixtures", n);
     recorded_matches();
     record_replay();
+    live_listing();
     return check_done("test_detect");
 }
