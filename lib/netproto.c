@@ -234,6 +234,59 @@ int np_reply_token(uint32_t text_len, const void *text, uint64_t *token, char *w
     return 0;
 }
 
+int np_handshake(const struct np_io *io, const struct np_hello *h, struct np_reply *r, char *text,
+                 size_t textlen, char *err, size_t errlen)
+{
+    uint8_t hello[NP_HELLO_LEN], hdr[NP_REPLY_LEN];
+    char discard[512];
+    uint32_t left, keep = 0;
+    int ret;
+
+    err[0] = 0;
+    np_hello_encode(h, hello);
+    ret = io->send_all(io->conn, hello, sizeof(hello));
+    if (!ret)
+        ret = io->recv_all(io->conn, hdr, sizeof(hdr));
+    if (ret) {
+        snprintf(err, errlen, "handshake: %s",
+                 ret == -EPIPE ? "the peer closed the connection" : strerror(-ret));
+        return ret;
+    }
+    if (np_reply_parse(hdr, r, err, errlen))
+        return -EPROTO;
+    left = r->text_len;
+    if (text && textlen) {
+        keep = left < textlen - 1 ? left : (uint32_t)(textlen - 1);
+        if ((ret = io->recv_all(io->conn, text, keep)))
+            goto bad_text;
+        text[keep] = 0;
+        left -= keep;
+    }
+    while (left) {
+        uint32_t k = left < sizeof(discard) ? left : sizeof(discard);
+        if ((ret = io->recv_all(io->conn, discard, k)))
+            goto bad_text;
+        if (r->status != NP_OK && !keep) { /* keep the reason when text was not wanted */
+            size_t c = k < errlen - 1 ? k : errlen - 1;
+            memcpy(err, discard, c);
+            err[c] = 0;
+            keep = 1;
+        }
+        left -= k;
+    }
+    if (r->status != NP_OK) {
+        if (text && textlen)
+            snprintf(err, errlen, "%s", text);
+        if (!err[0])
+            snprintf(err, errlen, "the peer refused: %s", np_status_name(r->status));
+        return -ECONNREFUSED;
+    }
+    return 0;
+bad_text:
+    snprintf(err, errlen, "handshake: reading the reply text: %s", strerror(-ret));
+    return ret;
+}
+
 const char *np_test_name(int test)
 {
     static const char *const names[] = {"?", "rr", "crr", "stream", "maerts", "udp_rr", "info"};

@@ -137,6 +137,21 @@ uint64_t np_token_get(const uint8_t in[NP_TOKEN_LEN]);
    *token set, or -EPROTO (with the reason in why) when the text is not a token. */
 int np_reply_token(uint32_t text_len, const void *text, uint64_t *token, char *why, size_t len);
 
+/*
+ * The client side of the handshake, over any blocking stream connection: the caller's
+ * exact-size send and receive (each 0 or -errno; -EPIPE when the peer closed) on conn.
+ */
+struct np_io {
+    void *conn;
+    int (*send_all)(void *conn, const void *buf, size_t n);
+    int (*recv_all)(void *conn, void *buf, size_t n);
+};
+/* Send the hello and read the reply header and its text (text may be NULL to discard; it is
+   NUL-terminated, cut at textlen-1). A refusal is -ECONNREFUSED with the server's reason in
+   err; a bad reply -EPROTO. 0 or -errno. */
+int np_handshake(const struct np_io *io, const struct np_hello *h, struct np_reply *r, char *text,
+                 size_t textlen, char *err, size_t errlen);
+
 /* A peer or listen address as the user writes it. */
 enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };
 #define NP_VSOCK_ANY_CID  0xffffffffu /* VMADDR_CID_ANY */

@@ -11,19 +11,6 @@
 #include "hist.h"
 #include "net_linux.h"
 
-#define NK_UDP_TIMEOUT_MS 1000    /* a UDP reply later than this is counted lost */
-#define NK_UDP_MAX_LOST   5       /* this many losses in a row: the peer is gone */
-#define NK_LATE_NS        50000.0 /* a paced send this late is counted in late_sends */
-
-enum nk_kind { NK_TCP_RR, NK_UDP_RR, NK_TCP_CRR, NK_TCP_STREAM, NK_TCP_MAERTS, NK_VSOCK_RR };
-
-/* One row's parameters. */
-struct nk_row {
-    int kind;      /* enum nk_kind */
-    uint32_t size; /* message or chunk size in bytes */
-    int flows;     /* fixed by the row's name, or 0 for --flows */
-};
-
 struct nk_state;
 
 /* One connection and the thread that drives it. */
@@ -33,36 +20,28 @@ struct nk_flow {
     int fd, ufd, ep; /* TCP/vsock connection, UDP socket, epoll set; -1 when unused */
     uint8_t *tx, *rx;
     uint64_t seq;
-    uint64_t token;   /* udp_rr: the session token (a late copy of its ack is skipped) */
-    struct hist *own; /* this flow's histogram when there are several flows */
-    struct hist *h;   /* where this window records */
-    const struct vb_meas *m;
-    uint64_t ops, bytes, lost, stale, late;
-    double lag_ns;       /* paced mode: sum of (actual - intended) send times */
-    double oversleep_ns; /* paced mode: average lateness of this flow's sleeps */
-    uint64_t io_since;   /* ts ticks when the current blocking call began, 0 outside one */
-    int watchdog_fired;  /* the watchdog shut the socket: no answer in time */
-    int ret;
-    char err[240];
+    uint64_t token;        /* udp_rr: the session token (a late copy of its ack is skipped) */
+    struct nk_tally tally; /* counts, error and histogram of the window (kernels/net.h) */
+    double oversleep_ns;   /* paced mode: average lateness of this flow's sleeps */
+    uint64_t io_since;     /* ts ticks when the current blocking call began, 0 outside one */
+    int watchdog_fired;    /* the watchdog shut the socket: no answer in time */
     pthread_t th;
 };
 
 struct nk_state {
     const struct nk_row *row;
     const struct netl_peer *peer;
-    int io; /* enum net_io */
-    int nflows;
+    struct nk_plan plan; /* flows, rate, message sizes (kernels/net_client.c) */
+    int io;              /* enum net_io */
     int nagle;
     unsigned busy_us;
-    double rate; /* transactions/s over all flows; 0 closed loop */
-    uint32_t req, resp;
     uint8_t hello[NP_HELLO_LEN]; /* the encoded hello (CRR sends it on every connection) */
     struct nk_flow *f;
     int watchdog; /* blocking TCP/vsock data sockets carry no timeout: a thread watches */
 };
 
 /* Run one flow's loop for the state's kind until the window closes: records each
-   operation in f->h and counts in f. 0, -EINTR, or -errno with f->err set. */
+   operation in f->tally.h and counts in f->tally. 0, -EINTR, or -errno with f->err set. */
 int nk_flow_run(struct nk_flow *f);
 
 #endif

@@ -15,6 +15,8 @@
  *
  * Set-up connects and shakes hands once per flow; the window only moves messages. With
  * several flows each thread records into its own histogram and the window merges them.
+ * The row table, a row's plan and the window's tally are portable (kernels/net_client.c,
+ * shared with the Windows kernels); sockets, epoll and the watchdog are here.
  */
 #include "modules.h"
 #include "net_kern.h"
@@ -30,11 +32,6 @@
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CRR_SIZE 64
-
-static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
-                                         "tcp_stream", "tcp_maerts", "vsock_rr"};
 
 static int nk_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
 {
@@ -54,13 +51,13 @@ static void close_flow(struct nk_flow *f)
         close(f->ep);
     free(f->tx);
     free(f->rx);
-    hist_free(f->own);
+    hist_free(f->tally.own);
 }
 
 static void nk_teardown(void *state)
 {
     struct nk_state *s = state;
-    for (int i = 0; s->f && i < s->nflows; i++)
+    for (int i = 0; s->f && i < s->plan.nflows; i++)
         close_flow(&s->f[i]);
     free(s->f);
     free(s);
@@ -128,7 +125,7 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     char err[256], text[NP_TOKEN_LEN + 1];
     int one = 1, ret, kind = s->row->kind;
     /* rx also holds a UDP bind ack: NP_REPLY_LEN > NP_BIND_LEN */
-    size_t txlen = NP_HELLO_LEN + s->req + 1, rxlen = NP_REPLY_LEN + s->resp + 1;
+    size_t txlen = NP_HELLO_LEN + s->plan.req + 1, rxlen = NP_REPLY_LEN + s->plan.resp + 1;
 
     f->fd = f->ufd = f->ep = -1;
     f->tx = calloc(1, txlen);
@@ -148,13 +145,10 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     if (s->busy_us)
         setsockopt(f->fd, SOL_SOCKET, SO_BUSY_POLL, &s->busy_us, sizeof(int));
     memset(&h, 0, sizeof(h));
-    h.test = kind == NK_UDP_RR       ? NP_TEST_UDP_RR
-             : kind == NK_TCP_STREAM ? NP_TEST_STREAM
-             : kind == NK_TCP_MAERTS ? NP_TEST_MAERTS
-                                     : NP_TEST_RR;
+    h.test = s->plan.test;
     h.flags = p->sa.ss_family != AF_VSOCK && !s->nagle ? NP_F_NODELAY : 0;
-    h.req_size = s->req;
-    h.resp_size = s->resp;
+    h.req_size = s->plan.req;
+    h.resp_size = s->plan.resp;
     h.busy_poll_us = s->busy_us;
     if (kind == NK_UDP_RR && (ret = open_udp(f, why, len)))
         return ret;
@@ -188,8 +182,8 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
 {
     const struct nk_row *row = k->arg;
     struct nk_state *s = calloc(1, sizeof(*s));
-    struct np_hello h = {.test = NP_TEST_CRR, .req_size = CRR_SIZE, .resp_size = CRR_SIZE};
-    int ret, transactions = row->kind != NK_TCP_STREAM && row->kind != NK_TCP_MAERTS;
+    struct np_hello h = {.test = NP_TEST_CRR, .req_size = NK_CRR_SIZE, .resp_size = NK_CRR_SIZE};
+    int ret;
 
     if (!s)
         return -ENOMEM;
@@ -197,11 +191,8 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     s->io = net_io_mode(o->net_io);
     s->nagle = o->nagle;
     s->busy_us = (unsigned)(o->busy_poll_ns / 1e3);
-    s->nflows = row->flows ? row->flows : (o->flows > 0 ? o->flows : 1);
-    s->rate = transactions ? o->rate : 0;
-    s->req = row->kind == NK_TCP_MAERTS ? 0 : row->size;
+    nk_plan(row, o, &s->plan);
     s->watchdog = s->io == NET_IO_BLOCKING && row->kind != NK_UDP_RR && row->kind != NK_TCP_CRR;
-    s->resp = row->kind == NK_TCP_STREAM ? 0 : row->size;
     h.busy_poll_us = s->busy_us;
     np_hello_encode(&h, s->hello);
     s->peer = netl_peer_get(o, row->kind == NK_VSOCK_RR, why, len);
@@ -209,24 +200,24 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
         free(s);
         return -EHOSTUNREACH;
     }
-    s->f = calloc((size_t)s->nflows, sizeof(*s->f));
+    s->f = calloc((size_t)s->plan.nflows, sizeof(*s->f));
     if (!s->f) {
         free(s);
         return -ENOMEM;
     }
-    for (int i = 0; i < s->nflows; i++)
+    for (int i = 0; i < s->plan.nflows; i++)
         s->f[i].fd = s->f[i].ufd = s->f[i].ep = -1;
-    for (int i = 0; i < s->nflows; i++) {
+    for (int i = 0; i < s->plan.nflows; i++) {
         struct nk_flow *f = &s->f[i];
         f->s = s;
         f->idx = i;
         ret = open_flow(s, f, why, len);
-        if (!ret && s->nflows > 1 && !(f->own = hist_new()))
+        if (!ret && s->plan.nflows > 1 && !(f->tally.own = hist_new()))
             ret = -ENOMEM;
         if (ret) {
-            if (s->nflows > 1 && why[0]) {
+            if (s->plan.nflows > 1 && why[0]) {
                 char w[256];
-                snprintf(w, sizeof(w), "flow %d of %d: %s", i + 1, s->nflows, why);
+                snprintf(w, sizeof(w), "flow %d of %d: %s", i + 1, s->plan.nflows, why);
                 snprintf(why, len, "%s", w);
             }
             nk_teardown(s);
@@ -260,7 +251,7 @@ static void *watchdog_main(void *arg)
             t.tv_nsec -= 1000000000;
         }
         pthread_cond_timedwait(&w->cond, &w->lock, &t);
-        for (int i = 0; !w->stop && i < w->s->nflows; i++) {
+        for (int i = 0; !w->stop && i < w->s->plan.nflows; i++) {
             struct nk_flow *f = &w->s->f[i];
             uint64_t since = __atomic_load_n(&f->io_since, __ATOMIC_RELAXED), now = ts_now();
             if (since && now > since && ts_to_ns(now - since) > NETL_IO_TIMEOUT_MS * 1e6 &&
@@ -301,41 +292,35 @@ static void watchdog_stop(struct watchdog *w)
 static void *flow_thread(void *arg)
 {
     struct nk_flow *f = arg;
-    if (f->s->rate > 0)
+    if (f->s->plan.rate > 0)
         pf_timer_slack_min();
-    f->ret = nk_flow_run(f);
+    f->tally.ret = nk_flow_run(f);
     return NULL;
+}
+
+static struct nk_tally *tally_at(void *state, int i)
+{
+    return &((struct nk_state *)state)->f[i].tally;
 }
 
 static int nk_sample(void *state, struct vb_meas *m)
 {
     struct nk_state *s = state;
-    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
     struct watchdog wd;
-    double lag = 0;
-    int ret = 0, started = 0;
+    int started = 0;
 
-    for (int i = 0; i < s->nflows; i++) {
-        struct nk_flow *f = &s->f[i];
-        f->m = m;
-        f->h = s->nflows > 1 ? f->own : m->hist;
-        if (s->nflows > 1)
-            hist_reset(f->own);
-        f->ops = f->bytes = f->lost = f->stale = f->late = 0;
-        f->lag_ns = 0;
-        f->ret = 0;
-        f->err[0] = 0;
-    }
+    for (int i = 0; i < s->plan.nflows; i++)
+        nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
     if (s->watchdog && watchdog_start(&wd, s)) {
         vb_meas_fail(m, "cannot start the watchdog thread");
         return -EAGAIN;
     }
-    if (s->nflows == 1) {
-        if (s->rate > 0)
+    if (s->plan.nflows == 1) {
+        if (s->plan.rate > 0)
             pf_timer_slack_min();
-        s->f[0].ret = nk_flow_run(&s->f[0]);
+        s->f[0].tally.ret = nk_flow_run(&s->f[0]);
     } else {
-        for (; started < s->nflows; started++)
+        for (; started < s->plan.nflows; started++)
             if (pthread_create(&s->f[started].th, NULL, flow_thread, &s->f[started]))
                 break;
         for (int i = 0; i < started; i++)
@@ -343,142 +328,37 @@ static int nk_sample(void *state, struct vb_meas *m)
     }
     if (s->watchdog)
         watchdog_stop(&wd);
-    if (s->nflows > 1 && started < s->nflows) {
-        vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->nflows);
+    if (s->plan.nflows > 1 && started < s->plan.nflows) {
+        vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->plan.nflows);
         return -EAGAIN;
     }
-    for (int i = 0; i < s->nflows; i++) {
-        struct nk_flow *f = &s->f[i];
-        if (s->nflows > 1)
-            hist_merge(m->hist, f->own);
-        m->ops += f->ops;
-        m->bytes += f->bytes;
-        ops += f->ops;
-        lost += f->lost;
-        stale += f->stale;
-        late += f->late;
-        lag += f->lag_ns;
-        if (f->ret && !ret) {
-            ret = f->ret;
-            if (ret != -EINTR)
-                vb_meas_fail(m, "%s%s", f->err, s->nflows > 1 ? " (one of several flows)" : "");
-        }
-    }
-    vb_meas_counter(m, "flows", s->nflows);
-    if (s->row->kind == NK_UDP_RR) {
-        vb_meas_counter(m, "lost", (double)lost);
-        vb_meas_counter(m, "stale", (double)stale);
-    }
-    if (s->rate > 0) {
-        vb_meas_counter(m, "target_rate", s->rate);
-        vb_meas_counter(m, "late_sends", (double)late);
-        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
-    }
-    return ret;
+    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
 }
 
 static json_t *nk_describe(void *state)
 {
     const struct nk_state *s = state;
     const struct nk_row *r = s->row;
-    int rr = r->kind != NK_TCP_STREAM && r->kind != NK_TCP_MAERTS;
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name, "transport",
                           r->kind == NK_UDP_RR     ? "udp"
                           : r->kind == NK_VSOCK_RR ? "vsock"
                                                    : "tcp",
-                          "msg_bytes", (int)(rr ? s->req : r->size), "io",
+                          "msg_bytes", (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
                           r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows",
-                          s->nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
+                          s->plan.nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
                           r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
-    json_object_set_new(o, "figure",
-                        json_string(rr ? "full round-trip time per transaction (not half)"
-                                    : r->kind == NK_TCP_STREAM
-                                        ? "time of each send call of one chunk"
-                                        : "time of each receive call"));
-    json_object_set_new(o, "loop",
-                        json_string(s->rate > 0 ? "open (paced, latency from the "
-                                                  "intended send time)"
-                                                : "closed"));
-    if (s->rate > 0)
-        json_object_set_new(o, "rate_per_s", json_real(s->rate));
+    nk_describe_tail(o, r, s->plan.rate);
     return o;
-}
-
-/* Rows: quick-suite members first in each family, then the full suite's sweeps. */
-struct row_def {
-    int kind;
-    uint32_t size;
-    int flows;
-    unsigned suites;
-};
-
-#define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
-#define F VB_SUITE_FULL
-static const struct row_def defs[] = {
-    {NK_TCP_RR, 64, 0, Q},        {NK_TCP_RR, 1, 0, F},         {NK_TCP_RR, 1024, 0, F},
-    {NK_TCP_RR, 16384, 0, F},     {NK_TCP_RR, 65536, 0, F},     {NK_TCP_RR, 64, 2, F},
-    {NK_TCP_RR, 64, 4, F},        {NK_TCP_RR, 64, 8, F},        {NK_UDP_RR, 64, 0, Q},
-    {NK_UDP_RR, 1, 0, F},         {NK_UDP_RR, 1024, 0, F},      {NK_UDP_RR, 16384, 0, F},
-    {NK_UDP_RR, 64, 4, F},        {NK_TCP_CRR, CRR_SIZE, 0, Q}, {NK_TCP_STREAM, 65536, 0, Q},
-    {NK_TCP_STREAM, 1024, 0, F},  {NK_TCP_STREAM, 16384, 0, F}, {NK_TCP_STREAM, 262144, 0, F},
-    {NK_TCP_STREAM, 65536, 4, F}, {NK_TCP_MAERTS, 65536, 0, Q}, {NK_TCP_MAERTS, 16384, 0, F},
-    {NK_VSOCK_RR, 64, 0, Q},      {NK_VSOCK_RR, 1, 0, F},       {NK_VSOCK_RR, 1024, 0, F},
-    {NK_VSOCK_RR, 16384, 0, F},   {NK_VSOCK_RR, 65536, 0, F},
-};
-#undef Q
-#undef F
-#define NDEFS (sizeof(defs) / sizeof(defs[0]))
-
-static const char *size_name(uint32_t n, char *buf, size_t len)
-{
-    if (n >= 1024 && n % (1024 * 1024) == 0)
-        snprintf(buf, len, "%um", n / (1024 * 1024));
-    else if (n >= 1024 && n % 1024 == 0)
-        snprintf(buf, len, "%uk", n / 1024);
-    else
-        snprintf(buf, len, "%u", n);
-    return buf;
 }
 
 const struct vb_kernel *net_kernels(size_t *n)
 {
-    static struct vb_kernel rows[NDEFS];
-    static struct nk_row args[NDEFS];
-    static char names[NDEFS][64], helps[NDEFS][96];
-
-    if (!rows[0].name) {
-        for (size_t i = 0; i < NDEFS; i++) {
-            const struct row_def *d = &defs[i];
-            char sz[16], fl[16] = "";
-            size_name(d->size, sz, sizeof(sz));
-            if (d->flows)
-                snprintf(fl, sizeof(fl), "/flows:%d", d->flows);
-            if (d->kind == NK_TCP_CRR)
-                snprintf(names[i], sizeof(names[i]), "net/tcp_crr%s", fl);
-            else
-                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind], sz,
-                         fl);
-            snprintf(helps[i], sizeof(helps[i]), "%s",
-                     d->kind == NK_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
-                     : d->kind == NK_TCP_STREAM ? "send one chunk to the peer (TCP stream)"
-                     : d->kind == NK_TCP_MAERTS ? "receive from the peer (TCP reverse stream)"
-                                                : "one request/response round trip (full RTT)");
-            args[i] = (struct nk_row){.kind = d->kind, .size = d->size, .flows = d->flows};
-            rows[i] = (struct vb_kernel){
-                .name = names[i],
-                .category = "net",
-                .suites = d->suites,
-                .flags = VB_K_PROCESS_CPU,
-                .help = helps[i],
-                .valid = nk_valid,
-                .setup = nk_setup,
-                .sample = nk_sample,
-                .describe = nk_describe,
-                .teardown = nk_teardown,
-                .arg = &args[i],
-            };
-        }
-    }
-    *n = NDEFS;
-    return rows;
+    static const struct vb_kernel ops = {
+        .valid = nk_valid,
+        .setup = nk_setup,
+        .sample = nk_sample,
+        .describe = nk_describe,
+        .teardown = nk_teardown,
+    };
+    return nk_rows(&ops, n);
 }

@@ -39,9 +39,7 @@ int netl_connect(const struct sockaddr *sa, socklen_t len, int timeout_ms, char 
                  size_t errlen);
 /* Set SO_SNDTIMEO and SO_RCVTIMEO. */
 int netl_set_timeouts(int fd, int timeout_ms);
-/* Send the hello and read the reply header and its text (text may be NULL to discard; it
-   is NUL-terminated, cut at textlen-1). A refusal becomes -ECONNREFUSED with the server's
-   reason in err. 0 or -errno. */
+/* np_handshake (lib/netproto.h) on fd: send the hello, read the reply and its text. */
 int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text, size_t textlen,
                    char *err, size_t errlen);
 /* udp_rr: send the bind datagram carrying token on the UDP socket fd (connected to the

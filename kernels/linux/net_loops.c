@@ -39,12 +39,7 @@ static inline void cpu_relax(void)
 /* Record why the flow stopped ("what: reason"); returns ret. */
 static int fail(struct nk_flow *f, int ret, const char *what)
 {
-    const char *why = f->watchdog_fired || ret == -ETIMEDOUT ? "no answer from the peer in 5 s"
-                      : ret == -EPIPE                        ? "the peer closed the connection"
-                                                             : strerror(-ret);
-    if (ret != -EINTR)
-        snprintf(f->err, sizeof(f->err), "%s: %s", what, why);
-    return ret;
+    return nk_fail(&f->tally, ret, f->watchdog_fired, what);
 }
 
 /* Wait for readiness in epoll or spin mode. *t0 starts the timeout at the first wait. */
@@ -172,16 +167,16 @@ static int rr_tcp(struct nk_flow *f, uint64_t t0)
     ssize_t r;
     int ret;
     io_mark(f, t0 | 1);
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((ret = io_send(f, f->fd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((ret = io_send(f, f->fd, f->tx, s->plan.req)))
         return fail(f, ret, "send");
-    r = io_recv(f, f->fd, f->rx, s->resp, 1, NETL_IO_TIMEOUT_MS);
+    r = io_recv(f, f->fd, f->rx, s->plan.resp, 1, NETL_IO_TIMEOUT_MS);
     io_mark(f, 0);
     if (r < 0)
         return fail(f, (int)r, "recv");
-    if (!np_seq_match(f->rx, s->req < s->resp ? s->req : s->resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence (expected stamp %llu)",
-                 (unsigned long long)f->seq);
+    if (!np_seq_match(f->rx, s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
+        snprintf(f->tally.err, sizeof(f->tally.err),
+                 "response out of sequence (expected stamp %llu)", (unsigned long long)f->seq);
         return -EPROTO;
     }
     f->seq++;
@@ -192,42 +187,22 @@ static int rr_tcp(struct nk_flow *f, uint64_t t0)
 static int rr_udp(struct nk_flow *f, int *lost_in_row)
 {
     const struct nk_state *s = f->s;
-    uint32_t cmp = s->req < s->resp ? s->req : s->resp;
     int ret;
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((ret = io_send(f, f->ufd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((ret = io_send(f, f->ufd, f->tx, s->plan.req)))
         return fail(f, ret, "UDP send");
-    for (;;) {
-        struct np_bind ack;
-        ssize_t r = io_recv(f, f->ufd, f->rx, (s->resp > NP_BIND_LEN ? s->resp : NP_BIND_LEN) + 1,
-                            0, NK_UDP_TIMEOUT_MS);
-        if (r == -ETIMEDOUT) {
-            f->lost++;
-            f->seq++;
-            if (++*lost_in_row >= NK_UDP_MAX_LOST) {
-                snprintf(f->err, sizeof(f->err),
-                         "the peer stopped answering UDP (%d replies "
-                         "in a row missing after %d ms)",
-                         NK_UDP_MAX_LOST, NK_UDP_TIMEOUT_MS);
-                return -ETIMEDOUT;
-            }
-            return 1;
-        }
+    do {
+        ssize_t r =
+            io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
+                    0, NK_UDP_TIMEOUT_MS);
+        if (r == -ETIMEDOUT)
+            return nk_udp_lost(&f->tally, &f->seq, lost_in_row);
         if (r < 0)
             return fail(f, (int)r, "UDP recv");
-        if (r == NP_BIND_LEN && np_bind_parse(f->rx, (size_t)r, &ack) == 0 &&
-            ack.kind == NP_BIND_ACK && ack.token == f->token)
-            continue; /* a late copy of the bind's ack */
-        if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->stale++; /* a late reply to an earlier request */
-            continue;
-        }
-        if ((size_t)r != s->resp) {
-            snprintf(f->err, sizeof(f->err), "UDP reply of %zd bytes, expected %u", r, s->resp);
-            return -EPROTO;
-        }
-        break;
-    }
+        ret = nk_udp_reply(&f->tally, f->rx, (size_t)r, f->token, f->seq, &s->plan);
+    } while (ret == 1);
+    if (ret)
+        return ret;
     *lost_in_row = 0;
     f->seq++;
     return 0;
@@ -238,9 +213,8 @@ static int crr(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
     const struct netl_peer *p = s->peer;
-    size_t need = NP_REPLY_LEN + s->resp, got = 0;
-    struct np_reply rep;
-    char err[160];
+    size_t need = NP_REPLY_LEN + s->plan.resp, got = 0;
+    char byte;
     int ret = 0, fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
@@ -253,8 +227,8 @@ static int crr(struct nk_flow *f)
         goto out;
     }
     memcpy(f->tx, s->hello, NP_HELLO_LEN);
-    np_seq_put(f->tx + NP_HELLO_LEN, s->req, f->seq);
-    if ((ret = netl_send_all(fd, f->tx, NP_HELLO_LEN + s->req))) {
+    np_seq_put(f->tx + NP_HELLO_LEN, s->plan.req, f->seq);
+    if ((ret = netl_send_all(fd, f->tx, NP_HELLO_LEN + s->plan.req))) {
         ret = fail(f, ret, "send");
         goto out;
     }
@@ -266,20 +240,9 @@ static int crr(struct nk_flow *f)
             break;
         got += (size_t)r;
     }
-    if (got >= NP_REPLY_LEN && np_reply_parse(f->rx, &rep, err, sizeof(err)) == 0 &&
-        rep.status != NP_OK) {
-        size_t t = got - NP_REPLY_LEN < rep.text_len ? got - NP_REPLY_LEN : rep.text_len;
-        snprintf(f->err, sizeof(f->err), "the peer refused: %.*s", (int)t,
-                 (const char *)f->rx + NP_REPLY_LEN);
-        ret = -ECONNREFUSED;
-    } else if (got < need) {
-        ret = vb_interrupted ? -EINTR : -EPIPE;
-        fail(f, ret, "recv");
-    } else if (!np_seq_match(f->rx + NP_REPLY_LEN, s->req < s->resp ? s->req : s->resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence");
-        ret = -EPROTO;
-    } else if (recv(fd, err, 1, 0) != 0) { /* the server closes after its response */
-        snprintf(f->err, sizeof(f->err), "the peer did not close after its response");
+    ret = nk_crr_check(&f->tally, f->rx, got, f->seq, &s->plan);
+    if (!ret && recv(fd, &byte, 1, 0) != 0) { /* the server closes after its response */
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer did not close after its response");
         ret = -EPROTO;
     }
 out:
@@ -292,29 +255,19 @@ out:
 static int run_transactions(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
-    const struct vb_meas *m = f->m;
-    uint64_t next = 0, period = 0;
-    int lost_in_row = 0, ret = 0, paced = s->rate > 0;
+    const struct vb_meas *m = f->tally.m;
+    struct nk_pace pc = {0};
+    int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
-    if (paced) {
-        period = ts_from_ns(1e9 * s->nflows / s->rate);
-        next = ts_now() + period * (uint64_t)f->idx / (uint64_t)s->nflows;
-    }
+    if (paced)
+        nk_pace_start(&pc, &s->plan, f->idx);
     while (vb_meas_running(m)) {
         uint64_t t0, t1;
         if (paced) {
-            uint64_t now;
-            if (next >= m->deadline)
+            if (pc.next >= m->deadline)
                 break;
-            pace_wait(f, next, s->io == NET_IO_SPIN);
-            now = ts_now();
-            t0 = next;
-            next += period;
-            if (now > t0) {
-                double lag = ts_to_ns(now - t0);
-                f->lag_ns += lag;
-                f->late += lag > NK_LATE_NS;
-            }
+            pace_wait(f, pc.next, s->io == NET_IO_SPIN);
+            t0 = nk_pace_take(&pc, &f->tally);
         } else {
             t0 = ts_begin();
         }
@@ -334,8 +287,8 @@ static int run_transactions(struct nk_flow *f)
             continue;
         if (ret)
             return ret;
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -345,9 +298,9 @@ static int run_stream(struct nk_flow *f)
 {
     const struct nk_state *s = f->s;
     int send_side = s->row->kind == NK_TCP_STREAM;
-    uint32_t chunk = send_side ? s->req : s->resp;
+    uint32_t chunk = send_side ? s->plan.req : s->plan.resp;
 
-    while (vb_meas_running(f->m)) {
+    while (vb_meas_running(f->tally.m)) {
         uint64_t t0 = ts_begin(), t1;
         ssize_t n;
         io_mark(f, t0 | 1);
@@ -361,9 +314,9 @@ static int run_stream(struct nk_flow *f)
         io_mark(f, 0);
         if (n < 0)
             return fail(f, (int)n, send_side ? "send" : "recv");
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
-        f->bytes += (uint64_t)n;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
+        f->tally.bytes += (uint64_t)n;
     }
     return vb_interrupted ? -EINTR : 0;
 }

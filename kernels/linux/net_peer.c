@@ -7,7 +7,6 @@
  * The first kernel to use a peer asks it for its info (its limits, the interface the
  * connection reached and its sysinfo) and records both ends of the path in context.json.
  */
-#include "jsonx.h"
 #include "log.h"
 #include "net_linux.h"
 #include "platform.h"
@@ -165,7 +164,7 @@ static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, co
     struct sockaddr_storage local;
     char err[256];
     char *text = malloc(NP_TEXT_MAX + 1);
-    json_t *info = NULL, *e = json_object();
+    json_t *info = NULL;
     int fd =
         text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err))
              : -ENOMEM;
@@ -177,26 +176,15 @@ static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, co
     if (fd >= 0)
         close(fd);
     free(text);
-    json_object_set_new(e, "address", json_string(p->name));
-    json_object_set_new(e, "started_by_run", json_boolean(p->started));
-    if (p->started)
-        json_object_set_new(e, "pid", json_integer(child.pid));
-    if (info) {
-        jx_copy(e, info, "server", "server");
-        jx_copy(e, info, "sysinfo", "sysinfo");
-    } else {
-        json_object_set_new(e, "info_error", json_string(fd < 0 ? err : "no info reply"));
-    }
+    json_object_set_new(
+        context, key,
+        nk_peer_entry(p->name, p->started, child.pid, info, fd < 0 ? err : "no info reply"));
     json_decref(info);
-    json_object_set_new(context, key, e);
     if (p->sa.ss_family == AF_VSOCK)
         json_object_set_new(context, "vsock_local", netl_vsock_facts());
     else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
         json_object_set_new(context, "local", netl_nic_facts((struct sockaddr *)&local));
-    json_object_set_new(context, "options",
-                        json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
-                                  o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking",
-                                  "rate", o->rate, "flows", o->flows > 0 ? o->flows : 1));
+    json_object_set_new(context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(context));
 }
 

@@ -38,9 +38,7 @@ void netw_set_timeouts(SOCKET s, int timeout_ms);
    -ETIMEDOUT: the socket's timeout passed). */
 int netw_send_all(SOCKET s, const void *buf, size_t n);
 int netw_recv_all(SOCKET s, void *buf, size_t n);
-/* Send the hello and read the reply header and its text (text may be NULL to discard; it is
-   NUL-terminated, cut at textlen-1). A refusal is -ECONNREFUSED with the server's reason in
-   err. 0 or -errno. */
+/* np_handshake (lib/netproto.h) on s: send the hello, read the reply and its text. */
 int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char *text,
                    size_t textlen, char *err, size_t errlen);
 /* udp_rr: send the bind datagram carrying token on the UDP socket s (connected to the

@@ -1,7 +1,7 @@
 /*
  * net/...: the network kernels over Winsock, with the rows, figures and wire protocol of
- * the Linux ones (kernels/linux/net_kernels.c, lib/netproto.h), so a Windows client
- * measures against a Linux `viobench serve` and the other way round:
+ * the Linux ones (both take them from kernels/net_client.c and lib/netproto.h), so a
+ * Windows client measures against a Linux `viobench serve` and the other way round:
  *
  *   net/tcp_rr/size:N      TCP ping-pong of N bytes each way: the full round-trip time
  *   net/udp_rr/size:N      the same over UDP (a TCP hello registers it, a bind datagram
@@ -28,21 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CRR_SIZE       64
-#define UDP_TIMEOUT_MS 1000
-#define UDP_MAX_LOST   5
-#define LATE_NS        50000.0
-
-enum kind { K_TCP_RR, K_UDP_RR, K_TCP_CRR, K_TCP_STREAM, K_TCP_MAERTS, K_VSOCK_RR };
-static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
-                                         "tcp_stream", "tcp_maerts", "vsock_rr"};
-
-struct row {
-    int kind;
-    uint32_t size;
-    int flows;
-};
-
 struct state;
 
 struct flow {
@@ -51,29 +36,24 @@ struct flow {
     SOCKET fd, ufd;
     uint64_t token; /* udp_rr: the session's token (to skip a late ack of its bind) */
     uint8_t *tx, *rx;
-    uint64_t seq, ops, bytes, lost, stale, late;
-    double lag_ns;
-    struct hist *own, *h;
-    const struct vb_meas *m;
-    int ret;
-    char err[240];
+    uint64_t seq;
+    struct nk_tally tally; /* counts, error and histogram of the window (kernels/net.h) */
     pthread_t th;
 };
 
 struct state {
-    const struct row *row;
+    const struct nk_row *row;
     const struct netw_peer *peer;
-    int spin, nflows, nagle;
-    double rate;
-    uint32_t req, resp;
+    struct nk_plan plan; /* flows, rate, message sizes (kernels/net_client.c) */
+    int spin, nagle;
     uint8_t hello[NP_HELLO_LEN];
     struct flow *f;
 };
 
 static int nk_valid(const struct vb_kernel *k, const struct vb_opts *o, char *why, size_t len)
 {
-    const struct row *r = k->arg;
-    if (r->kind == K_VSOCK_RR) {
+    const struct nk_row *r = k->arg;
+    if (r->kind == NK_VSOCK_RR) {
         snprintf(why, len, "AF_VSOCK is Linux's; Windows' hv_sock (AF_HYPERV) is not measured");
         return 1;
     }
@@ -96,13 +76,13 @@ static void close_flow(struct flow *f)
         closesocket(f->ufd);
     free(f->tx);
     free(f->rx);
-    hist_free(f->own);
+    hist_free(f->tally.own);
 }
 
 static void nk_teardown(void *state)
 {
     struct state *s = state;
-    for (int i = 0; s->f && i < s->nflows; i++)
+    for (int i = 0; s->f && i < s->plan.nflows; i++)
         close_flow(&s->f[i]);
     free(s->f);
     free(s);
@@ -119,7 +99,7 @@ static int open_udp(struct flow *f, char *why, size_t len)
 {
     struct sockaddr_storage local;
     int l = sizeof(local);
-    DWORD t = UDP_TIMEOUT_MS;
+    DWORD t = NK_UDP_TIMEOUT_MS;
 
     if (getsockname(f->fd, (struct sockaddr *)&local, &l))
         goto fail;
@@ -169,11 +149,11 @@ static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
     int one = 1, ret, kind = s->row->kind;
 
     /* rx also holds a late bind ack: NP_REPLY_LEN > NP_BIND_LEN */
-    f->tx = calloc(1, NP_HELLO_LEN + s->req + 1);
-    f->rx = calloc(1, NP_REPLY_LEN + s->resp + 1);
+    f->tx = calloc(1, NP_HELLO_LEN + s->plan.req + 1);
+    f->rx = calloc(1, NP_REPLY_LEN + s->plan.resp + 1);
     if (!f->tx || !f->rx)
         return -ENOMEM;
-    if (kind == K_TCP_CRR)
+    if (kind == NK_TCP_CRR)
         return 0;
     f->fd =
         netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err, sizeof(err));
@@ -184,64 +164,58 @@ static int open_flow(struct state *s, struct flow *f, char *why, size_t len)
     if (!s->nagle)
         setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
     memset(&h, 0, sizeof(h));
-    h.test = kind == K_UDP_RR       ? NP_TEST_UDP_RR
-             : kind == K_TCP_STREAM ? NP_TEST_STREAM
-             : kind == K_TCP_MAERTS ? NP_TEST_MAERTS
-                                    : NP_TEST_RR;
+    h.test = s->plan.test;
     h.flags = s->nagle ? 0 : NP_F_NODELAY;
-    h.req_size = s->req;
-    h.resp_size = s->resp;
-    if (kind == K_UDP_RR && (ret = open_udp(f, why, len)))
+    h.req_size = s->plan.req;
+    h.resp_size = s->plan.resp;
+    if (kind == NK_UDP_RR && (ret = open_udp(f, why, len)))
         return ret;
-    ret = netw_handshake(f->fd, &h, &r, kind == K_UDP_RR ? text : NULL, sizeof(text), err,
+    ret = netw_handshake(f->fd, &h, &r, kind == NK_UDP_RR ? text : NULL, sizeof(text), err,
                          sizeof(err));
     if (ret) {
         snprintf(why, len, "peer %s: %s", p->name, err);
         return ret;
     }
-    if (kind == K_UDP_RR && (ret = bind_udp(f, &r, text, why, len)))
+    if (kind == NK_UDP_RR && (ret = bind_udp(f, &r, text, why, len)))
         return ret;
     if (s->spin)
-        set_nonblocking(kind == K_UDP_RR ? f->ufd : f->fd);
+        set_nonblocking(kind == NK_UDP_RR ? f->ufd : f->fd);
     return 0;
 }
 
 static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **state, char *why,
                     size_t len)
 {
-    const struct row *row = k->arg;
+    const struct nk_row *row = k->arg;
     struct state *s = calloc(1, sizeof(*s));
-    struct np_hello h = {.test = NP_TEST_CRR, .req_size = CRR_SIZE, .resp_size = CRR_SIZE};
-    int ret, rr = row->kind != K_TCP_STREAM && row->kind != K_TCP_MAERTS;
+    struct np_hello h = {.test = NP_TEST_CRR, .req_size = NK_CRR_SIZE, .resp_size = NK_CRR_SIZE};
+    int ret;
 
     if (!s)
         return -ENOMEM;
     s->row = row;
     s->spin = net_io_mode(o->net_io) == NET_IO_SPIN;
     s->nagle = o->nagle;
-    s->nflows = row->flows ? row->flows : (o->flows > 0 ? o->flows : 1);
-    s->rate = rr ? o->rate : 0;
-    s->req = row->kind == K_TCP_MAERTS ? 0 : row->size;
-    s->resp = row->kind == K_TCP_STREAM ? 0 : row->size;
+    nk_plan(row, o, &s->plan);
     np_hello_encode(&h, s->hello);
     s->peer = netw_peer_get(o, why, len);
     if (!s->peer || !netw_peer_alive(why, len)) {
         free(s);
         return -EHOSTUNREACH;
     }
-    s->f = calloc((size_t)s->nflows, sizeof(*s->f));
+    s->f = calloc((size_t)s->plan.nflows, sizeof(*s->f));
     if (!s->f) {
         free(s);
         return -ENOMEM;
     }
-    for (int i = 0; i < s->nflows; i++)
+    for (int i = 0; i < s->plan.nflows; i++)
         s->f[i].fd = s->f[i].ufd = INVALID_SOCKET;
-    for (int i = 0; i < s->nflows; i++) {
+    for (int i = 0; i < s->plan.nflows; i++) {
         struct flow *f = &s->f[i];
         f->s = s;
         f->idx = i;
         ret = open_flow(s, f, why, len);
-        if (!ret && s->nflows > 1 && !(f->own = hist_new()))
+        if (!ret && s->plan.nflows > 1 && !(f->tally.own = hist_new()))
             ret = -ENOMEM;
         if (ret) {
             nk_teardown(s);
@@ -252,14 +226,10 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     return 0;
 }
 
+/* Record why the flow stopped ("what: reason"); returns ret. */
 static int fail(struct flow *f, int ret, const char *what)
 {
-    const char *why = ret == -ETIMEDOUT ? "no answer from the peer in 5 s"
-                      : ret == -EPIPE   ? "the peer closed the connection"
-                                        : strerror(-ret);
-    if (ret != -EINTR)
-        snprintf(f->err, sizeof(f->err), "%s: %s", what, why);
-    return ret;
+    return nk_fail(&f->tally, ret, 0, what);
 }
 
 /* Send n bytes; spin mode retries would-block. 0 or -errno. */
@@ -318,61 +288,40 @@ static int rr_tcp(struct flow *f)
 {
     const struct state *s = f->s;
     int r;
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((r = io_send(f, f->fd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((r = io_send(f, f->fd, f->tx, s->plan.req)))
         return fail(f, r, "send");
-    r = io_recv(f, f->fd, f->rx, s->resp, 1, NETW_IO_TIMEOUT_MS);
+    r = io_recv(f, f->fd, f->rx, s->plan.resp, 1, NETW_IO_TIMEOUT_MS);
     if (r < 0)
         return fail(f, r, "recv");
-    if (!np_seq_match(f->rx, s->req < s->resp ? s->req : s->resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence (expected stamp %llu)",
-                 (unsigned long long)f->seq);
+    if (!np_seq_match(f->rx, s->plan.req < s->plan.resp ? s->plan.req : s->plan.resp, f->seq)) {
+        snprintf(f->tally.err, sizeof(f->tally.err),
+                 "response out of sequence (expected stamp %llu)", (unsigned long long)f->seq);
         return -EPROTO;
     }
     f->seq++;
     return 0;
 }
 
-/* One UDP round trip: 0, 1 when the reply was lost, or -errno. */
+/* One UDP round trip: 0, 1 when the reply was lost (no sample), or -errno. */
 static int rr_udp(struct flow *f, int *lost_in_row)
 {
     const struct state *s = f->s;
-    uint32_t cmp = s->req < s->resp ? s->req : s->resp;
     int r;
-    np_seq_put(f->tx, s->req, f->seq);
-    if ((r = io_send(f, f->ufd, f->tx, s->req)))
+    np_seq_put(f->tx, s->plan.req, f->seq);
+    if ((r = io_send(f, f->ufd, f->tx, s->plan.req)))
         return fail(f, r, "UDP send");
-    for (;;) {
-        struct np_bind ack;
-        r = io_recv(f, f->ufd, f->rx, (s->resp > NP_BIND_LEN ? s->resp : NP_BIND_LEN) + 1, 0,
-                    UDP_TIMEOUT_MS);
-        if (r == -ETIMEDOUT) {
-            f->lost++;
-            f->seq++;
-            if (++*lost_in_row >= UDP_MAX_LOST) {
-                snprintf(f->err, sizeof(f->err),
-                         "the peer stopped answering UDP (%d replies in a row missing after "
-                         "%d ms)",
-                         UDP_MAX_LOST, UDP_TIMEOUT_MS);
-                return -ETIMEDOUT;
-            }
-            return 1;
-        }
+    do {
+        r = io_recv(f, f->ufd, f->rx, (s->plan.resp > NP_BIND_LEN ? s->plan.resp : NP_BIND_LEN) + 1,
+                    0, NK_UDP_TIMEOUT_MS);
+        if (r == -ETIMEDOUT)
+            return nk_udp_lost(&f->tally, &f->seq, lost_in_row);
         if (r < 0)
             return fail(f, r, "UDP recv");
-        if (r == NP_BIND_LEN && np_bind_parse(f->rx, (size_t)r, &ack) == 0 &&
-            ack.kind == NP_BIND_ACK && ack.token == f->token)
-            continue; /* a late copy of the bind's ack */
-        if (!np_seq_match(f->rx, cmp, f->seq)) {
-            f->stale++; /* a late reply to an earlier request */
-            continue;
-        }
-        if ((uint32_t)r != s->resp) {
-            snprintf(f->err, sizeof(f->err), "UDP reply of %d bytes, expected %u", r, s->resp);
-            return -EPROTO;
-        }
-        break;
-    }
+        r = nk_udp_reply(&f->tally, f->rx, (size_t)r, f->token, f->seq, &s->plan);
+    } while (r == 1);
+    if (r)
+        return r;
     *lost_in_row = 0;
     f->seq++;
     return 0;
@@ -382,9 +331,8 @@ static int crr(struct flow *f)
 {
     const struct state *s = f->s;
     const struct netw_peer *p = s->peer;
-    size_t need = NP_REPLY_LEN + s->resp;
-    struct np_reply rep;
-    char err[160];
+    size_t need = NP_REPLY_LEN + s->plan.resp;
+    char byte;
     int ret = 0, one = 1, got;
     SOCKET fd =
         WSASocketW(p->sa.ss_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
@@ -398,8 +346,8 @@ static int crr(struct flow *f)
         goto out;
     }
     memcpy(f->tx, s->hello, NP_HELLO_LEN);
-    np_seq_put(f->tx + NP_HELLO_LEN, s->req, f->seq);
-    if ((ret = netw_send_all(fd, f->tx, NP_HELLO_LEN + s->req))) {
+    np_seq_put(f->tx + NP_HELLO_LEN, s->plan.req, f->seq);
+    if ((ret = netw_send_all(fd, f->tx, NP_HELLO_LEN + s->plan.req))) {
         ret = fail(f, ret, "send");
         goto out;
     }
@@ -409,21 +357,9 @@ static int crr(struct flow *f)
             break;
         got += r;
     }
-    if (got >= NP_REPLY_LEN && np_reply_parse(f->rx, &rep, err, sizeof(err)) == 0 &&
-        rep.status != NP_OK) {
-        size_t t =
-            (size_t)got - NP_REPLY_LEN < rep.text_len ? (size_t)got - NP_REPLY_LEN : rep.text_len;
-        snprintf(f->err, sizeof(f->err), "the peer refused: %.*s", (int)t,
-                 (const char *)f->rx + NP_REPLY_LEN);
-        ret = -ECONNREFUSED;
-    } else if ((size_t)got < need) {
-        ret = vb_interrupted ? -EINTR : -EPIPE;
-        fail(f, ret, "recv");
-    } else if (!np_seq_match(f->rx + NP_REPLY_LEN, s->req < s->resp ? s->req : s->resp, f->seq)) {
-        snprintf(f->err, sizeof(f->err), "response out of sequence");
-        ret = -EPROTO;
-    } else if (recv(fd, err, 1, 0) != 0) {
-        snprintf(f->err, sizeof(f->err), "the peer did not close after its response");
+    ret = nk_crr_check(&f->tally, f->rx, (size_t)got, f->seq, &s->plan);
+    if (!ret && recv(fd, &byte, 1, 0) != 0) {
+        snprintf(f->tally.err, sizeof(f->tally.err), "the peer did not close after its response");
         ret = -EPROTO;
     }
 out:
@@ -452,42 +388,32 @@ static void pace_wait(uint64_t t)
 static int run_transactions(struct flow *f)
 {
     const struct state *s = f->s;
-    const struct vb_meas *m = f->m;
-    uint64_t next = 0, period = 0;
-    int lost_in_row = 0, ret = 0, paced = s->rate > 0;
+    const struct vb_meas *m = f->tally.m;
+    struct nk_pace pc = {0};
+    int lost_in_row = 0, ret = 0, paced = s->plan.rate > 0;
 
-    if (paced) {
-        period = ts_from_ns(1e9 * s->nflows / s->rate);
-        next = ts_now() + period * (uint64_t)f->idx / (uint64_t)s->nflows;
-    }
+    if (paced)
+        nk_pace_start(&pc, &s->plan, f->idx);
     while (vb_meas_running(m)) {
         uint64_t t0, t1;
         if (paced) {
-            uint64_t now;
-            if (next >= m->deadline)
+            if (pc.next >= m->deadline)
                 break;
-            pace_wait(next);
-            now = ts_now();
-            t0 = next;
-            next += period;
-            if (now > t0) {
-                double lag = ts_to_ns(now - t0);
-                f->lag_ns += lag;
-                f->late += lag > LATE_NS;
-            }
+            pace_wait(pc.next);
+            t0 = nk_pace_take(&pc, &f->tally);
         } else {
             t0 = ts_begin();
         }
-        ret = s->row->kind == K_UDP_RR    ? rr_udp(f, &lost_in_row)
-              : s->row->kind == K_TCP_CRR ? crr(f)
-                                          : rr_tcp(f);
+        ret = s->row->kind == NK_UDP_RR    ? rr_udp(f, &lost_in_row)
+              : s->row->kind == NK_TCP_CRR ? crr(f)
+                                           : rr_tcp(f);
         t1 = ts_end();
         if (ret == 1)
             continue;
         if (ret)
             return ret;
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -495,10 +421,10 @@ static int run_transactions(struct flow *f)
 static int run_stream(struct flow *f)
 {
     const struct state *s = f->s;
-    int send_side = s->row->kind == K_TCP_STREAM;
-    uint32_t chunk = send_side ? s->req : s->resp;
+    int send_side = s->row->kind == NK_TCP_STREAM;
+    uint32_t chunk = send_side ? s->plan.req : s->plan.resp;
 
-    while (vb_meas_running(f->m)) {
+    while (vb_meas_running(f->tally.m)) {
         uint64_t t0 = ts_begin(), t1;
         int n;
         if (send_side) {
@@ -510,9 +436,9 @@ static int run_stream(struct flow *f)
         t1 = ts_end();
         if (n < 0)
             return fail(f, n, send_side ? "send" : "recv");
-        hist_record(f->h, ts_to_ns(t1 - t0));
-        f->ops++;
-        f->bytes += (uint64_t)n;
+        hist_record(f->tally.h, ts_to_ns(t1 - t0));
+        f->tally.ops++;
+        f->tally.bytes += (uint64_t)n;
     }
     return vb_interrupted ? -EINTR : 0;
 }
@@ -520,177 +446,68 @@ static int run_stream(struct flow *f)
 static int flow_run(struct flow *f)
 {
     int k = f->s->row->kind;
-    return k == K_TCP_STREAM || k == K_TCP_MAERTS ? run_stream(f) : run_transactions(f);
+    return k == NK_TCP_STREAM || k == NK_TCP_MAERTS ? run_stream(f) : run_transactions(f);
 }
 
 static void *flow_thread(void *arg)
 {
     struct flow *f = arg;
-    f->ret = flow_run(f);
+    f->tally.ret = flow_run(f);
     return NULL;
+}
+
+static struct nk_tally *tally_at(void *state, int i)
+{
+    return &((struct state *)state)->f[i].tally;
 }
 
 static int nk_sample(void *state, struct vb_meas *m)
 {
     struct state *s = state;
-    uint64_t lost = 0, stale = 0, late = 0, ops = 0;
-    double lag = 0;
-    int ret = 0, started = 0;
+    int started = 0;
 
-    for (int i = 0; i < s->nflows; i++) {
-        struct flow *f = &s->f[i];
-        f->m = m;
-        f->h = s->nflows > 1 ? f->own : m->hist;
-        if (s->nflows > 1)
-            hist_reset(f->own);
-        f->ops = f->bytes = f->lost = f->stale = f->late = 0;
-        f->lag_ns = 0;
-        f->ret = 0;
-        f->err[0] = 0;
-    }
-    if (s->nflows == 1) {
-        s->f[0].ret = flow_run(&s->f[0]);
+    for (int i = 0; i < s->plan.nflows; i++)
+        nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
+    if (s->plan.nflows == 1) {
+        s->f[0].tally.ret = flow_run(&s->f[0]);
     } else {
-        for (; started < s->nflows; started++)
+        for (; started < s->plan.nflows; started++)
             if (pthread_create(&s->f[started].th, NULL, flow_thread, &s->f[started]))
                 break;
         for (int i = 0; i < started; i++)
             pthread_join(s->f[i].th, NULL);
-        if (started < s->nflows) {
-            vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->nflows);
+        if (started < s->plan.nflows) {
+            vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->plan.nflows);
             return -EAGAIN;
         }
     }
-    for (int i = 0; i < s->nflows; i++) {
-        struct flow *f = &s->f[i];
-        if (s->nflows > 1)
-            hist_merge(m->hist, f->own);
-        m->ops += f->ops;
-        m->bytes += f->bytes;
-        ops += f->ops;
-        lost += f->lost;
-        stale += f->stale;
-        late += f->late;
-        lag += f->lag_ns;
-        if (f->ret && !ret) {
-            ret = f->ret;
-            if (ret != -EINTR)
-                vb_meas_fail(m, "%s%s", f->err, s->nflows > 1 ? " (one of several flows)" : "");
-        }
-    }
-    vb_meas_counter(m, "flows", s->nflows);
-    if (s->row->kind == K_UDP_RR) {
-        vb_meas_counter(m, "lost", (double)lost);
-        vb_meas_counter(m, "stale", (double)stale);
-    }
-    if (s->rate > 0) {
-        vb_meas_counter(m, "target_rate", s->rate);
-        vb_meas_counter(m, "late_sends", (double)late);
-        vb_meas_counter(m, "send_lag_mean_ns", ops ? lag / (double)ops : 0);
-    }
-    return ret;
+    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
 }
 
 static json_t *nk_describe(void *state)
 {
     const struct state *s = state;
-    const struct row *r = s->row;
-    int rr = r->kind != K_TCP_STREAM && r->kind != K_TCP_MAERTS;
+    const struct nk_row *r = s->row;
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b, s:s}", "peer", s->peer->name,
-                          "transport", r->kind == K_UDP_RR ? "udp" : "tcp", "msg_bytes",
-                          (int)(rr ? s->req : r->size), "io",
-                          r->kind == K_TCP_CRR ? "blocking"
-                          : s->spin            ? "spin"
-                                               : "blocking",
-                          "flows", s->nflows, "busy_poll_us", 0.0, "nodelay",
-                          r->kind != K_UDP_RR && !s->nagle, "api", "Winsock");
-    json_object_set_new(o, "figure",
-                        json_string(rr ? "full round-trip time per transaction (not half)"
-                                    : r->kind == K_TCP_STREAM
-                                        ? "time of each send call of one chunk"
-                                        : "time of each receive call"));
-    json_object_set_new(o, "loop",
-                        json_string(s->rate > 0 ? "open (paced, latency from the intended "
-                                                  "send time)"
-                                                : "closed"));
-    if (s->rate > 0)
-        json_object_set_new(o, "rate_per_s", json_real(s->rate));
+                          "transport", r->kind == NK_UDP_RR ? "udp" : "tcp", "msg_bytes",
+                          (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
+                          r->kind == NK_TCP_CRR ? "blocking"
+                          : s->spin             ? "spin"
+                                                : "blocking",
+                          "flows", s->plan.nflows, "busy_poll_us", 0.0, "nodelay",
+                          r->kind != NK_UDP_RR && !s->nagle, "api", "Winsock");
+    nk_describe_tail(o, r, s->plan.rate);
     return o;
-}
-
-struct row_def {
-    int kind;
-    uint32_t size;
-    int flows;
-    unsigned suites;
-};
-
-#define Q (VB_SUITE_QUICK | VB_SUITE_FULL)
-#define F VB_SUITE_FULL
-/* The same rows as Linux (kernels/linux/net_kernels.c), in the same order. */
-static const struct row_def defs[] = {
-    {K_TCP_RR, 64, 0, Q},        {K_TCP_RR, 1, 0, F},         {K_TCP_RR, 1024, 0, F},
-    {K_TCP_RR, 16384, 0, F},     {K_TCP_RR, 65536, 0, F},     {K_TCP_RR, 64, 2, F},
-    {K_TCP_RR, 64, 4, F},        {K_TCP_RR, 64, 8, F},        {K_UDP_RR, 64, 0, Q},
-    {K_UDP_RR, 1, 0, F},         {K_UDP_RR, 1024, 0, F},      {K_UDP_RR, 16384, 0, F},
-    {K_UDP_RR, 64, 4, F},        {K_TCP_CRR, CRR_SIZE, 0, Q}, {K_TCP_STREAM, 65536, 0, Q},
-    {K_TCP_STREAM, 1024, 0, F},  {K_TCP_STREAM, 16384, 0, F}, {K_TCP_STREAM, 262144, 0, F},
-    {K_TCP_STREAM, 65536, 4, F}, {K_TCP_MAERTS, 65536, 0, Q}, {K_TCP_MAERTS, 16384, 0, F},
-    {K_VSOCK_RR, 64, 0, Q},      {K_VSOCK_RR, 1, 0, F},       {K_VSOCK_RR, 1024, 0, F},
-    {K_VSOCK_RR, 16384, 0, F},   {K_VSOCK_RR, 65536, 0, F},
-};
-#undef Q
-#undef F
-#define NDEFS (sizeof(defs) / sizeof(defs[0]))
-
-static const char *size_name(uint32_t n, char *buf, size_t len)
-{
-    if (n >= 1024 && n % (1024 * 1024) == 0)
-        snprintf(buf, len, "%um", n / (1024 * 1024));
-    else if (n >= 1024 && n % 1024 == 0)
-        snprintf(buf, len, "%uk", n / 1024);
-    else
-        snprintf(buf, len, "%u", n);
-    return buf;
 }
 
 const struct vb_kernel *net_win_kernels(size_t *n)
 {
-    static struct vb_kernel rows[NDEFS];
-    static struct row args[NDEFS];
-    static char names[NDEFS][64];
-
-    if (!rows[0].name) {
-        for (size_t i = 0; i < NDEFS; i++) {
-            const struct row_def *d = &defs[i];
-            char sz[16], fl[16] = "";
-            size_name(d->size, sz, sizeof(sz));
-            if (d->flows)
-                snprintf(fl, sizeof(fl), "/flows:%d", d->flows);
-            if (d->kind == K_TCP_CRR)
-                snprintf(names[i], sizeof(names[i]), "net/tcp_crr%s", fl);
-            else
-                snprintf(names[i], sizeof(names[i]), "net/%s/size:%s%s", kind_names[d->kind], sz,
-                         fl);
-            args[i] = (struct row){.kind = d->kind, .size = d->size, .flows = d->flows};
-            rows[i] = (struct vb_kernel){
-                .name = names[i],
-                .category = "net",
-                .suites = d->suites,
-                .flags = VB_K_PROCESS_CPU,
-                .help = d->kind == K_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
-                        : d->kind == K_TCP_STREAM ? "send one chunk to the peer (TCP stream)"
-                        : d->kind == K_TCP_MAERTS ? "receive from the peer (TCP reverse stream)"
-                                                  : "one request/response round trip (full RTT)",
-                .valid = nk_valid,
-                .setup = nk_setup,
-                .sample = nk_sample,
-                .describe = nk_describe,
-                .teardown = nk_teardown,
-                .arg = &args[i],
-            };
-        }
-    }
-    *n = NDEFS;
-    return rows;
+    static const struct vb_kernel ops = {
+        .valid = nk_valid,
+        .setup = nk_setup,
+        .sample = nk_sample,
+        .describe = nk_describe,
+        .teardown = nk_teardown,
+    };
+    return nk_rows(&ops, n);
 }

@@ -8,7 +8,6 @@
  */
 #include "net_win.h"
 
-#include "jsonx.h"
 #include "log.h"
 #include "platform.h"
 
@@ -160,7 +159,7 @@ static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
     int ll = sizeof(local);
     char err[256], name[80];
     char *text = malloc(NP_TEXT_MAX + 1);
-    json_t *info = NULL, *e = json_object();
+    json_t *info = NULL;
     SOCKET s = text ? netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err,
                                    sizeof(err))
                     : INVALID_SOCKET;
@@ -178,23 +177,11 @@ static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
         closesocket(s);
     }
     free(text);
-    json_object_set_new(e, "address", json_string(p->name));
-    json_object_set_new(e, "started_by_run", json_boolean(p->started));
-    if (p->started)
-        json_object_set_new(e, "pid", json_integer(child.pid));
-    if (info) {
-        jx_copy(e, info, "server", "server");
-        jx_copy(e, info, "sysinfo", "sysinfo");
-    } else {
-        json_object_set_new(e, "info_error",
-                            json_string(s == INVALID_SOCKET ? err : "no info reply"));
-    }
+    json_object_set_new(context, "peer",
+                        nk_peer_entry(p->name, p->started, (long)child.pid, info,
+                                      s == INVALID_SOCKET ? err : "no info reply"));
     json_decref(info);
-    json_object_set_new(context, "peer", e);
-    json_object_set_new(context, "options",
-                        json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
-                                  o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking",
-                                  "rate", o->rate, "flows", o->flows > 0 ? o->flows : 1));
+    json_object_set_new(context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(context));
 }
 

@@ -196,57 +196,21 @@ int netw_recv_all(SOCKET s, void *buf, size_t n)
     return 0;
 }
 
+static int sock_send(void *conn, const void *buf, size_t n)
+{
+    return netw_send_all(*(SOCKET *)conn, buf, n);
+}
+
+static int sock_recv(void *conn, void *buf, size_t n)
+{
+    return netw_recv_all(*(SOCKET *)conn, buf, n);
+}
+
 int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char *text,
                    size_t textlen, char *err, size_t errlen)
 {
-    uint8_t hello[NP_HELLO_LEN], hdr[NP_REPLY_LEN];
-    char discard[512];
-    uint32_t left, keep = 0;
-    int ret;
-
-    err[0] = 0;
-    np_hello_encode(h, hello);
-    ret = netw_send_all(s, hello, sizeof(hello));
-    if (!ret)
-        ret = netw_recv_all(s, hdr, sizeof(hdr));
-    if (ret) {
-        snprintf(err, errlen, "handshake: %s",
-                 ret == -EPIPE ? "the peer closed the connection" : strerror(-ret));
-        return ret;
-    }
-    if (np_reply_parse(hdr, r, err, errlen))
-        return -EPROTO;
-    left = r->text_len;
-    if (text && textlen) {
-        keep = left < textlen - 1 ? left : (uint32_t)(textlen - 1);
-        if ((ret = netw_recv_all(s, text, keep)))
-            goto bad_text;
-        text[keep] = 0;
-        left -= keep;
-    }
-    while (left) {
-        uint32_t k = left < sizeof(discard) ? left : sizeof(discard);
-        if ((ret = netw_recv_all(s, discard, k)))
-            goto bad_text;
-        if (r->status != NP_OK && !keep) {
-            size_t c = k < errlen - 1 ? k : errlen - 1;
-            memcpy(err, discard, c);
-            err[c] = 0;
-            keep = 1;
-        }
-        left -= k;
-    }
-    if (r->status != NP_OK) {
-        if (text && textlen)
-            snprintf(err, errlen, "%s", text);
-        if (!err[0])
-            snprintf(err, errlen, "the peer refused: %s", np_status_name(r->status));
-        return -ECONNREFUSED;
-    }
-    return 0;
-bad_text:
-    snprintf(err, errlen, "handshake: reading the reply text: %s", strerror(-ret));
-    return ret;
+    struct np_io io = {.conn = &s, .send_all = sock_send, .recv_all = sock_recv};
+    return np_handshake(&io, h, r, text, textlen, err, errlen);
 }
 
 /* A Winsock error a bind attempt shrugs off: try again at the next round. A connected UDP

@@ -2,7 +2,8 @@
  * Unit tests of the network wire protocol (lib/netproto.c): hello and reply round trips,
  * every way a hello can be malformed (each must be refused with its status and a reason),
  * reply validation, the UDP bind datagram and its token (byte layout, every malformed
- * variant refused), the sequence stamp, and the address syntax of --listen and --peer.
+ * variant refused), the sequence stamp, the address syntax of --listen and --peer, and the
+ * client side of the handshake (np_handshake) over a scripted in-memory connection.
  */
 #include "check.h"
 #include "netproto.h"
@@ -295,6 +296,94 @@ static void test_addr(void)
     CHECK(np_addr_parse(NULL, &a, err, sizeof(err)) < 0, "NULL");
 }
 
+/* A scripted connection: what the client sent, and the bytes the "server" answers. */
+struct mem_conn {
+    uint8_t sent[64];
+    size_t nsent;
+    const uint8_t *in;
+    size_t nin, pos;
+};
+
+static int mem_send(void *conn, const void *buf, size_t n)
+{
+    struct mem_conn *c = conn;
+    if (c->nsent + n > sizeof(c->sent))
+        return -EMSGSIZE;
+    memcpy(c->sent + c->nsent, buf, n);
+    c->nsent += n;
+    return 0;
+}
+
+static int mem_recv(void *conn, void *buf, size_t n)
+{
+    struct mem_conn *c = conn;
+    if (c->pos + n > c->nin)
+        return -EPIPE;
+    memcpy(buf, c->in + c->pos, n);
+    c->pos += n;
+    return 0;
+}
+
+/* Run np_handshake against a reply (status, text); returns its result. */
+static int shake(struct mem_conn *c, int status, const char *rtext, char *text, size_t textlen,
+                 char *err, size_t errlen, size_t cut)
+{
+    static uint8_t in[NP_REPLY_LEN + 1024];
+    struct np_reply rep = {
+        .status = (uint8_t)status, .max_msg = 4096, .text_len = (uint32_t)strlen(rtext)};
+    struct np_hello h = {.test = NP_TEST_RR, .req_size = 64, .resp_size = 64};
+    struct np_io io = {.conn = c, .send_all = mem_send, .recv_all = mem_recv};
+    struct np_reply r;
+    np_reply_encode(&rep, in);
+    memcpy(in + NP_REPLY_LEN, rtext, rep.text_len);
+    memset(c, 0, sizeof(*c));
+    c->in = in;
+    c->nin = NP_REPLY_LEN + rep.text_len - cut;
+    return np_handshake(&io, &h, &r, text, textlen, err, errlen);
+}
+
+static void test_handshake(void)
+{
+    struct mem_conn c;
+    char text[16], err[128];
+    CHECK(shake(&c, NP_OK, "hello", text, sizeof(text), err, sizeof(err), 0) == 0, "ok: %s", err);
+    CHECK(c.nsent == NP_HELLO_LEN && memcmp(c.sent, NP_MAGIC, 4) == 0, "the hello was sent");
+    CHECK(strcmp(text, "hello") == 0 && c.pos == c.nin, "text read whole: '%s'", text);
+    CHECK(shake(&c, NP_OK, "a longer reply text", text, 4, err, sizeof(err), 0) == 0 &&
+              strcmp(text, "a l") == 0 && c.pos == c.nin,
+          "text cut at textlen-1, the rest read and dropped: '%s'", text);
+    CHECK(shake(&c, NP_OK, "xyz", NULL, 0, err, sizeof(err), 0) == 0 && c.pos == c.nin,
+          "text discarded");
+    CHECK(shake(&c, NP_E_BUSY, "too many connections", NULL, 0, err, sizeof(err), 0) ==
+                  -ECONNREFUSED &&
+              strcmp(err, "too many connections") == 0,
+          "refusal reason kept without a text buffer: '%s'", err);
+    CHECK(shake(&c, NP_E_SIZE, "too big", text, sizeof(text), err, sizeof(err), 0) ==
+                  -ECONNREFUSED &&
+              strcmp(err, "too big") == 0,
+          "refusal reason from the text: '%s'", err);
+    CHECK(shake(&c, NP_E_BUSY, "", NULL, 0, err, sizeof(err), 0) == -ECONNREFUSED &&
+              strstr(err, "the peer refused: busy"),
+          "refusal without a reason names the status: '%s'", err);
+    CHECK(shake(&c, NP_OK, "", NULL, 0, err, sizeof(err), NP_REPLY_LEN) == -EPIPE &&
+              strstr(err, "handshake: the peer closed the connection"),
+          "no reply: '%s'", err);
+    CHECK(shake(&c, NP_OK, "abcdef", text, sizeof(text), err, sizeof(err), 3) == -EPIPE &&
+              strstr(err, "reading the reply text"),
+          "short text: '%s'", err);
+    {
+        static const uint8_t junk[NP_REPLY_LEN] = "HTTP/1.1 400 Bad";
+        struct np_hello h = {.test = NP_TEST_RR, .req_size = 1, .resp_size = 1};
+        struct np_io io = {.conn = &c, .send_all = mem_send, .recv_all = mem_recv};
+        struct np_reply r;
+        memset(&c, 0, sizeof(c));
+        c.in = junk;
+        c.nin = sizeof(junk);
+        CHECK(np_handshake(&io, &h, &r, NULL, 0, err, sizeof(err)) == -EPROTO && err[0],
+              "not a viobench reply: '%s'", err);
+    }
+}
+
 int main(void)
 {
     test_hello_roundtrip();
@@ -303,5 +392,6 @@ int main(void)
     test_bind();
     test_seq();
     test_addr();
+    test_handshake();
     return check_done("test_netproto");
 }
