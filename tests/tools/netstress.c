@@ -7,6 +7,7 @@
  *   netstress PORT SERVER_PID [IDLE [MALFORMED]]       (defaults 1000 and 10000)
  * Exit status: 0 every check passed, 1 otherwise.
  */
+#include "linux/net_linux.h"
 #include "netproto.h"
 
 #include <arpa/inet.h>
@@ -48,31 +49,14 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* A blocking connection to the server with 5 s send and receive timeouts, or -errno. */
 static int tcp(void)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct timeval tv = {.tv_sec = 5};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int recv_all(int fd, void *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = recv(fd, (char *)buf + got, n - got, 0);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char err[200];
+    return netl_connect((struct sockaddr *)&a, sizeof(a), 5000, err, sizeof(err));
 }
 
 /* The reply status (text discarded), or -1. */
@@ -81,8 +65,8 @@ static int read_reply(int fd)
     uint8_t b[NP_REPLY_LEN];
     char text[1024], err[200];
     struct np_reply r;
-    if (recv_all(fd, b, sizeof(b)) || np_reply_parse(b, &r, err, sizeof(err)) ||
-        r.text_len > sizeof(text) || recv_all(fd, text, r.text_len))
+    if (netl_recv_all(fd, b, sizeof(b)) || np_reply_parse(b, &r, err, sizeof(err)) ||
+        r.text_len > sizeof(text) || netl_recv_all(fd, text, r.text_len))
         return -1;
     return r.status;
 }
@@ -91,7 +75,8 @@ static int rr(int fd, uint64_t seq)
 {
     uint8_t m[64];
     np_seq_put(m, sizeof(m), seq);
-    if (send(fd, m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m) || recv_all(fd, m, sizeof(m)))
+    if (send(fd, m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m) ||
+        netl_recv_all(fd, m, sizeof(m)))
         return -1;
     return np_seq_match(m, sizeof(m), seq) ? 0 : -1;
 }

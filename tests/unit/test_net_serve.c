@@ -11,6 +11,7 @@
  * timeout, the server stops by itself (--duration), and alarm() ends a hung test.
  */
 #include "check.h"
+#include "linux/net_linux.h"
 #include "netproto.h"
 
 #include <arpa/inet.h>
@@ -108,32 +109,17 @@ static void stop_server(void)
           want_malformed);
 }
 
+/* A blocking connection to the server with 3 s send and receive timeouts, or -errno
+   (a failed check). */
 static int tcp(void)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct timeval tv = {.tv_sec = 3};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-        CHECK(0, "connect: %s", strerror(errno));
-        close(fd);
-        return -1;
-    }
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char err[200];
+    int fd = netl_connect((struct sockaddr *)&a, sizeof(a), 3000, err, sizeof(err));
+    CHECK(fd >= 0, "connect: %s", err);
     return fd;
-}
-
-static int recv_all(int fd, void *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = recv(fd, (char *)buf + got, n - got, 0);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
 }
 
 /* Read a reply and its text; the status, or -1. */
@@ -141,9 +127,9 @@ static int reply(int fd, struct np_reply *r, char *text, size_t len)
 {
     uint8_t b[NP_REPLY_LEN];
     char err[200];
-    if (recv_all(fd, b, sizeof(b)) || np_reply_parse(b, r, err, sizeof(err)))
+    if (netl_recv_all(fd, b, sizeof(b)) || np_reply_parse(b, r, err, sizeof(err)))
         return -1;
-    if (r->text_len >= len || recv_all(fd, text, r->text_len))
+    if (r->text_len >= len || netl_recv_all(fd, text, r->text_len))
         return -1;
     text[r->text_len] = 0;
     return r->status;
@@ -208,7 +194,7 @@ static int rr_ok(uint32_t req, uint32_t resp, int n)
         ok = 0;
     for (int i = 0; ok && i < n; i++) {
         np_seq_put(tx, req, 1000u + (unsigned)i);
-        ok = send(fd, tx, req, MSG_NOSIGNAL) == (ssize_t)req && recv_all(fd, rx, resp) == 0 &&
+        ok = send(fd, tx, req, MSG_NOSIGNAL) == (ssize_t)req && netl_recv_all(fd, rx, resp) == 0 &&
              np_seq_match(rx, req < resp ? req : resp, 1000u + (unsigned)i);
     }
     close(fd);
@@ -291,7 +277,7 @@ static void test_crr(void)
         np_hello_encode(&h, b);
         np_seq_put(b + NP_HELLO_LEN, 64, (uint64_t)i);
         send(fd, b, sizeof(b), MSG_NOSIGNAL);
-        CHECK(recv_all(fd, rx, NP_REPLY_LEN + 64) == 0 &&
+        CHECK(netl_recv_all(fd, rx, NP_REPLY_LEN + 64) == 0 &&
                   np_reply_parse(rx, &r, err, sizeof(err)) == 0 && r.status == NP_OK &&
                   np_seq_match(rx + NP_REPLY_LEN, 64, (uint64_t)i),
               "crr %d", i);
