@@ -9,6 +9,7 @@
 #include "hist.h"
 #include "jsonx.h"
 #include "net.h"
+#include "units.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,17 +47,6 @@ static const struct row_def defs[] = {
 static const char *const kind_names[] = {"tcp_rr",     "udp_rr",     "tcp_crr",
                                          "tcp_stream", "tcp_maerts", "vsock_rr"};
 
-static const char *size_name(uint32_t n, char *buf, size_t len)
-{
-    if (n >= 1024 && n % (1024 * 1024) == 0)
-        snprintf(buf, len, "%um", n / (1024 * 1024));
-    else if (n >= 1024 && n % 1024 == 0)
-        snprintf(buf, len, "%uk", n / 1024);
-    else
-        snprintf(buf, len, "%u", n);
-    return buf;
-}
-
 static const char *row_help(int kind)
 {
     return kind == NK_TCP_CRR      ? "connect, 64 B request, 64 B response, close"
@@ -75,7 +65,7 @@ const struct vb_kernel *nk_rows(const struct vb_kernel *ops, size_t *n)
         for (size_t i = 0; i < NDEFS; i++) {
             const struct row_def *d = &defs[i];
             char sz[16], fl[16] = "";
-            size_name(d->size, sz, sizeof(sz));
+            units_fmt_name_size(d->size, sz, sizeof(sz));
             if (d->flows)
                 snprintf(fl, sizeof(fl), "/flows:%d", d->flows);
             if (d->kind == NK_TCP_CRR)

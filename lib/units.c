@@ -208,6 +208,17 @@ const char *units_fmt_size(double bytes, char *buf, size_t len)
     return buf;
 }
 
+const char *units_fmt_name_size(uint64_t bytes, char *buf, size_t len)
+{
+    if (bytes >= 1024 && bytes % (1024 * 1024) == 0)
+        snprintf(buf, len, "%llum", (unsigned long long)(bytes >> 20));
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        snprintf(buf, len, "%lluk", (unsigned long long)(bytes >> 10));
+    else
+        snprintf(buf, len, "%llu", (unsigned long long)bytes);
+    return buf;
+}
+
 const char *units_fmt_count(double n, char *buf, size_t len)
 {
     if (n < 0 || !isfinite(n))

@@ -34,6 +34,9 @@ int units_parse_percent(const char *s, double *pct);
 const char *units_fmt_duration(double ns, char *buf, size_t len);
 /* Format bytes as e.g. "4 KiB", "1.5 MiB". */
 const char *units_fmt_size(double bytes, char *buf, size_t len);
+/* Format bytes as they appear in kernel names: "1m", "64k", "64" (the exact count: a
+   mebibyte or kibibyte suffix only where it divides evenly). */
+const char *units_fmt_name_size(uint64_t bytes, char *buf, size_t len);
 /* Format a rate as e.g. "512", "12.3k", "4.56M" (no unit suffix). */
 const char *units_fmt_count(double n, char *buf, size_t len);
 

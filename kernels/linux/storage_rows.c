@@ -165,15 +165,6 @@ static int psync_valid(const struct vb_kernel *k, const struct vb_opts *o, char 
     return st_target_refuses(o, st_pattern_writes(sp->pattern), why, len);
 }
 
-static const char *size_name(unsigned bs, char *buf, size_t len)
-{
-    if (bs >= 1048576 && bs % 1048576 == 0)
-        snprintf(buf, len, "%um", bs / 1048576);
-    else
-        snprintf(buf, len, "%uk", bs / 1024);
-    return buf;
-}
-
 static const char *pattern_help(enum st_pattern p)
 {
     static const char *const h[] = {"random reads", "random writes", "sequential reads",
@@ -200,7 +191,7 @@ static void add(struct table *t, enum st_engine e, enum st_pattern p, unsigned b
     sp->pattern = p;
     sp->bs = bs;
     sp->qd = qd;
-    size_name(bs, sz, sizeof(sz));
+    units_fmt_name_size(bs, sz, sizeof(sz));
     k->category = "storage";
     k->suites = suites;
     k->flags = VB_K_PROCESS_CPU;

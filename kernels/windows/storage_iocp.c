@@ -18,6 +18,7 @@
 
 #include "modules.h"
 #include "platform.h"
+#include "units.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -298,14 +299,6 @@ static const unsigned sweep_qd[] = {1, 2, 4, 8, 16, 32, 64, 128};
 #define NQD  (sizeof(sweep_qd) / sizeof(sweep_qd[0]))
 #define NROW (5 * NBS * NQD + 1)
 
-static void size_name(unsigned n, char *buf, size_t len)
-{
-    if (n % (1024 * 1024) == 0)
-        snprintf(buf, len, "%um", n / (1024 * 1024));
-    else
-        snprintf(buf, len, "%uk", n / 1024);
-}
-
 const struct vb_kernel *storage_iocp_kernels(size_t *n)
 {
     static struct vb_kernel rows[NROW];
@@ -321,7 +314,7 @@ const struct vb_kernel *storage_iocp_kernels(size_t *n)
                     char sz[16];
                     int quick = sweep_bs[b] == 4096 && p <= STP_RANDWRITE &&
                                 (sweep_qd[q] == 1 || sweep_qd[q] == 32);
-                    size_name(sweep_bs[b], sz, sizeof(sz));
+                    units_fmt_name_size(sweep_bs[b], sz, sizeof(sz));
                     specs[count] =
                         (struct sw_spec){SW_IOCP, (enum st_pattern)p, sweep_bs[b], sweep_qd[q]};
                     snprintf(names[count], sizeof(names[count]), "storage/iocp/%s/bs:%s/qd:%u",

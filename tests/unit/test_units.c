@@ -74,6 +74,17 @@ static void test_format(void)
     CHECK(strcmp(units_fmt_duration(1.2e9, b, sizeof(b)), "1.20 s") == 0, "%s", b);
     CHECK(strcmp(units_fmt_size(4096, b, sizeof(b)), "4 KiB") == 0, "%s", b);
     CHECK(strcmp(units_fmt_size(1.5 * 1048576, b, sizeof(b)), "1.50 MiB") == 0, "%s", b);
+    {
+        static const struct {
+            uint64_t n;
+            const char *s;
+        } names[] = {{1, "1"},        {64, "64"},         {1000, "1000"}, {1024, "1k"},
+                     {4096, "4k"},    {65536, "64k"},     {1536, "1536"}, {1048576, "1m"},
+                     {3145728, "3m"}, {1049600, "1025k"}, {0, "0"}};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            CHECK(strcmp(units_fmt_name_size(names[i].n, b, sizeof(b)), names[i].s) == 0,
+                  "name size %llu: %s", (unsigned long long)names[i].n, b);
+    }
     CHECK(strcmp(units_fmt_count(12345, b, sizeof(b)), "12.3k") == 0, "%s", b);
     CHECK(strcmp(units_fmt_count(512, b, sizeof(b)), "512") == 0, "%s", b);
 }
