@@ -287,6 +287,35 @@ bad_text:
     return ret;
 }
 
+int np_udp_bind(const struct np_dgram_io *io, uint64_t token, char *err, size_t errlen)
+{
+    struct np_bind b = {.kind = NP_BIND_REQ, .token = token}, a;
+    uint8_t out[NP_BIND_LEN], in[NP_BIND_LEN + 1];
+
+    np_bind_encode(&b, out);
+    for (int i = 0; i < NP_BIND_TRIES; i++) {
+        uint64_t t0 = io->now_ms(io->conn);
+        int ret = io->send(io->conn, out, sizeof(out)), left = NP_BIND_EVERY_MS;
+        if (ret) {
+            snprintf(err, errlen, "UDP bind: send: %s", strerror(-ret));
+            return ret;
+        }
+        while (left > 0) {
+            int n = io->recv_wait(io->conn, in, sizeof(in), left);
+            if (n == NP_BIND_LEN && np_bind_parse(in, (size_t)n, &a) == 0 &&
+                a.kind == NP_BIND_ACK && a.token == token)
+                return 0;
+            /* anything else (a stray datagram, an ICMP error) is ignored: try again */
+            left = NP_BIND_EVERY_MS - (int)(io->now_ms(io->conn) - t0);
+        }
+    }
+    snprintf(err, errlen,
+             "UDP bind: no acknowledgement from the peer's UDP port in %d ms (%d tries; is UDP "
+             "to it blocked?)",
+             NP_BIND_EVERY_MS * NP_BIND_TRIES, NP_BIND_TRIES);
+    return -ETIMEDOUT;
+}
+
 const char *np_test_name(int test)
 {
     static const char *const names[] = {"?", "rr", "crr", "stream", "maerts", "udp_rr", "info"};

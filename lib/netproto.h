@@ -152,6 +152,24 @@ struct np_io {
 int np_handshake(const struct np_io *io, const struct np_hello *h, struct np_reply *r, char *text,
                  size_t textlen, char *err, size_t errlen);
 
+/* Datagram I/O of a udp_rr client's UDP socket (connected to the server's UDP port), so the
+   bind's schedule and checks are written once for every platform. */
+struct np_dgram_io {
+    void *conn;
+    /* Send one datagram: 0 (also for an error worth trying again at the next round, e.g. an
+       earlier datagram's ICMP report), or -errno for a real failure. */
+    int (*send)(void *conn, const void *buf, size_t n);
+    /* Wait at most timeout_ms for one datagram and read it into buf: its length (a
+       truncated one is cut to n), 0 when none came in time or on a passing error. */
+    int (*recv_wait)(void *conn, void *buf, size_t n, int timeout_ms);
+    /* A monotonic clock in ms. */
+    uint64_t (*now_ms)(void *conn);
+};
+/* udp_rr client: send the bind datagram carrying token every NP_BIND_EVERY_MS until the
+   server's ack of that token comes back, at most NP_BIND_TRIES times; anything else that
+   arrives is ignored. 0, or -errno with the reason in err (-ETIMEDOUT: no ack). */
+int np_udp_bind(const struct np_dgram_io *io, uint64_t token, char *err, size_t errlen);
+
 /* A peer or listen address as the user writes it. */
 enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };
 #define NP_VSOCK_ANY_CID  0xffffffffu /* VMADDR_CID_ANY */

@@ -14,8 +14,6 @@
 #include "net.h"
 
 #define NETL_IO_TIMEOUT_MS 5000 /* a peer that does not answer within this is an error */
-#define NETL_BIND_EVERY_MS NP_BIND_EVERY_MS /* udp_rr: the bind is sent again this often */
-#define NETL_BIND_TRIES    NP_BIND_TRIES    /* ...this many times (2 s) before the row fails */
 
 /* Resolve a (numeric or named) address into ss. passive: for bind. 0 or -errno + reason. */
 int netl_sockaddr(const struct np_addr *a, int passive, struct sockaddr_storage *ss, socklen_t *len,
@@ -43,8 +41,8 @@ int netl_set_timeouts(int fd, int timeout_ms);
 int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *text, size_t textlen,
                    char *err, size_t errlen);
 /* udp_rr: send the bind datagram carrying token on the UDP socket fd (connected to the
-   server's UDP port) every NETL_BIND_EVERY_MS until the server's ack arrives, at most
-   NETL_BIND_TRIES times. 0, or -errno with the reason in err. */
+   server's UDP port) every NP_BIND_EVERY_MS until the server's ack arrives, at most
+   NP_BIND_TRIES times (np_udp_bind). 0, or -errno with the reason in err. */
 int netl_udp_bind(int fd, uint64_t token, char *err, size_t errlen);
 /* send()/recv() exactly n bytes on a blocking socket (MSG_NOSIGNAL). 0 or -errno (-EPIPE
    for a peer that closed). */

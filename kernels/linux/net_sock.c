@@ -402,39 +402,38 @@ int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *t
     return np_handshake(&io, h, r, text, textlen, err, errlen);
 }
 
+/* np_dgram_io over a connected UDP socket (conn points at the descriptor). Errors of an
+   earlier datagram (ECONNREFUSED from its ICMP report), a full buffer or a signal are tried
+   again at the next round. */
+static int dgram_send(void *conn, const void *buf, size_t n)
+{
+    if (send(*(int *)conn, buf, n, MSG_NOSIGNAL) >= 0 || errno == EINTR || errno == EAGAIN ||
+        errno == ENOBUFS || errno == ECONNREFUSED)
+        return 0;
+    return -errno;
+}
+
+static int dgram_recv_wait(void *conn, void *buf, size_t n, int timeout_ms)
+{
+    struct pollfd p = {.fd = *(int *)conn, .events = POLLIN};
+    ssize_t r;
+    if (poll(&p, 1, timeout_ms) != 1)
+        return 0;
+    r = recv(p.fd, buf, n, MSG_DONTWAIT);
+    return r > 0 ? (int)r : 0;
+}
+
+static uint64_t dgram_now_ms(void *conn)
+{
+    struct timespec t;
+    (void)conn;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 int netl_udp_bind(int fd, uint64_t token, char *err, size_t errlen)
 {
-    struct np_bind b = {.kind = NP_BIND_REQ, .token = token}, a;
-    uint8_t out[NP_BIND_LEN], in[NP_BIND_LEN + 1];
-
-    np_bind_encode(&b, out);
-    for (int i = 0; i < NETL_BIND_TRIES; i++) {
-        struct timespec t0, t;
-        int left = NETL_BIND_EVERY_MS;
-        if (send(fd, out, sizeof(out), MSG_NOSIGNAL) < 0 && errno != EINTR && errno != EAGAIN &&
-            errno != ENOBUFS && errno != ECONNREFUSED) {
-            snprintf(err, errlen, "UDP bind: send: %s", strerror(errno));
-            return -errno;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        while (left > 0) {
-            struct pollfd p = {.fd = fd, .events = POLLIN};
-            ssize_t n;
-            if (poll(&p, 1, left) == 1) {
-                n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
-                if (n == NP_BIND_LEN && np_bind_parse(in, (size_t)n, &a) == 0 &&
-                    a.kind == NP_BIND_ACK && a.token == token)
-                    return 0;
-                /* anything else (a stray datagram, an ICMP error) is ignored: try again */
-            }
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            left = NETL_BIND_EVERY_MS -
-                   (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-        }
-    }
-    snprintf(err, errlen,
-             "UDP bind: no acknowledgement from the peer's UDP port in %d ms (%d tries; is UDP "
-             "to it blocked?)",
-             NETL_BIND_EVERY_MS * NETL_BIND_TRIES, NETL_BIND_TRIES);
-    return -ETIMEDOUT;
+    struct np_dgram_io io = {
+        .conn = &fd, .send = dgram_send, .recv_wait = dgram_recv_wait, .now_ms = dgram_now_ms};
+    return np_udp_bind(&io, token, err, errlen);
 }

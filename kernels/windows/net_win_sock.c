@@ -213,46 +213,44 @@ int netw_handshake(SOCKET s, const struct np_hello *h, struct np_reply *r, char 
     return np_handshake(&io, h, r, text, textlen, err, errlen);
 }
 
-/* A Winsock error a bind attempt shrugs off: try again at the next round. A connected UDP
-   socket reports an ICMP port unreachable of an earlier datagram as WSAECONNRESET. */
-static int bind_transient(int wsa)
+/* np_dgram_io over a connected UDP socket (conn points at the SOCKET). Winsock errors a bind
+   attempt shrugs off and tries again at the next round: a connected UDP socket reports an
+   ICMP port unreachable of an earlier datagram as WSAECONNRESET. */
+static int dgram_send(void *conn, const void *buf, size_t n)
 {
-    return wsa == WSAEWOULDBLOCK || wsa == WSAEINTR || wsa == WSAENOBUFS || wsa == WSAECONNRESET ||
-           wsa == WSAECONNREFUSED || wsa == WSAETIMEDOUT;
+    int e;
+    if (send(*(SOCKET *)conn, buf, (int)n, 0) >= 0)
+        return 0;
+    e = WSAGetLastError();
+    if (e == WSAEWOULDBLOCK || e == WSAEINTR || e == WSAENOBUFS || e == WSAECONNRESET ||
+        e == WSAECONNREFUSED || e == WSAETIMEDOUT)
+        return 0;
+    return -netw_errno(e);
+}
+
+static int dgram_recv_wait(void *conn, void *buf, size_t n, int timeout_ms)
+{
+    SOCKET s = *(SOCKET *)conn;
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    fd_set set;
+    int r;
+    FD_ZERO(&set);
+    FD_SET(s, &set);
+    if (select(0, &set, NULL, NULL, &tv) != 1)
+        return 0;
+    r = recv(s, buf, (int)n, 0);
+    return r > 0 ? r : 0;
+}
+
+static uint64_t dgram_now_ms(void *conn)
+{
+    (void)conn;
+    return GetTickCount64();
 }
 
 int netw_udp_bind(SOCKET s, uint64_t token, char *err, size_t errlen)
 {
-    struct np_bind b = {.kind = NP_BIND_REQ, .token = token}, a;
-    uint8_t out[NP_BIND_LEN], in[NP_BIND_LEN + 1];
-
-    np_bind_encode(&b, out);
-    for (int i = 0; i < NP_BIND_TRIES; i++) {
-        ULONGLONG t0 = GetTickCount64();
-        int left = NP_BIND_EVERY_MS, e;
-        if (send(s, (const char *)out, sizeof(out), 0) < 0 &&
-            !bind_transient(e = WSAGetLastError())) {
-            snprintf(err, errlen, "UDP bind: send: %s", strerror(netw_errno(e)));
-            return -netw_errno(e);
-        }
-        while (left > 0) {
-            fd_set set;
-            struct timeval tv = {.tv_sec = 0, .tv_usec = left * 1000};
-            FD_ZERO(&set);
-            FD_SET(s, &set);
-            if (select(0, &set, NULL, NULL, &tv) == 1) {
-                int n = recv(s, (char *)in, sizeof(in), 0);
-                if (n == NP_BIND_LEN && np_bind_parse(in, (size_t)n, &a) == 0 &&
-                    a.kind == NP_BIND_ACK && a.token == token)
-                    return 0;
-                /* anything else (a stray datagram, an ICMP error) is ignored: try again */
-            }
-            left = NP_BIND_EVERY_MS - (int)(GetTickCount64() - t0);
-        }
-    }
-    snprintf(err, errlen,
-             "UDP bind: no acknowledgement from the peer's UDP port in %d ms (%d tries; is UDP "
-             "to it blocked?)",
-             NP_BIND_EVERY_MS * NP_BIND_TRIES, NP_BIND_TRIES);
-    return -ETIMEDOUT;
+    struct np_dgram_io io = {
+        .conn = &s, .send = dgram_send, .recv_wait = dgram_recv_wait, .now_ms = dgram_now_ms};
+    return np_udp_bind(&io, token, err, errlen);
 }

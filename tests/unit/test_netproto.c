@@ -384,6 +384,92 @@ static void test_handshake(void)
     }
 }
 
+/* A scripted datagram peer for np_udp_bind: a fake clock in ms, the binds it was sent, and
+   what it answers to the k-th bind (k from 1): an ack of the right token, a stray datagram,
+   an ack of another token, or silence. */
+struct dgram_peer {
+    uint64_t now;
+    int sends, fail_send; /* fail_send: -errno returned by the first send */
+    int answer[8];        /* per bind: 0 silence, 1 ack, 2 stray datagram, 3 other token */
+    uint64_t token;
+    uint8_t last[NP_BIND_LEN];
+};
+
+static int peer_send(void *conn, const void *buf, size_t n)
+{
+    struct dgram_peer *p = conn;
+    if (p->fail_send)
+        return p->fail_send;
+    CHECK(n == NP_BIND_LEN, "a bind of %zu bytes", n);
+    memcpy(p->last, buf, NP_BIND_LEN);
+    p->sends++;
+    return 0;
+}
+
+static int peer_recv_wait(void *conn, void *buf, size_t n, int timeout_ms)
+{
+    struct dgram_peer *p = conn;
+    int what = p->sends >= 1 && p->sends <= 8 ? p->answer[p->sends - 1] : 0;
+    struct np_bind a = {.kind = NP_BIND_ACK, .token = p->token};
+    CHECK(timeout_ms > 0 && timeout_ms <= NP_BIND_EVERY_MS, "a wait of %d ms", timeout_ms);
+    if (what == 0) { /* nothing within the timeout */
+        p->now += (uint64_t)timeout_ms;
+        return 0;
+    }
+    p->answer[p->sends - 1] = 0; /* answered once */
+    p->now += 3;
+    if (what == 2) {
+        memset(buf, 0x5a, n);
+        return (int)n;
+    }
+    if (what == 3)
+        a.token = p->token + 1;
+    np_bind_encode(&a, buf);
+    return NP_BIND_LEN;
+}
+
+static uint64_t peer_now(void *conn)
+{
+    return ((struct dgram_peer *)conn)->now;
+}
+
+static void test_udp_bind(void)
+{
+    struct dgram_peer p = {.token = 0x1122334455667788ull};
+    struct np_dgram_io io = {
+        .conn = &p, .send = peer_send, .recv_wait = peer_recv_wait, .now_ms = peer_now};
+    struct np_bind b;
+    char err[160];
+
+    /* the first bind lost, the second answered by a stray datagram and another token's
+       ack, the third acknowledged: bound after 3 sends, 200 ms and a bit */
+    p.answer[1] = 2;
+    p.answer[2] = 1;
+    CHECK(np_udp_bind(&io, p.token, err, sizeof(err)) == 0 && p.sends == 3,
+          "bound after %d sends: %s", p.sends, err);
+    CHECK(np_bind_parse(p.last, NP_BIND_LEN, &b) == 0 && b.kind == NP_BIND_REQ &&
+              b.token == p.token,
+          "the datagram sent is a bind of the token");
+    CHECK(p.now >= 2 * NP_BIND_EVERY_MS && p.now < 3 * NP_BIND_EVERY_MS,
+          "one bind per %d ms: %llu ms", NP_BIND_EVERY_MS, (unsigned long long)p.now);
+
+    /* only acks of another token: never bound, NP_BIND_TRIES sends, the reason named */
+    p = (struct dgram_peer){.token = 7};
+    for (int i = 0; i < 8; i++)
+        p.answer[i] = 3;
+    CHECK(np_udp_bind(&io, p.token, err, sizeof(err)) == -ETIMEDOUT && p.sends == NP_BIND_TRIES &&
+              strstr(err, "no acknowledgement") && strstr(err, "2000 ms"),
+          "no ack: %d sends, %s", p.sends, err);
+    CHECK(p.now >= (uint64_t)NP_BIND_EVERY_MS * NP_BIND_TRIES, "the tries span %llu ms",
+          (unsigned long long)p.now);
+
+    /* a send that fails for real ends the bind at once */
+    p = (struct dgram_peer){.token = 9, .fail_send = -ENETUNREACH};
+    CHECK(np_udp_bind(&io, p.token, err, sizeof(err)) == -ENETUNREACH &&
+              strstr(err, "UDP bind: send: "),
+          "a failing send: %s", err);
+}
+
 int main(void)
 {
     test_hello_roundtrip();
@@ -393,5 +479,6 @@ int main(void)
     test_seq();
     test_addr();
     test_handshake();
+    test_udp_bind();
     return check_done("test_netproto");
 }
