@@ -1,6 +1,6 @@
 #!/bin/sh
 # End-to-end: `viobench serve` as a user starts it. --help, the ready report, stopping by
-# --duration and by SIGTERM (exit 0 with a summary), a port already in use (exit 1), and
+# --duration and by SIGTERM (exit 0 with a summary), loopback by default, a port already in use (exit 1), and
 # every bad option (one line naming it, exit 2).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,6 +23,17 @@ grep -q '^USAGE' "$T/help" && grep -q '^EXAMPLES' "$T/help" && grep -q -- '--max
 grep -q '^127\.0\.0\.1:[0-9][0-9]*$' "$T/ready" || bad "ready report: $(cat "$T/ready")"
 grep -q 'listening on 127.0.0.1' "$T/err1" || bad "no listening line"
 grep -q 'stopped:' "$T/err1" || bad "no closing summary"
+
+# Without --listen it binds to loopback only (127.0.0.1:7700), checked in a private network
+# namespace so the fixed port cannot clash with anything (needs unshare -n: root).
+if unshare -n true 2>/dev/null; then
+    unshare -n sh -c 'ip link set lo up && exec "$0" serve --duration 0.3s --ready-fd 3 3>"$1" 2>"$2"' \
+        "$VB" "$T/ready0" "$T/err0" || bad "serve without --listen failed: $(cat "$T/err0")"
+    [ "$(cat "$T/ready0")" = "127.0.0.1:7700" ] ||
+        bad "serve without --listen is not on 127.0.0.1:7700: $(cat "$T/ready0")"
+else
+    echo "note: no network namespace here (not root): the default address was not checked"
+fi
 
 # SIGTERM: exit 0. A second server on the same port: exit 1 naming the address.
 "$VB" serve --listen 127.0.0.1:0 --duration 20s --ready-fd 3 3>"$T/ready2" 2>"$T/err2" &
