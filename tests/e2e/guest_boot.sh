@@ -12,11 +12,11 @@
 # machine's /dev/kvm really boots the guest, its files carry KVM's signature.
 . "$(dirname "$0")/lib.sh"
 
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (sudo scripts/setup)"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (scripts/setup)"
 file -L "$(command -v busybox 2>/dev/null || echo /nonexistent)" 2>/dev/null | grep -q 'statically linked' ||
-    skip "busybox-static is not installed (sudo scripts/setup)"
+    skip "busybox-static is not installed (scripts/setup)"
 for t in cpio lz4 mkfs.ext4 cc readelf; do
-    command -v $t >/dev/null || skip "$t is not installed (sudo scripts/setup)"
+    command -v $t >/dev/null || skip "$t is not installed (scripts/setup)"
 done
 make -s static >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make static failed"; finish; }
 

@@ -38,11 +38,12 @@ expect_error 2 "guest-run: --label: 'k=a b' is not KEY=VALUE without spaces" $GR
 expect_error 2 "guest-run: viobench run argument 'a b' contains a space" $GR -- --filter 'a b'
 expect_error 2 "guest-run: viobench run argument '--out': use guest-run's own --out/--run-id" $GR -- --out /tmp
 expect_error 2 "guest-run: --db needs a value" $GR --db
+expect_error 2 "guest-run: --boot-deadline: 'soon' is not a number of seconds" $GR --boot-deadline soon
+expect_error 2 "guest-run: --cpu-model: 'host;x' is not a QEMU CPU model" $GR --cpu-model 'host;x'
 if command -v qemu-system-x86_64 >/dev/null; then
     expect_error 1 "guest-run: --image $T/none: no vmlinux there \(build the image with scripts/guest-image\)" $GR --image "$T/none"
-    if [ ! -w /dev/kvm ]; then
-        expect_error 1 "guest-run: --accel kvm: /dev/kvm is not usable here" $GR --accel kvm --image "$T/none"
-    fi
+    VIOBENCH_KVM_DEVICE=$T/no-kvm expect_error 1 "guest-run: --accel kvm: KVM cannot be used here: no $T/no-kvm" \
+        $GR --accel kvm --image "$T/none"
 fi
 
 # matrix: options

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to run sshd and log in as root"
-[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed (sudo scripts/setup)"
+[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed (scripts/setup)"
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || skip "openssh-client is not installed"
 make -s static >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make static failed"; finish; }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end checks of `viobench sysinfo`: --json parses and carries the pairing keys, the
 # human report shows the disagreement line exactly when signals disagree (always for the
-# recorded this-machine fixture), --record then --fixture replays the same conclusion, and
+# recorded bhyve fixture, never for the recorded Firecracker one), --record then --fixture
+# replays the same conclusion, and
 # bad input (unknown option, missing or malformed fixture, conflicting options, recording
 # into a non-empty directory) gives one-line errors and the documented exit status.
 . "$(dirname "$0")/lib.sh"
@@ -40,10 +41,18 @@ if [ "$dis" = True ]; then
 else
     grep -q '^Disagreement' "$T/live.txt" && fail "disagreement line without a disagreement"
 fi
-"$VB" sysinfo --fixture tests/fixtures/detect/this-machine >"$T/fx.txt" || fail "replay of this-machine failed"
+FX=tests/fixtures/detect
+"$VB" sysinfo --fixture $FX/bhyve-kvmclock-2026-11 >"$T/fx.txt" || fail "replay of bhyve-kvmclock-2026-11 failed"
 grep -q '^Disagreement  *yes: signals disagree: cpuid 0x40000000 says bhyve' "$T/fx.txt" ||
-    fail "this-machine replay does not show the bhyve disagreement"
-grep -q '\[DISAGREES\] cpuid 0x40000000' "$T/fx.txt" || fail "this-machine: bhyve signal not marked"
+    fail "bhyve-kvmclock-2026-11 replay does not show the bhyve disagreement"
+grep -q '\[DISAGREES\] cpuid 0x40000000' "$T/fx.txt" || fail "bhyve-kvmclock-2026-11: bhyve signal not marked"
+"$VB" sysinfo --fixture $FX/firecracker-kvm-2026-12 >"$T/fc.txt" || fail "replay of firecracker-kvm-2026-12 failed"
+head -1 "$T/fc.txt" | grep -q '^Hypervisor  *KVM$' || fail "firecracker-kvm-2026-12: hypervisor line: $(head -1 "$T/fc.txt")"
+grep -q 'all signals agree' "$T/fc.txt" && ! grep -q '^Disagreement' "$T/fc.txt" ||
+    fail "firecracker-kvm-2026-12: signals should agree"
+grep -q 'Firecracker' "$T/fc.txt" || fail "firecracker-kvm-2026-12: Firecracker not named"
+grep -q '^  \[info\]  *dmi .*no DMI tables' "$T/fc.txt" || fail "firecracker-kvm-2026-12: missing DMI not said"
+grep -q '^Clocksource  *tsc (available: tsc kvm-clock)$' "$T/fc.txt" || fail "firecracker-kvm-2026-12: clocksource"
 "$VB" sysinfo --fixture tests/fixtures/detect/hyperv | grep -q '^Hypervisor  *Hyper-V 10.0 (build 20348)$' ||
     fail "hyperv fixture: wrong hypervisor line"
 

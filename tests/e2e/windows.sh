@@ -11,8 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 WCC=x86_64-w64-mingw32-gcc-posix
-command -v $WCC >/dev/null || skip "mingw-w64 is not installed ($WCC; sudo scripts/setup)"
-WINE=$(command -v wine64 || command -v wine) || skip "wine is not installed (sudo scripts/setup)"
+command -v $WCC >/dev/null || skip "mingw-w64 is not installed ($WCC; scripts/setup)"
+WINE=$(command -v wine64 || command -v wine) || skip "wine is not installed (scripts/setup)"
 command -v x86_64-w64-mingw32-objdump >/dev/null || skip "binutils-mingw-w64 is not installed"
 
 # build (jansson from Debian's source package: fetched once into the cache)

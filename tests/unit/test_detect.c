@@ -178,7 +178,8 @@ static int fixtures_run(void)
 {
     static const char *const must[] = {"hyperv",    "kvm",         "kvm-hyperv-enlightened",
                                        "vmware",    "xen",         "tcg",
-                                       "baremetal", "this-machine"};
+                                       "baremetal", "bhyve-kvmclock-2026-11",
+                                       "firecracker-kvm-2026-12"};
     int found[sizeof(must) / sizeof(must[0])] = {0}, n = 0;
     struct dirent *e;
     DIR *d = opendir(FIXTURES);
@@ -221,9 +222,10 @@ static int fixtures_run(void)
     return n;
 }
 
-/* this-machine: replaying gives the facts that were recorded (pairing.json; wording such as
-   signal details and the conclusion may change with the code, facts may not). */
-static void recorded_matches(void)
+/* The recorded real machines (fixtures with pairing.json, named after the pairing and the
+   month they were recorded in): replaying gives the facts that were recorded (wording such
+   as signal details and the conclusion may change with the code, facts may not). */
+static void recorded_matches(const char *name)
 {
     static const char *const keys[] = {"hypervisor.name",
                                        "hypervisor.disagreement",
@@ -236,18 +238,25 @@ static void recorded_matches(void)
                                        "mitigations",
                                        "topology.caches",
                                        "topology.pus"};
+    char dir[PATH_MAX], path[PATH_MAX + 32];
     struct probe p;
     json_error_t je;
-    json_t *rec = json_load_file(FIXTURES "/this-machine/pairing.json", 0, &je), *now;
+    json_t *rec, *now;
 
-    CHECK(rec != NULL, "this-machine/pairing.json: %s", je.text);
-    if (!rec || probe_fixture(FIXTURES "/this-machine", &p))
+    snprintf(dir, sizeof(dir), "%s/%s", FIXTURES, name);
+    snprintf(path, sizeof(path), "%s/pairing.json", dir);
+    rec = json_load_file(path, 0, &je);
+    CHECK(rec != NULL, "%s: %s", path, je.text);
+    if (!rec || probe_fixture(dir, &p)) {
+        json_decref(rec);
         return;
+    }
     now = sysinfo_detect(&p);
     probe_free(&p);
+    CHECK(now != NULL, "%s: detection failed", name);
     for (size_t i = 0; now && i < sizeof(keys) / sizeof(keys[0]); i++)
-        CHECK(json_equal(at(rec, keys[i]), at(now, keys[i])),
-              "this-machine: %s differs from the recording", keys[i]);
+        CHECK(json_equal(at(rec, keys[i]), at(now, keys[i])), "%s: %s differs from the recording",
+              name, keys[i]);
     json_decref(now);
     json_decref(rec);
 }
@@ -565,7 +574,8 @@ int main(void)
     fixture_errors();
     n = fixtures_run();
     CHECK(n >= 8, "only %d fixtures", n);
-    recorded_matches();
+    recorded_matches("bhyve-kvmclock-2026-11");
+    recorded_matches("firecracker-kvm-2026-12");
     record_replay();
     live_listing();
     return check_done("test_detect");
