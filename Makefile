@@ -180,12 +180,13 @@ format-check:
 
 install: viobench
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts/guest $(DESTDIR)$(DATADIR)/lib \
-	    $(DESTDIR)$(DATADIR)/doc
+	    $(DESTDIR)$(DATADIR)/doc $(DESTDIR)$(DATADIR)/doc/machines
 	install -m 0755 viobench $(DESTDIR)$(BINDIR)/viobench
 	install -m 0755 $$(find scripts -maxdepth 1 -type f) $(DESTDIR)$(DATADIR)/scripts/
 	install -m 0644 scripts/guest/* $(DESTDIR)$(DATADIR)/scripts/guest/
 	install -m 0644 lib/x86.h $(DESTDIR)$(DATADIR)/lib/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DATADIR)/doc/
+	install -m 0644 docs/machines/*.md $(DESTDIR)$(DATADIR)/doc/machines/
 	if [ -f viobench-static ]; then install -m 0755 viobench-static $(DESTDIR)$(BINDIR)/; fi
 
 uninstall:

@@ -27,7 +27,7 @@ static struct {
 } a;
 
 static const struct opt gate_opts[] = {
-    {"budget", 'b', OPT_STR, &a.budget, "FILE", "the budget file (see README, \"Budget files\")"},
+    {"budget", 'b', OPT_STR, &a.budget, "FILE", "the budget file (see docs/analyze.md, \"gate\")"},
     {"baseline", 0, OPT_STR, &a.baseline, "SELECTOR",
      "also compare with these runs (selector words, run id or path)"},
     {"max-regression", 0, OPT_PERCENT, &a.max_reg, "PCT",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The analyzer end to end on synthetic runs with known differences: compare (every output
 # format, a +20% latency shift found, a run against itself unchanged), trend (injected
-# shifts found at their versions), gate (the README's budget file, exit codes 0/1/2, line
+# shifts found at their versions), gate (docs/analyze.md's budget file, exit codes 0/1/2, line
 # numbers, baseline regression), matrix (pivot, PASS/FAIL, HTML), capacity (knee, Little's
 # law), each plot rendered by gnuplot to a non-empty PNG, and bad input: one line, non-zero.
 set -u
@@ -90,7 +90,7 @@ expect_error 1 "no stored run matches 'kernel=7.\\*'" "$V" analyze trend --db "$
 # --- gate -------------------------------------------------------------------------------
 BUD=tests/fixtures/analyze/budgets.txt
 grep -v '^#' "$BUD" | while IFS= read -r l; do
-    grep -qF "$l" README.md || { echo "FAIL: README lacks the budget line '$l'"; exit 1; }
+    grep -qF "$l" docs/analyze.md || { echo "FAIL: docs/analyze.md lacks the budget line '$l'"; exit 1; }
 done || FAILED=1
 "$V" analyze gate --budget "$BUD" "$T/sw/a" --allow-missing >"$T/gate.txt"
 [ $? -eq 0 ] || { cat "$T/gate.txt"; fail "gate of a run inside its budget did not exit 0"; }

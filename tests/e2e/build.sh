@@ -21,4 +21,6 @@ make -s install PREFIX="$T/inst" >"$T/install.log" 2>&1 || { cat "$T/install.log
 "$T/inst/bin/viobench" version | grep -q '^viobench ' || fail "installed viobench does not run"
 [ -x "$T/inst/share/viobench/scripts/setup" ] || fail "scripts not installed"
 [ -f "$T/inst/share/viobench/doc/README.md" ] || fail "README not installed"
+[ -f "$T/inst/share/viobench/doc/analyze.md" ] || fail "docs/*.md not installed"
+ls "$T"/inst/share/viobench/doc/machines/*.md >/dev/null 2>&1 || fail "docs/machines/*.md not installed"
 finish

@@ -85,11 +85,11 @@ want=$(sqlite3 "$DB" "SELECT printf('%.17g', real_time) FROM results_view
 got=$(grep "^$RUN,.*,real_time," "$T/tidy.csv" | head -1 | awk -F, '{print $(NF-1)}')
 [ -n "$got" ] && [ "$(printf "%.10g" "$got")" = "$(printf "%.10g" "$want")" ] || fail "tidy real_time $got != $want"
 
-# --- the README's sqlite3 examples work on this store -----------------------------------
+# --- docs/collect.md's sqlite3 examples work on this store -----------------------------
 awk -v dir="$T" '/^sqlite3 -header -column results\/viobench.db "$/ { q = 1; n++; next }
     q && /"$/ { sub(/"$/, ""); print > (dir "/readme" n ".sql"); q = 0; next }
-    q { print > (dir "/readme" n ".sql") }' README.md
-[ -s "$T/readme1.sql" ] && [ -s "$T/readme2.sql" ] || fail "README queries not found"
+    q { print > (dir "/readme" n ".sql") }' docs/collect.md
+[ -s "$T/readme1.sql" ] && [ -s "$T/readme2.sql" ] || fail "docs/collect.md queries not found"
 for k in 1 2; do
     sqlite3 "$DB" <"$T/readme$k.sql" >"$T/q.out" 2>&1 || { cat "$T/q.out"; fail "README query $k"; }
     grep -q 'timer/read/monotonic\|^.*|'"$RUN"'|' "$T/q.out" || { cat "$T/q.out"; fail "README query $k: no rows"; }
