@@ -15,6 +15,7 @@
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (scripts/setup)"
 file -L "$(command -v busybox 2>/dev/null || echo /nonexistent)" 2>/dev/null | grep -q 'statically linked' ||
     skip "busybox-static is not installed (scripts/setup)"
+PATH=$PATH:/usr/sbin:/sbin # mkfs.ext4 (a normal user's PATH may lack /usr/sbin)
 for t in cpio lz4 mkfs.ext4 cc readelf; do
     command -v $t >/dev/null || skip "$t is not installed (scripts/setup)"
 done

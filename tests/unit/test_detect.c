@@ -176,9 +176,14 @@ static void check_print(const char *name, json_t *p)
 
 static int fixtures_run(void)
 {
-    static const char *const must[] = {"hyperv",    "kvm",         "kvm-hyperv-enlightened",
-                                       "vmware",    "xen",         "tcg",
-                                       "baremetal", "bhyve-kvmclock-2026-11",
+    static const char *const must[] = {"hyperv",
+                                       "kvm",
+                                       "kvm-hyperv-enlightened",
+                                       "vmware",
+                                       "xen",
+                                       "tcg",
+                                       "baremetal",
+                                       "bhyve-kvmclock-2026-11",
                                        "firecracker-kvm-2026-12"};
     int found[sizeof(must) / sizeof(must[0])] = {0}, n = 0;
     struct dirent *e;
