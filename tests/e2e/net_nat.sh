@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.." || exit 1
 VB=${VIOBENCH:-$PWD/viobench}
 [ -x "$VB" ] || { echo "SKIP: $VB not built"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: iproute2 (ip) is not installed"; exit 77; }
+PATH=$PATH:/usr/sbin:/sbin # nft lives in /usr/sbin
 command -v nft >/dev/null || { echo "SKIP: nft is not installed (scripts/setup)"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: network namespaces need root"; exit 77; }
 
