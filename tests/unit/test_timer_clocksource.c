@@ -6,7 +6,7 @@
  * Scenarios that need a different directory run in a child, because the rows are generated
  * once per process.
  */
-#include "bench.h"
+#include "harness.h"
 #include "check.h"
 #include "kernel.h"
 #include "modules.h"

@@ -1,0 +1,66 @@
+/*
+ * viobench: one binary with git-style subcommands. This file only dispatches; each command
+ * lives in its own file with its own option table and --help.
+ */
+#include "program.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct bench_cmd guest_cmds[] = {
+    {"run", "run benchmark kernels and write a run directory", cmd_run},
+    {"list", "list kernels and whether they can run here", cmd_list},
+    {"sysinfo", "describe the host/guest pairing and environment", cmd_sysinfo},
+    {"serve", "be the peer of the network kernels (binds to loopback by default)", cmd_serve},
+    {"version", "print version and build", cmd_version},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "USAGE\n  viobench COMMAND [OPTIONS]\n  viobench COMMAND --help\n\n"
+               "Microbenchmarks of virtualized I/O paths (storage, network, timers, VM exits),\n"
+               "with the host/guest pairing recorded beside every result.\n\nCOMMANDS\n");
+    for (const struct bench_cmd *c = guest_cmds; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    for (const struct bench_cmd *c = bench_variant_cmds; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nEXAMPLES\n"
+               "  viobench run --suite quick\n"
+               "  viobench list 'exit/*'\n"
+               "  viobench sysinfo --json\n");
+}
+
+static const struct bench_cmd *find(const struct bench_cmd *t, const char *name)
+{
+    for (; t->name; t++)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct bench_cmd *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv);
+    c = find(guest_cmds, argv[1]);
+    if (!c)
+        c = find(bench_variant_cmds, argv[1]);
+    if (!c) {
+        vb_err("unknown command '%s' (see viobench --help)", argv[1]);
+        return 2;
+    }
+    return c->main(argc - 1, argv + 1);
+}
