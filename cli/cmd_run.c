@@ -308,6 +308,7 @@ int cmd_run(int argc, char **argv)
     unsigned suite, fmt;
     enum ts_mode mode;
     struct vb_opts o;
+    struct vb_run_state run_state;
     struct plan_item *plan = NULL;
     struct vb_run run = {0};
     long nplan = 0;
@@ -344,6 +345,8 @@ int cmd_run(int argc, char **argv)
         a.warmup_ns = a.min_time_ns / 5 < 0.1 * NS_PER_S ? a.min_time_ns / 5 : 0.1 * NS_PER_S;
 
     memset(&o, 0, sizeof(o));
+    memset(&run_state, 0, sizeof(run_state));
+    o.run = &run_state; /* the kernels' run-level state: storage target, network peer */
     o.min_time_ns = a.min_time_ns;
     o.warmup_ns = a.warmup_ns;
     o.cpu = a.cpu;

@@ -51,9 +51,25 @@ struct vb_opts {
     const char *target;           /* --target DIR|FILE|BLOCKDEV; NULL: a temp dir in run_dir */
     uint64_t target_size;         /* --size in bytes; 0: default (256 MiB quick, 1 GiB full) */
     int allow_destructive_writes; /* writes to a FILE/BLOCKDEV viobench did not create */
+    /* the run's module state (struct vb_run_state, below): read-only options, writable state */
+    struct vb_run_state *run;
 };
 
 struct vb_meas;
+
+/*
+ * Run-level state of the kernel modules that keep something across the rows of one run
+ * (the storage target, the network peer). Whoever runs kernels owns one per run, zeroed
+ * (cli/cmd_run.c; a test), and hands it to every kernel through vb_opts.run; a module
+ * creates its part on first use. Each module defines its own struct; no module keeps
+ * run-level state in a global.
+ */
+struct st_run;   /* the storage target (measure/kernels/linux/storage_target.c) */
+struct netl_run; /* the network peer (measure/kernels/linux/net_peer.c) */
+struct vb_run_state {
+    struct st_run *storage;
+    struct netl_run *net;
+};
 
 struct vb_kernel {
     const char *name;     /* stable: "category/kernel/param:value..." */

@@ -196,7 +196,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     h.busy_poll_us = s->busy_us;
     np_hello_encode(&h, s->hello);
     s->peer = netl_peer_get(o, row->kind == NK_VSOCK_RR, why, len);
-    if (!s->peer || !netl_peer_alive(why, len)) {
+    if (!s->peer || !netl_peer_alive(o, why, len)) {
         free(s);
         return -EHOSTUNREACH;
     }

@@ -21,11 +21,11 @@ struct netl_peer {
     int started;    /* the run started this server */
     int ok, described;
 };
-/* The run's peer for IP kernels (vsock 0) or net/vsock_rr (vsock 1): --peer/--vsock-peer,
+/* The run's peer (state in o->run, see kernel.h) for IP kernels (vsock 0) or net/vsock_rr (vsock 1): --peer/--vsock-peer,
    else the `viobench serve` the run starts on first use. The first call per peer records
    it in the run context. NULL with the reason in why. */
 const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len);
 /* 1 while the server the run started (if any) is running; else 0 and why. */
-int netl_peer_alive(char *why, size_t len);
+int netl_peer_alive(const struct vb_opts *o, char *why, size_t len);
 
 #endif

@@ -24,23 +24,26 @@
 
 #define READY_TIMEOUT_MS 15000
 
-static struct {
-    pid_t pid; /* the started server, 0 when none */
-    int cleanup_id;
-    int tried;
-    char err[256];
-    struct netl_peer ip, vsock; /* addresses the started server reported */
-} child;
+/* The run's peer: one per run, in vb_opts.run->net (see kernel.h), made on first use. */
+struct netl_run {
+    struct {
+        pid_t pid; /* the started server, 0 when none */
+        int cleanup_id;
+        int tried;
+        char err[256];
+        struct netl_peer ip, vsock; /* addresses the started server reported */
+    } child;
+    struct netl_peer user_ip, user_vsock;
+    json_t *context; /* the run's "network" context, kept and re-published */
+};
 
-static struct netl_peer user_ip, user_vsock;
-static json_t *context; /* the run's "network" context, kept and re-published */
-
+/* Async-signal-safe: may run from the second Ctrl-C's handler. */
 static void stop_child(void *arg)
 {
-    pid_t pid = child.pid;
-    (void)arg;
+    struct netl_run *nr = arg;
+    pid_t pid = nr->child.pid;
     if (pid > 0) {
-        child.pid = 0;
+        nr->child.pid = 0;
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
@@ -85,7 +88,7 @@ static int read_ready(int fd, char *buf, size_t len)
     return got ? 0 : -EPIPE;
 }
 
-static int start_child(const struct vb_opts *o, char *why, size_t len)
+static int start_child(struct netl_run *nr, const struct vb_opts *o, char *why, size_t len)
 {
     char fdarg[16], cpuarg[16], lines[512], vwhy[256], *nl;
     const char *argv[16];
@@ -129,14 +132,14 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
         _exit(127);
     }
     close(pfd[1]);
-    child.pid = pid;
-    child.cleanup_id = vb_cleanup_add(stop_child, NULL);
+    nr->child.pid = pid;
+    nr->child.cleanup_id = vb_cleanup_add(stop_child, nr);
     ret = read_ready(pfd[0], lines, sizeof(lines));
     close(pfd[0]);
     if (ret) {
         snprintf(why, len, "the peer (viobench serve, pid %d) did not start: %s", (int)pid,
                  ret == -ETIMEDOUT ? "no ready report within 15 s" : "it exited");
-        stop_child(NULL);
+        stop_child(nr);
         return ret;
     }
     for (char *line = lines; *line; line = nl + 1) {
@@ -145,11 +148,11 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
             break;
         *nl = 0;
         v = strncmp(line, "vsock:", 6) == 0;
-        ret = set_peer(v ? &child.vsock : &child.ip, line, 1, v, why, len);
+        ret = set_peer(v ? &nr->child.vsock : &nr->child.ip, line, 1, v, why, len);
         if (ret)
             return ret;
     }
-    if (!child.ip.ok) {
+    if (!nr->child.ip.ok) {
         snprintf(why, len, "the peer reported no IP address");
         return -EPROTO;
     }
@@ -157,7 +160,8 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
 }
 
 /* Ask the peer for its info and publish the context with both ends of the path. */
-static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, const char *key)
+static void describe_peer(struct netl_run *nr, const struct vb_opts *o, const struct netl_peer *p,
+                          const char *key)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -169,48 +173,63 @@ static void describe_peer(const struct vb_opts *o, const struct netl_peer *p, co
         text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err))
              : -ENOMEM;
 
-    if (!context)
-        context = json_object();
+    if (!nr->context)
+        nr->context = json_object();
     if (fd >= 0 && netl_handshake(fd, &h, &r, text, NP_TEXT_MAX + 1, err, sizeof(err)) == 0)
         info = json_loads(text, 0, NULL);
     if (fd >= 0)
         close(fd);
     free(text);
     json_object_set_new(
-        context, key,
-        nk_peer_entry(p->name, p->started, child.pid, info, fd < 0 ? err : "no info reply"));
+        nr->context, key,
+        nk_peer_entry(p->name, p->started, nr->child.pid, info, fd < 0 ? err : "no info reply"));
     json_decref(info);
     if (p->sa.ss_family == AF_VSOCK)
-        json_object_set_new(context, "vsock_local", netl_vsock_facts());
+        json_object_set_new(nr->context, "vsock_local", netl_vsock_facts());
     else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
-        json_object_set_new(context, "local", netl_nic_facts((struct sockaddr *)&local));
-    json_object_set_new(context, "options", nk_context_options(o));
-    vb_run_context("network", json_incref(context));
+        json_object_set_new(nr->context, "local", netl_nic_facts((struct sockaddr *)&local));
+    json_object_set_new(nr->context, "options", nk_context_options(o));
+    vb_run_context("network", json_incref(nr->context));
+}
+
+/* The run's peer state, made on first use. NULL with why set. */
+static struct netl_run *run_of(const struct vb_opts *o, char *why, size_t len)
+{
+    if (!o->run) {
+        snprintf(why, len, "net: no run state (vb_opts.run)");
+        return NULL;
+    }
+    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
+        snprintf(why, len, "net: out of memory");
+    return o->run->net;
 }
 
 const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
 {
+    struct netl_run *nr = run_of(o, why, len);
     struct netl_peer *p;
 
+    if (!nr)
+        return NULL;
     if (vsock && o->vsock_peer) {
-        p = &user_vsock;
+        p = &nr->user_vsock;
         if (!p->ok && set_peer(p, o->vsock_peer, 0, 1, why, len))
             return NULL;
     } else if (!vsock && o->peer) {
-        p = &user_ip;
+        p = &nr->user_ip;
         if (!p->ok && set_peer(p, o->peer, 0, 0, why, len))
             return NULL;
     } else {
-        if (!child.tried) {
-            child.tried = 1;
-            if (start_child(o, child.err, sizeof(child.err)))
-                vb_err("run: %s", child.err);
+        if (!nr->child.tried) {
+            nr->child.tried = 1;
+            if (start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
+                vb_err("run: %s", nr->child.err);
         }
-        if (child.err[0]) {
-            snprintf(why, len, "%s", child.err);
+        if (nr->child.err[0]) {
+            snprintf(why, len, "%s", nr->child.err);
             return NULL;
         }
-        p = vsock ? &child.vsock : &child.ip;
+        p = vsock ? &nr->child.vsock : &nr->child.ip;
         if (!p->ok) {
             snprintf(why, len, "the peer the run started has no %s listener",
                      vsock ? "vsock" : "IP");
@@ -219,22 +238,23 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(o, p, vsock ? "vsock_peer" : "peer");
+        describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
     }
     return p;
 }
 
-int netl_peer_alive(char *why, size_t len)
+int netl_peer_alive(const struct vb_opts *o, char *why, size_t len)
 {
+    struct netl_run *nr = o->run ? o->run->net : NULL;
     int st;
-    if (child.pid <= 0)
+    if (!nr || nr->child.pid <= 0)
         return 1;
-    if (waitpid(child.pid, &st, WNOHANG) == child.pid) {
-        snprintf(why, len, "the peer the run started (pid %d) has exited (%s %d)", (int)child.pid,
-                 WIFSIGNALED(st) ? "signal" : "status",
+    if (waitpid(nr->child.pid, &st, WNOHANG) == nr->child.pid) {
+        snprintf(why, len, "the peer the run started (pid %d) has exited (%s %d)",
+                 (int)nr->child.pid, WIFSIGNALED(st) ? "signal" : "status",
                  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-        child.pid = 0;
-        snprintf(child.err, sizeof(child.err), "%s", why);
+        nr->child.pid = 0;
+        snprintf(nr->child.err, sizeof(nr->child.err), "%s", why);
         return 0;
     }
     return 1;

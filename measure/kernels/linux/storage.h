@@ -64,9 +64,9 @@ struct st_target {
  */
 int st_target_get(const struct vb_opts *o, int want_write, const struct st_target **t, char *why,
                   size_t len);
-/* Close and remove everything the target created now (also what the run-end cleanup does),
-   and forget the target so the next st_target_get starts afresh. */
-void st_target_close(void);
+/* Close and remove everything the run's target created now (also what the run-end cleanup
+   does), and forget the target so the next st_target_get starts afresh. */
+void st_target_close(struct vb_run_state *run);
 
 /* Block-device facts for the file system or device of fd (storage_device.c): the disk
    name, driver and queue attributes from sysfs; 0 or -errno (-ENODEV: no block device). */
