@@ -64,11 +64,11 @@ struct vb_meas;
  * creates its part on first use. Each module defines its own struct; no module keeps
  * run-level state in a global.
  */
-struct st_run;   /* the storage target (measure/kernels/linux/storage_target.c) */
-struct netl_run; /* the network peer (measure/kernels/linux/net_peer.c) */
+struct st_run;  /* the storage target (measure/kernels/<os>/storage*_target.c) */
+struct net_run; /* the network peer (measure/kernels/<os>/net*_peer.c) */
 struct vb_run_state {
     struct st_run *storage;
-    struct netl_run *net;
+    struct net_run *net;
 };
 
 struct vb_kernel {

@@ -25,7 +25,7 @@
 #define READY_TIMEOUT_MS 15000
 
 /* The run's peer: one per run, in vb_opts.run->net (see kernel.h), made on first use. */
-struct netl_run {
+struct net_run {
     struct {
         pid_t pid; /* the started server, 0 when none */
         int cleanup_id;
@@ -40,7 +40,7 @@ struct netl_run {
 /* Async-signal-safe: may run from the second Ctrl-C's handler. */
 static void stop_child(void *arg)
 {
-    struct netl_run *nr = arg;
+    struct net_run *nr = arg;
     pid_t pid = nr->child.pid;
     if (pid > 0) {
         nr->child.pid = 0;
@@ -88,7 +88,7 @@ static int read_ready(int fd, char *buf, size_t len)
     return got ? 0 : -EPIPE;
 }
 
-static int start_child(struct netl_run *nr, const struct vb_opts *o, char *why, size_t len)
+static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, size_t len)
 {
     char fdarg[16], cpuarg[16], lines[512], vwhy[256], *nl;
     const char *argv[16];
@@ -160,7 +160,7 @@ static int start_child(struct netl_run *nr, const struct vb_opts *o, char *why, 
 }
 
 /* Ask the peer for its info and publish the context with both ends of the path. */
-static void describe_peer(struct netl_run *nr, const struct vb_opts *o, const struct netl_peer *p,
+static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netl_peer *p,
                           const char *key)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
@@ -193,7 +193,7 @@ static void describe_peer(struct netl_run *nr, const struct vb_opts *o, const st
 }
 
 /* The run's peer state, made on first use. NULL with why set. */
-static struct netl_run *run_of(const struct vb_opts *o, char *why, size_t len)
+static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
 {
     if (!o->run) {
         snprintf(why, len, "net: no run state (vb_opts.run)");
@@ -206,7 +206,7 @@ static struct netl_run *run_of(const struct vb_opts *o, char *why, size_t len)
 
 const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
 {
-    struct netl_run *nr = run_of(o, why, len);
+    struct net_run *nr = run_of(o, why, len);
     struct netl_peer *p;
 
     if (!nr)
@@ -245,7 +245,7 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
 
 int netl_peer_alive(const struct vb_opts *o, char *why, size_t len)
 {
-    struct netl_run *nr = o->run ? o->run->net : NULL;
+    struct net_run *nr = o->run ? o->run->net : NULL;
     int st;
     if (!nr || nr->child.pid <= 0)
         return 1;

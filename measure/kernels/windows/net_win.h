@@ -27,6 +27,6 @@ struct netw_peer {
    in the run context). NULL with the reason in why. */
 const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len);
 /* 1 while the server the run started (if any) runs; else 0 and why. */
-int netw_peer_alive(char *why, size_t len);
+int netw_peer_alive(const struct vb_opts *o, char *why, size_t len);
 
 #endif

@@ -199,7 +199,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     nk_plan(row, o, &s->plan);
     np_hello_encode(&h, s->hello);
     s->peer = netw_peer_get(o, why, len);
-    if (!s->peer || !netw_peer_alive(why, len)) {
+    if (!s->peer || !netw_peer_alive(o, why, len)) {
         free(s);
         return -EHOSTUNREACH;
     }

@@ -19,24 +19,26 @@
 
 #define READY_TIMEOUT_MS 15000
 
-static struct {
-    HANDLE proc, job;
-    DWORD pid;
-    int tried;
-    char err[256];
-    struct netw_peer ip;
-} child;
-
-static struct netw_peer user_ip;
-static json_t *context;
+/* The run's peer: one per run, in vb_opts.run->net (see kernel.h), made on first use. */
+struct net_run {
+    struct {
+        HANDLE proc, job;
+        DWORD pid;
+        int tried;
+        char err[256];
+        struct netw_peer ip;
+    } child;
+    struct netw_peer user_ip;
+    json_t *context;
+};
 
 /* Cleanup (kernel.h): async-signal-safe in spirit: two system calls. */
 static void stop_child(void *arg)
 {
-    HANDLE p = child.proc;
-    (void)arg;
+    struct net_run *nr = arg;
+    HANDLE p = nr->child.proc;
     if (p) {
-        child.proc = NULL;
+        nr->child.proc = NULL;
         TerminateProcess(p, 1);
         WaitForSingleObject(p, 5000);
         CloseHandle(p);
@@ -59,7 +61,7 @@ static int set_peer(struct netw_peer *p, const char *text, int started, char *wh
 }
 
 /* Read the child's ready output until it closes the pipe or the timeout passes. */
-static int read_ready(HANDLE rd, char *buf, size_t len)
+static int read_ready(struct net_run *nr, HANDLE rd, char *buf, size_t len)
 {
     size_t got = 0;
     ULONGLONG end = GetTickCount64() + READY_TIMEOUT_MS;
@@ -70,7 +72,7 @@ static int read_ready(HANDLE rd, char *buf, size_t len)
         if (!avail) {
             if (GetTickCount64() > end)
                 return -ETIMEDOUT;
-            if (WaitForSingleObject(child.proc, 10) == WAIT_OBJECT_0 && !avail)
+            if (WaitForSingleObject(nr->child.proc, 10) == WAIT_OBJECT_0 && !avail)
                 break;
             continue;
         }
@@ -87,7 +89,7 @@ static int read_ready(HANDLE rd, char *buf, size_t len)
     return got ? 0 : -EPIPE;
 }
 
-static int start_child(const struct vb_opts *o, char *why, size_t len)
+static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, size_t len)
 {
     SECURITY_ATTRIBUTES sa = {.nLength = sizeof(sa), .bInheritHandle = TRUE};
     STARTUPINFOA si;
@@ -115,11 +117,12 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
     si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
     si.hStdOutput = wr;
     si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-    child.job = CreateJobObjectA(NULL, NULL);
-    if (child.job) {
+    nr->child.job = CreateJobObjectA(NULL, NULL);
+    if (nr->child.job) {
         memset(&lim, 0, sizeof(lim));
         lim.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-        SetInformationJobObject(child.job, JobObjectExtendedLimitInformation, &lim, sizeof(lim));
+        SetInformationJobObject(nr->child.job, JobObjectExtendedLimitInformation, &lim,
+                                sizeof(lim));
     }
     if (!CreateProcessA(exe, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
         snprintf(why, len, "starting the peer: CreateProcess %s: error %lu", exe, GetLastError());
@@ -127,21 +130,21 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
         CloseHandle(wr);
         return -EIO;
     }
-    if (child.job)
-        AssignProcessToJobObject(child.job, pi.hProcess);
+    if (nr->child.job)
+        AssignProcessToJobObject(nr->child.job, pi.hProcess);
     ResumeThread(pi.hThread);
     CloseHandle(pi.hThread);
     CloseHandle(wr);
-    child.proc = pi.hProcess;
-    child.pid = pi.dwProcessId;
-    vb_cleanup_add(stop_child, NULL);
-    ret = read_ready(rd, lines, sizeof(lines));
+    nr->child.proc = pi.hProcess;
+    nr->child.pid = pi.dwProcessId;
+    vb_cleanup_add(stop_child, nr);
+    ret = read_ready(nr, rd, lines, sizeof(lines));
     CloseHandle(rd);
     if (ret) {
         snprintf(why, len, "the peer (viobench serve, pid %lu) did not start: %s",
-                 (unsigned long)child.pid,
+                 (unsigned long)nr->child.pid,
                  ret == -ETIMEDOUT ? "no ready report within 15 s" : "it exited");
-        stop_child(NULL);
+        stop_child(nr);
         return ret;
     }
     nl = strchr(lines, '\n');
@@ -149,10 +152,10 @@ static int start_child(const struct vb_opts *o, char *why, size_t len)
         *nl = 0;
     if (nl > lines && nl[-1] == '\r')
         nl[-1] = 0;
-    return set_peer(&child.ip, lines, 1, why, len);
+    return set_peer(&nr->child.ip, lines, 1, why, len);
 }
 
-static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
+static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netw_peer *p)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -165,12 +168,12 @@ static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
                                    sizeof(err))
                     : INVALID_SOCKET;
 
-    if (!context)
-        context = json_object();
+    if (!nr->context)
+        nr->context = json_object();
     if (s != INVALID_SOCKET) {
         if (getsockname(s, (struct sockaddr *)&local, &ll) == 0)
             json_object_set_new(
-                context, "local",
+                nr->context, "local",
                 json_pack("{s:s}", "address",
                           netw_sockaddr_str((struct sockaddr *)&local, name, sizeof(name))));
         if (netw_handshake(s, &h, &r, text, NP_TEXT_MAX + 1, err, sizeof(err)) == 0)
@@ -178,53 +181,69 @@ static void describe_peer(const struct vb_opts *o, const struct netw_peer *p)
         closesocket(s);
     }
     free(text);
-    json_object_set_new(context, "peer",
-                        nk_peer_entry(p->name, p->started, (long)child.pid, info,
+    json_object_set_new(nr->context, "peer",
+                        nk_peer_entry(p->name, p->started, (long)nr->child.pid, info,
                                       s == INVALID_SOCKET ? err : "no info reply"));
     json_decref(info);
-    json_object_set_new(context, "options", nk_context_options(o));
-    vb_run_context("network", json_incref(context));
+    json_object_set_new(nr->context, "options", nk_context_options(o));
+    vb_run_context("network", json_incref(nr->context));
+}
+
+/* The run's peer state, made on first use. NULL with why set. */
+static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
+{
+    if (!o->run) {
+        snprintf(why, len, "net: no run state (vb_opts.run)");
+        return NULL;
+    }
+    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
+        snprintf(why, len, "net: out of memory");
+    return o->run->net;
 }
 
 const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len)
 {
+    struct net_run *nr = run_of(o, why, len);
     struct netw_peer *p;
 
+    if (!nr)
+        return NULL;
     if (o->peer) {
-        p = &user_ip;
+        p = &nr->user_ip;
         if (!p->ok && set_peer(p, o->peer, 0, why, len))
             return NULL;
     } else {
-        if (!child.tried) {
-            child.tried = 1;
-            if (start_child(o, child.err, sizeof(child.err)))
-                vb_err("run: %s", child.err);
+        if (!nr->child.tried) {
+            nr->child.tried = 1;
+            if (start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
+                vb_err("run: %s", nr->child.err);
         }
-        if (child.err[0]) {
-            snprintf(why, len, "%s", child.err);
+        if (nr->child.err[0]) {
+            snprintf(why, len, "%s", nr->child.err);
             return NULL;
         }
-        p = &child.ip;
+        p = &nr->child.ip;
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(o, p);
+        describe_peer(nr, o, p);
     }
     return p;
 }
 
-int netw_peer_alive(char *why, size_t len)
+int netw_peer_alive(const struct vb_opts *o, char *why, size_t len)
 {
+    struct net_run *nr = o->run ? o->run->net : NULL;
     DWORD code;
-    if (!child.proc)
+    if (!nr || !nr->child.proc)
         return 1;
-    if (WaitForSingleObject(child.proc, 0) == WAIT_OBJECT_0) {
-        GetExitCodeProcess(child.proc, &code);
+    if (WaitForSingleObject(nr->child.proc, 0) == WAIT_OBJECT_0) {
+        GetExitCodeProcess(nr->child.proc, &code);
         snprintf(why, len, "the peer the run started (pid %lu) has exited (status %lu)",
-                 (unsigned long)child.pid, (unsigned long)code);
-        CloseHandle(child.proc);
-        child.proc = NULL;
-        snprintf(child.err, sizeof(child.err), "%s", why);
+                 (unsigned long)nr->child.pid, (unsigned long)code);
+        CloseHandle(nr->child.proc);
+        nr->child.proc = NULL;
+        snprintf(nr->child.err, sizeof(nr->child.err), "%s", why);
         return 0;
     }
     return 1;

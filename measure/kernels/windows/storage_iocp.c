@@ -113,7 +113,7 @@ static int sw_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
             sw_teardown(s);
             return -ENOMEM;
         }
-    } else if (!(s->port = sw_target_port(why, len))) {
+    } else if (!(s->port = sw_target_port(o, why, len))) {
         sw_teardown(s);
         return -EIO;
     }

@@ -39,6 +39,6 @@ int sw_target_get(const struct vb_opts *o, int want_write, const struct sw_targe
 /* The target's I/O completion port (created on first use; a file joins one port for
    life, so every IOCP kernel of the run shares it and drains it before returning). NULL
    with the reason in why. */
-HANDLE sw_target_port(char *why, size_t len);
+HANDLE sw_target_port(const struct vb_opts *o, char *why, size_t len);
 
 #endif
