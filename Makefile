@@ -18,11 +18,13 @@
 #   make windows              static Windows guest binary `viobench.exe` (mingw-w64)
 #   make test                 warnings as errors, unit + end-to-end tests, format check
 #   make SANITIZE=address,undefined [test]
+#   make man                  manual pages from the option tables into build/man/
 #   make install PREFIX=/usr/local [DESTDIR=...]
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/viobench
+MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PLATFORM ?= linux
 SANITIZE ?=
@@ -158,7 +160,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: FORCE all static windows test check unit-tests tools install uninstall clean format format-check viobench
+.PHONY: FORCE all static windows test check unit-tests tools install uninstall clean format format-check viobench man
 
 all: viobench
 
@@ -258,7 +260,19 @@ format:
 format-check:
 	tests/e2e/format.sh
 
-install: viobench
+# Manual pages, generated from the option tables (`viobench COMMAND --man`, lib/opt_man.c):
+# viobench(1) and one page per command, e.g. viobench-run(1), viobench-analyze-gate(1).
+MAN_CMDS := run list sysinfo serve version collect collect-ls export analyze-compare \
+            analyze-trend analyze-gate analyze-matrix analyze-capacity analyze-plot
+
+man: viobench
+	@mkdir -p build/man
+	./viobench --man >build/man/viobench.1
+	@set -e; for c in $(MAN_CMDS); do \
+	    ./viobench $$(echo $$c | tr - ' ') --man >build/man/viobench-$$c.1; done
+	@echo "man: build/man/viobench.1 and $(words $(MAN_CMDS)) command pages"
+
+install: viobench man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scripts/guest $(DESTDIR)$(DATADIR)/lib \
 	    $(DESTDIR)$(DATADIR)/doc $(DESTDIR)$(DATADIR)/doc/machines
 	install -m 0755 viobench $(DESTDIR)$(BINDIR)/viobench
@@ -267,11 +281,14 @@ install: viobench
 	install -m 0644 lib/x86.h $(DESTDIR)$(DATADIR)/lib/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DATADIR)/doc/
 	install -m 0644 docs/machines/*.md $(DESTDIR)$(DATADIR)/doc/machines/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 build/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	if [ -f viobench-static ]; then install -m 0755 viobench-static $(DESTDIR)$(BINDIR)/; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/viobench $(DESTDIR)$(BINDIR)/viobench-static
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/viobench.1 $(addprefix $(DESTDIR)$(MANDIR)/man1/viobench-,$(addsuffix .1,$(MAN_CMDS)))
 
 clean:
 	rm -rf build viobench viobench-static viobench.exe

@@ -32,6 +32,28 @@ static void usage(FILE *f)
                "  viobench sysinfo --json\n");
 }
 
+/* viobench(1): the commands and their pages (each command prints its own with --man). */
+static void man(FILE *f)
+{
+    const struct bench_cmd *tables[] = {guest_cmds, bench_variant_cmds};
+    fprintf(f,
+            ".TH VIOBENCH 1 \"\" \"viobench %s\" \"viobench manual\"\n"
+            ".SH NAME\nviobench \\- microbenchmarks of virtualized I/O paths\n"
+            ".SH SYNOPSIS\n.B viobench\nCOMMAND [OPTIONS]\n.br\n.B viobench\nCOMMAND "
+            "\\-\\-help | \\-\\-man\n"
+            ".SH DESCRIPTION\nMicrobenchmarks of virtualized I/O paths (storage, network, "
+            "timers, VM exits), with the host/guest pairing recorded beside every result.\n"
+            ".SH COMMANDS\n",
+            VB_VERSION);
+    for (size_t t = 0; t < 2; t++)
+        for (const struct bench_cmd *c = tables[t]; c->name; c++)
+            fprintf(f, ".TP\n.B %s\n%s\n", c->name, c->summary);
+    fprintf(f, ".SH SEE ALSO\n\\fBviobench\\-COMMAND\\fR(1) for each command above; in the "
+               "full build also \\fBviobench\\-collect\\-ls\\fR(1) and "
+               "\\fBviobench\\-analyze\\-SUBCOMMAND\\fR(1) (compare, trend, gate, matrix, "
+               "capacity, plot). The documents in share/viobench/doc (README.md, docs/*.md).\n");
+}
+
 static const struct bench_cmd *find(const struct bench_cmd *t, const char *name)
 {
     for (; t->name; t++)
@@ -51,6 +73,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--man") == 0) {
+        man(stdout);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0)
