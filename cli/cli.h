@@ -15,7 +15,7 @@
 #include "result.h"
 
 /* A git-style subcommand: argv[0] is the subcommand's name. Returns the exit status. */
-struct bench_cmd {
+struct cli_cmd {
     const char *name;
     const char *summary;
     int (*main)(int argc, char **argv);

@@ -414,7 +414,7 @@ int cmd_run(int argc, char **argv)
                         json_pack("{s:f, s:s}", "steal_threshold_pct", a.noise_pct, "scope",
                                   a.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
     parse_labels(jx_obj(ctx, "labels"));
-    bench_install_interrupt();
+    vb_interrupt_install();
     {
         struct runner_cfg cfg = {
             .opts = &o,

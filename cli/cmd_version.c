@@ -30,7 +30,7 @@ int cmd_version(int argc, char **argv)
     printf("built with: %s\n", VB_LIB_VERSIONS);
     {
         char libs[256];
-        bench_runtime_libs(libs, sizeof(libs));
+        detect_runtime_libs(libs, sizeof(libs));
         printf("running with: %s\n", libs);
     }
     return 0;

@@ -5,7 +5,7 @@
 #include "analyze.h"
 #include "collect.h"
 
-const struct bench_cmd bench_variant_cmds[] = {
+const struct cli_cmd variant_cmds[] = {
     {"collect", "gather runs, Google Benchmark and fio JSON into the store", cmd_collect},
     {"export", "write a stored run as Google Benchmark JSON/CSV or a tidy CSV", cmd_export},
     {"analyze", "compare, trend, gate, matrix, capacity and plots over stored results",

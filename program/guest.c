@@ -4,6 +4,6 @@
  */
 #include "program.h"
 
-const struct bench_cmd bench_variant_cmds[] = {
+const struct cli_cmd variant_cmds[] = {
     {NULL, NULL, NULL},
 };

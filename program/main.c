@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct bench_cmd guest_cmds[] = {
+static const struct cli_cmd guest_cmds[] = {
     {"run", "run benchmark kernels and write a run directory", cmd_run},
     {"list", "list kernels and whether they can run here", cmd_list},
     {"sysinfo", "describe the host/guest pairing and environment", cmd_sysinfo},
@@ -22,9 +22,9 @@ static void usage(FILE *f)
     fprintf(f, "USAGE\n  viobench COMMAND [OPTIONS]\n  viobench COMMAND --help\n\n"
                "Microbenchmarks of virtualized I/O paths (storage, network, timers, VM exits),\n"
                "with the host/guest pairing recorded beside every result.\n\nCOMMANDS\n");
-    for (const struct bench_cmd *c = guest_cmds; c->name; c++)
+    for (const struct cli_cmd *c = guest_cmds; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
-    for (const struct bench_cmd *c = bench_variant_cmds; c->name; c++)
+    for (const struct cli_cmd *c = variant_cmds; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nEXAMPLES\n"
                "  viobench run --suite quick\n"
@@ -35,7 +35,7 @@ static void usage(FILE *f)
 /* viobench(1): the commands and their pages (each command prints its own with --man). */
 static void man(FILE *f)
 {
-    const struct bench_cmd *tables[] = {guest_cmds, bench_variant_cmds};
+    const struct cli_cmd *tables[] = {guest_cmds, variant_cmds};
     fprintf(f,
             ".TH VIOBENCH 1 \"\" \"viobench %s\" \"viobench manual\"\n"
             ".SH NAME\nviobench \\- microbenchmarks of virtualized I/O paths\n"
@@ -46,7 +46,7 @@ static void man(FILE *f)
             ".SH COMMANDS\n",
             VB_VERSION);
     for (size_t t = 0; t < 2; t++)
-        for (const struct bench_cmd *c = tables[t]; c->name; c++)
+        for (const struct cli_cmd *c = tables[t]; c->name; c++)
             fprintf(f, ".TP\n.B %s\n%s\n", c->name, c->summary);
     fprintf(f, ".SH SEE ALSO\n\\fBviobench\\-COMMAND\\fR(1) for each command above; in the "
                "full build also \\fBviobench\\-collect\\-ls\\fR(1) and "
@@ -54,7 +54,7 @@ static void man(FILE *f)
                "capacity, plot). The documents in share/viobench/doc (README.md, docs/*.md).\n");
 }
 
-static const struct bench_cmd *find(const struct bench_cmd *t, const char *name)
+static const struct cli_cmd *find(const struct cli_cmd *t, const char *name)
 {
     for (; t->name; t++)
         if (strcmp(t->name, name) == 0)
@@ -64,7 +64,7 @@ static const struct bench_cmd *find(const struct bench_cmd *t, const char *name)
 
 int main(int argc, char **argv)
 {
-    const struct bench_cmd *c;
+    const struct cli_cmd *c;
 
     if (argc < 2) {
         usage(stderr);
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
         return cmd_version(1, argv);
     c = find(guest_cmds, argv[1]);
     if (!c)
-        c = find(bench_variant_cmds, argv[1]);
+        c = find(variant_cmds, argv[1]);
     if (!c) {
         vb_err("unknown command '%s' (see viobench --help)", argv[1]);
         return 2;

@@ -9,6 +9,6 @@
 #include "cli.h"
 
 /* Commands of this build variant beyond the guest ones, ended by a row with name NULL. */
-extern const struct bench_cmd bench_variant_cmds[];
+extern const struct cli_cmd variant_cmds[];
 
 #endif

@@ -60,6 +60,6 @@ void sysinfo_print(FILE *f, const json_t *pairing);
 
 /* The libraries this binary runs with and their versions ("hwloc API 2.9.0, jansson 2.14"),
    per platform (measure/detect/<os>/). */
-void bench_runtime_libs(char *buf, size_t len);
+void detect_runtime_libs(char *buf, size_t len);
 
 #endif

@@ -83,7 +83,7 @@ static void on_interrupt(int sig)
     _exit(130);
 }
 
-int bench_install_interrupt(void)
+int vb_interrupt_install(void)
 {
     return pf_on_interrupt(on_interrupt);
 }

@@ -13,7 +13,7 @@
 #include "result.h"
 
 /* Install the Ctrl-C/SIGTERM handler (measure/harness/cleanup.c). 0 or -errno. */
-int bench_install_interrupt(void);
+int vb_interrupt_install(void);
 
 /* One entry of a run's plan: a kernel, and whether (and why) it is skipped here. */
 struct plan_item {

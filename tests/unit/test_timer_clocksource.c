@@ -142,7 +142,7 @@ static int child_double_interrupt(void)
     char why[256] = "";
     void *state = NULL;
 
-    if (!k || bench_install_interrupt() || k->setup(k, &o, &state, why, sizeof(why)))
+    if (!k || vb_interrupt_install() || k->setup(k, &o, &state, why, sizeof(why)))
         return 3;
     if (strcmp(current(dir), "tsc\n") != 0)
         return 4;

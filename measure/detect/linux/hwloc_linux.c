@@ -121,7 +121,7 @@ int topology_export_xml(const char *path)
     return ret;
 }
 
-void bench_runtime_libs(char *buf, size_t len)
+void detect_runtime_libs(char *buf, size_t len)
 {
     unsigned v = hwloc_get_api_version();
     snprintf(buf, len, "hwloc API %u.%u.%u, jansson %s", v >> 16, (v >> 8) & 0xff, v & 0xff,

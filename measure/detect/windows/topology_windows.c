@@ -118,7 +118,7 @@ int pin_thread(int cpu, char *err, size_t errlen)
     return ret;
 }
 
-void bench_runtime_libs(char *buf, size_t len)
+void detect_runtime_libs(char *buf, size_t len)
 {
     snprintf(buf, len, "jansson %s (static), Windows API", jansson_version_str());
 }
