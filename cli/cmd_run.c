@@ -6,7 +6,6 @@
 #include "cli.h"
 #include "jsonx.h"
 #include "log.h"
-#include "net.h"
 #include "opt.h"
 #include "pin.h"
 #include "platform.h"
@@ -209,14 +208,6 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --min-time: must be more than zero");
         return -EINVAL;
     }
-    if (a.interval_ns < 1000 || a.interval_ns > 10 * NS_PER_S) {
-        vb_err("run: --interval: must be between 1us and 10s");
-        return -EINVAL;
-    }
-    if (a.rt_priority < 0 || a.rt_priority > 99) {
-        vb_err("run: --rt-priority: %d is out of range (1-99)", a.rt_priority);
-        return -EINVAL;
-    }
     if (a.size != UINT64_MAX && a.size < 1024 * 1024) {
         vb_err("run: --size: must be at least 1M");
         return -EINVAL;
@@ -365,8 +356,10 @@ int cmd_run(int argc, char **argv)
     o.nagle = a.net.nagle;
     o.busy_poll_ns = a.net.busy_poll_ns;
     o.net_io = a.net.net_io;
-    if (net_check_opts(&o))
+    if (vb_kernel_check_opts(&o, err, sizeof(err))) { /* each kernel family's own options */
+        vb_err("run: %s", err);
         goto out_args;
+    }
 
     if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
         vb_err("run: --cpu: %s", err);

@@ -181,4 +181,15 @@ const struct vb_kernel *vb_kernel_find(const char *name);
 /* Each kernel module exports its rows through a function of this type (measure/kernels/table.c). */
 typedef const struct vb_kernel *(*vb_kernel_module_fn)(size_t *n);
 
+/* A kernel module (one family of kernels) as the platform's module list names it: its rows,
+   and optionally the check of the options it reads, run once before a run starts: 0, or
+   -EINVAL with one line naming the option at fault in msg (no command prefix). */
+struct vb_module {
+    vb_kernel_module_fn rows;
+    int (*check_opts)(const struct vb_opts *o, char *msg, size_t len);
+};
+
+/* Every module's check_opts, in table order; the first failure's return and message. */
+int vb_kernel_check_opts(const struct vb_opts *o, char *msg, size_t len);
+
 #endif

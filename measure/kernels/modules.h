@@ -1,6 +1,7 @@
 /*
  * Kernel modules. A module is one file of related kernels that returns its rows through a
- * vb_kernel_module_fn; each platform lists the modules it builds, in table order, in
+ * vb_kernel_module_fn, with an optional check of the options it reads (struct vb_module);
+ * each platform lists the modules it builds, in table order, in
  * measure/kernels/<platform>/modules.c.
  */
 #ifndef VB_MODULES_H
@@ -8,8 +9,14 @@
 
 #include "kernel.h"
 
-/* The platform's module list, ended by NULL. */
-extern const vb_kernel_module_fn vb_modules[];
+/* The platform's module list, ended by a row with rows NULL. */
+extern const struct vb_module vb_modules[];
+
+/* Portable option checks (the modules' check_opts hooks): net_opts.c, timer_opts.c. The net
+   options are --peer, --vsock-peer, --flows, --rate, --net-io, --busy-poll, --peer-cpu; the
+   timer ones --interval and --rt-priority. */
+int net_check_opts(const struct vb_opts *o, char *msg, size_t len);
+int timer_check_opts(const struct vb_opts *o, char *msg, size_t len);
 
 /* Portable modules (measure/kernels/). */
 const struct vb_kernel *timer_tsc_kernels(size_t *n);

@@ -1,6 +1,5 @@
 /*
- * The network kernels' part that more than one file needs: the check of a run's network
- * options (cli/cmd_run.c calls it) and the client kernels' portable part
+ * The network kernels' part that more than one file needs: the client kernels' portable part
  * (measure/kernels/net_client.c): the net/... row table, the parameters and description of
  * a row, and the run context's peer entry. The kernels' loops are platform files
  * (measure/kernels/linux/net_*.c, measure/kernels/windows/net_win_*.c); the peer server and
@@ -17,12 +16,6 @@
 #include "netproto.h"
 
 #include "peer.h"
-
-/*
- * Check the network options of a run (--peer, --vsock-peer, --flows, --rate, --net-io,
- * --busy-poll, --peer-cpu): prints one line naming the option at fault. 0 or -EINVAL.
- */
-int net_check_opts(const struct vb_opts *o);
 
 /* Parse a vsock peer, "CID:PORT" or "vsock:CID:PORT" (both required). 0 or -EINVAL with
    the reason in err. */

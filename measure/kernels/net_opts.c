@@ -1,9 +1,10 @@
 /*
- * The network options of `viobench run`, checked once before any kernel runs so that a
- * typo is a usage error (exit 2) naming the option, not a failed row. Portable: the same
- * options drive the Linux kernels and a later Windows port.
+ * The network options of `viobench run`, checked once before any kernel runs (the net
+ * module's check_opts hook, see modules.c) so that a typo is a usage error (exit 2) naming
+ * the option, not a failed row. Portable: the same options drive the Linux and Windows
+ * kernels.
  */
-#include "log.h"
+#include "modules.h"
 #include "net.h"
 #include "platform.h"
 
@@ -53,7 +54,7 @@ int net_vsock_addr(const char *s, struct np_addr *a, char *err, size_t len)
     return 0;
 }
 
-int net_check_opts(const struct vb_opts *o)
+int net_check_opts(const struct vb_opts *o, char *msg, size_t len)
 {
     struct np_addr a;
     char err[300];
@@ -64,31 +65,33 @@ int net_check_opts(const struct vb_opts *o)
             snprintf(err, sizeof(err), "'%s' is a vsock address (use --vsock-peer)", o->peer);
         else if (a.kind == NP_ADDR_IP && a.port == 0)
             snprintf(err, sizeof(err), "'%s': port 0 is not a peer's port", o->peer);
-        vb_err("run: --peer: %s", err);
+        snprintf(msg, len, "--peer: %s", err);
         return -EINVAL;
     }
     if (o->vsock_peer && net_vsock_addr(o->vsock_peer, &a, err, sizeof(err))) {
-        vb_err("run: --vsock-peer: %s", err);
+        snprintf(msg, len, "--vsock-peer: %s", err);
         return -EINVAL;
     }
     if (o->flows < 0 || o->flows > MAX_FLOWS) {
-        vb_err("run: --flows: %d is out of range (1-%d)", o->flows, MAX_FLOWS);
+        snprintf(msg, len, "--flows: %d is out of range (1-%d)", o->flows, MAX_FLOWS);
         return -EINVAL;
     }
     if (o->rate < 0 || o->rate > MAX_RATE) {
-        vb_err("run: --rate: %g/s is out of range (up to 10M/s)", o->rate);
+        snprintf(msg, len, "--rate: %g/s is out of range (up to 10M/s)", o->rate);
         return -EINVAL;
     }
     if (net_io_mode(o->net_io) < 0) {
-        vb_err("run: --net-io: unknown mode '%s' (expected blocking, epoll or spin)", o->net_io);
+        snprintf(msg, len, "--net-io: unknown mode '%s' (expected blocking, epoll or spin)",
+                 o->net_io);
         return -EINVAL;
     }
     if (o->busy_poll_ns < 0 || o->busy_poll_ns > NP_BUSY_MAX * 1e3) {
-        vb_err("run: --busy-poll: must be between 0 and %u us", NP_BUSY_MAX);
+        snprintf(msg, len, "--busy-poll: must be between 0 and %u us", NP_BUSY_MAX);
         return -EINVAL;
     }
     if (o->peer_cpu < -1 || o->peer_cpu >= pf_ncpus()) {
-        vb_err("run: --peer-cpu: CPU %d does not exist here (0-%d)", o->peer_cpu, pf_ncpus() - 1);
+        snprintf(msg, len, "--peer-cpu: CPU %d does not exist here (0-%d)", o->peer_cpu,
+                 pf_ncpus() - 1);
         return -EINVAL;
     }
     return 0;

@@ -17,9 +17,9 @@ size_t vb_kernel_table(const struct vb_kernel *const **rows)
 
     if (!table) {
         size_t cap = 0;
-        for (size_t m = 0; vb_modules[m]; m++) {
+        for (size_t m = 0; vb_modules[m].rows; m++) {
             size_t k;
-            const struct vb_kernel *r = vb_modules[m](&k);
+            const struct vb_kernel *r = vb_modules[m].rows(&k);
             const struct vb_kernel **t = realloc(table, (cap + k) * sizeof(*t));
             if (!t)
                 abort();
@@ -32,6 +32,16 @@ size_t vb_kernel_table(const struct vb_kernel *const **rows)
     }
     *rows = table;
     return n;
+}
+
+int vb_kernel_check_opts(const struct vb_opts *o, char *msg, size_t len)
+{
+    for (size_t m = 0; vb_modules[m].rows; m++) {
+        int ret = vb_modules[m].check_opts ? vb_modules[m].check_opts(o, msg, len) : 0;
+        if (ret)
+            return ret;
+    }
+    return 0;
 }
 
 const struct vb_kernel *vb_kernel_find(const char *name)
