@@ -1,5 +1,5 @@
 /*
- * The collector's commands, registered in bench/variant/full.c (the full build only):
+ * The collector's commands, registered in program/full.c (the full build only):
  * `viobench collect` (ingest inputs; `collect ls` lists stored runs) and `viobench export`.
  */
 #ifndef VB_COLLECT_H

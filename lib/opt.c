@@ -161,6 +161,10 @@ int opt_parse(const struct opt *opts, const struct cmd_help *help, int argc, cha
             opt_help(stdout, opts, help);
             return 1;
         }
+        if (strcmp(a, "--man") == 0) {
+            opt_man(stdout, opts, help);
+            return 1;
+        }
         if (a[1] == '-') {
             const char *eq = strchr(a + 2, '=');
             size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
@@ -219,7 +223,8 @@ void opt_help(FILE *f, const struct opt *opts, const struct cmd_help *help)
                      o->metavar ? o->metavar : "");
             fprintf(f, "  %-30s %s\n", left, o->help);
         }
-        fprintf(f, "  %-30s %s\n\n", "-h, --help", "show this help and exit");
+        fprintf(f, "  %-30s %s\n", "-h, --help", "show this help and exit");
+        fprintf(f, "  %-30s %s\n\n", "    --man", "print the manual page (roff) and exit");
     }
     if (help->examples)
         fprintf(f, "EXAMPLES\n%s\n", help->examples);

@@ -54,13 +54,15 @@ struct cmd_help {
 /*
  * Parse argv[1..argc-1] against a table ended by a row with name NULL.
  * Positional arguments go to pos (up to maxpos; more is an error).
- * Returns 0 on success, 1 when --help was printed (exit 0), -EINVAL after printing
+ * Returns 0 on success, 1 when --help or --man was printed (exit 0), -EINVAL after printing
  * a one-line error (exit non-zero).
  */
 int opt_parse(const struct opt *opts, const struct cmd_help *help, int argc, char **argv,
               const char **pos, int maxpos, int *npos);
 /* Print the full help (USAGE, summary, OPTIONS, EXAMPLES) to f. */
 void opt_help(FILE *f, const struct opt *opts, const struct cmd_help *help);
+/* Print the same as a manual page in roff (lib/opt_man.c): `viobench COMMAND --man`. */
+void opt_man(FILE *f, const struct opt *opts, const struct cmd_help *help);
 /* Free what OPT_LIST collected. */
 void opt_list_free(struct opt_list *l);
 

@@ -26,7 +26,8 @@ int pf_unpin_thread(void);
 /* CPU the calling thread runs on now, or -1. */
 int pf_current_cpu(void);
 
-/* Noise counters over a measurement window; see bench/noise.c. */
+/* Noise counters over a measurement window (pf_noise_read, platform/<os>/platform_<os>.c);
+   the runner (measure/harness/runner.c) reads them around each window. */
 struct pf_noise {
     uint64_t steal_ns;  /* time the hypervisor ran something else (10 ms ticks on Linux) */
     uint64_t irqs;      /* hardware interrupts serviced */

@@ -1,5 +1,5 @@
 /*
- * The OS calls behind the live probe on Linux (bench/probe_live.c): directory listings and
+ * The OS calls behind the live probe on Linux (measure/detect/probe_live.c): directory listings and
  * symbolic links, which pairing detection reads under /sys and /dev. Kept apart from
  * platform_linux.c because only detection uses them.
  */

@@ -321,7 +321,7 @@ const char *pf_sched_policy_name(int policy)
 static void (*interrupt_fn)(int sig);
 
 /* The console control handler runs on a thread of its own. Ctrl-C and Ctrl-Break are the
-   interrupts bench/cleanup.c expects (the first stops, the second cleans up and exits).
+   interrupts measure/harness/cleanup.c expects (the first stops, the second cleans up and exits).
    Closing the console, logging off and shutting down end the process when the handler
    returns, so they count as both: stop, then clean up and exit. */
 static BOOL WINAPI on_console(DWORD type)

@@ -1,5 +1,5 @@
 /*
- * The OS calls behind the live probe on Windows (bench/probe_live.c): directory listings
+ * The OS calls behind the live probe on Windows (measure/detect/probe_live.c): directory listings
  * through FindFirstFile, and no symbolic links. Windows keeps its facts in APIs, not files,
  * so sysinfo_windows.c and topology_windows.c ask the APIs directly; the probe carries what
  * the portable detection reads (CPUID), and lets a Windows build replay fixtures recorded

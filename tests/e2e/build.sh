@@ -23,4 +23,9 @@ make -s install PREFIX="$T/inst" >"$T/install.log" 2>&1 || { cat "$T/install.log
 [ -f "$T/inst/share/viobench/doc/README.md" ] || fail "README not installed"
 [ -f "$T/inst/share/viobench/doc/analyze.md" ] || fail "docs/*.md not installed"
 ls "$T"/inst/share/viobench/doc/machines/*.md >/dev/null 2>&1 || fail "docs/machines/*.md not installed"
+for p in viobench viobench-run viobench-serve viobench-analyze-gate; do
+    [ -f "$T/inst/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
+done
+MANPATH="$T/inst/share/man" man -w viobench-run >/dev/null 2>&1 ||
+    { command -v man >/dev/null && fail "man does not find the installed viobench-run"; }
 finish

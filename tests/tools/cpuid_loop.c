@@ -12,7 +12,7 @@
  *
  *   cpuid_loop [ROUNDS [ROUND_SECONDS]]      defaults: 41 rounds of 0.1 s per side
  */
-#include "bench.h"
+#include "harness.h"
 #include "timesrc.h"
 
 #include <stdint.h>

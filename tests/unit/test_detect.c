@@ -531,7 +531,7 @@ static int seen_cb(const char *name, void *arg)
     return s->max && ++s->n >= s->max;
 }
 
-/* The live probe's listing (bench/probe_live.c over pf_list_dir): natural order, no "."
+/* The live probe's listing (measure/detect/probe_live.c over pf_list_dir): natural order, no "."
    or "..", an early stop, a missing directory; and its links (pf_readlink). */
 static void live_listing(void)
 {

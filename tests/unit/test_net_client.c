@@ -1,5 +1,5 @@
 /*
- * Unit tests of the network kernels' portable part (kernels/net_client.c), which the
+ * Unit tests of the network kernels' portable part (measure/kernels/net_client.c), which the
  * Linux and the Windows kernels share: the row table (names, suites, help), a row's plan
  * under --flows and --rate, and the verdicts of the measured loops (a lost UDP reply, a
  * datagram to skip or refuse, a tcp_crr response), each with the error text it sets.

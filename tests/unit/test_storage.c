@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The run-level state a run would own (vb_opts.run): the storage target lives here. */
+static struct vb_run_state rs;
+
 static char tmp[256];
 
 static int dir_entries(const char *dir)
@@ -189,7 +192,7 @@ static void check_kernel(struct vb_opts *o, const char *name, unsigned bs, int u
 
 static void test_created_target(void)
 {
-    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .target_size = 2 << 20, .suite = 1};
+    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .target_size = 2 << 20, .suite = 1, .run = &rs};
     const struct st_target *t;
     char why[512], sub[4096];
     struct stat st;
@@ -224,7 +227,7 @@ static void test_created_target(void)
         CHECK(ret == 0 || ret == 1, "iopoll runs or skips cleanly (%d)", ret);
         meas_free(&m, info);
     }
-    st_target_close();
+    st_target_close(&rs);
     CHECK(access(sub, F_OK) != 0, "test file removed");
     CHECK(dir_entries(tmp) == 0, "nothing left in the run dir (%d entries)", dir_entries(tmp));
 }
@@ -254,7 +257,7 @@ static void test_user_file(void)
 {
     const size_t n = 1 << 20;
     char path[512], why[512] = "", *copy = malloc(n);
-    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .suite = 1};
+    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .suite = 1, .run = &rs};
     const struct vb_kernel *wk = vb_kernel_find("storage/uring/randwrite/bs:4k/qd:4");
     const struct st_target *t;
     void *state;
@@ -273,14 +276,14 @@ static void test_user_file(void)
     check_kernel(&o, "storage/uring/randread/bs:4k/qd:4", 4096, 1);
     CHECK(wk->setup(wk, &o, &state, why, sizeof(why)) == 1, "write setup refused");
     CHECK(same_content(path, copy, n), "user file unchanged after refused writes");
-    st_target_close();
+    st_target_close(&rs);
     CHECK(access(path, F_OK) == 0, "user file not removed");
 
     o.allow_destructive_writes = 1;
     CHECK(st_target_get(&o, 1, &t, why, sizeof(why)) == 0 && t->writable, "allowed: %s", why);
     check_kernel(&o, "storage/uring/randwrite/bs:4k/qd:4", 4096, 1);
     CHECK(!same_content(path, copy, n), "writes with the flag do change the file");
-    st_target_close();
+    st_target_close(&rs);
     CHECK(access(path, F_OK) == 0, "user file kept after allowed writes");
     unlink(path);
     free(copy);
@@ -289,7 +292,7 @@ static void test_user_file(void)
 static void test_missing(void)
 {
     char path[512], why[512] = "";
-    struct vb_opts o = {.cpu = -1, .run_dir = tmp};
+    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .run = &rs};
     const struct st_target *t;
 
     snprintf(path, sizeof(path), "%s/nope", tmp);
@@ -298,13 +301,13 @@ static void test_missing(void)
           "missing target: %s", why);
     CHECK(st_target_get(&o, 0, &t, why, sizeof(why)) == 1 && strstr(why, "reported above"),
           "reported once: %s", why);
-    st_target_close();
+    st_target_close(&rs);
 }
 
 static void test_enospc(void)
 {
     char mnt[512], why[512] = "";
-    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .target_size = 8 << 20};
+    struct vb_opts o = {.cpu = -1, .run_dir = tmp, .target_size = 8 << 20, .run = &rs};
     const struct st_target *t;
 
     snprintf(mnt, sizeof(mnt), "%s/small", tmp);
@@ -318,7 +321,7 @@ static void test_enospc(void)
     CHECK(st_target_get(&o, 0, &t, why, sizeof(why)) == -ENOSPC && strstr(why, "no room"),
           "ENOSPC: %s", why);
     CHECK(dir_entries(mnt) == 0, "nothing left on the full file system");
-    st_target_close();
+    st_target_close(&rs);
     umount(mnt);
     rmdir(mnt);
 }

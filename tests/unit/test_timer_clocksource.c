@@ -6,7 +6,7 @@
  * Scenarios that need a different directory run in a child, because the rows are generated
  * once per process.
  */
-#include "bench.h"
+#include "harness.h"
 #include "check.h"
 #include "kernel.h"
 #include "modules.h"
@@ -142,7 +142,7 @@ static int child_double_interrupt(void)
     char why[256] = "";
     void *state = NULL;
 
-    if (!k || bench_install_interrupt() || k->setup(k, &o, &state, why, sizeof(why)))
+    if (!k || vb_interrupt_install() || k->setup(k, &o, &state, why, sizeof(why)))
         return 3;
     if (strcmp(current(dir), "tsc\n") != 0)
         return 4;

@@ -1,0 +1,446 @@
+/*
+ * `viobench run`: choose kernels, decide the time source, run them, print the table and
+ * write the run directory. Ctrl-C stops after the current window and still writes what
+ * completed, marked incomplete.
+ */
+#include "cli.h"
+#include "jsonx.h"
+#include "log.h"
+#include "opt.h"
+#include "pin.h"
+#include "platform.h"
+#include "units.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+struct run_args {
+    const char *filter;
+    const char *suite;
+    int repetitions;
+    double min_time_ns;
+    double warmup_ns;
+    int cpu;
+    const char *out;
+    struct opt_list formats;
+    struct opt_list labels;
+    const char *timer;
+    double noise_pct;
+    double interval_ns;
+    int rt_priority;
+    int switch_clocksource;
+    const char *run_id;
+    int quiet;
+    const char *target;
+    uint64_t size;
+    int allow_destructive_writes;
+    struct vb_opts net; /* network options, copied into the run's vb_opts */
+};
+
+static struct run_args a;
+
+static const struct opt run_opts[] = {
+    {"filter", 'f', OPT_STR, &a.filter, "PATTERN",
+     "kernels to run: globs or whole name parts, comma-separated, '-' excludes"},
+    {"suite", 's', OPT_STR, &a.suite, "NAME", "quick (default) or full"},
+    {"repetitions", 'r', OPT_INT, &a.repetitions, "N",
+     "measure every kernel N times, round-robin (default 1)"},
+    {"min-time", 't', OPT_DURATION, &a.min_time_ns, "TIME",
+     "measured window per kernel and repetition (default 0.5s)"},
+    {"warmup", 0, OPT_DURATION, &a.warmup_ns, "TIME",
+     "warm-up before each window (default min-time/5, at most 0.1s)"},
+    {"cpu", 'c', OPT_INT, &a.cpu, "N", "pin the measuring thread to CPU N (hwloc)"},
+    {"out", 'o', OPT_STR, &a.out, "DIR", "parent of the run directory (default results)"},
+    {"format", 0, OPT_LIST, &a.formats, "LIST",
+     "console,json,csv (default all; files always get context and histograms)", NULL, 1},
+    {"label", 'l', OPT_LIST, &a.labels, "KEY=VALUE",
+     "tag the run (repeatable), e.g. host=hv01 guest=rhel-9"},
+    {"timer", 0, OPT_STR, &a.timer, "SOURCE", "auto (default), tsc or clock"},
+    {"noise-threshold", 0, OPT_PERCENT, &a.noise_pct, "PCT",
+     "flag a result noisy when steal time exceeds PCT of the window (default 5%)"},
+    {"interval", 0, OPT_DURATION, &a.interval_ns, "TIME", "timer/wake period (default 1ms)"},
+    {"rt-priority", 0, OPT_INT, &a.rt_priority, "N",
+     "run timer/wake under SCHED_FIFO priority N (1-99)"},
+    {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
+     "allow timer/clocksource to switch the system clocksource (root; restored after)"},
+    {"target", 0, OPT_STR, &a.target, "PATH",
+     "storage: DIR for a test file (default: the run directory), or a FILE or BLOCKDEV"},
+    {"size", 0, OPT_SIZE, &a.size, "SIZE",
+     "storage: test file size (default 256M in the quick suite, 1G in the full one)"},
+    {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
+     "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)"},
+    {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
+     "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)"},
+    {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
+     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
+    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+    {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
+     "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
+    {"flows", 0, OPT_INT, &a.net.flows, "N",
+     "net/*: N connections at once, one thread each (rows named .../flows:F keep F)"},
+    {"nagle", 0, OPT_FLAG, &a.net.nagle, NULL,
+     "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)"},
+    {"busy-poll", 0, OPT_DURATION, &a.net.busy_poll_ns, "TIME",
+     "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)"},
+    {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
+     "net/*: client I/O: blocking (default), epoll or spin"},
+    {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
+    {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no progress line"},
+    {NULL},
+};
+
+static const struct cmd_help run_help = {
+    .name = "viobench run",
+    .usage = "[OPTIONS] [PATTERN]",
+    .summary = "Run benchmark kernels on this machine and write results/<run-id>/ with\n"
+               "context.json, results.json (Google Benchmark JSON), results.csv and\n"
+               "histograms.txt. PATTERN is the same as --filter.",
+    .examples = "  viobench run --suite quick\n"
+                "  viobench run --filter 'exit/*' --repetitions 9 --cpu 1\n"
+                "  viobench run 'timer/read/*,-*coarse' --min-time 2s --format json\n"
+                "  viobench run --label hypervisor=kvm --label guest=debian-12 --out /tmp/r\n"
+                "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G\n"
+                "  viobench run 'net/*' --peer 10.0.0.2:7700 --flows 4 --rate 20k/s",
+    .more = "EXIT STATUS\n  0 all kernels ran or were skipped, 1 a kernel failed, 2 bad usage,\n"
+            "  130 interrupted (what completed is written, context.json \"complete\": false)",
+};
+
+static int parse_formats(unsigned *fmt)
+{
+    if (a.formats.n == 0) {
+        *fmt = VB_FMT_CONSOLE | VB_FMT_JSON | VB_FMT_CSV;
+        return 0;
+    }
+    *fmt = 0;
+    for (int i = 0; i < a.formats.n; i++) {
+        const char *f = a.formats.v[i];
+        if (strcmp(f, "console") == 0)
+            *fmt |= VB_FMT_CONSOLE;
+        else if (strcmp(f, "json") == 0)
+            *fmt |= VB_FMT_JSON;
+        else if (strcmp(f, "csv") == 0)
+            *fmt |= VB_FMT_CSV;
+        else {
+            vb_err("run: --format: unknown format '%s' (expected console, json or csv)", f);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Check every --label is KEY=VALUE; with labels non-NULL, also store them there. */
+static int parse_labels(json_t *labels)
+{
+    for (int i = 0; i < a.labels.n; i++) {
+        char *eq = strchr(a.labels.v[i], '=');
+        if (!eq || eq == a.labels.v[i]) {
+            vb_err("run: --label: '%s' is not KEY=VALUE", a.labels.v[i]);
+            return -EINVAL;
+        }
+        if (!labels)
+            continue;
+        *eq = 0;
+        json_object_set_new(labels, a.labels.v[i], json_string(eq + 1));
+        *eq = '=';
+    }
+    return 0;
+}
+
+/* --target must exist; a directory must take a new file; with --allow-destructive-writes a
+   file or device must be writable. Checked before the run directory exists, so a bad target
+   is one line and nothing written. Storage kernels check again when they open it. */
+static int check_target(void)
+{
+    struct stat st;
+    if (!a.target)
+        return 0;
+    if (stat(a.target, &st)) {
+        vb_err("run: --target %s: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        vb_err("run: --target %s: not a directory, regular file or block device", a.target);
+        return -EINVAL;
+    }
+    if (S_ISDIR(st.st_mode) && access(a.target, W_OK | X_OK)) {
+        vb_err("run: --target %s: cannot create the test file there: %s", a.target,
+               strerror(errno));
+        return -EINVAL;
+    }
+    if (!S_ISDIR(st.st_mode) && a.allow_destructive_writes && access(a.target, W_OK)) {
+        vb_err("run: --target %s: not writable: %s", a.target, strerror(errno));
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_args(unsigned *suite, enum ts_mode *mode)
+{
+    if (strcmp(a.suite, "quick") == 0)
+        *suite = VB_SUITE_QUICK;
+    else if (strcmp(a.suite, "full") == 0)
+        *suite = VB_SUITE_FULL;
+    else {
+        vb_err("run: --suite: unknown suite '%s' (expected quick or full)", a.suite);
+        return -EINVAL;
+    }
+    if (strcmp(a.timer, "auto") == 0)
+        *mode = TS_AUTO;
+    else if (strcmp(a.timer, "tsc") == 0)
+        *mode = TS_WANT_TSC;
+    else if (strcmp(a.timer, "clock") == 0)
+        *mode = TS_WANT_CLOCK;
+    else {
+        vb_err("run: --timer: unknown source '%s' (expected auto, tsc or clock)", a.timer);
+        return -EINVAL;
+    }
+    if (a.repetitions < 1 || a.repetitions > 1000) {
+        vb_err("run: --repetitions: %d is out of range (1-1000)", a.repetitions);
+        return -EINVAL;
+    }
+    if (a.min_time_ns <= 0) {
+        vb_err("run: --min-time: must be more than zero");
+        return -EINVAL;
+    }
+    if (a.size != UINT64_MAX && a.size < 1024 * 1024) {
+        vb_err("run: --size: must be at least 1M");
+        return -EINVAL;
+    }
+    if (a.target && !*a.target) {
+        vb_err("run: --target: empty path");
+        return -EINVAL;
+    }
+    if (check_target())
+        return -EINVAL;
+    if (a.cpu < -1 || a.cpu >= pf_ncpus()) {
+        vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.cpu, pf_ncpus() - 1);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void make_run_id(char *buf, size_t len)
+{
+    char host[64] = "host", stamp[32];
+    time_t t = time(NULL);
+    struct tm tm;
+
+    pf_hostname(host, sizeof(host));
+    for (char *p = host; *p; p++)
+        if (*p == '/' || *p == ' ' || *p == '.')
+            *p = '-';
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "%s-%s-%d", stamp, host, (int)getpid());
+}
+
+/* Create OUT/RUN_ID; refuses an existing run directory. */
+static int make_run_dir(char *dir, size_t len, const char *run_id)
+{
+    int ret = pf_mkdir_p(a.out, 0755);
+    if (ret) {
+        vb_err("run: --out %s: cannot create directory: %s", a.out, strerror(-ret));
+        return ret;
+    }
+    snprintf(dir, len, "%s/%s", a.out, run_id);
+    if (access(dir, F_OK) == 0) {
+        vb_err("run: %s: run directory already exists", dir);
+        return -EEXIST;
+    }
+    ret = pf_mkdir_p(dir, 0755);
+    if (ret) {
+        vb_err("run: --out %s: cannot create run directory: %s", a.out, strerror(-ret));
+        return ret;
+    }
+    if (access(dir, W_OK) != 0) {
+        vb_err("run: --out %s: run directory is not writable: %s", a.out, strerror(errno));
+        rmdir(dir);
+        return -EACCES;
+    }
+    return 0;
+}
+
+/* Point OUT/latest at the newest run (best effort). */
+static void update_latest(const char *run_id)
+{
+    char link[4096], tmp[4200];
+    snprintf(link, sizeof(link), "%s/latest", a.out);
+    snprintf(tmp, sizeof(tmp), "%s.%d", link, (int)getpid());
+    if (symlink(run_id, tmp) == 0 && rename(tmp, link) != 0)
+        unlink(tmp);
+}
+
+static json_t *options_json(void)
+{
+    json_t *o = json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite",
+                          a.suite, "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
+                          a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu",
+                          a.cpu, "noise_threshold_pct", a.noise_pct, "interval_s",
+                          a.interval_ns / NS_PER_S, "rt_priority", a.rt_priority,
+                          "switch_clocksource", a.switch_clocksource, "timer", a.timer);
+    if (o)
+        json_object_update_new(o,
+                               json_pack("{s:s?, s:I, s:b}", "target", a.target, "size",
+                                         (json_int_t)(a.size == UINT64_MAX ? 0 : a.size),
+                                         "allow_destructive_writes", a.allow_destructive_writes));
+    return o;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *pos[1];
+    int npos, ret, status = EXIT_USAGE;
+    unsigned suite, fmt;
+    enum ts_mode mode;
+    struct vb_opts o;
+    struct vb_run_state run_state;
+    struct plan_item *plan = NULL;
+    struct vb_run run = {0};
+    long nplan = 0;
+    char run_id[256], dir[4096], err[512];
+    json_t *ctx = NULL;
+
+    memset(&a, 0, sizeof(a));
+    a.suite = "quick";
+    a.repetitions = 1;
+    a.min_time_ns = 0.5 * NS_PER_S;
+    a.warmup_ns = -1;
+    a.cpu = -1;
+    a.out = "results";
+    a.timer = "auto";
+    a.noise_pct = 5;
+    a.interval_ns = NS_PER_MS;
+    a.size = UINT64_MAX; /* not given */
+    a.net.peer_cpu = -1;
+    ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
+    if (ret) {
+        status = ret == 1 ? 0 : EXIT_USAGE;
+        goto out_args;
+    }
+    if (npos) {
+        if (a.filter) {
+            vb_err("run: give the pattern either as PATTERN or with --filter, not both");
+            goto out_args;
+        }
+        a.filter = pos[0];
+    }
+    if (check_args(&suite, &mode) || parse_formats(&fmt) || parse_labels(NULL))
+        goto out_args;
+    if (a.warmup_ns < 0)
+        a.warmup_ns = a.min_time_ns / 5 < 0.1 * NS_PER_S ? a.min_time_ns / 5 : 0.1 * NS_PER_S;
+
+    memset(&o, 0, sizeof(o));
+    memset(&run_state, 0, sizeof(run_state));
+    o.run = &run_state; /* the kernels' run-level state: storage target, network peer */
+    o.min_time_ns = a.min_time_ns;
+    o.warmup_ns = a.warmup_ns;
+    o.cpu = a.cpu;
+    o.interval_ns = a.interval_ns;
+    o.rt_priority = a.rt_priority;
+    o.switch_clocksource = a.switch_clocksource;
+    o.suite = suite;
+    o.target = a.target;
+    o.target_size = a.size == UINT64_MAX ? 0 : a.size;
+    o.allow_destructive_writes = a.allow_destructive_writes;
+    o.peer = a.net.peer;
+    o.vsock_peer = a.net.vsock_peer;
+    o.peer_cpu = a.net.peer_cpu;
+    o.rate = a.net.rate;
+    o.flows = a.net.flows;
+    o.nagle = a.net.nagle;
+    o.busy_poll_ns = a.net.busy_poll_ns;
+    o.net_io = a.net.net_io;
+    if (vb_kernel_check_opts(&o, err, sizeof(err))) { /* each kernel family's own options */
+        vb_err("run: %s", err);
+        goto out_args;
+    }
+
+    if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
+        vb_err("run: --cpu: %s", err);
+        goto out_args;
+    }
+    nplan = plan_build(&o, suite, a.filter, &plan);
+    if (nplan < 0) {
+        vb_err("run: out of memory");
+        status = 1;
+        goto out_args;
+    }
+    if (nplan == 0) {
+        vb_err("run: no benchmark in the %s suite matches '%s' (see viobench list)", a.suite,
+               a.filter ? a.filter : "");
+        goto out_args;
+    }
+    if (a.run_id) {
+        if (!*a.run_id || strchr(a.run_id, '/') || strcmp(a.run_id, ".") == 0 ||
+            strcmp(a.run_id, "..") == 0) {
+            vb_err("run: --run-id: '%s' is not a plain directory name", a.run_id);
+            goto out_args;
+        }
+        snprintf(run_id, sizeof(run_id), "%s", a.run_id);
+    } else {
+        make_run_id(run_id, sizeof(run_id));
+    }
+    if (make_run_dir(dir, sizeof(dir), run_id))
+        goto out_args;
+    o.run_dir = dir;
+
+    if (ts_init(mode, a.cpu) != 0) {
+        vb_err("run: --timer tsc: this CPU has no invariant TSC");
+        rmdir(dir);
+        goto out_args;
+    }
+    status = 1;
+    if (vb_run_init(&run) || !(ctx = context_new(argc, argv, run_id))) {
+        vb_err("run: out of memory");
+        goto out;
+    }
+    json_decref(run.context);
+    run.context = ctx;
+    json_object_set_new(ctx, "options", options_json());
+    json_object_set_new(ctx, "noise",
+                        json_pack("{s:f, s:s}", "steal_threshold_pct", a.noise_pct, "scope",
+                                  a.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
+    parse_labels(jx_obj(ctx, "labels"));
+    vb_interrupt_install();
+    {
+        struct runner_cfg cfg = {
+            .opts = &o,
+            .repetitions = a.repetitions,
+            .noise_threshold_pct = a.noise_pct,
+            .progress = !a.quiet && isatty(STDERR_FILENO),
+        };
+        ret = runner_run(&cfg, plan, (size_t)nplan, &run);
+    }
+    vb_cleanup_all();
+    {
+        json_t *kc = runner_take_context();
+        if (kc)
+            json_object_set_new(ctx, "kernel_context", kc);
+    }
+    if (vb_run_add_aggregates(&run))
+        vb_err("run: out of memory computing aggregates");
+    context_finish(ctx, !vb_interrupted);
+    if (vb_write_run_dir(&run, dir, fmt, err, sizeof(err))) {
+        vb_err("run: cannot write results: %s", err);
+        goto out;
+    }
+    update_latest(run_id);
+    if (fmt & VB_FMT_CONSOLE)
+        console_report(stdout, &run);
+    fprintf(stderr, "%s: %s\n", vb_interrupted ? "interrupted; partial results in" : "results in",
+            dir);
+    status = vb_interrupted ? 130 : ret ? 1 : 0;
+out:
+    vb_run_free(&run);
+out_args:
+    free(plan);
+    opt_list_free(&a.formats);
+    opt_list_free(&a.labels);
+    return status;
+}

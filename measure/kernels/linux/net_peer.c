@@ -1,0 +1,261 @@
+/*
+ * The peer a run's network kernels talk to, and the run's "network" context. Without
+ * --peer the run starts `viobench serve` itself as a child process on 127.0.0.1 with an
+ * ephemeral port (and on vsock loopback when that transport exists), so the quick suite
+ * works anywhere and the server's CPU time stays out of the measuring thread; the child
+ * dies with the run (a registered cleanup, and PR_SET_PDEATHSIG if the run is killed).
+ * The first kernel to use a peer asks it for its info (its limits, the interface the
+ * connection reached and its sysinfo) and records both ends of the path in context.json.
+ */
+#include "log.h"
+#include "net_linux.h"
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define READY_TIMEOUT_MS 15000
+
+/* The run's peer: one per run, in vb_opts.run->net (see kernel.h), made on first use. */
+struct net_run {
+    struct {
+        pid_t pid; /* the started server, 0 when none */
+        int cleanup_id;
+        int tried;
+        char err[256];
+        struct netl_peer ip, vsock; /* addresses the started server reported */
+    } child;
+    struct netl_peer user_ip, user_vsock;
+    json_t *context; /* the run's "network" context, kept and re-published */
+};
+
+/* Async-signal-safe: may run from the second Ctrl-C's handler. */
+static void stop_child(void *arg)
+{
+    struct net_run *nr = arg;
+    pid_t pid = nr->child.pid;
+    if (pid > 0) {
+        nr->child.pid = 0;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+static int set_peer(struct netl_peer *p, const char *text, int started, int vsock, char *why,
+                    size_t len)
+{
+    struct np_addr a;
+    char err[256];
+    if ((vsock ? net_vsock_addr(text, &a, err, sizeof(err))
+               : np_addr_parse(text, &a, err, sizeof(err))) ||
+        netl_sockaddr(&a, 0, &p->sa, &p->len, err, sizeof(err))) {
+        snprintf(why, len, "peer %s: %s", text, err);
+        return -EINVAL;
+    }
+    snprintf(p->name, sizeof(p->name), "%s", text);
+    p->started = started;
+    p->ok = 1;
+    return 0;
+}
+
+/* Read the ready lines of the child until it closes the pipe. */
+static int read_ready(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (poll(&p, 1, READY_TIMEOUT_MS) != 1)
+            return -ETIMEDOUT;
+        n = read(fd, buf + got, len - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (got >= len - 1)
+            break;
+    }
+    buf[got] = 0;
+    return got ? 0 : -EPIPE;
+}
+
+static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, size_t len)
+{
+    char fdarg[16], cpuarg[16], lines[512], vwhy[256], *nl;
+    const char *argv[16];
+    int pfd[2], argc = 0, vsock = netl_vsock_loopback(vwhy, sizeof(vwhy)) == 0, ret, v;
+    pid_t pid;
+
+    if (pipe2(pfd, O_CLOEXEC)) {
+        snprintf(why, len, "starting the peer: pipe: %s", strerror(errno));
+        return -errno;
+    }
+    snprintf(cpuarg, sizeof(cpuarg), "%d", o->peer_cpu);
+    argv[argc++] = "viobench";
+    argv[argc++] = "serve";
+    argv[argc++] = "--listen";
+    argv[argc++] = "127.0.0.1:0";
+    if (vsock) {
+        argv[argc++] = "--listen";
+        argv[argc++] = "vsock:1:0";
+    }
+    argv[argc++] = "--quiet";
+    argv[argc++] = "--ready-fd";
+    argv[argc++] = fdarg;
+    if (o->peer_cpu >= 0) {
+        argv[argc++] = "--cpu";
+        argv[argc++] = cpuarg;
+    }
+    argv[argc] = NULL;
+    pid = fork();
+    if (pid < 0) {
+        snprintf(why, len, "starting the peer: fork: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return -errno;
+    }
+    if (pid == 0) {
+        int fd = dup(pfd[1]); /* without close-on-exec */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        snprintf(fdarg, sizeof(fdarg), "%d", fd);
+        pf_unpin_thread(); /* not the measuring thread's CPU unless --peer-cpu says so */
+        execv("/proc/self/exe", (char *const *)argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    nr->child.pid = pid;
+    nr->child.cleanup_id = vb_cleanup_add(stop_child, nr);
+    ret = read_ready(pfd[0], lines, sizeof(lines));
+    close(pfd[0]);
+    if (ret) {
+        snprintf(why, len, "the peer (viobench serve, pid %d) did not start: %s", (int)pid,
+                 ret == -ETIMEDOUT ? "no ready report within 15 s" : "it exited");
+        stop_child(nr);
+        return ret;
+    }
+    for (char *line = lines; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        *nl = 0;
+        v = strncmp(line, "vsock:", 6) == 0;
+        ret = set_peer(v ? &nr->child.vsock : &nr->child.ip, line, 1, v, why, len);
+        if (ret)
+            return ret;
+    }
+    if (!nr->child.ip.ok) {
+        snprintf(why, len, "the peer reported no IP address");
+        return -EPROTO;
+    }
+    return 0;
+}
+
+/* Ask the peer for its info and publish the context with both ends of the path. */
+static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netl_peer *p,
+                          const char *key)
+{
+    struct np_hello h = {.test = NP_TEST_INFO};
+    struct np_reply r;
+    struct sockaddr_storage local;
+    char err[256];
+    char *text = malloc(NP_TEXT_MAX + 1);
+    json_t *info = NULL;
+    int fd =
+        text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err))
+             : -ENOMEM;
+
+    if (!nr->context)
+        nr->context = json_object();
+    if (fd >= 0 && netl_handshake(fd, &h, &r, text, NP_TEXT_MAX + 1, err, sizeof(err)) == 0)
+        info = json_loads(text, 0, NULL);
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    json_object_set_new(
+        nr->context, key,
+        nk_peer_entry(p->name, p->started, nr->child.pid, info, fd < 0 ? err : "no info reply"));
+    json_decref(info);
+    if (p->sa.ss_family == AF_VSOCK)
+        json_object_set_new(nr->context, "vsock_local", netl_vsock_facts());
+    else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
+        json_object_set_new(nr->context, "local", netl_nic_facts((struct sockaddr *)&local));
+    json_object_set_new(nr->context, "options", nk_context_options(o));
+    vb_run_context("network", json_incref(nr->context));
+}
+
+/* The run's peer state, made on first use. NULL with why set. */
+static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
+{
+    if (!o->run) {
+        snprintf(why, len, "net: no run state (vb_opts.run)");
+        return NULL;
+    }
+    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
+        snprintf(why, len, "net: out of memory");
+    return o->run->net;
+}
+
+const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
+{
+    struct net_run *nr = run_of(o, why, len);
+    struct netl_peer *p;
+
+    if (!nr)
+        return NULL;
+    if (vsock && o->vsock_peer) {
+        p = &nr->user_vsock;
+        if (!p->ok && set_peer(p, o->vsock_peer, 0, 1, why, len))
+            return NULL;
+    } else if (!vsock && o->peer) {
+        p = &nr->user_ip;
+        if (!p->ok && set_peer(p, o->peer, 0, 0, why, len))
+            return NULL;
+    } else {
+        if (!nr->child.tried) {
+            nr->child.tried = 1;
+            if (start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
+                vb_err("run: %s", nr->child.err);
+        }
+        if (nr->child.err[0]) {
+            snprintf(why, len, "%s", nr->child.err);
+            return NULL;
+        }
+        p = vsock ? &nr->child.vsock : &nr->child.ip;
+        if (!p->ok) {
+            snprintf(why, len, "the peer the run started has no %s listener",
+                     vsock ? "vsock" : "IP");
+            return NULL;
+        }
+    }
+    if (!p->described) {
+        p->described = 1;
+        describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
+    }
+    return p;
+}
+
+int netl_peer_alive(const struct vb_opts *o, char *why, size_t len)
+{
+    struct net_run *nr = o->run ? o->run->net : NULL;
+    int st;
+    if (!nr || nr->child.pid <= 0)
+        return 1;
+    if (waitpid(nr->child.pid, &st, WNOHANG) == nr->child.pid) {
+        snprintf(why, len, "the peer the run started (pid %d) has exited (%s %d)",
+                 (int)nr->child.pid, WIFSIGNALED(st) ? "signal" : "status",
+                 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+        nr->child.pid = 0;
+        snprintf(nr->child.err, sizeof(nr->child.err), "%s", why);
+        return 0;
+    }
+    return 1;
+}
