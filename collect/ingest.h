@@ -119,7 +119,8 @@ struct ingest_list {
 /* Is dir a viobench run directory (has context.json)? */
 int ingest_is_run_dir(const char *dir);
 /* Append the inputs under dir in walk order (bundles only when bundles is set). 0 or
-   -ENOMEM; unreadable directories become IN_ERROR inputs. */
+   -ENOMEM; unreadable directories, directories nested more than INGEST_MAX_DEPTH below dir
+   and paths longer than PATH_MAX become IN_ERROR inputs. */
 int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l);
 /* Append the inputs the named paths stand for, in order. 0 or -ENOMEM. */
 int ingest_list_paths(const char *const *paths, int n, struct ingest_list *l);
