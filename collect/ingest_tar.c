@@ -76,7 +76,7 @@ int ingest_is_bundle(const char *path)
 static void rm_at(int dfd, const char *name, int depth)
 {
     char buf[2048];
-    int fd, removed;
+    int fd, removed, pass = 0;
 
     if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
         return;
@@ -98,7 +98,7 @@ static void rm_at(int dfd, const char *name, int depth)
                 rm_at(fd, d->d_name, depth + 1);
                 removed = 1;
             }
-    } while (removed && unlinkat(dfd, name, AT_REMOVEDIR) != 0);
+    } while (removed && unlinkat(dfd, name, AT_REMOVEDIR) != 0 && ++pass < 4);
     close(fd);
     unlinkat(dfd, name, AT_REMOVEDIR);
 }
@@ -113,6 +113,8 @@ static stack_t guard_old_stack;
 
 static void guard_handler(int sig, siginfo_t *si, void *uc)
 {
+    int saved = errno;
+
     (void)uc;
     if (guard_on) {
         guard_on = 0;
@@ -124,6 +126,7 @@ static void guard_handler(int sig, siginfo_t *si, void *uc)
     /* A fault happens again on return, under the previous handler; a sent signal is raised. */
     if (si->si_code <= 0)
         raise(sig);
+    errno = saved;
 }
 
 static void guard(const char *dir)
@@ -194,6 +197,8 @@ static const char *shown(const char *name, char *out, size_t len)
    or why the name is refused. */
 static const char *split_name(char *name, char **comp, int *n)
 {
+    char *save = NULL;
+
     *n = 0;
     if (!*name)
         return "an empty name";
@@ -201,7 +206,7 @@ static const char *split_name(char *name, char **comp, int *n)
         return "an absolute name";
     if (strlen(name) > MAX_NAME_BYTES)
         return "a name longer than 1024 bytes";
-    for (char *c = strtok(name, "/"); c; c = strtok(NULL, "/")) {
+    for (char *c = strtok_r(name, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         if (strcmp(c, ".") == 0)
             continue;
         if (strcmp(c, "..") == 0)
