@@ -128,6 +128,9 @@ static void summary(struct store *s, const struct ingest_stats *st)
     printf("collect: %ld input%s: %ld run%s stored (%ld rows), %ld already stored, %ld rejected\n",
            st->inputs, st->inputs == 1 ? "" : "s", st->stored, st->stored == 1 ? "" : "s", st->rows,
            st->already, st->rejected);
+    if (st->links_skipped)
+        printf("bundles: %ld symbolic link%s skipped (links are never extracted)\n",
+               st->links_skipped, st->links_skipped == 1 ? "" : "s");
     if (store_stats(s, &runs, &rows, &bytes) == 0)
         printf("store %s: %ld runs, %ld rows, %s (%s per run)\n", a.db, runs, rows,
                units_fmt_size((double)bytes, b1, sizeof(b1)),

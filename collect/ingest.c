@@ -149,7 +149,7 @@ static int store_item(struct pipe *p, struct ingest_item *it, char *err, size_t 
 
 /* Counts of one input. */
 struct tally {
-    long stored, already, rows;
+    long stored, already, rows, links;
 };
 
 static int count(struct tally *t, int ret, const struct ingest_item *it)
@@ -172,13 +172,15 @@ static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *er
     sigset_t block, old;
     int ret;
 
-    /* Ctrl-C waits until the extraction directory is gone (the transaction rolls back). */
+    /* Ctrl-C waits until the extraction directory is gone (the transaction rolls back);
+       extraction and the loop below stop early when it is pending. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    if ((ret = ingest_tar_extract(path, dir, sizeof(dir), e, sizeof(e)))) {
+    if ((ret = ingest_tar_extract(path, dir, sizeof(dir), &t->links, e, sizeof(e)))) {
         snprintf(err, errlen, "%s", e);
         goto out;
     }
@@ -192,6 +194,11 @@ static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *er
     for (size_t i = 0; i < inner.n && !ret; i++) {
         struct ingest_input *in = &inner.v[i];
         struct ingest_item it;
+        if (ingest_interrupted()) {
+            snprintf(err, errlen, "interrupted");
+            ret = -EINTR;
+            break;
+        }
         if (in->kind == IN_ERROR) {
             snprintf(err, errlen, "%s: %s", in->path + oc.root_len + 1, in->error);
             ret = -EINVAL;
@@ -317,9 +324,11 @@ static int store_input(struct pipe *p, size_t i)
     p->st->stored += t.stored;
     p->st->already += t.already;
     p->st->rows += t.rows;
+    p->st->links_skipped += t.links;
     if (p->o->verbose)
-        fprintf(stderr, "collect: %s: %ld run%s stored (%ld rows), %ld already stored\n", in->path,
-                t.stored, t.stored == 1 ? "" : "s", t.rows, t.already);
+        fprintf(stderr, "collect: %s: %ld run%s stored (%ld rows), %ld already stored%s\n",
+                in->path, t.stored, t.stored == 1 ? "" : "s", t.rows, t.already,
+                t.links ? ", symbolic links skipped" : "");
     return 0;
 }
 

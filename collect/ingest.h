@@ -80,12 +80,24 @@ int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t
 int ingest_gbench(json_t *root, struct ingest_item *it, char *err, size_t errlen);
 /* Fill an item from a parsed fio JSON or json+ document. */
 int ingest_fio(json_t *root, struct ingest_item *it, char *err, size_t errlen);
-/* Extract a tar bundle (any compression libarchive reads) into a new temporary directory
-   whose path is written to dir. 0, or -EINVAL with the reason in err (nothing is left on
-   disk then). Remove the directory with ingest_rmtree. */
-int ingest_tar_extract(const char *path, char *dir, size_t dirlen, char *err, size_t errlen);
-/* Remove a directory tree (the extraction directory). */
+/* Directories nested deeper than this are not walked, and bundle members with more name
+   components are refused. */
+#define INGEST_MAX_DEPTH 64
+
+/* Extract a tar bundle (any compression libarchive reads) into a new private temporary
+   directory under $TMPDIR whose path is written to dir: regular files and directories only,
+   symbolic links skipped (their count in *skipped), anything else refused (see
+   ingest_tar.c). 0, -EINTR when a blocked SIGINT/SIGTERM/SIGHUP/SIGQUIT is pending, or
+   -EINVAL with the reason in err; nothing is left on disk unless 0. Until the directory is
+   removed with ingest_rmtree, a crash removes it too. */
+int ingest_tar_extract(const char *path, char *dir, size_t dirlen, long *skipped, char *err,
+                       size_t errlen);
+/* Remove a directory tree (the extraction directory; not following links, at most
+   INGEST_MAX_DEPTH + 2 deep). Async-signal-safe but for the crash guard's reset. */
 void ingest_rmtree(const char *dir);
+/* Is a SIGINT, SIGTERM, SIGHUP or SIGQUIT that is not ignored pending (blocked while a
+   bundle is open)? */
+int ingest_interrupted(void);
 /* Is this file a tar bundle, by its first bytes (gzip/bzip2/xz/zstd magic or ustar)? */
 int ingest_is_bundle(const char *path);
 
@@ -107,7 +119,8 @@ struct ingest_list {
 /* Is dir a viobench run directory (has context.json)? */
 int ingest_is_run_dir(const char *dir);
 /* Append the inputs under dir in walk order (bundles only when bundles is set). 0 or
-   -ENOMEM; unreadable directories become IN_ERROR inputs. */
+   -ENOMEM; unreadable directories, directories nested more than INGEST_MAX_DEPTH below dir
+   and paths longer than PATH_MAX become IN_ERROR inputs. */
 int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l);
 /* Append the inputs the named paths stand for, in order. 0 or -ENOMEM. */
 int ingest_list_paths(const char *const *paths, int n, struct ingest_list *l);
@@ -128,7 +141,8 @@ struct ingest_opts {
 
 struct ingest_stats {
     long inputs, stored, already, rejected, rows;
-    char **rejects; /* "path: reason" of each rejected input */
+    long links_skipped; /* symbolic links inside bundles, never created */
+    char **rejects;     /* "path: reason" of each rejected input */
     size_t nrejects;
 };
 

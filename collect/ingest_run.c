@@ -5,21 +5,19 @@
  * is made of, so the same run sent twice, as a directory or inside a bundle, hashes the
  * same.
  */
+#include "fileio.h"
 #include "ingest.h"
 #include "jsonx.h"
 #include "store_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Inputs larger than this are refused rather than read into memory. */
-#define MAX_INPUT_BYTES (1024L * 1024 * 1024)
+#define MAX_INPUT_BYTES ((size_t)1024 * 1024 * 1024)
 
 int ingest_item_init(struct ingest_item *it)
 {
@@ -62,47 +60,10 @@ void ingest_sha256_hex(const void *buf, size_t len, char out[65])
     hex(d, sizeof(d), out);
 }
 
-/* Read a whole file (NUL-terminated). 0, -ENOENT, -EFBIG or -errno. */
-static int slurp(const char *path, char **buf, size_t *len)
+/* Why reading an input file failed, in words. */
+static const char *read_error(int ret)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
-    size_t got = 0;
-
-    *buf = NULL;
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-        goto out;
-    }
-    if (st.st_size > MAX_INPUT_BYTES) {
-        ret = -EFBIG;
-        goto out;
-    }
-    if (!(*buf = malloc((size_t)st.st_size + 1))) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            ret = n < 0 ? -errno : -EIO;
-            goto out;
-        }
-        got += (size_t)n;
-    }
-    (*buf)[got] = 0;
-    *len = got;
-out:
-    close(fd);
-    if (ret) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return ret;
+    return ret == -EFBIG ? "larger than 1 GiB" : file_read_strerror(ret);
 }
 
 /* Copy a string member of a JSON object into dst ("" when absent). */
@@ -151,12 +112,12 @@ int ingest_rundir_load(const char *dir, struct ingest_rundir *d, char out[65], c
     for (int i = 0; i < 3; i++) {
         char path[4200], head[80];
         snprintf(path, sizeof(path), "%s/%s", dir, rundir_files[i]);
-        ret = slurp(path, &d->buf[i], &d->len[i]);
+        /* A guest's run directory: its files are read only if they are regular files. */
+        ret = file_read_all(path, FILE_NOFOLLOW, MAX_INPUT_BYTES, &d->buf[i], &d->len[i]);
         if (ret == -ENOENT && i == 2)
             continue;
         if (ret) {
-            snprintf(err, errlen, "%s: %s", path,
-                     ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+            snprintf(err, errlen, "%s: %s", path, read_error(ret));
             ingest_rundir_free(d);
             return -EINVAL;
         }
@@ -277,9 +238,9 @@ static const char *skip_preamble(const char *buf)
 int ingest_json_bytes(const char *path, char **buf, size_t *len, char hash[65], char *err,
                       size_t errlen)
 {
-    int ret = slurp(path, buf, len);
+    int ret = file_read_all(path, 0, MAX_INPUT_BYTES, buf, len);
     if (ret) {
-        snprintf(err, errlen, "%s", ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+        snprintf(err, errlen, "%s", read_error(ret));
         return -EINVAL;
     }
     ingest_sha256_hex(*buf, *len, hash);

@@ -5,17 +5,21 @@
  * inputs, other files are passed over, and symbolic links are not followed. A path named
  * on the command line is always an input, whatever its name: a file is told apart by its
  * first bytes. Paths that cannot be read become inputs that carry their error, so they are
- * reported in order with the rest.
+ * reported in order with the rest; so do directories nested more than INGEST_MAX_DEPTH
+ * below the path named (the walk is recursive, and an on-disk tree thousands deep must not
+ * exhaust the stack) and paths longer than PATH_MAX.
  */
 #include "ingest.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int has_suffix(const char *s, const char *suf)
 {
@@ -37,8 +41,9 @@ int ingest_is_run_dir(const char *dir)
 {
     char p[PATH_MAX + 32];
     struct stat st;
+    /* Any context.json but a directory: a FIFO or link there is refused when it is read. */
     snprintf(p, sizeof(p), "%s/context.json", dir);
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    return lstat(p, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 static int push(struct ingest_list *l, const char *path, enum ingest_kind kind, const char *error)
@@ -68,23 +73,30 @@ static int entry_filter(const struct dirent *d)
     return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
 }
 
-int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l)
+static int list_dir(const char *dir, int bundles, int depth, struct ingest_list *l)
 {
     struct dirent **ents;
-    int n = scandir(dir, &ents, entry_filter, alphasort), ret = 0;
+    int n, ret = 0;
 
-    if (n < 0)
+    if (depth > INGEST_MAX_DEPTH)
+        return push(l, dir, IN_ERROR, "directories nested more than 64 deep, not walked");
+    if ((n = scandir(dir, &ents, entry_filter, alphasort)) < 0)
         return push(l, dir, IN_ERROR, strerror(errno));
     for (int i = 0; i < n; i++) {
         char p[PATH_MAX];
         struct stat st;
         const char *name = ents[i]->d_name;
-        snprintf(p, sizeof(p), "%s/%s", dir, name);
-        if (ret || lstat(p, &st))
+        if (ret)
+            continue;
+        if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p)) {
+            ret = push(l, dir, IN_ERROR, "an entry's path is longer than PATH_MAX, not walked");
+            continue;
+        }
+        if (lstat(p, &st))
             continue;
         if (S_ISDIR(st.st_mode))
-            ret =
-                ingest_is_run_dir(p) ? push(l, p, IN_RUNDIR, NULL) : ingest_list_dir(p, bundles, l);
+            ret = ingest_is_run_dir(p) ? push(l, p, IN_RUNDIR, NULL)
+                                       : list_dir(p, bundles, depth + 1, l);
         else if (S_ISREG(st.st_mode) && has_suffix(name, ".json"))
             ret = push(l, p, IN_JSON, NULL);
         else if (S_ISREG(st.st_mode) && bundles && bundle_name(name))
@@ -96,12 +108,33 @@ int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l)
     return ret;
 }
 
+int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l)
+{
+    return list_dir(dir, bundles, 1, l);
+}
+
+/* The first non-blank byte of a regular file (opened without blocking), or 0. */
+static int first_byte(const char *path)
+{
+    char b[512];
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, b, sizeof(b)) : -1;
+    close(fd);
+    for (ssize_t i = 0; i < n; i++)
+        if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')
+            return (unsigned char)b[i];
+    return 0;
+}
+
 /* A path named by the user: always an input (or a directory to walk). */
 static int named(const char *path, struct ingest_list *l)
 {
     struct stat st;
-    int c = 0;
-    FILE *f;
 
     if (stat(path, &st))
         return push(l, path, IN_ERROR, strerror(errno));
@@ -112,12 +145,7 @@ static int named(const char *path, struct ingest_list *l)
         return push(l, path, IN_ERROR, "not a regular file or directory");
     if (ingest_is_bundle(path))
         return push(l, path, IN_BUNDLE, NULL);
-    if ((f = fopen(path, "re"))) {
-        while ((c = fgetc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
-            ;
-        fclose(f);
-    }
-    if (c == '{' || has_suffix(path, ".json"))
+    if (first_byte(path) == '{' || has_suffix(path, ".json"))
         return push(l, path, IN_JSON, NULL);
     return push(l, path, IN_ERROR,
                 "unknown input: not a viobench run directory, Google Benchmark or fio JSON, "
