@@ -102,6 +102,7 @@ struct an_bench {
     int nohist;           /* rows without a histogram */
     double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
     int cap;
+    int noisy;       /* measured rows flagged noisy (counter "noisy") */
     json_t *info;    /* first measured row's info (a reference), or NULL */
     double flows;    /* counters of the first row (NAN when absent), for capacity */
     double rate;     /* target_rate */
@@ -119,7 +120,12 @@ struct an_set {
     struct an_bench *b;
     size_t nruns;
     struct store_pairing pairing; /* of the first run */
-    int mixed;                    /* runs of several pairings were merged */
+    int mixed;                    /* runs of several pairing identities were merged */
+    int mixed_opts;               /* runs with different result-changing options */
+    int nids;                     /* distinct identities (with options) merged */
+    char *ids;                    /* each of them, one per line */
+    char first_id[1024];          /* the first run's identity (an_id_label) */
+    char first_opts[512];         /* and its options (an_options_sig) */
     char first_start[32];         /* earliest run start (ISO 8601), "" unknown */
     long long seq;
 };
@@ -184,9 +190,44 @@ const char *an_run_key(const struct store_run_info *ri, const char *key);
 /* Fill a run info's pairing-like fields from a file input's context (for grouping). */
 void an_info_from_run(const struct vb_run *r, struct store_run_info *ri);
 
+/* ---- The pairing identity (analyze/identity.c) ---- */
+
+/* Identity keys: hypervisor, hypervisor_version, guest, guest_os, guest_version, kernel,
+   cpu_model, clocksource. Their bits select keys to leave out of a label or group key. */
+enum {
+    AI_HYPERVISOR,
+    AI_HYPERVISOR_VERSION,
+    AI_GUEST,
+    AI_GUEST_OS,
+    AI_GUEST_VERSION,
+    AI_KERNEL,
+    AI_CPU_MODEL,
+    AI_CLOCKSOURCE,
+    AN_ID_NKEYS
+};
+#define AN_ID_VERSIONS (1u << AI_HYPERVISOR_VERSION | 1u << AI_GUEST_VERSION | 1u << AI_KERNEL)
+extern const char *const an_id_keys[AN_ID_NKEYS];
+/* Index of an identity key name, or -1. */
+int an_id_key(const char *key);
+/* The precedence rule, the only place it is written: identity key k of a run is the label
+   the user gave (host_hypervisor, host_hypervisor_version, guest, guest_os, guest_version,
+   guest_kernel, ...), else what detection found; "" when neither. Never NULL. */
+const char *an_id_value(const struct store_run_info *ri, int k);
+/* The detected value a label overrode when they differ, else "". */
+const char *an_id_detected(const struct store_run_info *ri, int k);
+/* "hypervisor=hyperv (detected kvm) guest_os=debian ...": the identity for people, keys
+   whose bit is in skip left out; "-" when empty. */
+const char *an_id_label(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
+/* The identity as a grouping key (values and overridden detections), skip as above. */
+const char *an_id_group_key(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
+/* "cpu=3 timer=tsc ...": the result-changing options a run context recorded ("" none). */
+const char *an_options_sig(const json_t *ctx, char *buf, size_t len);
+/* Record a run's identity and options in a set (mixed, mixed_opts, ids). 0 or -1 ENOMEM. */
+int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const json_t *ctx);
+
 /* ---- Groups of runs (analyze/group.c) ---- */
 
-#define AN_GROUP_KEYS 8
+#define AN_GROUP_KEYS 16
 struct an_group {
     char *key;                 /* the key values joined */
     char *vals[AN_GROUP_KEYS]; /* each key's value ("" unknown) */
@@ -198,12 +239,15 @@ struct an_groups {
     struct an_group *g;
 };
 /* Group the runs named by words by the values of keys (comma-separated selector keys,
-   "a|b" for a fallback; NULL: every pairing key). 0, or -1 after printing why. */
+   "a|b" for a fallback). NULL, or "@identity" optionally followed by ",KEYS": the whole
+   pairing identity (identity.c) and the result-changing options, then those keys.
+   0, or -1 after printing why. */
 int an_groups_collect(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                       const char *until, const char *keys, struct an_groups *out);
 void an_groups_free(struct an_groups *g);
-/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ..." (known keys, no CPU model). */
-const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t len);
+/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ...": a run's identity for people
+   (known keys, no CPU model). */
+const char *an_pairing_label(const struct store_run_info *ri, char *buf, size_t len);
 
 /* ---- Statistics (analyze/stats.c) ---- */
 
@@ -231,6 +275,47 @@ double an_t_sf(double t, double df);
 double an_welch_p(double n1, double s1, double ss1, double n2, double s2, double ss2);
 /* Median of n values (sorted in place). NAN for n == 0. */
 double an_median(double *v, int n);
+
+/* ---- compare's decision rule (analyze/verdict.c) ---- */
+
+/* compare's default --min-change in percent: above the drift between A/A pairs of runs
+   measured on the development machine (scripts/bench-verdicts). */
+#define AN_MIN_CHANGE_DEFAULT 4.0
+enum { AV_SAME, AV_REGRESSED, AV_IMPROVED, AV_INCONCLUSIVE, AV_UNSTABLE, AV_NSTATES };
+/* "no significant change", "regressed", "improved", "inconclusive", "unstable". */
+extern const char *const an_verdict_names[AV_NSTATES];
+struct an_verdict_in {
+    const double *a, *b; /* per-repetition values of one metric, each side */
+    int na, nb;
+    int noisy_a, noisy_b; /* repetitions flagged noisy */
+    int metric, higher_better;
+    double alpha;      /* after the table's correction (default 0.05) */
+    double level;      /* CI level in (0, 1) */
+    double min_change; /* fraction (0.02 = 2%) */
+};
+struct an_verdict {
+    int na, nb;       /* positive finite repetitions used */
+    double va, vb;    /* geometric means of the repetitions */
+    double change;    /* vb / va - 1 */
+    double lo, hi;    /* CI of the change (Welch on logs); NAN when undefined */
+    double p, q;      /* Welch p-value, and adjusted over the table (set by caller) */
+    double cv;        /* pooled SD of the log values (about the CV of a repetition) */
+    int need;         /* repetitions a side to resolve min_change at 80% power, 0 */
+    int unstable;     /* 1 distinct modes, 2 noisy windows, 0 */
+    int mode_side;    /* 0 A, 1 B */
+    double mode[2];   /* geometric means of the two modes */
+    int nmode[2];     /* repetitions in each */
+    int state;        /* AV_*, by an_verdict_decide */
+    char reason[200]; /* why inconclusive or unstable */
+};
+/* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
+void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
+/* The verdict of a row once v->q is set: v->state and v->reason. */
+void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v);
+/* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */
+void an_bh(const double *p, int n, double *q);
+/* Student's t quantile: t with P(T <= t) = p, df degrees of freedom; NAN outside (0,1). */
+double an_t_ppf(double p, double df);
 
 /* ---- Bootstrap (analyze/bootstrap.c) ---- */
 

@@ -93,7 +93,7 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
     struct acc *a = arg;
     char pairing[1024], family[512];
 
-    an_pairing_label(&ri->pairing, pairing, sizeof(pairing));
+    an_pairing_label(ri, pairing, sizeof(pairing));
     for (size_t i = 0; i < r->nrows; i++) {
         const struct vb_row *w = &r->rows[i];
         const char *name = w->run_name ? w->run_name : w->name;

@@ -18,7 +18,6 @@
 #include <string.h>
 
 #define MAX_WORDS 256
-#define IDENTITY  "hypervisor,guest_os,cpu_model,clocksource"
 
 static struct {
     const char *db, *budget, *baseline, *metric, *since, *until, *format, *out;
@@ -93,18 +92,44 @@ static void add_check(struct an_table *t, struct tally *n, int ok, const char *b
     an_table_str(t, r, G_SOURCE, "%s", source);
 }
 
-/* The baseline group of the same identity as g, or NULL. */
+/* The baseline group of the same pairing identity as g apart from versions, or NULL. */
 static struct an_group *baseline_of(struct an_groups *base, const struct an_group *g)
 {
-    static const char *const id[] = {"hypervisor", "guest_os", "cpu_model", "clocksource"};
-    for (int i = 0; i < base->n; i++) {
-        int same = 1;
-        for (int k = 0; k < 4 && same; k++)
-            same = strcmp(base->g[i].vals[k], an_run_key(&g->ri, id[k])) == 0;
-        if (same)
+    char k1[2048], k2[2048];
+    an_id_group_key(&g->ri, AN_ID_VERSIONS, k1, sizeof(k1));
+    for (int i = 0; i < base->n; i++)
+        if (strcmp(an_id_group_key(&base->g[i].ri, AN_ID_VERSIONS, k2, sizeof(k2)), k1) == 0)
             return &base->g[i];
-    }
     return NULL;
+}
+
+/* "@identity,KEY,...": the identity and every non-identity key a budget selects on, so
+   that every run of a group is selected by a budget or none is. */
+static char *group_keys(const struct an_budgets *bud)
+{
+    size_t len = 16;
+    char *s;
+    for (int i = 0; i < bud->n; i++)
+        for (int k = 0; k < bud->b[i].nsel; k++)
+            len += strlen(bud->b[i].keys[k]) + 1;
+    if (!(s = malloc(len)))
+        return NULL;
+    strcpy(s, "@identity");
+    for (int i = 0; i < bud->n; i++)
+        for (int k = 0; k < bud->b[i].nsel; k++) {
+            const char *key = bud->b[i].keys[k], *p = s;
+            size_t kl = strlen(key);
+            int seen = 0;
+            while (!seen && (p = strchr(p, ','))) {
+                p++;
+                seen = strncmp(p, key, kl) == 0 && (p[kl] == ',' || !p[kl]);
+            }
+            if (!seen && an_id_key(key) < 0) {
+                strcat(s, ",");
+                strcat(s, key);
+            }
+        }
+    return s;
 }
 
 static void check_baseline(struct an_table *t, struct tally *n, struct an_groups *base,
@@ -194,11 +219,16 @@ int an_cmd_gate(int argc, char **argv)
                        a.budget, bud.b[i].line, bud.b[i].keys[k]);
                 goto out;
             }
-    if (an_groups_collect(&c, pos, npos, a.since, a.until, NULL, &cand))
-        goto out;
+    {
+        char *gk = group_keys(&bud);
+        int r = !gk || an_groups_collect(&c, pos, npos, a.since, a.until, gk, &cand);
+        free(gk);
+        if (r)
+            goto out;
+    }
     if (a.baseline) {
         const char *bw[1] = {a.baseline};
-        if (an_groups_collect(&c, bw, 1, NULL, NULL, IDENTITY, &base))
+        if (an_groups_collect(&c, bw, 1, NULL, NULL, NULL, &base))
             goto out;
         have_base = 1;
     }
@@ -212,7 +242,7 @@ int an_cmd_gate(int argc, char **argv)
         for (int gi = 0; gi < cand.n; gi++) {
             struct an_group *g = &cand.g[gi];
             char pairing[1024];
-            an_pairing_label(&g->ri.pairing, pairing, sizeof(pairing));
+            an_pairing_label(&g->ri, pairing, sizeof(pairing));
             selected += an_budget_selects(b, &g->ri);
             for (size_t k = 0; k < g->set.n; k++) {
                 const struct an_bench *x = &g->set.b[k];
@@ -252,7 +282,7 @@ int an_cmd_gate(int argc, char **argv)
     /* Baseline alone: every benchmark, the chosen metrics. */
     for (int gi = 0; !a.budget && gi < cand.n; gi++) {
         char pairing[1024];
-        an_pairing_label(&cand.g[gi].ri.pairing, pairing, sizeof(pairing));
+        an_pairing_label(&cand.g[gi].ri, pairing, sizeof(pairing));
         for (size_t k = 0; k < cand.g[gi].set.n; k++)
             for (int m = 0; m < nmetrics; m++)
                 if (isfinite(an_bench_value(&cand.g[gi].set.b[k], metrics[m])))

@@ -69,9 +69,8 @@ static int builtin_key(const char *k)
 {
     static const char *const run_keys[] = {"run_id", "source",   "tool",   "tool_version",
                                            "host",   "complete", "version"};
-    for (int i = 0; i < SP_NKEYS; i++)
-        if (strcmp(k, store_pairing_keys[i]) == 0)
-            return 1;
+    if (an_id_key(k) >= 0)
+        return 1;
     for (size_t i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
         if (strcmp(k, run_keys[i]) == 0)
             return 1;
@@ -115,7 +114,7 @@ const char *an_run_key(const struct store_run_info *ri, const char *key)
         if (n < sizeof(one)) {
             memcpy(one, p, n);
             one[n] = 0;
-            v = store_run_key(ri, one);
+            v = an_id_key(one) >= 0 ? an_id_value(ri, an_id_key(one)) : store_run_key(ri, one);
             if (v && *v)
                 return v;
         }
@@ -150,7 +149,8 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
 {
     struct store_sel sel = {0};
     char err[512], *vglob = NULL;
-    int ret = -1;
+    int ret = -1, nid = 0, idk[32];
+    char *idglob[32];
 
     *out = NULL;
     *n = 0;
@@ -177,7 +177,14 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
                 free(copy);
                 goto out;
             }
-            if (strcmp(tok, "version") == 0) {
+            if (an_id_key(tok) >= 0 && nid < 32) {
+                /* pairing keys match the identity (labels over detection), below */
+                idk[nid] = an_id_key(tok);
+                idglob[nid++] = strdup(eq + 1);
+                sel.n--;
+                free(sel.keys[sel.n]);
+                free(sel.values[sel.n]);
+            } else if (strcmp(tok, "version") == 0) {
                 /* matched against every version key below (a "version" label is one) */
                 free(vglob);
                 vglob = strdup(eq + 1);
@@ -196,10 +203,13 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
         vb_err("%s: %s", c->cmd, store_errmsg(c->store));
         goto out;
     }
-    if (vglob) {
+    if (vglob || nid) {
         size_t k = 0;
         for (size_t i = 0; i < *n; i++) {
-            if (version_match(&(*out)[i], vglob))
+            int ok = !vglob || version_match(&(*out)[i], vglob);
+            for (int j = 0; j < nid && ok; j++)
+                ok = idglob[j] && match_glob(idglob[j], an_id_value(&(*out)[i], idk[j]));
+            if (ok)
                 (*out)[k++] = (*out)[i];
             else
                 json_decref((*out)[i].labels);
@@ -221,6 +231,8 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
     ret = 0;
 out:
     free(vglob);
+    for (int j = 0; j < nid; j++)
+        free(idglob[j]);
     store_sel_free(&sel);
     return ret;
 }
@@ -488,10 +500,8 @@ static int add_to_set(const struct store_run_info *ri, struct vb_run *r, void *a
     if (s->nruns == 0) {
         s->pairing = ri->pairing;
         snprintf(s->first_start, sizeof(s->first_start), "%s", ri->start);
-    } else if (memcmp(&s->pairing, &ri->pairing, sizeof(s->pairing)) != 0) {
-        s->mixed = 1;
     }
-    if (an_set_add_run(s, r)) {
+    if (an_set_note_run(s, ri, r->context) || an_set_add_run(s, r)) {
         vb_err("out of memory");
         return -1;
     }

@@ -182,6 +182,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
     }
     for (int m = 0; m < AM_NMETRICS; m++)
         AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
+    b->noisy += vb_row_counter(w, "noisy") > 0;
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -245,6 +246,7 @@ void an_set_free(struct an_set *s)
     }
     free(s->b);
     free(s->label);
+    free(s->ids);
     memset(s, 0, sizeof(*s));
 }
 
