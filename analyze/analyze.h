@@ -294,19 +294,20 @@ struct an_verdict_in {
     double min_change; /* fraction (0.02 = 2%) */
 };
 struct an_verdict {
-    int na, nb;       /* positive finite repetitions used */
-    double va, vb;    /* geometric means of the repetitions */
-    double change;    /* vb / va - 1 */
-    double lo, hi;    /* CI of the change (Welch on logs); NAN when undefined */
-    double p, q;      /* Welch p-value, and adjusted over the table (set by caller) */
-    double cv;        /* pooled SD of the log values (about the CV of a repetition) */
-    int need;         /* repetitions a side to resolve min_change at 80% power, 0 */
-    int unstable;     /* 1 distinct modes, 2 noisy windows, 0 */
-    int mode_side;    /* 0 A, 1 B */
-    double mode[2];   /* geometric means of the two modes */
-    int nmode[2];     /* repetitions in each */
-    int state;        /* AV_*, by an_verdict_decide */
-    char reason[200]; /* why inconclusive or unstable */
+    int na, nb;        /* positive finite repetitions used */
+    double va, vb;     /* geometric means of the repetitions */
+    double change;     /* vb / va - 1 */
+    double lo, hi;     /* CI of the change (Welch on logs); NAN when undefined */
+    double p, q;       /* Welch p-value, and adjusted over the table (set by caller) */
+    double cv;         /* pooled SD of the log values (about the CV of a repetition) */
+    int need;          /* repetitions a side to resolve min_change at 80% power, 0 */
+    int unstable;      /* 1 distinct modes, 2 noisy windows, 0 */
+    int mode_side;     /* 0 A, 1 B */
+    double mode[2];    /* geometric means of the two modes */
+    int nmode[2];      /* repetitions in each */
+    double outlier[2]; /* a lone repetition left out of side A, B; NAN none */
+    int state;         /* AV_*, by an_verdict_decide */
+    char reason[200];  /* why inconclusive or unstable */
 };
 /* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
@@ -367,10 +368,15 @@ int an_vercmp(const char *a, const char *b);
 
 /* ---- Change points (analyze/edivisive.c) ---- */
 
+/* A significance test of a change at t between points [s, t) and [t, e): the p-value, and
+   the relative magnitude in *rel. */
+typedef double (*an_cp_test_fn)(void *arg, int s, int t, int e, double *rel);
 struct an_cp_opts {
-    double pvalue;  /* significance threshold of a change point (default 0.001) */
-    double min_rel; /* minimum relative magnitude |after/before - 1| (default 0) */
-    int min_seg;    /* minimum points each side of a change (default 3) */
+    double pvalue;      /* significance threshold of a change point (default 0.001) */
+    double min_rel;     /* minimum relative magnitude |after/before - 1| (default 0) */
+    int min_seg;        /* minimum points each side of a change (default 3) */
+    an_cp_test_fn test; /* NULL: Welch's t-test over the points */
+    void *arg;
 };
 struct an_cp {
     int index;     /* first point after the change */
@@ -387,13 +393,20 @@ int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_c
 
 struct an_series {
     char *bench, *group; /* group: "hypervisor=kvm guest_os=rhel ..." */
+    int metric;          /* the trend's metric, or real_time where the rows lack it */
     int n;               /* points */
     int *x;              /* version rank of each point (index into an_trend.order) */
     double *y;           /* median of the version's values */
-    int *nvals;          /* values behind each point */
+    int *nvals;          /* values behind each point (repetitions of its runs) */
+    int *off;            /* point i's values are vals[off[i] .. off[i] + nvals[i]) */
+    double *vals;
     int ncp;
     struct an_cp *cp; /* change points; cp[i].index is a point index */
+    int nnear;
+    struct an_cp *near; /* near-misses: best splits with p < AN_NEAR_P that failed */
 };
+/* A change point candidate with a p-value under this is reported as a near-miss. */
+#define AN_NEAR_P 0.05
 struct an_trend {
     int metric, semver; /* semver: ordered as versions (else by date) */
     int nversions;
@@ -403,10 +416,12 @@ struct an_trend {
     size_t nseries;
     struct an_series *s;
     long runs_used, runs_without_key;
+    size_t nfallback; /* series on real_time because their rows have no such metric */
 };
 struct an_trend_opts {
     const char *by, *group, *filter; /* group: comma-separated keys, NULL default */
     int metric;
+    int metric_default; /* the user gave no --metric: rows without it use real_time */
     struct an_cp_opts cp;
 };
 /* Build the series of the selected runs and detect their change points. 0, or -1 after

@@ -10,7 +10,9 @@
  *
  *   value   geometric mean of a side's repetitions (changes are ratios);
  *   test    Welch's t-test on the logarithms of the repetitions, two-sided, with its CI of
- *           the ratio of geometric means;
+ *           the ratio of geometric means; with 5 or more repetitions a side, one
+ *           repetition far from all the others (a noisy window: a jump of at least 25%
+ *           and three times the others' spread) is left out, and the reason says so;
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
  *   called  regressed/improved when the adjusted p < alpha and |change| >= min-change;
  *   else    unstable (a side's repetitions form distinct modes, or most ran in noisy
@@ -126,13 +128,51 @@ static int log_stats(const double *x, int n, double *mean, double *var)
     return k;
 }
 
+/* One side sorted, with a lone outlying repetition (n >= 5) dropped and distinct modes
+   found: fills v's mode or outlier fields for side s. Returns the values kept (malloc'ed,
+   sorted) and their number in *kept; NULL on ENOMEM. */
+static double *side_values(const double *x, int n, int s, struct an_verdict *v, int *kept)
+{
+    double *c = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), m1, m2;
+    int n1, n2;
+
+    if (!c)
+        return NULL;
+    memcpy(c, x, sizeof(double) * (size_t)n);
+    qsort(c, (size_t)n, sizeof(double), cmp_dbl);
+    *kept = n;
+    if (n > 1 && modes(c, n, &m1, &n1, &m2, &n2)) {
+        if (n >= 5 && (n1 == 1 || n2 == 1)) {
+            /* one repetition far from the others: a noisy window, left out and said */
+            v->outlier[s] = n1 == 1 ? c[0] : c[n - 1];
+            if (n1 == 1)
+                memmove(c, c + 1, sizeof(double) * (size_t)(n - 1));
+            *kept = n - 1;
+        } else if (!v->unstable) {
+            v->unstable = 1;
+            v->mode[0] = m1;
+            v->mode[1] = m2;
+            v->nmode[0] = n1;
+            v->nmode[1] = n2;
+            v->mode_side = s;
+        }
+    }
+    return c;
+}
+
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
 {
-    double ma, mb, va, vb;
-    int na = log_stats(in->a, in->na, &ma, &va), nb = log_stats(in->b, in->nb, &mb, &vb);
+    double ma, mb, va, vb, *ca, *cb;
+    int na, nb, ka, kb;
 
     memset(v, 0, sizeof(*v));
-    v->p = v->q = v->lo = v->hi = NAN;
+    v->p = v->q = v->lo = v->hi = v->outlier[0] = v->outlier[1] = NAN;
+    ca = side_values(in->a, in->na, 0, v, &ka);
+    cb = side_values(in->b, in->nb, 1, v, &kb);
+    na = ca ? log_stats(ca, ka, &ma, &va) : 0;
+    nb = cb ? log_stats(cb, kb, &mb, &vb) : 0;
+    free(ca);
+    free(cb);
     v->na = na;
     v->nb = nb;
     v->va = na ? exp(ma) : NAN;
@@ -160,25 +200,6 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
             if (v->need < 3)
                 v->need = 3;
         }
-    }
-    /* distinct modes, side by side */
-    for (int s = 0; s < 2 && !v->unstable; s++) {
-        const double *x = s ? in->b : in->a;
-        int n = s ? in->nb : in->na, n1, n2;
-        double *c = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), m1, m2;
-        if (!c)
-            break;
-        memcpy(c, x, sizeof(double) * (size_t)n);
-        qsort(c, (size_t)n, sizeof(double), cmp_dbl);
-        if (n > 1 && modes(c, n, &m1, &n1, &m2, &n2)) {
-            v->unstable = 1;
-            v->mode[0] = m1;
-            v->mode[1] = m2;
-            v->nmode[0] = n1;
-            v->nmode[1] = n2;
-            v->mode_side = s;
-        }
-        free(c);
     }
     if (!v->unstable) {
         if (in->noisy_a * 2 > in->na && in->na > 0)
@@ -225,4 +246,11 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     } else {
         v->state = AV_SAME;
     }
+    for (int k = 0; k < 2; k++)
+        if (isfinite(v->outlier[k])) {
+            size_t o = strlen(v->reason);
+            snprintf(v->reason + o, sizeof(v->reason) - o,
+                     "%s1 repetition of %s left out (%s, far from the others)", o ? "; " : "",
+                     k ? "B" : "A", an_fmt_value(in->metric, v->outlier[k], b1, sizeof(b1)));
+        }
 }

@@ -52,4 +52,42 @@ grep -q '^note: A merges runs of 2 pairings or option sets' "$T/mix.txt" ||
 [ $? -eq 1 ] || { cat "$T/mx.txt"; fail "matrix with the hyperv budget must fail"; }
 grep -Eq '^hyperv .*FAIL' "$T/mx.txt" && grep -Eq '^kvm .*PASS' "$T/mx.txt" ||
     { cat "$T/mx.txt"; fail "matrix rows by labelled host"; }
+# --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
+# histograms), BM_series0 +15% from 1.4.0, CV 5%: found with the default options for each
+# of six seeds, nothing else called, and the fallback to real_time said ---------------------
+for seed in 1 2 3 4 5 6; do
+    $PY tests/tools/gen_gbench_series.py "$T/gb$seed" $seed || fail "gen_gbench_series"
+    for f in "$T/gb$seed"/*.json; do
+        v=$(basename "$f" .json)
+        "$V" collect --db "$T/gb$seed.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+    done
+    "$V" analyze trend --db "$T/gb$seed.db" --by bench_version >"$T/tr.txt" 2>&1 ||
+        { cat "$T/tr.txt"; fail "trend seed $seed"; }
+    grep -Eq '^BM_series0 +- +1\.4\.0 +1\.3\.0 .* \+1[0-9]\.[0-9]% +regression' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: the +15% step at 1.4.0 was not found"; }
+    grep -q '1 change points: 1 regressions, 0 improvements' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: flat series called changed"; }
+    grep -q '^(4 series have no p50 (no histograms.*they use real_time)' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: the real_time fallback is not said"; }
+done
+"$V" analyze trend --db "$T/gb1.db" --by bench_version --format json | py 'import json,sys
+d=json.load(sys.stdin)
+assert d["series_on_real_time"]==4 and d["metric"]=="p50", d
+p=[x for x in d["points"] if x["benchmark"]=="BM_series0"]
+assert len(p)==7 and all(x["n"]==3 and len(x["values"].split())==3 for x in p), p
+assert "near_misses" in d and "series" in d, list(d)' || fail "trend JSON: points with their values"
+# an explicit --metric does not fall back
+expect_error 1 'no measured p50 values' "$V" analyze trend --db "$T/gb1.db" --by bench_version -m p50
+# a noisy near-miss: +6% step, CV 5%, listed apart rather than called
+$PY tests/tools/gen_gbench_series.py "$T/nm" 4 7 3 1 0.06 4 0.05 || fail "gen near-miss"
+for f in "$T/nm"/*.json; do
+    v=$(basename "$f" .json)
+    "$V" collect --db "$T/nm.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+done
+"$V" analyze trend --db "$T/nm.db" --by bench_version --format json | py 'import json,sys
+d=json.load(sys.stdin)
+assert not d["change_points"] and d["near_misses"], d
+c=d["near_misses"][0]
+assert c["version"]=="1.4.0" and 0.001 <= c["pvalue"] < 0.05 and c["change_pct"] > 0, c' || fail "trend near-miss"
+"$V" analyze trend --db "$T/nm.db" --by bench_version | grep -q '^Near-misses' || fail "near-misses shown"
 finish
