@@ -86,6 +86,19 @@ int an_hist_merge(struct an_hist *h, const struct hist *src);
 void an_hist_free(struct an_hist *h);
 /* Add another sparse histogram's counts. 0 or -ENOMEM. */
 int an_hist_add(struct an_hist *h, const struct an_hist *src);
+/* The sparse histograms of one run's rows, indexed like its rows (NULL where a row has
+   none): how a run's histograms travel with it from the inputs to a callback. */
+struct an_rowhists {
+    struct an_hist **sh;
+    size_t n, cap;
+};
+/* Row i's sparse histogram, or NULL (h may be NULL). _take hands it over to the caller. */
+struct an_hist *an_rowhists_get(const struct an_rowhists *h, size_t i);
+struct an_hist *an_rowhists_take(struct an_rowhists *h, size_t i);
+/* Keep row w's histogram (dense, freed) as entry i in sparse form. 0 or -ENOMEM. */
+int an_rowhists_keep(struct an_rowhists *h, struct vb_row *w, size_t i);
+/* Free the histograms held (the struct stays usable). */
+void an_rowhists_reset(struct an_rowhists *h);
 /* Mean and sample standard deviation in ns (0 when undefined). */
 double an_hist_mean(const struct an_hist *h);
 double an_hist_stddev(const struct an_hist *h);
@@ -130,9 +143,9 @@ struct an_set {
     long long seq;
 };
 
-/* Merge a run's iteration rows into the set (aggregate rows are ignored); histograms may
-   be taken over from the run (its rows' hist set to NULL). 0 or -ENOMEM. */
-int an_set_add_run(struct an_set *s, struct vb_run *r);
+/* Merge a run's iteration rows into the set (aggregate rows are ignored); the rows' sparse
+   histograms (h, may be NULL) or their own may be taken over. 0 or -ENOMEM. */
+int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h);
 /* The benchmark of that name, or NULL. */
 struct an_bench *an_set_find(const struct an_set *s, const char *name);
 /* Free what the set holds (not the struct). */
@@ -169,20 +182,18 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
    0, or -1 after printing why. */
 int an_load_spec(struct an_ctx *c, const char *spec, struct an_set *set);
 /* Called for each input run with its description (for a file input, ri->id is -1 and
-   the pairing comes from its context); non-zero stops the walk. */
-typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, void *arg);
+   the pairing comes from its context) and its rows' sparse histograms (the rows arrive
+   with w->hist NULL; a callback may take them over); non-zero stops the walk. */
+typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                         void *arg);
 /* Walk the runs named by words: selector words together form one selection (none at all
    selects the whole store), every other word is a path or a run id. lite loads stored
    runs without histograms (store_load_summaries). 0, or -1 after printing why. */
 int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                   const char *until, int lite, an_run_cb cb, void *arg);
-/* Inside an an_each_input callback: the sparse histogram of row i of the run being
-   delivered (rows arrive with w->hist NULL; their histograms are kept only in this sparse
-   form), or NULL. _take hands it over to the caller (free with an_hist_free). */
-struct an_hist *an_row_hist(const struct vb_run *r, size_t i);
-struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i);
-/* Load one stored run (lite: no histograms). 0, or -1 after printing why. */
-int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r);
+/* Load one stored run (lite: no histograms; else into h in sparse form). 0, or -1 after
+   printing why. */
+int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r, struct an_rowhists *h);
 /* 1 when key (or each alternative of "a|b") is a selector key some run can have. */
 int an_key_known(struct an_ctx *c, const char *key);
 /* Value of a key for a run: selector keys, with "a|b" meaning a, else b; "" when none. */

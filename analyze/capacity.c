@@ -88,7 +88,8 @@ static struct an_cap_point *point_get(struct an_cap *c, const char *pairing, con
     return p;
 }
 
-static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                  void *arg)
 {
     struct acc *a = arg;
     char pairing[1024], family[512];
@@ -116,8 +117,8 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
             p->xs = nx;
             p->xs[p->nx++] = x;
         }
-        if (an_row_hist(r, i) && an_row_hist(r, i)->count) {
-            if (an_hist_add(p->hist, an_row_hist(r, i)))
+        if (an_rowhists_get(h, i) && an_rowhists_get(h, i)->count) {
+            if (an_hist_add(p->hist, an_rowhists_get(h, i)))
                 goto nomem;
         } else if (w->hist && hist_count(w->hist)) {
             if (an_hist_merge(p->hist, w->hist))

@@ -210,7 +210,7 @@ int an_cmd_matrix(int argc, char **argv)
                 if (vb_run_init(&one))
                     goto out;
                 vb_run_add_row(&one, g.g[i].set.b[k].name);
-                an_set_add_run(&all, &one);
+                an_set_add_run(&all, &one, NULL);
                 vb_run_free(&one);
             }
     }

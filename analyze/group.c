@@ -20,7 +20,8 @@ struct collect {
     int nkeys, identity;
 };
 
-static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                  void *arg)
 {
     struct collect *c = arg;
     struct an_groups *g = c->g;
@@ -59,7 +60,7 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
         if (!x->key)
             goto nomem;
     }
-    if (an_set_note_run(&x->set, ri, r->context) || an_set_add_run(&x->set, r))
+    if (an_set_note_run(&x->set, ri, r->context) || an_set_add_run(&x->set, r, h))
         goto nomem;
     return 0;
 nomem:

@@ -4,7 +4,9 @@
  * file (a viobench results.json brings its run directory's histograms along), selector
  * words KEY=GLOB over the store (AND-ed; several may share one argument, separated by
  * blanks), or a stored run id (or a unique prefix). Every command walks its inputs as
- * (run description, run) pairs through an_each_input, so the store and files mix freely.
+ * (run description, run, sparse row histograms) triples through an_each_input, so the
+ * store and files mix freely; the histograms travel as an argument (an_rowhists), so this
+ * file needs nothing of metric.c but an_set_add_run for an_load_spec.
  *
  * Selectors are checked before anything is loaded: a key that no stored run has is an
  * "unknown key", and a selection matching no run is an error, each one line.
@@ -300,81 +302,37 @@ static int load_path(struct an_ctx *c, const char *path, struct vb_run *r)
     return 0;
 }
 
-/* The sparse histograms of the run being delivered to a callback. */
-static struct {
-    const struct vb_run *run;
-    struct an_hist **sh;
-    size_t n, cap;
-} cur;
-
-struct an_hist *an_row_hist(const struct vb_run *r, size_t i)
-{
-    return r == cur.run && i < cur.n ? cur.sh[i] : NULL;
-}
-
-struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i)
-{
-    struct an_hist *h = an_row_hist(r, i);
-    if (h)
-        cur.sh[i] = NULL;
-    return h;
-}
-
-static void cur_reset(void)
-{
-    for (size_t i = 0; i < cur.n; i++)
-        an_hist_free(cur.sh[i]);
-    cur.n = 0;
-    cur.run = NULL;
-}
-
-/* Keep row idx's histogram in sparse form and free the dense one. */
+/* Keep row idx's histogram in sparse form (store_load_run_each's row callback). */
 static int keep_sparse(struct vb_row *w, size_t idx, void *arg)
 {
-    (void)arg;
-    if (idx >= cur.cap) {
-        size_t nc = cur.cap ? cur.cap * 2 : 256;
-        struct an_hist **n = realloc(cur.sh, nc * sizeof(*n));
-        if (!n)
-            return -ENOMEM;
-        cur.sh = n;
-        cur.cap = nc;
-    }
-    while (cur.n <= idx)
-        cur.sh[cur.n++] = NULL;
-    if (w->hist && hist_count(w->hist) && !(cur.sh[idx] = an_hist_from(w->hist)))
-        return -ENOMEM;
-    hist_free(w->hist);
-    w->hist = NULL;
-    return 0;
+    return an_rowhists_keep(arg, w, idx);
 }
 
-/* Call cb for a run, with its histograms in sparse form. */
-static int deliver(const struct store_run_info *ri, struct vb_run *r, int converted, an_run_cb cb,
-                   void *arg)
+/* Call cb for a run, with its histograms in sparse form (converted: already in h). */
+static int deliver(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                   int converted, an_run_cb cb, void *arg)
 {
     int ret;
     if (!converted) {
-        cur_reset();
+        an_rowhists_reset(h);
         for (size_t i = 0; i < r->nrows; i++)
-            if (keep_sparse(&r->rows[i], i, NULL)) {
+            if (an_rowhists_keep(h, &r->rows[i], i)) {
                 vb_err("out of memory");
-                cur_reset();
+                an_rowhists_reset(h);
                 return -1;
             }
     }
-    cur.run = r;
-    ret = cb(ri, r, arg);
-    cur_reset();
+    ret = cb(ri, r, h, arg);
+    an_rowhists_reset(h);
     return ret;
 }
 
-int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r)
+int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r, struct an_rowhists *h)
 {
     int ret;
-    cur_reset();
+    an_rowhists_reset(h);
     ret = lite ? store_load_summaries(c->store, id, r)
-               : store_load_run_each(c->store, id, r, keep_sparse, NULL);
+               : store_load_run_each(c->store, id, r, keep_sparse, h);
     if (ret) {
         vb_err("%s: %s", c->cmd, store_errmsg(c->store));
         return -1;
@@ -383,18 +341,18 @@ int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r)
 }
 
 static int each_stored(struct an_ctx *c, struct store_run_info *runs, size_t n, int lite,
-                       an_run_cb cb, void *arg)
+                       struct an_rowhists *h, an_run_cb cb, void *arg)
 {
     for (size_t i = 0; i < n; i++) {
         struct vb_run r;
         int ret;
         if (vb_run_init(&r))
             return -1;
-        if (an_load_run(c, runs[i].id, lite, &r)) {
+        if (an_load_run(c, runs[i].id, lite, &r, h)) {
             vb_run_free(&r);
             return -1;
         }
-        ret = deliver(&runs[i], &r, 1, cb, arg);
+        ret = deliver(&runs[i], &r, h, 1, cb, arg);
         vb_run_free(&r);
         if (ret)
             return -1;
@@ -413,6 +371,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
 {
     const char **sel = calloc((size_t)nwords + 1, sizeof(*sel));
     int nsel = 0, ret = -1;
+    struct an_rowhists hs = {0};
     struct store_run_info *runs = NULL;
     size_t n = 0;
 
@@ -424,7 +383,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
     if (nsel || since || until || nwords == 0) {
         if (an_select(c, sel, nsel, since, until, &runs, &n))
             goto out;
-        if (each_stored(c, runs, n, lite, cb, arg))
+        if (each_stored(c, runs, n, lite, &hs, cb, arg))
             goto out;
         store_runs_free(runs, n);
         runs = NULL;
@@ -442,7 +401,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
         lr = load_path(c, words[i], &r);
         if (lr == 0) {
             an_info_from_run(&r, &ri);
-            lr = deliver(&ri, &r, 0, cb, arg);
+            lr = deliver(&ri, &r, &hs, 0, cb, arg);
             json_decref(ri.labels);
             vb_run_free(&r);
             if (lr)
@@ -480,7 +439,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
                     break;
                 }
             if (an_select(c, one, 1, NULL, NULL, &runs, &n) ||
-                each_stored(c, runs, n, lite, cb, arg))
+                each_stored(c, runs, n, lite, &hs, cb, arg))
                 goto out;
             store_runs_free(runs, n);
             runs = NULL;
@@ -489,19 +448,22 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
     }
     ret = 0;
 out:
+    an_rowhists_reset(&hs);
+    free(hs.sh);
     store_runs_free(runs, n);
     free(sel);
     return ret;
 }
 
-static int add_to_set(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int add_to_set(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                      void *arg)
 {
     struct an_set *s = arg;
     if (s->nruns == 0) {
         s->pairing = ri->pairing;
         snprintf(s->first_start, sizeof(s->first_start), "%s", ri->start);
     }
-    if (an_set_note_run(s, ri, r->context) || an_set_add_run(s, r)) {
+    if (an_set_note_run(s, ri, r->context) || an_set_add_run(s, r, h)) {
         vb_err("out of memory");
         return -1;
     }

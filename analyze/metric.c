@@ -207,7 +207,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
     return 0;
 }
 
-int an_set_add_run(struct an_set *s, struct vb_run *r)
+int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h)
 {
     size_t hint = 0;
     int iter_rows = 0;
@@ -222,7 +222,7 @@ int an_set_add_run(struct an_set *s, struct vb_run *r)
         if (w->run_type == VB_AGGREGATE &&
             (iter_rows || !w->aggregate_name || strcmp(w->aggregate_name, "median") != 0))
             continue;
-        struct an_hist *sh = an_row_hist_take(r, i);
+        struct an_hist *sh = an_rowhists_take(h, i);
         if (!sh && w->hist && hist_count(w->hist) && !(sh = an_hist_from(w->hist)))
             return -ENOMEM;
         if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w, &sh)) {

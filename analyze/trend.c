@@ -182,8 +182,10 @@ static int new_series(struct build *b, const char *bench, const char *group)
     return (int)t->nseries++;
 }
 
-static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                  void *arg)
 {
+    (void)h;
     struct build *b = arg;
     struct an_trend *t = b->t;
     const char *v = an_run_key(ri, b->o->by);
