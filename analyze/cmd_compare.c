@@ -1,18 +1,15 @@
 /*
  * `viobench analyze compare A B`: per benchmark present on both sides, the change of the
- * median, p99 and (where samples allow) p99.9 from B's point of view, with
- *   - a bootstrap confidence interval of the change computed from the histograms
- *     (bootstrap.c: exact for percentiles, delta method for means, Monte-Carlo over
- *     repetitions with a fixed seed for figures that have no histogram), and
- *   - a two-sided Mann-Whitney U test over the per-repetition values (stats.c), as
- *     Google Benchmark's compare.py runs it.
- * Decision rule, per row: the change is significant when the CI excludes 0, and, when the
- * U test can reach alpha at all with these repetition counts (its smallest p-value
- * 2/C(n1+n2, n1) is below alpha: at least 4 + 4 repetitions, or 3 + 5 ...), also the U
- * test's p < alpha; with no CI the U test decides alone; and |change| >= --min-change.
- * A significant change is "regressed" when it is worse (higher latency, lower throughput)
- * and "improved" otherwise; everything else is "no significant change" ("no test" when
- * neither a CI nor a usable U test exists).
+ * median, p99 and (where every repetition has enough samples) p99.9 from B's point of
+ * view, decided on the repetitions (verdict.c): each repetition's own figure is one value,
+ * a side's value is the geometric mean of its repetitions, Welch's t on the logarithms
+ * gives the p-value and the CI of the change, Benjamini-Hochberg adjusts the p-values over
+ * every row of the table, and a row is regressed or improved when its adjusted p < alpha
+ * and |change| >= --min-change; otherwise inconclusive (too few repetitions, with how many
+ * are needed), unstable (distinct modes, noisy windows) or no significant change. The
+ * Mann-Whitney U p-value over the same repetitions (as Google Benchmark's compare.py
+ * computes it) is reported alongside for comparison. A side that merges runs of several
+ * pairing identities or option sets is said so under the table (identity.c).
  */
 #include "analyze.h"
 #include "log.h"
@@ -36,12 +33,14 @@ static const struct opt compare_opts[] = {
      "real_time, cpu_time, iops, bandwidth (default: p50,p99,p99.9 with histograms, "
      "real_time without)"},
     {"filter", 'f', OPT_STR, &a.filter, "PATTERN", "benchmarks to compare (globs, -excluded)"},
-    {"alpha", 0, OPT_STR, &a.alpha_s, "P", "U test significance level (default 0.05, or 5%)"},
-    {"confidence", 0, OPT_STR, &a.conf_s, "LEVEL", "confidence level of the CI (default 95%)"},
+    {"alpha", 0, OPT_STR, &a.alpha_s, "P",
+     "false discovery rate over the table's rows (Benjamini-Hochberg; default 0.05, or 5%)"},
+    {"confidence", 0, OPT_STR, &a.conf_s, "LEVEL",
+     "confidence level of the CI of each change (default 95%)"},
     {"min-change", 0, OPT_PERCENT, &a.min_change, "PCT",
-     "smallest change called a regression or improvement (default 2%)"},
-    {"resamples", 0, OPT_INT, &a.resamples, "N",
-     "Monte-Carlo resamples for repetition-level figures (default 2000)"},
+     "smallest change called a regression or improvement (default 4%: above the drift "
+     "between A/A runs measured on the development machine)"},
+    {"resamples", 0, OPT_INT, &a.resamples, "N", "unused, kept for old scripts"},
     {"fail-on-regression", 0, OPT_FLAG, &a.fail, NULL, "exit 1 when a row regressed"},
     {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
@@ -54,9 +53,12 @@ static const struct cmd_help compare_help = {
     .summary =
         "Compare B against A. A and B are each a run directory, a results.json, a stored run\n"
         "id (or unique prefix), or selector words over the store ('hypervisor=kvm guest_os=rhel',\n"
-        "'version=6.1.*'; runs selected are merged). For every benchmark on both sides: the\n"
-        "values, the change, its bootstrap CI from the histograms, the Mann-Whitney U p-value\n"
-        "over repetitions and a verdict: improved, regressed or no significant change.",
+        "'version=6.1.*'; runs selected are merged, and said when their pairings differ). The\n"
+        "unit is the repetition (run --repetitions 5 or more): for every benchmark on both\n"
+        "sides, the geometric means over repetitions, the change, its CI and p-value (Welch's\n"
+        "t on logs), the p-value adjusted over all rows (Benjamini-Hochberg) and a verdict:\n"
+        "regressed, improved, no significant change, inconclusive (with the repetitions\n"
+        "needed) or unstable (with the modes). See docs/verdicts.md.",
     .examples =
         "  viobench analyze compare results/run-a results/run-b\n"
         "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"

@@ -1,10 +1,13 @@
 /*
  * `viobench analyze gate`: the release gate. Every budget of a budget file (budget.c) is
- * checked against every pairing of the candidate runs it applies to (runs are grouped by
- * their full pairing; a figure is the merged histograms' percentile, or the median over
- * repetitions where there is no histogram); optionally every checked figure is also
- * compared with a baseline selection (--baseline, same pairing identity: hypervisor,
- * guest_os, cpu_model, clocksource) and may not be worse by more than --max-regression.
+ * checked against every pairing of the candidate runs it applies to. Runs are grouped by
+ * their pairing identity (identity.c: the host half the user labelled, e.g.
+ * host_hypervisor, over what the guest detected), their result-changing options, and the
+ * value of every other key a budget selects on, so a budget with selectors meets every run
+ * it selects and no other (a figure is the merged histograms' percentile, or the median
+ * over repetitions where there is no histogram); optionally every checked figure is also
+ * compared with a baseline selection (--baseline: the same identity apart from versions)
+ * and may not be worse by more than --max-regression.
  * The report lists every violation with the measured value, the budget and the margin;
  * the exit status is what CI reads: 0 all inside, 1 anything over (or a budget without
  * data, unless --allow-missing), 2 a usage, input or budget-file error.
@@ -51,7 +54,10 @@ static const struct cmd_help gate_help = {
         "Check the candidate runs (INPUT: run directories, results.json files, run ids or\n"
         "selector words; none selects the whole store) against a budget file, and with\n"
         "--baseline against earlier runs. Budget file lines: BENCHMARK [KEY=GLOB...] METRIC OP\n"
-        "VALUE, e.g. 'timer/read/* p99 <= 2us' or 'storage/uring/randread/* iops >= 50k'.",
+        "VALUE, e.g. 'timer/read/* p99 <= 2us' or 'storage/uring/randread/* iops >= 50k'.\n"
+        "Runs are checked per pairing identity: labels (host_hypervisor=hyperv ...) win over\n"
+        "what the guest detected, so differently labelled hosts are never merged (see\n"
+        "docs/verdicts.md).",
     .examples = "  viobench analyze gate --budget budgets.txt results/latest\n"
                 "  viobench analyze gate --budget budgets.txt kernel=6.1.0-18-amd64\n"
                 "  viobench analyze gate --budget budgets.txt --baseline kernel=6.1.0-17-amd64 "

@@ -1,9 +1,10 @@
 /*
  * `viobench analyze matrix`: the host x guest pairing matrix, the certification table of a
  * release gate or a vendor cross-certification. Rows are hypervisors and their versions,
- * columns guest OSes and their versions (both configurable keys; by default the inventory
- * labels host_hypervisor/host_hypervisor_version that scripts/matrix writes win over the
- * detected hypervisor, because a guest cannot always tell its host), one table per
+ * columns guest OSes and their versions (both configurable keys, resolved by the pairing
+ * identity's rule, identity.c: the inventory labels host_hypervisor/host_hypervisor_version
+ * that scripts/matrix writes win over the detected hypervisor, because a guest cannot
+ * always tell its host; a cell merging several identities is marked *), one table per
  * benchmark; each cell is the headline figure (--metric, default p99) of the runs of that
  * pairing merged, with PASS/FAIL against a budget file (every budget line that applies to
  * the cell) or a single --budget-value. Console, Markdown and a self-contained HTML page
@@ -19,7 +20,7 @@
 #include <string.h>
 
 #define MAX_WORDS  256
-#define DEF_ROWS   "host_hypervisor|hypervisor,host_hypervisor_version|hypervisor_version"
+#define DEF_ROWS   "hypervisor,hypervisor_version"
 #define DEF_COLS   "guest_os,guest_version"
 #define MAX_LABELS 256
 
@@ -66,6 +67,7 @@ struct cellres {
     double v;
     int status; /* -1 no budget, 0 fail, 1 pass */
     int present, skipped;
+    int mixed; /* the cell merges runs of several pairing identities or option sets */
     long runs;
 };
 
@@ -109,6 +111,7 @@ static struct cellres evaluate(const struct an_group *g, const char *bench, int 
         return r;
     r.present = 1;
     r.runs = (long)g->set.nruns;
+    r.mixed = g->set.nids > 1;
     if (x->nrows == 0) {
         r.skipped = 1;
         return r;
@@ -139,7 +142,7 @@ int an_cmd_matrix(int argc, char **argv)
     struct an_budgets bud = {0};
     struct an_table **tabs = NULL, *longt = NULL;
     int npos, ret, fmt, metric, nrows = 0, ncols = 0, nkr, ntabs = 0, *gr = NULL, *gc = NULL;
-    long pass = 0, fail = 0;
+    long pass = 0, fail = 0, nmixed = 0;
     double bvalue = NAN;
     char keys[1024], err[1024];
     struct an_set all = {0};
@@ -254,11 +257,12 @@ int an_cmd_matrix(int argc, char **argv)
             if (cr.skipped)
                 snprintf(cell, sizeof(cell), "skipped");
             else
-                snprintf(cell, sizeof(cell), "%s%s",
+                snprintf(cell, sizeof(cell), "%s%s%s",
                          cr.status < 0 ? ""
                          : cr.status   ? "PASS "
                                        : "FAIL ",
-                         v);
+                         v, cr.mixed ? " *" : "");
+            nmixed += cr.mixed;
             pass += cr.status == 1;
             fail += cr.status == 0;
             an_table_num(t, gr[i], gc[i] + 1, cr.v, cell);
@@ -297,6 +301,11 @@ int an_cmd_matrix(int argc, char **argv)
                 g.n, g.n == 1 ? "" : "s", a.budget || a.bvalue ? "; " : "\n");
     if (fmt == AF_CONSOLE && (a.budget || a.bvalue))
         fprintf(f, "%ld cells PASS, %ld FAIL\n", pass, fail);
+    if (fmt == AF_CONSOLE && nmixed)
+        fprintf(f,
+                "* %ld cells merge runs of several pairing identities or option sets (e.g. "
+                "guest kernels): `analyze gate` and `compare` tell them apart\n",
+                nmixed);
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = fail ? 1 : 0;

@@ -52,6 +52,10 @@ grep -q '^note: A merges runs of 2 pairings or option sets' "$T/mix.txt" ||
 [ $? -eq 1 ] || { cat "$T/mx.txt"; fail "matrix with the hyperv budget must fail"; }
 grep -Eq '^hyperv .*FAIL' "$T/mx.txt" && grep -Eq '^kvm .*PASS' "$T/mx.txt" ||
     { cat "$T/mx.txt"; fail "matrix rows by labelled host"; }
+# rows that merge both hosts: the cell says so
+"$V" analyze matrix --db "$DB" -b exit/syscall --rows source --cols complete >"$T/mx2.txt" 2>&1
+grep -Eq '^viobench .* \*$' "$T/mx2.txt" && grep -q '^\* 1 cells merge runs of several pairing identities' "$T/mx2.txt" ||
+    { cat "$T/mx2.txt"; fail "a matrix cell merging two identities must be marked"; }
 # --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
 # histograms), BM_series0 +15% from 1.4.0, CV 5%: found with the default options for each
 # of six seeds, nothing else called, and the fallback to real_time said ---------------------
