@@ -231,7 +231,8 @@ const char *an_id_detected(const struct store_run_info *ri, int k);
 const char *an_id_label(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
 /* The identity as a grouping key (values and overridden detections), skip as above. */
 const char *an_id_group_key(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
-/* "cpu=3 timer=tsc ...": the result-changing options a run context recorded ("" none). */
+/* "cpu=3 timer=tsc ...": the result-changing options a run context recorded that are not
+   at their defaults ("" none). */
 const char *an_options_sig(const json_t *ctx, char *buf, size_t len);
 /* Record a run's identity and options in a set (mixed, mixed_opts, ids). 0 or -1 ENOMEM. */
 int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const json_t *ctx);

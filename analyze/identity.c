@@ -119,7 +119,14 @@ const char *an_options_sig(const json_t *ctx, char *buf, size_t len)
     for (size_t i = 0; i < sizeof(result_options) / sizeof(result_options[0]); i++) {
         const json_t *v = json_object_get(o, result_options[i]);
         size_t n = strlen(buf);
-        if (!v || json_is_null(v))
+        /* defaults say nothing: -1 (no CPU), 0, false, "auto", "", the 1 ms interval */
+        if (!v || json_is_null(v) || json_is_false(v) ||
+            (json_is_integer(v) && (json_integer_value(v) == -1 || json_integer_value(v) == 0)) ||
+            (json_is_real(v) &&
+             (json_real_value(v) == 0 ||
+              (strcmp(result_options[i], "interval_s") == 0 && json_real_value(v) == 0.001))) ||
+            (json_is_string(v) &&
+             (!*json_string_value(v) || strcmp(json_string_value(v), "auto") == 0)))
             continue;
         if (json_is_string(v))
             snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", result_options[i],

@@ -189,7 +189,7 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_r
     struct build *b = arg;
     struct an_trend *t = b->t;
     const char *v = an_run_key(ri, b->o->by);
-    char group[1024] = "", label[1024] = "", key[2048];
+    char group[1024] = "", label[1024] = "", key[2048], opts[512];
     int vid, ins;
 
     if (!*v) {
@@ -213,6 +213,7 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_r
         snprintf(t->vstart[vid], 32, "%s", ri->start);
     }
     t->runs_used++;
+    an_options_sig(r->context, opts, sizeof(opts));
     for (int i = 0; i < b->ngroup; i++) {
         const char *gv = an_run_key(ri, b->group_keys[i]);
         snprintf(group + strlen(group), sizeof(group) - strlen(group), "%s%s=%s", i ? " " : "",
@@ -237,11 +238,18 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_r
         }
         if (!isfinite(val))
             continue;
-        snprintf(key, sizeof(key), "%s\x1f%s\x1f%d", group, name, metric);
+        snprintf(key, sizeof(key), "%s\x1f%s\x1f%d\x1f%s", group, name, metric, opts);
         if ((si = smap_get(&b->smap, key, (int)t->nseries, &ins)) < 0)
             goto nomem;
-        if (ins && new_series(b, name, *label ? label : "-") != si)
+        if (ins && *opts) {
+            /* runs with other result-changing options are their own series, named so */
+            char l2[1600];
+            snprintf(l2, sizeof(l2), "%s%s[%s]", label, *label ? " " : "", opts);
+            if (new_series(b, name, l2) != si)
+                goto nomem;
+        } else if (ins && new_series(b, name, *label ? label : "-") != si) {
             goto nomem;
+        }
         if (ins) {
             t->s[si].metric = metric;
             t->nfallback += metric != b->o->metric;

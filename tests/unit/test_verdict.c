@@ -128,6 +128,12 @@ static void test_options(void)
     an_options_sig(ctx, buf, sizeof(buf));
     CHECK(strcmp(buf, "cpu=3 timer=tsc") == 0, "options '%s'", buf);
     json_decref(ctx);
+    /* defaults say nothing */
+    ctx = json_pack("{s:{s:i, s:s, s:f, s:b, s:i, s:n}}", "options", "cpu", -1, "timer", "auto",
+                    "interval_s", 0.001, "switch_clocksource", 0, "peer_cpu", 2, "target");
+    an_options_sig(ctx, buf, sizeof(buf));
+    CHECK(strcmp(buf, "peer_cpu=2") == 0, "options '%s'", buf);
+    json_decref(ctx);
 }
 
 int main(void)
