@@ -10,11 +10,12 @@
  *
  * Change points: E-divisive means over the points places a change (edivisive.c); the
  * change is then tested over the repetitions on both sides (Welch's t on the logarithms of
- * every repetition of the points between the neighbouring changes, p < --pvalue), and the
- * points themselves must agree (Welch's t over the point values, p < 0.05) so that
+ * every repetition of the points between the neighbouring changes, p < --pvalue); but
+ * when the points scatter more than their repetitions explain (an F-test), versions
+ * differ by more than repetition noise and the test is over the point values instead, so
  * version-to-version scatter with tight repetitions is not called a change. A short
- * history (7 versions x 3 repetitions) thus has 21 values to decide with, not 7. The best
- * candidate that failed with a p-value under AN_NEAR_P is kept as a near-miss.
+ * history (7 versions x 3 repetitions) thus has 21 values to decide with, not 7. What a
+ * threshold of AN_NEAR_P would add is kept as near-misses.
  *
  * Without --metric, rows that lack the default metric (Google Benchmark programs: no
  * histogram, no p50) use real_time, per series, and the series says so.
@@ -90,40 +91,69 @@ static void smap_free(struct smap *m)
     free(m->vals);
 }
 
+/* Points scattering more than their repetitions explain at this level make the points,
+   not the repetitions, the unit of trend's test. */
+#define AN_TREND_SCATTER_P 0.05
+
 struct pt {
     int vid;
     double v;
 };
 
-/* Repetition-level test of a change between points [s, t) and [t, e) of a series. */
+/* Repetition-level test of a change between points [s, t) and [t, e) of a series, on the
+   logarithms. When the points scatter more than their repetitions explain (an F-test of
+   the variance of the point means around their side's mean against the repetitions'
+   variance / repetitions per point, p < AN_TREND_SCATTER_P), versions differ by more than
+   repetition noise and the points are the unit: Welch's t over the point values. Else
+   every repetition is: Welch's t over all of them. */
 static double reps_test(void *arg, int s, int t, int e, double *rel)
 {
     const struct an_series *se = arg;
     double n[2] = {0, 0}, sum[2] = {0, 0}, ss[2] = {0, 0}, pn[2] = {0, 0}, ps[2] = {0, 0},
-           pss[2] = {0, 0};
-    double p, pp;
+           pss[2] = {0, 0}, ssr = 0, dfr = 0, inv_k = 0;
 
     for (int i = s; i < e; i++) {
-        int side = i >= t;
-        for (int k = 0; k < se->nvals[i]; k++) {
-            double v = se->vals[se->off[i] + k];
+        int side = i >= t, k = 0;
+        double m = 0, q = 0;
+        for (int j = 0; j < se->nvals[i]; j++) {
+            double v = se->vals[se->off[i] + j];
             if (!(v > 0))
                 continue;
             n[side]++;
             sum[side] += log(v);
             ss[side] += log(v) * log(v);
+            m += log(v);
+            q += log(v) * log(v);
+            k++;
         }
-        if (se->y[i] > 0) {
-            pn[side]++;
-            ps[side] += log(se->y[i]);
-            pss[side] += log(se->y[i]) * log(se->y[i]);
-        }
+        if (!k)
+            continue;
+        ssr += q - m * m / k;
+        dfr += k - 1;
+        inv_k += 1.0 / k;
+        m /= k;
+        pn[side]++;
+        ps[side] += m;
+        pss[side] += m * m;
     }
     *rel = n[0] && n[1] ? exp(sum[1] / n[1] - sum[0] / n[0]) - 1 : 0;
-    p = an_welch_p(n[0], sum[0], ss[0], n[1], sum[1], ss[1]);
-    /* the points must agree too (when there are enough of them to say) */
-    pp = pn[0] >= 2 && pn[1] >= 2 ? an_welch_p(pn[0], ps[0], pss[0], pn[1], ps[1], pss[1]) : 0;
-    return pp < 0.05 ? p : fmax(p, pp);
+    {
+        double dfp = pn[0] + pn[1] - 2, ssp = 0, f, pf = 1;
+        for (int k = 0; k < 2; k++)
+            if (pn[k] > 0)
+                ssp += pss[k] - ps[k] * ps[k] / pn[k];
+        if (dfp > 0 && dfr > 0 && ssr > 0) {
+            /* var of point means vs what the repetitions predict (mean 1/k per point) */
+            f = (ssp / dfp) / (ssr / dfr * inv_k / (pn[0] + pn[1]));
+            pf = f > 0 ? an_betainc(dfr / 2, dfp / 2, dfr / (dfr + dfp * f)) : 1;
+        } else if (dfp > 0 && ssp > 0) {
+            pf = 0; /* one value per point: the points are all there is */
+        }
+        if (pf < AN_TREND_SCATTER_P)
+            return pn[0] >= 2 && pn[1] >= 2 ? an_welch_p(pn[0], ps[0], pss[0], pn[1], ps[1], pss[1])
+                                            : 1;
+    }
+    return an_welch_p(n[0], sum[0], ss[0], n[1], sum[1], ss[1]);
 }
 
 struct build {

@@ -80,6 +80,17 @@ assert d["series_on_real_time"]==4 and d["metric"]=="p50", d
 p=[x for x in d["points"] if x["benchmark"]=="BM_series0"]
 assert len(p)==7 and all(x["n"]==3 and len(x["values"].split())==3 for x in p), p
 assert "near_misses" in d and "series" in d, list(d)' || fail "trend JSON: points with their values"
+# versions that scatter (3%) more than their repetitions (1%), no step: the points are the
+# unit then, and nothing is called
+for seed in 1 2 3 4 5 6; do
+    $PY tests/tools/gen_gbench_series.py "$T/sc$seed" $seed 7 3 4 0 4 0.01 0.03 || fail "gen scatter"
+    for f in "$T/sc$seed"/*.json; do
+        v=$(basename "$f" .json)
+        "$V" collect --db "$T/sc$seed.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+    done
+    "$V" analyze trend --db "$T/sc$seed.db" --by bench_version >"$T/sc.txt" 2>&1
+    grep -q ' 0 change points' "$T/sc.txt" || { cat "$T/sc.txt"; fail "seed $seed: version scatter called a change"; }
+done
 # an explicit --metric does not fall back
 expect_error 1 'no measured p50 values' "$V" analyze trend --db "$T/gb1.db" --by bench_version -m p50
 # a noisy near-miss: +6% step, CV 5%, listed apart rather than called

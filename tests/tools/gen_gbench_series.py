@@ -3,9 +3,11 @@
 scripts/bench-verdicts: VERSIONS files (one per version 1.0.0, 1.1.0, ...), each with
 SERIES benchmarks x REPS repetitions (iteration rows, no histograms, no aggregates).
 Series 0 steps by STEP (0.15 = +15%) from version index AT (0-based) on; every value has
-log-normal noise of coefficient of variation CV. Deterministic from SEED.
+log-normal noise of coefficient of variation CV; with VCV, every version of every series
+is also offset by log-normal noise of that CV (version-to-version scatter that no
+repetition shows). Deterministic from SEED.
 
-  gen_gbench_series.py OUTDIR SEED [VERSIONS REPS SERIES STEP AT CV]   (7 3 4 0.15 4 0.05)
+  gen_gbench_series.py OUTDIR SEED [VERSIONS REPS SERIES STEP AT CV VCV]  (7 3 4 0.15 4 0.05 0)
 """
 import json
 import math
@@ -18,13 +20,15 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     out, seed = sys.argv[1], int(sys.argv[2])
-    a = sys.argv[3:] + [None] * 6
+    a = sys.argv[3:] + [None] * 7
     nver = int(a[0] or 7)
     reps = int(a[1] or 3)
     nser = int(a[2] or 4)
     step = float(a[3] or 0.15)
     at = int(a[4] or 4)
     cv = float(a[5] or 0.05)
+    vcv = float(a[6] or 0)
+    vsig = math.sqrt(math.log(1 + vcv * vcv))
     rnd = random.Random(seed)
     os.makedirs(out, exist_ok=True)
     sigma = math.sqrt(math.log(1 + cv * cv))
@@ -34,6 +38,8 @@ def main():
             base = 100.0 * (1 + s)
             if s == 0 and v >= at:
                 base *= 1 + step
+            if vcv:
+                base *= math.exp(rnd.gauss(-vsig * vsig / 2, vsig))
             for r in range(reps):
                 t = base * math.exp(rnd.gauss(-sigma * sigma / 2, sigma))
                 rows.append({"name": "BM_series%d" % s, "run_name": "BM_series%d" % s,
