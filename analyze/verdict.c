@@ -11,8 +11,8 @@
  *   value   geometric mean of a side's repetitions (changes are ratios);
  *   test    Welch's t-test on the logarithms of the repetitions, two-sided, with its CI of
  *           the ratio of geometric means; with 5 or more repetitions a side, one
- *           repetition far from all the others (a noisy window: a jump of at least 25%
- *           and three times the others' spread) is left out, and the reason says so;
+ *           repetition far from all the others (a noisy window: a jump of at least 20%
+ *           and twice the others' spread) is left out, and the reason says so;
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
  *   called  regressed/improved when the adjusted p < alpha and |change| >= min-change;
  *   else    unstable (a side's repetitions form distinct modes, or most ran in noisy
@@ -82,7 +82,7 @@ void an_bh(const double *p, int n, double *q)
 }
 
 /* Distinct modes among n > 1 sorted values: the largest jump between neighbours is at least
-   25% and more than three times the relative spread inside either part. Writes the two
+   20% and more than twice the relative spread inside either part. Writes the two
    parts' geometric means and sizes; 1 when found. */
 static int modes(const double *v, int n, double *m1, int *n1, double *m2, int *n2)
 {
@@ -93,11 +93,11 @@ static int modes(const double *v, int n, double *m1, int *n1, double *m2, int *n
             jump = v[i + 1] / v[i];
             best = i;
         }
-    if (best < 0 || jump < 1.25)
+    if (best < 0 || jump < 1.20)
         return 0;
     {
         double s1 = v[best] / v[0] - 1, s2 = v[n - 1] / v[best + 1] - 1, l1 = 0, l2 = 0;
-        if (jump - 1 <= 3 * fmax(s1, s2))
+        if (jump - 1 <= 2 * fmax(s1, s2))
             return 0;
         for (int i = 0; i <= best; i++)
             l1 += log(v[i]);
