@@ -469,9 +469,11 @@ struct an_cap {
 int an_capacity_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                       const char *until, const char *filter, struct an_cap *out);
 void an_capacity_free(struct an_cap *c);
-/* The knee among points [from, to) of one family: the highest throughput whose p99 <= budget
-   (ns), or without a budget (NAN) the highest throughput / p99 (Kleinrock's power). -1. */
-int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget);
+/* The knee among points [from, to) of one family (in load order): with a budget (ns), the
+   highest throughput among the loads before the first whose p99 exceeds it; without one
+   (NAN), the highest throughput / p99 (Kleinrock's power). -1 when none. *nonmono: the
+   first point whose p99 is more than 10% below an earlier (lighter) load's, or -1. */
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget, int *nonmono);
 /* "qd", "flows" or "rate". */
 const char *an_load_name(int kind);
 

@@ -198,17 +198,32 @@ void an_capacity_free(struct an_cap *c)
     memset(c, 0, sizeof(*c));
 }
 
-int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget)
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget, int *nonmono)
 {
     int best = -1;
-    double bv = -1;
+    double bv = -1, hi = 0;
+    int over = 0;
+
+    /* p99 falling by more than 10% as the load rises: the sweep is not monotonic */
+    *nonmono = -1;
+    for (size_t i = from; i < to; i++) {
+        const struct an_cap_point *p = &c->p[i];
+        if (!isfinite(p->p99))
+            continue;
+        if (*nonmono < 0 && hi > 0 && p->p99 < 0.9 * hi)
+            *nonmono = (int)i;
+        hi = fmax(hi, p->p99);
+    }
     for (size_t i = from; i < to; i++) {
         const struct an_cap_point *p = &c->p[i];
         double v;
         if (!isfinite(p->x) || !isfinite(p->p99) || !(p->p99 > 0))
             continue;
-        if (isfinite(budget) && p->p99 > budget)
+        /* with a budget, the knee is the last load before the first one over it */
+        if (isfinite(budget) && (over || p->p99 > budget)) {
+            over = 1;
             continue;
+        }
         v = isfinite(budget) ? p->x : p->x / p->p99; /* Kleinrock's power without a budget */
         if (v > bv) {
             bv = v;

@@ -3,7 +3,8 @@
  * on inputs with known answers: Benjamini-Hochberg against R's p.adjust(method = "BH"),
  * Student's t quantiles against tables, each verdict (regressed, improved, no significant
  * change, inconclusive with the repetitions needed, unstable with the modes' values), and
- * the precedence rule (a label wins over detection, the overridden detection is kept).
+ * the precedence rule (a label wins over detection, the overridden detection is kept),
+ * and capacity's knee (the last load before the first over budget; non-monotonic p99).
  */
 #include "analyze.h"
 #include "check.h"
@@ -136,6 +137,28 @@ static void test_options(void)
     json_decref(ctx);
 }
 
+static void test_knee(void)
+{
+    /* p99 by QD 1..32: 1 ms, 2 ms, 6 ms (over a 5 ms budget), 4 ms (back under), 8 ms */
+    struct an_cap_point p[5];
+    struct an_cap c = {.n = 5, .p = p};
+    double p99[5] = {1e6, 2e6, 6e6, 4e6, 8e6}, x[5] = {1000, 2000, 3000, 5000, 5500};
+    int nm, k;
+    memset(p, 0, sizeof(p));
+    for (int i = 0; i < 5; i++) {
+        p[i].level = 1 << (i + 1);
+        p[i].x = x[i];
+        p[i].p99 = p99[i];
+    }
+    k = an_capacity_knee(&c, 0, 5, 5e6, &nm);
+    CHECK(k == 1, "knee is the last load before the first over budget: %d", k);
+    CHECK(nm == 3, "non-monotonic p99 flagged at point 3: %d", nm);
+    p99[3] = 7e6;
+    p[3].p99 = 7e6;
+    k = an_capacity_knee(&c, 0, 5, 9e6, &nm);
+    CHECK(k == 4 && nm == -1, "monotonic, all under: knee %d nonmono %d", k, nm);
+}
+
 int main(void)
 {
     test_bh();
@@ -143,5 +166,6 @@ int main(void)
     test_verdicts();
     test_identity();
     test_options();
+    test_knee();
     return check_done("test_verdict");
 }
