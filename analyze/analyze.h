@@ -150,8 +150,11 @@ int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h);
 struct an_bench *an_set_find(const struct an_set *s, const char *name);
 /* Free what the set holds (not the struct). */
 void an_set_free(struct an_set *s);
-/* Headline value of a metric for a benchmark: from the merged histogram when it has one
-   and the metric comes from histograms, else the median of the per-row values; NAN. */
+/* How every command combines repetitions, said in reports. */
+#define AN_AGGREGATION "geometric mean over repetitions, each weighing the same"
+/* Headline value of a metric for a benchmark: the geometric mean of its per-repetition
+   values (each repetition's own percentile, mean, real_time ...; the median when a value
+   is 0), min and max over everything; NAN. */
 double an_bench_value(const struct an_bench *b, int metric);
 /* Number of finite per-row values of a metric, copied into out (up to max) when non-NULL. */
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max);
@@ -325,6 +328,9 @@ struct an_verdict {
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
 /* The verdict of a row once v->q is set: v->state and v->reason. */
 void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v);
+/* 1 when n repetition values of a metric form distinct modes (as compare's "unstable"),
+   with "repetitions in distinct modes: 9.95 us (1), 44.9 us (2)" in buf; else 0, "". */
+int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
 /* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */
 void an_bh(const double *p, int n, double *q);
 /* Student's t quantile: t with P(T <= t) = p, df degrees of freedom; NAN outside (0,1). */

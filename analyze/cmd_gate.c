@@ -68,18 +68,41 @@ static const struct cmd_help gate_help = {
             "data),\n  2 usage, input or budget-file error (with the file's line number).",
 };
 
-enum { G_STATUS, G_BENCH, G_PAIRING, G_METRIC, G_MEASURED, G_LIMIT, G_MARGIN, G_SOURCE, G_NCOLS };
-
-struct tally {
-    long checks, over, missing;
+enum {
+    G_STATUS,
+    G_BENCH,
+    G_PAIRING,
+    G_METRIC,
+    G_MEASURED,
+    G_LIMIT,
+    G_MARGIN,
+    G_SOURCE,
+    G_NOTE,
+    G_NCOLS
 };
 
-static void add_check(struct an_table *t, struct tally *n, int ok, const char *bench,
+struct tally {
+    long checks, over, missing, modes;
+};
+
+static void add_check(struct an_table *t, struct tally *n, int ok, const struct an_bench *x,
                       const char *pairing, int metric, double v, const char *limit, double margin,
                       const char *source)
 {
-    char b[64];
+    const char *bench = x->name;
+    char b[64], note[160] = "";
+    int nr = an_bench_reps(x, metric, NULL, 0);
     long r;
+
+    if (nr > 1) {
+        double *vals = malloc(sizeof(double) * (size_t)nr);
+        if (vals) {
+            an_bench_reps(x, metric, vals, nr);
+            if (an_rep_modes(vals, nr, metric, note, sizeof(note)))
+                n->modes++;
+            free(vals);
+        }
+    }
 
     n->checks++;
     n->over += !ok;
@@ -96,6 +119,7 @@ static void add_check(struct an_table *t, struct tally *n, int ok, const char *b
     snprintf(b, sizeof(b), "%+.1f%%", margin * 100);
     an_table_num(t, r, G_MARGIN, margin * 100, b);
     an_table_str(t, r, G_SOURCE, "%s", source);
+    an_table_str(t, r, G_NOTE, "%s", note);
 }
 
 /* The baseline group of the same pairing identity as g apart from versions, or NULL. */
@@ -156,8 +180,8 @@ static void check_baseline(struct an_table *t, struct tally *n, struct an_groups
         change = -change;
     snprintf(lim, sizeof(lim), "<= %+.1f%% vs baseline %s", a.max_reg,
              an_fmt_value(metric, bv, b, sizeof(b)));
-    add_check(t, n, change * 100 <= a.max_reg, x->name, pairing, metric, v, lim,
-              change - a.max_reg / 100, "baseline");
+    add_check(t, n, change * 100 <= a.max_reg, x, pairing, metric, v, lim, change - a.max_reg / 100,
+              "baseline");
 }
 
 static int parse_metrics(const char *s, int *out)
@@ -179,10 +203,12 @@ static int parse_metrics(const char *s, int *out)
 
 int an_cmd_gate(int argc, char **argv)
 {
-    static const char *const keys[G_NCOLS] = {"status",   "benchmark", "pairing",    "metric",
-                                              "measured", "limit",     "margin_pct", "source"};
-    static const char *const heads[G_NCOLS] = {"status",   "benchmark", "pairing", "metric",
-                                               "measured", "limit",     "margin",  "budget"};
+    static const char *const keys[G_NCOLS] = {"status",     "benchmark", "pairing",
+                                              "metric",     "measured",  "limit",
+                                              "margin_pct", "source",    "note"};
+    static const char *const heads[G_NCOLS] = {"status", "benchmark", "pairing",
+                                               "metric", "measured",  "limit",
+                                               "margin", "budget",    "note"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze gate"};
     struct an_budgets bud = {0};
@@ -264,8 +290,7 @@ int an_cmd_gate(int argc, char **argv)
                                       : (v - b->value);
                 snprintf(lim, sizeof(lim), "%s %s", an_cmp_str(b->cmp),
                          an_fmt_value(b->metric, b->value, vb, sizeof(vb)));
-                add_check(t, &n, an_budget_ok(b, v), x->name, pairing, b->metric, v, lim, margin,
-                          src);
+                add_check(t, &n, an_budget_ok(b, v), x, pairing, b->metric, v, lim, margin, src);
                 check_baseline(t, &n, have_base ? &base : NULL, g, x, b->metric, pairing);
             }
         }
@@ -297,10 +322,11 @@ int an_cmd_gate(int argc, char **argv)
     }
     {
         int fail = n.over || (n.missing && !a.allow_missing);
-        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:s}", "command", "gate",
-                         "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
+        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "command",
+                         "gate", "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
                          a.max_reg, "pairings", (json_int_t)cand.n, "checks", (json_int_t)n.checks,
                          "over", (json_int_t)n.over, "without_data", (json_int_t)n.missing,
+                         "checks_on_modes", (json_int_t)n.modes, "aggregation", AN_AGGREGATION,
                          "result", fail ? "FAIL" : "PASS");
         if (!(f = an_out_open(c.cmd, a.out)))
             goto out;
@@ -313,6 +339,11 @@ int an_cmd_gate(int argc, char **argv)
                     t->nrows ? "\n" : "", n.checks, cand.n, cand.n == 1 ? "" : "s",
                     n.checks - n.over, n.over, n.missing, n.missing == 1 ? "" : "s",
                     fail ? "FAIL" : "PASS");
+        if (fmt == AF_CONSOLE)
+            fprintf(f, "(figures: %s; min and max over all samples)%s\n", AN_AGGREGATION,
+                    n.modes ? "; some checks' repetitions fall in distinct modes (see note): "
+                              "re-run them pinned (--cpu) before trusting the verdict"
+                            : "");
         if (an_out_close(f, c.cmd, a.out))
             goto out;
         ret = fail ? 1 : 0;

@@ -286,9 +286,10 @@ int an_cmd_matrix(int argc, char **argv)
         vb_err("analyze matrix: no benchmark matches --benchmark '%s'", a.bench);
         goto out;
     }
-    meta = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I}", "command", "matrix", "metric",
+    meta = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:s}", "command", "matrix", "metric",
                      an_metrics[metric].name, "rows", nrows, "columns", ncols, "benchmarks", ntabs,
-                     "pass", (json_int_t)pass, "fail", (json_int_t)fail);
+                     "pass", (json_int_t)pass, "fail", (json_int_t)fail, "aggregation",
+                     AN_AGGREGATION);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     if (fmt == AF_CSV || fmt == AF_JSON)
@@ -301,6 +302,8 @@ int an_cmd_matrix(int argc, char **argv)
                 g.n, g.n == 1 ? "" : "s", a.budget || a.bvalue ? "; " : "\n");
     if (fmt == AF_CONSOLE && (a.budget || a.bvalue))
         fprintf(f, "%ld cells PASS, %ld FAIL\n", pass, fail);
+    if (fmt == AF_CONSOLE)
+        fprintf(f, "(cells: %s)\n", AN_AGGREGATION);
     if (fmt == AF_CONSOLE && nmixed)
         fprintf(f,
                 "* %ld cells merge runs of several pairing identities or option sets (e.g. "

@@ -269,15 +269,13 @@ double an_bench_value(const struct an_bench *b, int metric)
     double tmp[64], *v = tmp, med;
     int n;
 
+    /* extremes are the extremes of everything; every other figure combines the
+       repetitions, each weighing the same (AN_AGGREGATION) */
     if (b->hist && b->hist->count) {
-        if (metric == AM_MEAN)
-            return an_hist_mean(b->hist);
         if (metric == AM_MIN)
             return b->hist->min;
         if (metric == AM_MAX)
             return b->hist->max;
-        if (an_metrics[metric].pct >= 0)
-            return an_hist_percentile(b->hist, an_metrics[metric].pct);
     }
     n = an_bench_reps(b, metric, NULL, 0);
     if (n == 0)
@@ -290,7 +288,14 @@ double an_bench_value(const struct an_bench *b, int metric)
         for (int i = 1; i < n; i++)
             med = metric == AM_MAX ? fmax(med, v[i]) : fmin(med, v[i]);
     } else {
-        med = an_median(v, n);
+        double s = 0;
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (v[i] > 0) {
+                s += log(v[i]);
+                k++;
+            }
+        med = k == n ? exp(s / n) : an_median(v, n); /* zeros: the median */
     }
     if (v != tmp)
         free(v);

@@ -254,3 +254,23 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                      k ? "B" : "A", an_fmt_value(in->metric, v->outlier[k], b1, sizeof(b1)));
         }
 }
+
+int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len)
+{
+    double *c, m1, m2;
+    int n1, n2, found;
+    char b1[48], b2[48];
+
+    buf[0] = 0;
+    if (n < 2 || !(c = malloc(sizeof(double) * (size_t)n)))
+        return 0;
+    memcpy(c, x, sizeof(double) * (size_t)n);
+    qsort(c, (size_t)n, sizeof(double), cmp_dbl);
+    found = modes(c, n, &m1, &n1, &m2, &n2);
+    free(c);
+    if (found)
+        snprintf(buf, len, "repetitions in distinct modes: %s (%d), %s (%d)",
+                 an_fmt_value(metric, m1, b1, sizeof(b1)), n1,
+                 an_fmt_value(metric, m2, b2, sizeof(b2)), n2);
+    return found;
+}

@@ -137,6 +137,26 @@ static void test_options(void)
     json_decref(ctx);
 }
 
+static void test_aggregation(void)
+{
+    /* the unpinned net/udp_rr of the issue: p50 9.95 us (19,271 samples), 44.4 us and
+       45.4 us (about 2,220 each); each repetition weighs the same, and the modes are said */
+    double vals[3 * AM_NMETRICS], reps[3] = {9950, 44400, 45400}, v;
+    struct an_bench b = {.name = "net/udp_rr", .nrows = 3, .vals = vals, .cap = 3};
+    char note[160];
+    for (int i = 0; i < 3 * AM_NMETRICS; i++)
+        vals[i] = NAN;
+    for (int r = 0; r < 3; r++)
+        AN_VAL(&b, r, AM_P50) = reps[r];
+    v = an_bench_value(&b, AM_P50);
+    CHECK(fabs(v - cbrt(9950.0 * 44400 * 45400)) < 1e-6, "geometric mean over repetitions %g", v);
+    CHECK(an_rep_modes(reps, 3, AM_P50, note, sizeof(note)) == 1 &&
+              strstr(note, "distinct modes") && strstr(note, "(1)") && strstr(note, "(2)"),
+          "modes '%s'", note);
+    CHECK(an_rep_modes((double[]){100, 101, 102}, 3, AM_P50, note, sizeof(note)) == 0 && !note[0],
+          "no modes '%s'", note);
+}
+
 static void test_knee(void)
 {
     /* p99 by QD 1..32: 1 ms, 2 ms, 6 ms (over a 5 ms budget), 4 ms (back under), 8 ms */
@@ -167,5 +187,6 @@ int main(void)
     test_identity();
     test_options();
     test_knee();
+    test_aggregation();
     return check_done("test_verdict");
 }
