@@ -56,6 +56,19 @@ grep -Eq '^hyperv .*FAIL' "$T/mx.txt" && grep -Eq '^kvm .*PASS' "$T/mx.txt" ||
 "$V" analyze matrix --db "$DB" -b exit/syscall --rows source --cols complete >"$T/mx2.txt" 2>&1
 grep -Eq '^viobench .* \*$' "$T/mx2.txt" && grep -q '^\* 1 cells merge runs of several pairing identities' "$T/mx2.txt" ||
     { cat "$T/mx2.txt"; fail "a matrix cell merging two identities must be marked"; }
+# matrix: a benchmark without the metric is left out, a row without a cell hidden, the
+# budget stated
+cp "$DB" "$T/mx.db"
+$PY tests/tools/gen_gbench_series.py "$T/gbm" 1 1 2 1 || fail "gen gbench"
+"$V" collect --db "$T/mx.db" --label host_hypervisor=xen "$T/gbm/v1.0.0.json" >/dev/null 2>&1 || fail "collect gbench"
+"$V" analyze matrix --db "$T/mx.db" --budget-value 1s >"$T/mx3.txt" 2>&1 || { cat "$T/mx3.txt"; fail "matrix"; }
+grep -q '^exit/syscall: p99 (PASS/FAIL: p99 <= 1 s)' "$T/mx3.txt" || { cat "$T/mx3.txt"; fail "matrix title states the budget"; }
+grep -q 'BM_series0' "$T/mx3.txt" && { cat "$T/mx3.txt"; fail "a benchmark without p99 got a table"; }
+grep -q '^xen' "$T/mx3.txt" && { cat "$T/mx3.txt"; fail "a row without cells is shown"; }
+grep -q '1 benchmark without p99 left out; empty rows and columns hidden' "$T/mx3.txt" || { cat "$T/mx3.txt"; fail "matrix footer"; }
+"$V" analyze matrix --db "$T/mx.db" -m real_time -b 'BM_*' >"$T/mx4.txt" 2>&1 || { cat "$T/mx4.txt"; fail "matrix real_time"; }
+grep -Eq '^xen +[0-9.]+ ns' "$T/mx4.txt" || { cat "$T/mx4.txt"; fail "the gbench row by real_time"; }
+
 # --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
 # histograms), BM_series0 +15% from 1.4.0, CV 5%: found with the default options for each
 # of six seeds, nothing else called, and the fallback to real_time said ---------------------
