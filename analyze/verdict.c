@@ -141,7 +141,7 @@ static double *side_values(const double *x, int n, int s, struct an_verdict *v, 
     memcpy(c, x, sizeof(double) * (size_t)n);
     qsort(c, (size_t)n, sizeof(double), cmp_dbl);
     *kept = n;
-    if (n > 1 && modes(c, n, &m1, &n1, &m2, &n2)) {
+    if (n > 2 && modes(c, n, &m1, &n1, &m2, &n2)) {
         if (n >= 5 && (n1 == 1 || n2 == 1)) {
             /* one repetition far from the others: a noisy window, left out and said */
             v->outlier[s] = n1 == 1 ? c[0] : c[n - 1];
@@ -219,9 +219,11 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     v->reason[0] = 0;
     if (v->unstable == 1) {
         v->state = AV_UNSTABLE;
-        snprintf(v->reason, sizeof(v->reason), "%s has distinct modes: %s (%d reps), %s (%d reps)",
-                 v->mode_side ? "B" : "A", an_fmt_value(in->metric, v->mode[0], b1, sizeof(b1)),
-                 v->nmode[0], an_fmt_value(in->metric, v->mode[1], b2, sizeof(b2)), v->nmode[1]);
+        snprintf(v->reason, sizeof(v->reason),
+                 "%s has distinct modes: %s (%d rep%s), %s (%d rep%s)", v->mode_side ? "B" : "A",
+                 an_fmt_value(in->metric, v->mode[0], b1, sizeof(b1)), v->nmode[0],
+                 v->nmode[0] == 1 ? "" : "s", an_fmt_value(in->metric, v->mode[1], b2, sizeof(b2)),
+                 v->nmode[1], v->nmode[1] == 1 ? "" : "s");
     } else if (v->unstable == 2) {
         v->state = AV_UNSTABLE;
         snprintf(v->reason, sizeof(v->reason),
@@ -262,7 +264,7 @@ int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len)
     char b1[48], b2[48];
 
     buf[0] = 0;
-    if (n < 2 || !(c = malloc(sizeof(double) * (size_t)n)))
+    if (n < 3 || !(c = malloc(sizeof(double) * (size_t)n)))
         return 0;
     memcpy(c, x, sizeof(double) * (size_t)n);
     qsort(c, (size_t)n, sizeof(double), cmp_dbl);

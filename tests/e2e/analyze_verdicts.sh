@@ -69,6 +69,21 @@ grep -q '1 benchmark without p99 left out; empty rows and columns hidden' "$T/mx
 "$V" analyze matrix --db "$T/mx.db" -m real_time -b 'BM_*' >"$T/mx4.txt" 2>&1 || { cat "$T/mx4.txt"; fail "matrix real_time"; }
 grep -Eq '^xen +[0-9.]+ ns' "$T/mx4.txt" || { cat "$T/mx4.txt"; fail "the gbench row by real_time"; }
 
+# --- Google Benchmark aggregates without aggregate_name are measurements, as compare.py
+# reads them (its own test inputs test3_run0/1.json have them)
+for x in 0 1; do
+    printf '{"context": {"date": "2016-08-02 17:44:46"}, "benchmarks": [
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One_mean", "run_name": "BM_One", "run_type": "aggregate", "aggregate_name": "mean", "iterations": 3, "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' \
+        $((10 + 10 * x)) $((11 + 10 * x)) $((10 + 10 * x)) >"$T/t3_$x.json"
+done
+"$V" analyze compare "$T/t3_0.json" "$T/t3_1.json" --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert r["benchmark"]=="BM_One" and r["reps_a"]==3 and r["reps_b"]==3 and r["verdict"]=="regressed", r' ||
+    fail "aggregates without aggregate_name read as measurements (the _mean aggregate is not one)"
+
 # --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
 # histograms), BM_series0 +15% from 1.4.0, CV 5%: found with the default options for each
 # of six seeds, nothing else called, and the fallback to real_time said ---------------------
