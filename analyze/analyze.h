@@ -86,6 +86,19 @@ int an_hist_merge(struct an_hist *h, const struct hist *src);
 void an_hist_free(struct an_hist *h);
 /* Add another sparse histogram's counts. 0 or -ENOMEM. */
 int an_hist_add(struct an_hist *h, const struct an_hist *src);
+/* The sparse histograms of one run's rows, indexed like its rows (NULL where a row has
+   none): how a run's histograms travel with it from the inputs to a callback. */
+struct an_rowhists {
+    struct an_hist **sh;
+    size_t n, cap;
+};
+/* Row i's sparse histogram, or NULL (h may be NULL). _take hands it over to the caller. */
+struct an_hist *an_rowhists_get(const struct an_rowhists *h, size_t i);
+struct an_hist *an_rowhists_take(struct an_rowhists *h, size_t i);
+/* Keep row w's histogram (dense, freed) as entry i in sparse form. 0 or -ENOMEM. */
+int an_rowhists_keep(struct an_rowhists *h, struct vb_row *w, size_t i);
+/* Free the histograms held (the struct stays usable). */
+void an_rowhists_reset(struct an_rowhists *h);
 /* Mean and sample standard deviation in ns (0 when undefined). */
 double an_hist_mean(const struct an_hist *h);
 double an_hist_stddev(const struct an_hist *h);
@@ -102,6 +115,7 @@ struct an_bench {
     int nohist;           /* rows without a histogram */
     double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
     int cap;
+    int noisy;       /* measured rows flagged noisy (counter "noisy") */
     json_t *info;    /* first measured row's info (a reference), or NULL */
     double flows;    /* counters of the first row (NAN when absent), for capacity */
     double rate;     /* target_rate */
@@ -119,20 +133,28 @@ struct an_set {
     struct an_bench *b;
     size_t nruns;
     struct store_pairing pairing; /* of the first run */
-    int mixed;                    /* runs of several pairings were merged */
+    int mixed;                    /* runs of several pairing identities were merged */
+    int mixed_opts;               /* runs with different result-changing options */
+    int nids;                     /* distinct identities (with options) merged */
+    char *ids;                    /* each of them, one per line */
+    char first_id[1024];          /* the first run's identity (an_id_label) */
+    char first_opts[512];         /* and its options (an_options_sig) */
     char first_start[32];         /* earliest run start (ISO 8601), "" unknown */
     long long seq;
 };
 
-/* Merge a run's iteration rows into the set (aggregate rows are ignored); histograms may
-   be taken over from the run (its rows' hist set to NULL). 0 or -ENOMEM. */
-int an_set_add_run(struct an_set *s, struct vb_run *r);
+/* Merge a run's iteration rows into the set (aggregate rows are ignored); the rows' sparse
+   histograms (h, may be NULL) or their own may be taken over. 0 or -ENOMEM. */
+int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h);
 /* The benchmark of that name, or NULL. */
 struct an_bench *an_set_find(const struct an_set *s, const char *name);
 /* Free what the set holds (not the struct). */
 void an_set_free(struct an_set *s);
-/* Headline value of a metric for a benchmark: from the merged histogram when it has one
-   and the metric comes from histograms, else the median of the per-row values; NAN. */
+/* How every command combines repetitions, said in reports. */
+#define AN_AGGREGATION "geometric mean over repetitions, each weighing the same"
+/* Headline value of a metric for a benchmark: the geometric mean of its per-repetition
+   values (each repetition's own percentile, mean, real_time ...; the median when a value
+   is 0), min and max over everything; NAN. */
 double an_bench_value(const struct an_bench *b, int metric);
 /* Number of finite per-row values of a metric, copied into out (up to max) when non-NULL. */
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max);
@@ -163,20 +185,18 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
    0, or -1 after printing why. */
 int an_load_spec(struct an_ctx *c, const char *spec, struct an_set *set);
 /* Called for each input run with its description (for a file input, ri->id is -1 and
-   the pairing comes from its context); non-zero stops the walk. */
-typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, void *arg);
+   the pairing comes from its context) and its rows' sparse histograms (the rows arrive
+   with w->hist NULL; a callback may take them over); non-zero stops the walk. */
+typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                         void *arg);
 /* Walk the runs named by words: selector words together form one selection (none at all
    selects the whole store), every other word is a path or a run id. lite loads stored
    runs without histograms (store_load_summaries). 0, or -1 after printing why. */
 int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                   const char *until, int lite, an_run_cb cb, void *arg);
-/* Inside an an_each_input callback: the sparse histogram of row i of the run being
-   delivered (rows arrive with w->hist NULL; their histograms are kept only in this sparse
-   form), or NULL. _take hands it over to the caller (free with an_hist_free). */
-struct an_hist *an_row_hist(const struct vb_run *r, size_t i);
-struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i);
-/* Load one stored run (lite: no histograms). 0, or -1 after printing why. */
-int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r);
+/* Load one stored run (lite: no histograms; else into h in sparse form). 0, or -1 after
+   printing why. */
+int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r, struct an_rowhists *h);
 /* 1 when key (or each alternative of "a|b") is a selector key some run can have. */
 int an_key_known(struct an_ctx *c, const char *key);
 /* Value of a key for a run: selector keys, with "a|b" meaning a, else b; "" when none. */
@@ -184,9 +204,45 @@ const char *an_run_key(const struct store_run_info *ri, const char *key);
 /* Fill a run info's pairing-like fields from a file input's context (for grouping). */
 void an_info_from_run(const struct vb_run *r, struct store_run_info *ri);
 
+/* ---- The pairing identity (analyze/identity.c) ---- */
+
+/* Identity keys: hypervisor, hypervisor_version, guest, guest_os, guest_version, kernel,
+   cpu_model, clocksource. Their bits select keys to leave out of a label or group key. */
+enum {
+    AI_HYPERVISOR,
+    AI_HYPERVISOR_VERSION,
+    AI_GUEST,
+    AI_GUEST_OS,
+    AI_GUEST_VERSION,
+    AI_KERNEL,
+    AI_CPU_MODEL,
+    AI_CLOCKSOURCE,
+    AN_ID_NKEYS
+};
+#define AN_ID_VERSIONS (1u << AI_HYPERVISOR_VERSION | 1u << AI_GUEST_VERSION | 1u << AI_KERNEL)
+extern const char *const an_id_keys[AN_ID_NKEYS];
+/* Index of an identity key name, or -1. */
+int an_id_key(const char *key);
+/* The precedence rule, the only place it is written: identity key k of a run is the label
+   the user gave (host_hypervisor, host_hypervisor_version, guest, guest_os, guest_version,
+   guest_kernel, ...), else what detection found; "" when neither. Never NULL. */
+const char *an_id_value(const struct store_run_info *ri, int k);
+/* The detected value a label overrode when they differ, else "". */
+const char *an_id_detected(const struct store_run_info *ri, int k);
+/* "hypervisor=hyperv (detected kvm) guest_os=debian ...": the identity for people, keys
+   whose bit is in skip left out; "-" when empty. */
+const char *an_id_label(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
+/* The identity as a grouping key (values and overridden detections), skip as above. */
+const char *an_id_group_key(const struct store_run_info *ri, unsigned skip, char *buf, size_t len);
+/* "cpu=3 timer=tsc ...": the result-changing options a run context recorded that are not
+   at their defaults ("" none). */
+const char *an_options_sig(const json_t *ctx, char *buf, size_t len);
+/* Record a run's identity and options in a set (mixed, mixed_opts, ids). 0 or -1 ENOMEM. */
+int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const json_t *ctx);
+
 /* ---- Groups of runs (analyze/group.c) ---- */
 
-#define AN_GROUP_KEYS 8
+#define AN_GROUP_KEYS 16
 struct an_group {
     char *key;                 /* the key values joined */
     char *vals[AN_GROUP_KEYS]; /* each key's value ("" unknown) */
@@ -198,12 +254,15 @@ struct an_groups {
     struct an_group *g;
 };
 /* Group the runs named by words by the values of keys (comma-separated selector keys,
-   "a|b" for a fallback; NULL: every pairing key). 0, or -1 after printing why. */
+   "a|b" for a fallback). NULL, or "@identity" optionally followed by ",KEYS": the whole
+   pairing identity (identity.c) and the result-changing options, then those keys.
+   0, or -1 after printing why. */
 int an_groups_collect(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                       const char *until, const char *keys, struct an_groups *out);
 void an_groups_free(struct an_groups *g);
-/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ..." (known keys, no CPU model). */
-const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t len);
+/* "hypervisor=kvm hypervisor_version=8.2 guest_os=rhel ...": a run's identity for people
+   (known keys, no CPU model). */
+const char *an_pairing_label(const struct store_run_info *ri, char *buf, size_t len);
 
 /* ---- Statistics (analyze/stats.c) ---- */
 
@@ -231,6 +290,51 @@ double an_t_sf(double t, double df);
 double an_welch_p(double n1, double s1, double ss1, double n2, double s2, double ss2);
 /* Median of n values (sorted in place). NAN for n == 0. */
 double an_median(double *v, int n);
+
+/* ---- compare's decision rule (analyze/verdict.c) ---- */
+
+/* compare's default --min-change in percent: above the drift between A/A pairs of runs
+   measured on the development machine (scripts/bench-verdicts). */
+#define AN_MIN_CHANGE_DEFAULT 4.0
+enum { AV_SAME, AV_REGRESSED, AV_IMPROVED, AV_INCONCLUSIVE, AV_UNSTABLE, AV_NSTATES };
+/* "no significant change", "regressed", "improved", "inconclusive", "unstable". */
+extern const char *const an_verdict_names[AV_NSTATES];
+struct an_verdict_in {
+    const double *a, *b; /* per-repetition values of one metric, each side */
+    int na, nb;
+    int noisy_a, noisy_b; /* repetitions flagged noisy */
+    int metric, higher_better;
+    double alpha;      /* after the table's correction (default 0.05) */
+    double level;      /* CI level in (0, 1) */
+    double min_change; /* fraction (0.02 = 2%) */
+};
+struct an_verdict {
+    int na, nb;        /* positive finite repetitions used */
+    double va, vb;     /* geometric means of the repetitions */
+    double change;     /* vb / va - 1 */
+    double lo, hi;     /* CI of the change (Welch on logs); NAN when undefined */
+    double p, q;       /* Welch p-value, and adjusted over the table (set by caller) */
+    double cv;         /* pooled SD of the log values (about the CV of a repetition) */
+    int need;          /* repetitions a side to resolve min_change at 80% power, 0 */
+    int unstable;      /* 1 distinct modes, 2 noisy windows, 0 */
+    int mode_side;     /* 0 A, 1 B */
+    double mode[2];    /* geometric means of the two modes */
+    int nmode[2];      /* repetitions in each */
+    double outlier[2]; /* a lone repetition left out of side A, B; NAN none */
+    int state;         /* AV_*, by an_verdict_decide */
+    char reason[200];  /* why inconclusive or unstable */
+};
+/* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
+void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
+/* The verdict of a row once v->q is set: v->state and v->reason. */
+void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v);
+/* 1 when n repetition values of a metric form distinct modes (as compare's "unstable"),
+   with "repetitions in distinct modes: 9.95 us (1), 44.9 us (2)" in buf; else 0, "". */
+int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
+/* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */
+void an_bh(const double *p, int n, double *q);
+/* Student's t quantile: t with P(T <= t) = p, df degrees of freedom; NAN outside (0,1). */
+double an_t_ppf(double p, double df);
 
 /* ---- Bootstrap (analyze/bootstrap.c) ---- */
 
@@ -282,10 +386,15 @@ int an_vercmp(const char *a, const char *b);
 
 /* ---- Change points (analyze/edivisive.c) ---- */
 
+/* A significance test of a change at t between points [s, t) and [t, e): the p-value, and
+   the relative magnitude in *rel. */
+typedef double (*an_cp_test_fn)(void *arg, int s, int t, int e, double *rel);
 struct an_cp_opts {
-    double pvalue;  /* significance threshold of a change point (default 0.001) */
-    double min_rel; /* minimum relative magnitude |after/before - 1| (default 0) */
-    int min_seg;    /* minimum points each side of a change (default 3) */
+    double pvalue;      /* significance threshold of a change point (default 0.001) */
+    double min_rel;     /* minimum relative magnitude |after/before - 1| (default 0) */
+    int min_seg;        /* minimum points each side of a change (default 3) */
+    an_cp_test_fn test; /* NULL: Welch's t-test over the points */
+    void *arg;
 };
 struct an_cp {
     int index;     /* first point after the change */
@@ -302,13 +411,20 @@ int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_c
 
 struct an_series {
     char *bench, *group; /* group: "hypervisor=kvm guest_os=rhel ..." */
+    int metric;          /* the trend's metric, or real_time where the rows lack it */
     int n;               /* points */
     int *x;              /* version rank of each point (index into an_trend.order) */
     double *y;           /* median of the version's values */
-    int *nvals;          /* values behind each point */
+    int *nvals;          /* values behind each point (repetitions of its runs) */
+    int *off;            /* point i's values are vals[off[i] .. off[i] + nvals[i]) */
+    double *vals;
     int ncp;
     struct an_cp *cp; /* change points; cp[i].index is a point index */
+    int nnear;
+    struct an_cp *near; /* near-misses: best splits with p < AN_NEAR_P that failed */
 };
+/* A change point candidate with a p-value under this is reported as a near-miss. */
+#define AN_NEAR_P 0.05
 struct an_trend {
     int metric, semver; /* semver: ordered as versions (else by date) */
     int nversions;
@@ -318,10 +434,12 @@ struct an_trend {
     size_t nseries;
     struct an_series *s;
     long runs_used, runs_without_key;
+    size_t nfallback; /* series on real_time because their rows have no such metric */
 };
 struct an_trend_opts {
     const char *by, *group, *filter; /* group: comma-separated keys, NULL default */
     int metric;
+    int metric_default; /* the user gave no --metric: rows without it use real_time */
     struct an_cp_opts cp;
 };
 /* Build the series of the selected runs and detect their change points. 0, or -1 after
@@ -357,9 +475,11 @@ struct an_cap {
 int an_capacity_build(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                       const char *until, const char *filter, struct an_cap *out);
 void an_capacity_free(struct an_cap *c);
-/* The knee among points [from, to) of one family: the highest throughput whose p99 <= budget
-   (ns), or without a budget (NAN) the highest throughput / p99 (Kleinrock's power). -1. */
-int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget);
+/* The knee among points [from, to) of one family (in load order): with a budget (ns), the
+   highest throughput among the loads before the first whose p99 exceeds it; without one
+   (NAN), the highest throughput / p99 (Kleinrock's power). -1 when none. *nonmono: the
+   first point whose p99 is more than 10% below an earlier (lighter) load's, or -1. */
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget, int *nonmono);
 /* "qd", "flows" or "rate". */
 const char *an_load_name(int kind);
 

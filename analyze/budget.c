@@ -202,9 +202,10 @@ int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t e
 
 int an_budget_selects(const struct an_budget *b, const struct store_run_info *ri)
 {
+    /* pairing keys resolve through the identity rule (identity.c), as everywhere */
     for (int k = 0; k < b->nsel; k++) {
-        const char *v = ri ? store_run_key(ri, b->keys[k]) : NULL;
-        if (!v || !match_glob(b->vals[k], v))
+        const char *v = ri ? an_run_key(ri, b->keys[k]) : "";
+        if (!*v || !match_glob(b->vals[k], v))
             return 0;
     }
     return 1;
@@ -212,14 +213,7 @@ int an_budget_selects(const struct an_budget *b, const struct store_run_info *ri
 
 int an_budget_applies(const struct an_budget *b, const char *bench, const struct store_run_info *ri)
 {
-    if (!match_glob(b->pattern, bench))
-        return 0;
-    for (int k = 0; k < b->nsel; k++) {
-        const char *v = ri ? store_run_key(ri, b->keys[k]) : NULL;
-        if (!v || !match_glob(b->vals[k], v))
-            return 0;
-    }
-    return 1;
+    return match_glob(b->pattern, bench) && an_budget_selects(b, ri);
 }
 
 int an_budget_ok(const struct an_budget *b, double v)

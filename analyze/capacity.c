@@ -88,12 +88,13 @@ static struct an_cap_point *point_get(struct an_cap *c, const char *pairing, con
     return p;
 }
 
-static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                  void *arg)
 {
     struct acc *a = arg;
     char pairing[1024], family[512];
 
-    an_pairing_label(&ri->pairing, pairing, sizeof(pairing));
+    an_pairing_label(ri, pairing, sizeof(pairing));
     for (size_t i = 0; i < r->nrows; i++) {
         const struct vb_row *w = &r->rows[i];
         const char *name = w->run_name ? w->run_name : w->name;
@@ -116,8 +117,8 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
             p->xs = nx;
             p->xs[p->nx++] = x;
         }
-        if (an_row_hist(r, i) && an_row_hist(r, i)->count) {
-            if (an_hist_add(p->hist, an_row_hist(r, i)))
+        if (an_rowhists_get(h, i) && an_rowhists_get(h, i)->count) {
+            if (an_hist_add(p->hist, an_rowhists_get(h, i)))
                 goto nomem;
         } else if (w->hist && hist_count(w->hist)) {
             if (an_hist_merge(p->hist, w->hist))
@@ -197,17 +198,32 @@ void an_capacity_free(struct an_cap *c)
     memset(c, 0, sizeof(*c));
 }
 
-int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget)
+int an_capacity_knee(const struct an_cap *c, size_t from, size_t to, double budget, int *nonmono)
 {
     int best = -1;
-    double bv = -1;
+    double bv = -1, hi = 0;
+    int over = 0;
+
+    /* p99 falling by more than 10% as the load rises: the sweep is not monotonic */
+    *nonmono = -1;
+    for (size_t i = from; i < to; i++) {
+        const struct an_cap_point *p = &c->p[i];
+        if (!isfinite(p->p99))
+            continue;
+        if (*nonmono < 0 && hi > 0 && p->p99 < 0.9 * hi)
+            *nonmono = (int)i;
+        hi = fmax(hi, p->p99);
+    }
     for (size_t i = from; i < to; i++) {
         const struct an_cap_point *p = &c->p[i];
         double v;
         if (!isfinite(p->x) || !isfinite(p->p99) || !(p->p99 > 0))
             continue;
-        if (isfinite(budget) && p->p99 > budget)
+        /* with a budget, the knee is the last load before the first one over it */
+        if (isfinite(budget) && (over || p->p99 > budget)) {
+            over = 1;
             continue;
+        }
         v = isfinite(budget) ? p->x : p->x / p->p99; /* Kleinrock's power without a budget */
         if (v > bv) {
             bv = v;

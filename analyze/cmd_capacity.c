@@ -1,8 +1,10 @@
 /*
  * `viobench analyze capacity`: throughput against p99 latency along QD sweeps (storage)
  * and flow or rate sweeps (network), per pairing (capacity.c), with
- *   - the knee: the highest throughput whose p99 stays under --p99-budget (without a
- *     budget, the point of highest throughput / p99, Kleinrock's "power");
+ *   - the knee: the highest throughput among the loads before the first whose p99 leaves
+ *     --p99-budget (a load that comes back under the budget later does not count; without
+ *     a budget, the point of highest throughput / p99, Kleinrock's "power"), and a note when
+ *     p99 is not monotonic in load (more than 10% below a lighter load's);
  *   - a Little's-law check of every closed-loop point (X W against the configured QD or
  *     flows);
  *   - with --demand (one guest's operations per second), how many such guests one host
@@ -47,8 +49,9 @@ static const struct cmd_help capacity_help = {
     .summary =
         "Throughput against p99 along the sweeps of the selected runs (QD for storage, flows\n"
         "or --rate for network), per pairing: every point with a Little's-law check, the knee\n"
-        "(highest throughput with p99 under --p99-budget) and, with --demand, how many guests\n"
-        "of that demand one host carries under the budget.",
+        "(highest throughput before the first load whose p99 leaves --p99-budget; a p99 that\n"
+        "is not monotonic in load is noted) and, with --demand, how many guests of that demand\n"
+        "one host carries under the budget.",
     .examples = "  viobench analyze capacity --filter 'storage/uring/randread/bs:4k/*' "
                 "--p99-budget 1ms\n"
                 "  viobench analyze capacity --filter 'net/tcp_rr/*' --p99-budget 200us --demand "
@@ -57,7 +60,7 @@ static const struct cmd_help capacity_help = {
 };
 
 enum { K_PAIRING, K_FAMILY, K_LEVEL, K_X, K_P99, K_MEAN, K_INFLIGHT, K_LITTLE, K_OK, K_NCOLS };
-enum { N_PAIRING, N_FAMILY, N_RULE, N_LEVEL, N_X, N_P99, N_GUESTS, N_NCOLS };
+enum { N_PAIRING, N_FAMILY, N_RULE, N_LEVEL, N_X, N_P99, N_GUESTS, N_NOTE, N_NCOLS };
 
 int an_cmd_capacity(int argc, char **argv)
 {
@@ -67,15 +70,16 @@ int an_cmd_capacity(int argc, char **argv)
     static const char *const pheads[K_NCOLS] = {"pairing", "sweep", "load",     "throughput", "p99",
                                                 "mean",    "X*W",   "X*W/load", "p99 ok"};
     static const char *const nkeys[N_NCOLS] = {
-        "pairing", "sweep", "rule", "knee_load", "knee_throughput", "knee_p99_ns", "guests"};
-    static const char *const nheads[N_NCOLS] = {"pairing",    "sweep", "knee by",    "load",
-                                                "throughput", "p99",   "guests/host"};
+        "pairing",         "sweep",       "rule",   "knee_load",
+        "knee_throughput", "knee_p99_ns", "guests", "note"};
+    static const char *const nheads[N_NCOLS] = {"pairing",    "sweep", "knee by",     "load",
+                                                "throughput", "p99",   "guests/host", "note"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze capacity"};
     struct an_cap cap = {0};
     struct an_table *t[2] = {NULL, NULL};
     double budget = NAN, demand = NAN;
-    int npos, ret, fmt;
+    int npos, ret, fmt, nonmono;
     json_t *meta = NULL;
     FILE *f;
 
@@ -131,9 +135,18 @@ int an_cmd_capacity(int argc, char **argv)
                          : p->p99 <= budget ? "yes"
                                             : "no");
         }
-        knee = an_capacity_knee(&cap, i, j, budget);
+        knee = an_capacity_knee(&cap, i, j, budget, &nonmono);
         if ((r = an_table_row(t[1])) < 0)
             goto out;
+        if (nonmono > 0) {
+            const struct an_cap_point *q = &cap.p[nonmono];
+            char b2[48];
+            an_table_str(
+                t[1], r, N_NOTE, "p99 not monotonic: %s at %s %g, lower than a lighter load",
+                an_fmt_value(AM_P99, q->p99, b2, sizeof(b2)), an_load_name(q->kind), q->level);
+        } else {
+            an_table_str(t[1], r, N_NOTE, "%s", "");
+        }
         an_table_str(t[1], r, N_PAIRING, "%s", cap.p[i].pairing);
         an_table_str(t[1], r, N_FAMILY, "%s", cap.p[i].family);
         if (isfinite(budget))

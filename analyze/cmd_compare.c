@@ -1,18 +1,15 @@
 /*
  * `viobench analyze compare A B`: per benchmark present on both sides, the change of the
- * median, p99 and (where samples allow) p99.9 from B's point of view, with
- *   - a bootstrap confidence interval of the change computed from the histograms
- *     (bootstrap.c: exact for percentiles, delta method for means, Monte-Carlo over
- *     repetitions with a fixed seed for figures that have no histogram), and
- *   - a two-sided Mann-Whitney U test over the per-repetition values (stats.c), as
- *     Google Benchmark's compare.py runs it.
- * Decision rule, per row: the change is significant when the CI excludes 0, and, when the
- * U test can reach alpha at all with these repetition counts (its smallest p-value
- * 2/C(n1+n2, n1) is below alpha: at least 4 + 4 repetitions, or 3 + 5 ...), also the U
- * test's p < alpha; with no CI the U test decides alone; and |change| >= --min-change.
- * A significant change is "regressed" when it is worse (higher latency, lower throughput)
- * and "improved" otherwise; everything else is "no significant change" ("no test" when
- * neither a CI nor a usable U test exists).
+ * median, p99 and (where every repetition has enough samples) p99.9 from B's point of
+ * view, decided on the repetitions (verdict.c): each repetition's own figure is one value,
+ * a side's value is the geometric mean of its repetitions, Welch's t on the logarithms
+ * gives the p-value and the CI of the change, Benjamini-Hochberg adjusts the p-values over
+ * every row of the table, and a row is regressed or improved when its adjusted p < alpha
+ * and |change| >= --min-change; otherwise inconclusive (too few repetitions, with how many
+ * are needed), unstable (distinct modes, noisy windows) or no significant change. The
+ * Mann-Whitney U p-value over the same repetitions (as Google Benchmark's compare.py
+ * computes it) is reported alongside for comparison. A side that merges runs of several
+ * pairing identities or option sets is said so under the table (identity.c).
  */
 #include "analyze.h"
 #include "log.h"
@@ -36,12 +33,14 @@ static const struct opt compare_opts[] = {
      "real_time, cpu_time, iops, bandwidth (default: p50,p99,p99.9 with histograms, "
      "real_time without)"},
     {"filter", 'f', OPT_STR, &a.filter, "PATTERN", "benchmarks to compare (globs, -excluded)"},
-    {"alpha", 0, OPT_STR, &a.alpha_s, "P", "U test significance level (default 0.05, or 5%)"},
-    {"confidence", 0, OPT_STR, &a.conf_s, "LEVEL", "confidence level of the CI (default 95%)"},
+    {"alpha", 0, OPT_STR, &a.alpha_s, "P",
+     "false discovery rate over the table's rows (Benjamini-Hochberg; default 0.05, or 5%)"},
+    {"confidence", 0, OPT_STR, &a.conf_s, "LEVEL",
+     "confidence level of the CI of each change (default 95%)"},
     {"min-change", 0, OPT_PERCENT, &a.min_change, "PCT",
-     "smallest change called a regression or improvement (default 2%)"},
-    {"resamples", 0, OPT_INT, &a.resamples, "N",
-     "Monte-Carlo resamples for repetition-level figures (default 2000)"},
+     "smallest change called a regression or improvement (default 4%: above the drift "
+     "between A/A runs measured on the development machine)"},
+    {"resamples", 0, OPT_INT, &a.resamples, "N", "unused, kept for old scripts"},
     {"fail-on-regression", 0, OPT_FLAG, &a.fail, NULL, "exit 1 when a row regressed"},
     {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
@@ -54,9 +53,12 @@ static const struct cmd_help compare_help = {
     .summary =
         "Compare B against A. A and B are each a run directory, a results.json, a stored run\n"
         "id (or unique prefix), or selector words over the store ('hypervisor=kvm guest_os=rhel',\n"
-        "'version=6.1.*'; runs selected are merged). For every benchmark on both sides: the\n"
-        "values, the change, its bootstrap CI from the histograms, the Mann-Whitney U p-value\n"
-        "over repetitions and a verdict: improved, regressed or no significant change.",
+        "'version=6.1.*'; runs selected are merged, and said when their pairings differ). The\n"
+        "unit is the repetition (run --repetitions 5 or more): for every benchmark on both\n"
+        "sides, the geometric means over repetitions, the change, its CI and p-value (Welch's\n"
+        "t on logs), the p-value adjusted over all rows (Benjamini-Hochberg) and a verdict:\n"
+        "regressed, improved, no significant change, inconclusive (with the repetitions\n"
+        "needed) or unstable (with the modes). See docs/verdicts.md.",
     .examples =
         "  viobench analyze compare results/run-a results/run-b\n"
         "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"
@@ -76,6 +78,8 @@ enum {
     C_CI,
     C_LO,
     C_HI,
+    C_PW,
+    C_Q,
     C_P,
     C_NA,
     C_NB,
@@ -84,22 +88,23 @@ enum {
     C_CIM,
     C_UM,
     C_VERDICT,
+    C_WHY,
     NCOLS
 };
 
 struct counts {
-    long both, regressed, improved, same, notest, only_a, only_b, skipped, no_u;
+    long both, regressed, improved, same, inconclusive, unstable, only_a, only_b, skipped;
 };
 
-/* Half the relative width of the histogram bucket holding v: how far the reported midpoint
-   may be from the value itself (at most 1/256). */
-static double half_width(double v)
-{
-    int b = hist_bucket_of(v);
-    if (b < 0 || b >= HIST_NBUCKETS - 1)
-        return 0;
-    return (hist_bucket_low(b + 1) - hist_bucket_low(b)) / 2 / v;
-}
+/* One row of the table before the correction over all rows. */
+struct crow {
+    const struct an_bench *x, *y;
+    int m;
+    double *ra, *rb;
+    struct an_verdict_in in;
+    struct an_verdict v;
+    struct an_mwu u;
+};
 
 static void fmt_pct(double v, char *buf, size_t len)
 {
@@ -120,9 +125,10 @@ static int pick_metrics(const struct an_bench *x, const struct an_bench *y, cons
         return n;
     }
     if (x->hist && y->hist) {
-        double nmin = fmin((double)x->hist->count, (double)y->hist->count);
+        double nmin = fmin((double)x->hist->count, (double)y->hist->count) /
+                      fmax(1, fmax(x->nrows, y->nrows));
         out[n++] = AM_P50;
-        /* A percentile needs at least 10 values above it on each side. */
+        /* A percentile needs at least 10 values above it in each repetition. */
         if (nmin * 0.01 >= 10)
             out[n++] = AM_P99;
         if (nmin * 0.001 >= 10)
@@ -133,115 +139,100 @@ static int pick_metrics(const struct an_bench *x, const struct an_bench *y, cons
     return n;
 }
 
-static int compare_metric(struct an_table *t, const struct an_bench *x, const struct an_bench *y,
-                          int m, struct counts *cnt)
+/* The statistics of one row (the verdict waits for the correction). 1 added, 0 the metric
+   does not exist on a side, -1 ENOMEM. */
+static int test_row(struct crow *r, const struct an_bench *x, const struct an_bench *y, int m)
 {
-    double va = an_bench_value(x, m), vb = an_bench_value(y, m), change, lo = NAN, hi = NAN;
-    double level = a.conf / 100, *ra = NULL, *rb = NULL;
-    const char *cim = "none", *um = "n/a", *verdict;
-    struct an_mwu u = {.p = NAN};
-    int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0), uses_u = 0;
-    int ret = -1, hist_metric = an_metrics[m].pct > 0 && an_metrics[m].pct < 100;
+    int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0);
+
+    memset(r, 0, sizeof(*r));
+    if (na == 0 || nb == 0)
+        return 0;
+    r->x = x;
+    r->y = y;
+    r->m = m;
+    r->u.p = NAN;
+    if (!(r->ra = malloc(sizeof(double) * (size_t)na)) ||
+        !(r->rb = malloc(sizeof(double) * (size_t)nb))) {
+        free(r->ra);
+        return -1;
+    }
+    an_bench_reps(x, m, r->ra, na);
+    an_bench_reps(y, m, r->rb, nb);
+    r->in = (struct an_verdict_in){.a = r->ra,
+                                   .b = r->rb,
+                                   .na = na,
+                                   .nb = nb,
+                                   .noisy_a = x->noisy,
+                                   .noisy_b = y->noisy,
+                                   .metric = m,
+                                   .higher_better = an_metrics[m].higher_better,
+                                   .alpha = a.alpha,
+                                   .level = a.conf / 100,
+                                   .min_change = a.min_change / 100};
+    an_verdict_test(&r->in, &r->v);
+    if (an_mwu(r->ra, na, r->rb, nb, &r->u))
+        r->u.p = NAN;
+    return 1;
+}
+
+static void put_row(struct an_table *t, struct crow *r, struct counts *cnt)
+{
+    const struct an_verdict *v = &r->v;
     char b1[64], b2[64], b3[64];
     long row;
 
-    if (!isfinite(va) || !isfinite(vb))
-        return 0; /* this metric does not exist on one side */
-    change = va > 0 ? vb / va - 1 : NAN;
-    if (!(ra = malloc(sizeof(double) * (size_t)(na + 1))) ||
-        !(rb = malloc(sizeof(double) * (size_t)(nb + 1))))
-        goto out;
-    an_bench_reps(x, m, ra, na);
-    an_bench_reps(y, m, rb, nb);
-    if (x->hist && y->hist && hist_metric) {
-        struct an_dist da, db;
-        if (an_boot_percentile(x->hist, an_metrics[m].pct, &da) == 0) {
-            if (an_boot_percentile(y->hist, an_metrics[m].pct, &db) == 0) {
-                an_change_ci(&da, &db, level, &lo, &hi);
-                an_dist_free(&db);
-                cim = "exact-bootstrap";
-                /* Percentiles are bucket midpoints: widen the interval by both sides'
-                   bucket resolution, so a change within one bucket is never "certain". */
-                if (isfinite(lo)) {
-                    double r = half_width(va) + half_width(vb);
-                    lo -= (1 + lo) * r;
-                    hi += (1 + hi) * r;
-                }
-            }
-            an_dist_free(&da);
-        }
-    } else if (x->hist && y->hist && m == AM_MEAN) {
-        an_mean_change_ci(x->hist, y->hist, level, &lo, &hi);
-        cim = "normal-bootstrap";
-    } else if (na >= 2 && nb >= 2) {
-        an_boot_reps_ci(ra, na, rb, nb, a.resamples, AN_BOOT_SEED, level, &lo, &hi);
-        change = an_reps_change(ra, na, rb, nb);
-        cim = "bootstrap-reps";
-    }
-    if (na >= 1 && nb >= 1 && an_mwu(ra, na, rb, nb, &u) == 0) {
-        um = u.exact ? "exact" : "asymptotic";
-        uses_u = u.pmin < a.alpha;
-        cnt->no_u += !uses_u;
-    }
-    {
-        int have_ci = isfinite(lo) && isfinite(hi), sig;
-        double worse = an_metrics[m].higher_better ? -change : change;
-        if (have_ci)
-            sig = (lo > 0 || hi < 0) && (!uses_u || u.p < a.alpha);
-        else
-            sig = uses_u && u.p < a.alpha;
-        sig = sig && fabs(change) * 100 >= a.min_change;
-        if (!have_ci && !uses_u) {
-            verdict = "no test";
-            cnt->notest++;
-        } else if (!sig) {
-            verdict = "no significant change";
-            cnt->same++;
-        } else if (worse > 0) {
-            verdict = "regressed";
-            cnt->regressed++;
-        } else {
-            verdict = "improved";
-            cnt->improved++;
-        }
+    switch (v->state) {
+    case AV_REGRESSED:
+        cnt->regressed++;
+        break;
+    case AV_IMPROVED:
+        cnt->improved++;
+        break;
+    case AV_INCONCLUSIVE:
+        cnt->inconclusive++;
+        break;
+    case AV_UNSTABLE:
+        cnt->unstable++;
+        break;
+    default:
+        cnt->same++;
     }
     if ((row = an_table_row(t)) < 0)
-        goto out;
-    an_table_str(t, row, C_BENCH, "%s", x->name);
-    an_table_str(t, row, C_METRIC, "%s", an_metrics[m].name);
-    an_table_num(t, row, C_A, va, an_fmt_value(m, va, b1, sizeof(b1)));
-    an_table_num(t, row, C_B, vb, an_fmt_value(m, vb, b2, sizeof(b2)));
-    fmt_pct(change, b1, sizeof(b1));
-    an_table_num(t, row, C_CHANGE, change * 100, b1);
-    fmt_pct(lo, b2, sizeof(b2));
-    fmt_pct(hi, b3, sizeof(b3));
-    if (isfinite(lo))
+        return;
+    an_table_str(t, row, C_BENCH, "%s", r->x->name);
+    an_table_str(t, row, C_METRIC, "%s", an_metrics[r->m].name);
+    an_table_num(t, row, C_A, v->va, an_fmt_value(r->m, v->va, b1, sizeof(b1)));
+    an_table_num(t, row, C_B, v->vb, an_fmt_value(r->m, v->vb, b2, sizeof(b2)));
+    fmt_pct(v->change, b1, sizeof(b1));
+    an_table_num(t, row, C_CHANGE, v->change * 100, b1);
+    fmt_pct(v->lo, b2, sizeof(b2));
+    fmt_pct(v->hi, b3, sizeof(b3));
+    if (isfinite(v->lo))
         an_table_str(t, row, C_CI, "[%s, %s]", b2, b3);
     else
         an_table_str(t, row, C_CI, "-");
-    an_table_num(t, row, C_LO, lo * 100, b2);
-    an_table_num(t, row, C_HI, hi * 100, b3);
-    if (isfinite(u.p))
-        snprintf(b1, sizeof(b1), "%.4f%s", u.p, uses_u ? "" : "*");
-    else
-        snprintf(b1, sizeof(b1), "-");
-    an_table_num(t, row, C_P, u.p, b1);
-    snprintf(b1, sizeof(b1), "%d", na);
-    an_table_num(t, row, C_NA, na, b1);
-    snprintf(b1, sizeof(b1), "%d", nb);
-    an_table_num(t, row, C_NB, nb, b1);
-    snprintf(b1, sizeof(b1), "%llu", x->hist ? (unsigned long long)x->hist->count : 0ULL);
-    an_table_num(t, row, C_SA, x->hist ? (double)x->hist->count : NAN, b1);
-    snprintf(b1, sizeof(b1), "%llu", y->hist ? (unsigned long long)y->hist->count : 0ULL);
-    an_table_num(t, row, C_SB, y->hist ? (double)y->hist->count : NAN, b1);
-    an_table_str(t, row, C_CIM, "%s", cim);
-    an_table_str(t, row, C_UM, "%s", um);
-    an_table_str(t, row, C_VERDICT, "%s", verdict);
-    ret = 0;
-out:
-    free(ra);
-    free(rb);
-    return ret;
+    an_table_num(t, row, C_LO, v->lo * 100, b2);
+    an_table_num(t, row, C_HI, v->hi * 100, b3);
+    snprintf(b1, sizeof(b1), isfinite(v->p) ? "%.4f" : "-", v->p);
+    an_table_num(t, row, C_PW, v->p, b1);
+    snprintf(b1, sizeof(b1), isfinite(v->q) ? "%.4f" : "-", v->q);
+    an_table_num(t, row, C_Q, v->q, b1);
+    snprintf(b1, sizeof(b1), isfinite(r->u.p) ? "%.4f" : "-", r->u.p);
+    an_table_num(t, row, C_P, r->u.p, b1);
+    snprintf(b1, sizeof(b1), "%d", r->in.na);
+    an_table_num(t, row, C_NA, r->in.na, b1);
+    snprintf(b1, sizeof(b1), "%d", r->in.nb);
+    an_table_num(t, row, C_NB, r->in.nb, b1);
+    snprintf(b1, sizeof(b1), "%llu", r->x->hist ? (unsigned long long)r->x->hist->count : 0ULL);
+    an_table_num(t, row, C_SA, r->x->hist ? (double)r->x->hist->count : NAN, b1);
+    snprintf(b1, sizeof(b1), "%llu", r->y->hist ? (unsigned long long)r->y->hist->count : 0ULL);
+    an_table_num(t, row, C_SB, r->y->hist ? (double)r->y->hist->count : NAN, b1);
+    an_table_str(t, row, C_CIM, "%s", isfinite(v->lo) ? "welch-log" : "none");
+    an_table_str(t, row, C_UM, "%s",
+                 isfinite(r->u.p) ? (r->u.exact ? "exact" : "asymptotic") : "n/a");
+    an_table_str(t, row, C_VERDICT, "%s", an_verdict_names[v->state]);
+    an_table_str(t, row, C_WHY, "%s", v->reason);
 }
 
 /* Parse --metric into out[]; -1 after printing the bad name. */
@@ -272,13 +263,16 @@ static int parse_metrics(const char *s, int *out, int max)
 
 int an_cmd_compare(int argc, char **argv)
 {
-    static const char *const keys[NCOLS] = {"benchmark",  "metric",    "a",          "b",
-                                            "change_pct", "ci",        "ci_low_pct", "ci_high_pct",
-                                            "u_pvalue",   "reps_a",    "reps_b",     "samples_a",
-                                            "samples_b",  "ci_method", "u_method",   "verdict"};
-    const char *heads[NCOLS] = {"benchmark", "metric",    "A",      "B",      "change", "CI",
-                                "low",       "high",      "U p",    "reps A", "reps B", "samples A",
-                                "samples B", "CI method", "U test", "verdict"};
+    static const char *const keys[NCOLS] = {
+        "benchmark",   "metric",    "a",          "b",        "change_pct", "ci",     "ci_low_pct",
+        "ci_high_pct", "welch_p",   "adjusted_p", "u_pvalue", "reps_a",     "reps_b", "samples_a",
+        "samples_b",   "ci_method", "u_method",   "verdict",  "reason"};
+    const char *heads[NCOLS] = {"benchmark", "metric", "A",       "B",         "change",
+                                "CI",        "low",    "high",    "Welch p",   "adj. p",
+                                "U p",       "reps A", "reps B",  "samples A", "samples B",
+                                "CI method", "U test", "verdict", "why"};
+    struct crow *rows = NULL;
+    size_t nrows = 0, caprows = 0;
     const char *pos[2];
     struct an_ctx c = {.cmd = "analyze compare"};
     struct an_set sa = {0}, sb = {0};
@@ -292,7 +286,7 @@ int an_cmd_compare(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.alpha = 0.05;
     a.conf = 95;
-    a.min_change = 2;
+    a.min_change = AN_MIN_CHANGE_DEFAULT;
     a.resamples = AN_BOOT_RESAMPLES;
     ret = opt_parse(compare_opts, &compare_help, argc, argv, pos, 2, &npos);
     if (ret)
@@ -347,9 +341,39 @@ int an_cmd_compare(int argc, char **argv)
         }
         cnt.both++;
         nm = pick_metrics(x, y, want, nwant, ms);
-        for (int k = 0; k < nm; k++)
-            if (compare_metric(t, x, y, ms[k], &cnt))
+        for (int k = 0; k < nm; k++) {
+            int r;
+            if (nrows == caprows) {
+                size_t nc = caprows ? caprows * 2 : 64;
+                struct crow *nr = realloc(rows, nc * sizeof(*nr));
+                if (!nr)
+                    goto out;
+                rows = nr;
+                caprows = nc;
+            }
+            if ((r = test_row(&rows[nrows], x, y, ms[k])) < 0)
                 goto out;
+            nrows += (size_t)r;
+        }
+    }
+    /* Benjamini-Hochberg over every row of the table, then each row's verdict. */
+    {
+        double *p = malloc(sizeof(double) * (nrows + 1)), *q = malloc(sizeof(double) * (nrows + 1));
+        if (!p || !q) {
+            free(p);
+            free(q);
+            goto out;
+        }
+        for (size_t i = 0; i < nrows; i++)
+            p[i] = rows[i].v.p;
+        an_bh(p, (int)nrows, q);
+        for (size_t i = 0; i < nrows; i++) {
+            rows[i].v.q = q[i];
+            an_verdict_decide(&rows[i].in, &rows[i].v);
+            put_row(t, &rows[i], &cnt);
+        }
+        free(p);
+        free(q);
     }
     for (size_t i = 0; i < sb.n; i++)
         if ((!a.filter || match_filter(a.filter, sb.b[i].name)) && !an_set_find(&sa, sb.b[i].name))
@@ -359,31 +383,36 @@ int an_cmd_compare(int argc, char **argv)
                pos[0], sa.n, pos[1], sb.n);
         goto out;
     }
-    meta = json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:I}}",
-                     "command", "compare", "a", pos[0], "b", pos[1], "runs_a", (json_int_t)sa.nruns,
-                     "runs_b", (json_int_t)sb.nruns, "alpha", a.alpha, "confidence", a.conf / 100,
-                     "min_change_pct", a.min_change, "summary", "benchmarks", (json_int_t)cnt.both,
-                     "regressed", (json_int_t)cnt.regressed, "improved", (json_int_t)cnt.improved,
-                     "no_change", (json_int_t)cnt.same, "no_test", (json_int_t)cnt.notest, "only_a",
-                     (json_int_t)cnt.only_a, "only_b", (json_int_t)cnt.only_b, "skipped",
-                     (json_int_t)cnt.skipped);
+    meta =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:s, s:s, s:s, s:s?, s:s?, "
+                  "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+                  "command", "compare", "a", pos[0], "b", pos[1], "runs_a", (json_int_t)sa.nruns,
+                  "runs_b", (json_int_t)sb.nruns, "alpha", a.alpha, "confidence", a.conf / 100,
+                  "min_change_pct", a.min_change, "unit", "repetition", "test",
+                  "welch-t on log values", "correction", "benjamini-hochberg", "pairings_a",
+                  sa.nids > 1 ? sa.ids : NULL, "pairings_b", sb.nids > 1 ? sb.ids : NULL, "summary",
+                  "benchmarks", (json_int_t)cnt.both, "rows", (json_int_t)nrows, "regressed",
+                  (json_int_t)cnt.regressed, "improved", (json_int_t)cnt.improved, "no_change",
+                  (json_int_t)cnt.same, "inconclusive", (json_int_t)cnt.inconclusive, "unstable",
+                  (json_int_t)cnt.unstable, "only_a", (json_int_t)cnt.only_a, "only_b",
+                  (json_int_t)cnt.only_b, "skipped", (json_int_t)cnt.skipped);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     if (fmt == AF_CONSOLE || fmt == AF_MD || fmt == AF_HTML) {
         /* People get the short columns; machines (CSV, JSON) get all of them. */
-        static const int show[] = {C_BENCH, C_METRIC, C_A,  C_B,  C_CHANGE,
-                                   C_CI,    C_P,      C_NA, C_NB, C_VERDICT};
-        const char *k2[10], *h2[10];
-        for (int i = 0; i < 10; i++) {
+        static const int show[] = {C_BENCH, C_METRIC, C_A,  C_B,       C_CHANGE, C_CI,
+                                   C_Q,     C_NA,     C_NB, C_VERDICT, C_WHY};
+        enum { NSHOW = sizeof(show) / sizeof(show[0]) };
+        const char *k2[NSHOW], *h2[NSHOW];
+        for (int i = 0; i < NSHOW; i++) {
             k2[i] = keys[show[i]];
             h2[i] = heads[show[i]];
         }
-        if (!(console = an_table_new("rows", "", 10, k2, h2)))
+        if (!(console = an_table_new("rows", "", NSHOW, k2, h2)))
             goto out;
         for (size_t r = 0; r < t->nrows; r++) {
             long row = an_table_row(console);
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < NSHOW; i++) {
                 const struct an_cell *x = &t->cells[r * NCOLS + (size_t)show[i]];
                 if (x->isnum)
                     an_table_num(console, row, i, x->num, x->text);
@@ -395,24 +424,46 @@ int an_cmd_compare(int argc, char **argv)
     } else {
         an_report_write(f, fmt, "viobench compare", meta, &t, 1);
     }
-    if (fmt == AF_CONSOLE)
+    if (fmt == AF_CONSOLE) {
         fprintf(f,
                 "\ncompare: %ld benchmarks on both sides (A: %s, %zu run%s; B: %s, %zu run%s): "
-                "%ld regressed, %ld improved, %ld no significant change%s%s; %ld only in A, %ld "
-                "only in B\n",
+                "%ld regressed, %ld improved, %ld no significant change, %ld inconclusive, %ld "
+                "unstable; %ld only in A, %ld only in B\n",
                 cnt.both, pos[0], sa.nruns, sa.nruns == 1 ? "" : "s", pos[1], sb.nruns,
-                sb.nruns == 1 ? "" : "s", cnt.regressed, cnt.improved, cnt.same,
-                cnt.notest ? ", no test possible: " : "", cnt.notest ? "some" : "", cnt.only_a,
-                cnt.only_b);
-    if (fmt == AF_CONSOLE && cnt.no_u)
+                sb.nruns == 1 ? "" : "s", cnt.regressed, cnt.improved, cnt.same, cnt.inconclusive,
+                cnt.unstable, cnt.only_a, cnt.only_b);
         fprintf(f,
-                "(* the U test cannot reach alpha %.3g with these repetitions: the CI decides "
-                "alone)\n",
-                a.alpha);
+                "(unit: the repetition, each weighing the same; values are geometric means over "
+                "repetitions; Welch's t on logs, p adjusted over the %zu rows by "
+                "Benjamini-Hochberg, alpha %.3g, min-change %.3g%%)\n",
+                nrows, a.alpha, a.min_change);
+    }
+    for (int s = 0; s < 2; s++) {
+        const struct an_set *x = s ? &sb : &sa;
+        if (x->nids > 1) {
+            fprintf(fmt == AF_CONSOLE ? f : stderr,
+                    "note: %s merges runs of %d pairings or option sets (each repetition weighs "
+                    "the same; compare them apart to see each):\n",
+                    s ? "B" : "A", x->nids);
+            int shown = 0;
+            for (const char *q = x->ids; *q && shown < 8; shown++) {
+                size_t l = strcspn(q, "\n");
+                fprintf(fmt == AF_CONSOLE ? f : stderr, "  %.*s\n", (int)l, q);
+                q += l + (q[l] == '\n');
+            }
+            if (x->nids > shown)
+                fprintf(fmt == AF_CONSOLE ? f : stderr, "  ... and %d more\n", x->nids - shown);
+        }
+    }
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = a.fail && cnt.regressed ? 1 : 0;
 out:
+    for (size_t i = 0; i < nrows; i++) {
+        free(rows[i].ra);
+        free(rows[i].rb);
+    }
+    free(rows);
     json_decref(meta);
     an_table_free(t);
     an_table_free(console);

@@ -1,10 +1,13 @@
 /*
  * `viobench analyze gate`: the release gate. Every budget of a budget file (budget.c) is
- * checked against every pairing of the candidate runs it applies to (runs are grouped by
- * their full pairing; a figure is the merged histograms' percentile, or the median over
- * repetitions where there is no histogram); optionally every checked figure is also
- * compared with a baseline selection (--baseline, same pairing identity: hypervisor,
- * guest_os, cpu_model, clocksource) and may not be worse by more than --max-regression.
+ * checked against every pairing of the candidate runs it applies to. Runs are grouped by
+ * their pairing identity (identity.c: the host half the user labelled, e.g.
+ * host_hypervisor, over what the guest detected), their result-changing options, and the
+ * value of every other key a budget selects on, so a budget with selectors meets every run
+ * it selects and no other (a figure is the merged histograms' percentile, or the median
+ * over repetitions where there is no histogram); optionally every checked figure is also
+ * compared with a baseline selection (--baseline: the same identity apart from versions)
+ * and may not be worse by more than --max-regression.
  * The report lists every violation with the measured value, the budget and the margin;
  * the exit status is what CI reads: 0 all inside, 1 anything over (or a budget without
  * data, unless --allow-missing), 2 a usage, input or budget-file error.
@@ -18,7 +21,6 @@
 #include <string.h>
 
 #define MAX_WORDS 256
-#define IDENTITY  "hypervisor,guest_os,cpu_model,clocksource"
 
 static struct {
     const char *db, *budget, *baseline, *metric, *since, *until, *format, *out;
@@ -52,7 +54,10 @@ static const struct cmd_help gate_help = {
         "Check the candidate runs (INPUT: run directories, results.json files, run ids or\n"
         "selector words; none selects the whole store) against a budget file, and with\n"
         "--baseline against earlier runs. Budget file lines: BENCHMARK [KEY=GLOB...] METRIC OP\n"
-        "VALUE, e.g. 'timer/read/* p99 <= 2us' or 'storage/uring/randread/* iops >= 50k'.",
+        "VALUE, e.g. 'timer/read/* p99 <= 2us' or 'storage/uring/randread/* iops >= 50k'.\n"
+        "Runs are checked per pairing identity: labels (host_hypervisor=hyperv ...) win over\n"
+        "what the guest detected, so differently labelled hosts are never merged (see\n"
+        "docs/verdicts.md).",
     .examples = "  viobench analyze gate --budget budgets.txt results/latest\n"
                 "  viobench analyze gate --budget budgets.txt kernel=6.1.0-18-amd64\n"
                 "  viobench analyze gate --budget budgets.txt --baseline kernel=6.1.0-17-amd64 "
@@ -63,18 +68,41 @@ static const struct cmd_help gate_help = {
             "data),\n  2 usage, input or budget-file error (with the file's line number).",
 };
 
-enum { G_STATUS, G_BENCH, G_PAIRING, G_METRIC, G_MEASURED, G_LIMIT, G_MARGIN, G_SOURCE, G_NCOLS };
-
-struct tally {
-    long checks, over, missing;
+enum {
+    G_STATUS,
+    G_BENCH,
+    G_PAIRING,
+    G_METRIC,
+    G_MEASURED,
+    G_LIMIT,
+    G_MARGIN,
+    G_SOURCE,
+    G_NOTE,
+    G_NCOLS
 };
 
-static void add_check(struct an_table *t, struct tally *n, int ok, const char *bench,
+struct tally {
+    long checks, over, missing, modes;
+};
+
+static void add_check(struct an_table *t, struct tally *n, int ok, const struct an_bench *x,
                       const char *pairing, int metric, double v, const char *limit, double margin,
                       const char *source)
 {
-    char b[64];
+    const char *bench = x->name;
+    char b[64], note[160] = "";
+    int nr = an_bench_reps(x, metric, NULL, 0);
     long r;
+
+    if (nr > 1) {
+        double *vals = malloc(sizeof(double) * (size_t)nr);
+        if (vals) {
+            an_bench_reps(x, metric, vals, nr);
+            if (an_rep_modes(vals, nr, metric, note, sizeof(note)))
+                n->modes++;
+            free(vals);
+        }
+    }
 
     n->checks++;
     n->over += !ok;
@@ -91,20 +119,47 @@ static void add_check(struct an_table *t, struct tally *n, int ok, const char *b
     snprintf(b, sizeof(b), "%+.1f%%", margin * 100);
     an_table_num(t, r, G_MARGIN, margin * 100, b);
     an_table_str(t, r, G_SOURCE, "%s", source);
+    an_table_str(t, r, G_NOTE, "%s", note);
 }
 
-/* The baseline group of the same identity as g, or NULL. */
+/* The baseline group of the same pairing identity as g apart from versions, or NULL. */
 static struct an_group *baseline_of(struct an_groups *base, const struct an_group *g)
 {
-    static const char *const id[] = {"hypervisor", "guest_os", "cpu_model", "clocksource"};
-    for (int i = 0; i < base->n; i++) {
-        int same = 1;
-        for (int k = 0; k < 4 && same; k++)
-            same = strcmp(base->g[i].vals[k], an_run_key(&g->ri, id[k])) == 0;
-        if (same)
+    char k1[2048], k2[2048];
+    an_id_group_key(&g->ri, AN_ID_VERSIONS, k1, sizeof(k1));
+    for (int i = 0; i < base->n; i++)
+        if (strcmp(an_id_group_key(&base->g[i].ri, AN_ID_VERSIONS, k2, sizeof(k2)), k1) == 0)
             return &base->g[i];
-    }
     return NULL;
+}
+
+/* "@identity,KEY,...": the identity and every non-identity key a budget selects on, so
+   that every run of a group is selected by a budget or none is. */
+static char *group_keys(const struct an_budgets *bud)
+{
+    size_t len = 16;
+    char *s;
+    for (int i = 0; i < bud->n; i++)
+        for (int k = 0; k < bud->b[i].nsel; k++)
+            len += strlen(bud->b[i].keys[k]) + 1;
+    if (!(s = malloc(len)))
+        return NULL;
+    strcpy(s, "@identity");
+    for (int i = 0; i < bud->n; i++)
+        for (int k = 0; k < bud->b[i].nsel; k++) {
+            const char *key = bud->b[i].keys[k], *p = s;
+            size_t kl = strlen(key);
+            int seen = 0;
+            while (!seen && (p = strchr(p, ','))) {
+                p++;
+                seen = strncmp(p, key, kl) == 0 && (p[kl] == ',' || !p[kl]);
+            }
+            if (!seen && an_id_key(key) < 0) {
+                strcat(s, ",");
+                strcat(s, key);
+            }
+        }
+    return s;
 }
 
 static void check_baseline(struct an_table *t, struct tally *n, struct an_groups *base,
@@ -125,8 +180,8 @@ static void check_baseline(struct an_table *t, struct tally *n, struct an_groups
         change = -change;
     snprintf(lim, sizeof(lim), "<= %+.1f%% vs baseline %s", a.max_reg,
              an_fmt_value(metric, bv, b, sizeof(b)));
-    add_check(t, n, change * 100 <= a.max_reg, x->name, pairing, metric, v, lim,
-              change - a.max_reg / 100, "baseline");
+    add_check(t, n, change * 100 <= a.max_reg, x, pairing, metric, v, lim, change - a.max_reg / 100,
+              "baseline");
 }
 
 static int parse_metrics(const char *s, int *out)
@@ -148,10 +203,12 @@ static int parse_metrics(const char *s, int *out)
 
 int an_cmd_gate(int argc, char **argv)
 {
-    static const char *const keys[G_NCOLS] = {"status",   "benchmark", "pairing",    "metric",
-                                              "measured", "limit",     "margin_pct", "source"};
-    static const char *const heads[G_NCOLS] = {"status",   "benchmark", "pairing", "metric",
-                                               "measured", "limit",     "margin",  "budget"};
+    static const char *const keys[G_NCOLS] = {"status",     "benchmark", "pairing",
+                                              "metric",     "measured",  "limit",
+                                              "margin_pct", "source",    "note"};
+    static const char *const heads[G_NCOLS] = {"status", "benchmark", "pairing",
+                                               "metric", "measured",  "limit",
+                                               "margin", "budget",    "note"};
     const char *pos[MAX_WORDS];
     struct an_ctx c = {.cmd = "analyze gate"};
     struct an_budgets bud = {0};
@@ -194,11 +251,16 @@ int an_cmd_gate(int argc, char **argv)
                        a.budget, bud.b[i].line, bud.b[i].keys[k]);
                 goto out;
             }
-    if (an_groups_collect(&c, pos, npos, a.since, a.until, NULL, &cand))
-        goto out;
+    {
+        char *gk = group_keys(&bud);
+        int r = !gk || an_groups_collect(&c, pos, npos, a.since, a.until, gk, &cand);
+        free(gk);
+        if (r)
+            goto out;
+    }
     if (a.baseline) {
         const char *bw[1] = {a.baseline};
-        if (an_groups_collect(&c, bw, 1, NULL, NULL, IDENTITY, &base))
+        if (an_groups_collect(&c, bw, 1, NULL, NULL, NULL, &base))
             goto out;
         have_base = 1;
     }
@@ -212,7 +274,7 @@ int an_cmd_gate(int argc, char **argv)
         for (int gi = 0; gi < cand.n; gi++) {
             struct an_group *g = &cand.g[gi];
             char pairing[1024];
-            an_pairing_label(&g->ri.pairing, pairing, sizeof(pairing));
+            an_pairing_label(&g->ri, pairing, sizeof(pairing));
             selected += an_budget_selects(b, &g->ri);
             for (size_t k = 0; k < g->set.n; k++) {
                 const struct an_bench *x = &g->set.b[k];
@@ -228,8 +290,7 @@ int an_cmd_gate(int argc, char **argv)
                                       : (v - b->value);
                 snprintf(lim, sizeof(lim), "%s %s", an_cmp_str(b->cmp),
                          an_fmt_value(b->metric, b->value, vb, sizeof(vb)));
-                add_check(t, &n, an_budget_ok(b, v), x->name, pairing, b->metric, v, lim, margin,
-                          src);
+                add_check(t, &n, an_budget_ok(b, v), x, pairing, b->metric, v, lim, margin, src);
                 check_baseline(t, &n, have_base ? &base : NULL, g, x, b->metric, pairing);
             }
         }
@@ -252,7 +313,7 @@ int an_cmd_gate(int argc, char **argv)
     /* Baseline alone: every benchmark, the chosen metrics. */
     for (int gi = 0; !a.budget && gi < cand.n; gi++) {
         char pairing[1024];
-        an_pairing_label(&cand.g[gi].ri.pairing, pairing, sizeof(pairing));
+        an_pairing_label(&cand.g[gi].ri, pairing, sizeof(pairing));
         for (size_t k = 0; k < cand.g[gi].set.n; k++)
             for (int m = 0; m < nmetrics; m++)
                 if (isfinite(an_bench_value(&cand.g[gi].set.b[k], metrics[m])))
@@ -261,10 +322,11 @@ int an_cmd_gate(int argc, char **argv)
     }
     {
         int fail = n.over || (n.missing && !a.allow_missing);
-        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:s}", "command", "gate",
-                         "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
+        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "command",
+                         "gate", "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
                          a.max_reg, "pairings", (json_int_t)cand.n, "checks", (json_int_t)n.checks,
                          "over", (json_int_t)n.over, "without_data", (json_int_t)n.missing,
+                         "checks_on_modes", (json_int_t)n.modes, "aggregation", AN_AGGREGATION,
                          "result", fail ? "FAIL" : "PASS");
         if (!(f = an_out_open(c.cmd, a.out)))
             goto out;
@@ -277,6 +339,11 @@ int an_cmd_gate(int argc, char **argv)
                     t->nrows ? "\n" : "", n.checks, cand.n, cand.n == 1 ? "" : "s",
                     n.checks - n.over, n.over, n.missing, n.missing == 1 ? "" : "s",
                     fail ? "FAIL" : "PASS");
+        if (fmt == AF_CONSOLE)
+            fprintf(f, "(figures: %s; min and max over all samples)%s\n", AN_AGGREGATION,
+                    n.modes ? "; some checks' repetitions fall in distinct modes (see note): "
+                              "re-run them pinned (--cpu) before trusting the verdict"
+                            : "");
         if (an_out_close(f, c.cmd, a.out))
             goto out;
         ret = fail ? 1 : 0;

@@ -1,9 +1,10 @@
 /*
  * `viobench analyze matrix`: the host x guest pairing matrix, the certification table of a
  * release gate or a vendor cross-certification. Rows are hypervisors and their versions,
- * columns guest OSes and their versions (both configurable keys; by default the inventory
- * labels host_hypervisor/host_hypervisor_version that scripts/matrix writes win over the
- * detected hypervisor, because a guest cannot always tell its host), one table per
+ * columns guest OSes and their versions (both configurable keys, resolved by the pairing
+ * identity's rule, identity.c: the inventory labels host_hypervisor/host_hypervisor_version
+ * that scripts/matrix writes win over the detected hypervisor, because a guest cannot
+ * always tell its host; a cell merging several identities is marked *), one table per
  * benchmark; each cell is the headline figure (--metric, default p99) of the runs of that
  * pairing merged, with PASS/FAIL against a budget file (every budget line that applies to
  * the cell) or a single --budget-value. Console, Markdown and a self-contained HTML page
@@ -19,7 +20,7 @@
 #include <string.h>
 
 #define MAX_WORDS  256
-#define DEF_ROWS   "host_hypervisor|hypervisor,host_hypervisor_version|hypervisor_version"
+#define DEF_ROWS   "hypervisor,hypervisor_version"
 #define DEF_COLS   "guest_os,guest_version"
 #define MAX_LABELS 256
 
@@ -66,6 +67,7 @@ struct cellres {
     double v;
     int status; /* -1 no budget, 0 fail, 1 pass */
     int present, skipped;
+    int mixed; /* the cell merges runs of several pairing identities or option sets */
     long runs;
 };
 
@@ -109,6 +111,7 @@ static struct cellres evaluate(const struct an_group *g, const char *bench, int 
         return r;
     r.present = 1;
     r.runs = (long)g->set.nruns;
+    r.mixed = g->set.nids > 1;
     if (x->nrows == 0) {
         r.skipped = 1;
         return r;
@@ -139,7 +142,8 @@ int an_cmd_matrix(int argc, char **argv)
     struct an_budgets bud = {0};
     struct an_table **tabs = NULL, *longt = NULL;
     int npos, ret, fmt, metric, nrows = 0, ncols = 0, nkr, ntabs = 0, *gr = NULL, *gc = NULL;
-    long pass = 0, fail = 0;
+    long pass = 0, fail = 0, nmixed = 0, nomet = 0;
+    struct cellres *crs = NULL;
     double bvalue = NAN;
     char keys[1024], err[1024];
     struct an_set all = {0};
@@ -210,58 +214,95 @@ int an_cmd_matrix(int argc, char **argv)
                 if (vb_run_init(&one))
                     goto out;
                 vb_run_add_row(&one, g.g[i].set.b[k].name);
-                an_set_add_run(&all, &one);
+                an_set_add_run(&all, &one, NULL);
                 vb_run_free(&one);
             }
     }
     if (!(tabs = calloc(all.n + 1, sizeof(*tabs))) ||
         !(longt = an_table_new("cells", "", 7, lkeys, NULL)))
         goto out;
+    if (!(crs = calloc((size_t)g.n + 1, sizeof(*crs))))
+        goto out;
     for (size_t bi = 0; bi < all.n; bi++) {
         const char *bench = all.b[bi].name;
-        const char **hk = calloc((size_t)ncols + 1, sizeof(char *));
-        char title[512];
+        const char **hk;
+        char title[512], bud_s[128] = "";
+        int rmap[MAX_LABELS], cmap[MAX_LABELS], nr = 0, nc = 0, any = 0;
         struct an_table *t;
-        if (!hk)
-            goto out;
-        if (a.bench && !match_filter(a.bench, bench)) {
-            free(hk);
+        if (a.bench && !match_filter(a.bench, bench))
+            continue;
+        /* the cells first: a benchmark without the metric anywhere is left out, and so
+           are the rows and columns where it has no cell */
+        for (int k = 0; k < nrows; k++)
+            rmap[k] = -1;
+        for (int k = 0; k < ncols; k++)
+            cmap[k] = -1;
+        for (int i = 0; i < g.n; i++) {
+            crs[i] = evaluate(&g.g[i], bench, metric, a.budget ? &bud : NULL, bvalue);
+            if (!crs[i].present || (!crs[i].skipped && !isfinite(crs[i].v)))
+                continue;
+            any |= !crs[i].skipped;
+            rmap[gr[i]] = 0;
+            cmap[gc[i]] = 0;
+        }
+        if (!any) {
+            nomet++;
             continue;
         }
+        for (int k = 0; k < nrows; k++)
+            if (!rmap[k])
+                rmap[k] = nr++;
+        if (!(hk = calloc((size_t)ncols + 1, sizeof(char *))))
+            goto out;
         hk[0] = "host";
         for (int k = 0; k < ncols; k++)
-            hk[k + 1] = cols[k];
-        snprintf(title, sizeof(title), "%s: %s%s", bench, an_metrics[metric].name,
-                 a.budget || a.bvalue ? " (PASS/FAIL against the budget)" : "");
-        t = an_table_new("matrix", title, ncols + 1, hk, hk);
+            if (!cmap[k]) {
+                cmap[k] = nc++;
+                hk[nc] = cols[k];
+            }
+        if (a.bvalue) {
+            char v[64];
+            snprintf(bud_s, sizeof(bud_s), " (PASS/FAIL: %s %s %s)", an_metrics[metric].name,
+                     an_metrics[metric].higher_better ? ">=" : "<=",
+                     an_fmt_value(metric, bvalue, v, sizeof(v)));
+        } else if (a.budget) {
+            snprintf(bud_s, sizeof(bud_s), " (PASS/FAIL against %s)", a.budget);
+        }
+        snprintf(title, sizeof(title), "%s: %s%s", bench, an_metrics[metric].name, bud_s);
+        t = an_table_new("matrix", title, nc + 1, hk, hk);
         free(hk);
         if (!t)
             goto out;
         tabs[ntabs++] = t;
         for (int r = 0; r < nrows; r++) {
-            long row = an_table_row(t);
+            long row;
+            if (rmap[r] < 0)
+                continue;
+            row = an_table_row(t);
             an_table_str(t, row, 0, "%s", rows[r]);
-            for (int k = 0; k < ncols; k++)
+            for (int k = 0; k < nc; k++)
                 an_table_str(t, row, k + 1, "-");
         }
         for (int i = 0; i < g.n; i++) {
-            struct cellres cr = evaluate(&g.g[i], bench, metric, a.budget ? &bud : NULL, bvalue);
+            struct cellres cr = crs[i];
             char v[64], cell[96];
             long lr;
-            if (!cr.present)
+            if (!cr.present || rmap[gr[i]] < 0 || cmap[gc[i]] < 0 ||
+                (!cr.skipped && !isfinite(cr.v)))
                 continue;
             an_fmt_value(metric, cr.v, v, sizeof(v));
             if (cr.skipped)
                 snprintf(cell, sizeof(cell), "skipped");
             else
-                snprintf(cell, sizeof(cell), "%s%s",
+                snprintf(cell, sizeof(cell), "%s%s%s",
                          cr.status < 0 ? ""
                          : cr.status   ? "PASS "
                                        : "FAIL ",
-                         v);
+                         v, cr.mixed ? " *" : "");
+            nmixed += cr.mixed;
             pass += cr.status == 1;
             fail += cr.status == 0;
-            an_table_num(t, gr[i], gc[i] + 1, cr.v, cell);
+            an_table_num(t, rmap[gr[i]], cmap[gc[i]] + 1, cr.v, cell);
             if ((lr = an_table_row(longt)) < 0)
                 goto out;
             an_table_str(longt, lr, 0, "%s", bench);
@@ -278,13 +319,19 @@ int an_cmd_matrix(int argc, char **argv)
             an_table_num(longt, lr, 6, (double)cr.runs, v);
         }
     }
+    if (ntabs == 0 && nomet) {
+        vb_err("analyze matrix: no selected benchmark has %s (%ld without it)",
+               an_metrics[metric].name, nomet);
+        goto out;
+    }
     if (ntabs == 0) {
         vb_err("analyze matrix: no benchmark matches --benchmark '%s'", a.bench);
         goto out;
     }
-    meta = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I}", "command", "matrix", "metric",
+    meta = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:s}", "command", "matrix", "metric",
                      an_metrics[metric].name, "rows", nrows, "columns", ncols, "benchmarks", ntabs,
-                     "pass", (json_int_t)pass, "fail", (json_int_t)fail);
+                     "pass", (json_int_t)pass, "fail", (json_int_t)fail, "aggregation",
+                     AN_AGGREGATION);
     if (!(f = an_out_open(c.cmd, a.out)))
         goto out;
     if (fmt == AF_CSV || fmt == AF_JSON)
@@ -297,6 +344,16 @@ int an_cmd_matrix(int argc, char **argv)
                 g.n, g.n == 1 ? "" : "s", a.budget || a.bvalue ? "; " : "\n");
     if (fmt == AF_CONSOLE && (a.budget || a.bvalue))
         fprintf(f, "%ld cells PASS, %ld FAIL\n", pass, fail);
+    if (fmt == AF_CONSOLE)
+        fprintf(f,
+                "(cells: %s%s%ld benchmark%s without %s left out; empty rows and columns "
+                "hidden)\n",
+                AN_AGGREGATION, "; ", nomet, nomet == 1 ? "" : "s", an_metrics[metric].name);
+    if (fmt == AF_CONSOLE && nmixed)
+        fprintf(f,
+                "* %ld cells merge runs of several pairing identities or option sets (e.g. "
+                "guest kernels): `analyze gate` and `compare` tell them apart\n",
+                nmixed);
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = fail ? 1 : 0;
@@ -304,6 +361,7 @@ out:
     for (int i = 0; tabs && i < ntabs; i++)
         an_table_free(tabs[i]);
     free(tabs);
+    free(crs);
     an_table_free(longt);
     free(gr);
     free(gc);

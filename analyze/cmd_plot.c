@@ -100,7 +100,7 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
         char label[1024];
         if (!h || !h->count)
             continue;
-        an_pairing_label(&g.g[i].ri.pairing, label, sizeof(label));
+        an_pairing_label(&g.g[i].ri, label, sizeof(label));
         fprintf(f, "%s# %s (%llu operations)\n", series ? "\n\n" : "", label,
                 (unsigned long long)h->count);
         if (dist) {

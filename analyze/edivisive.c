@@ -143,10 +143,14 @@ static void moments(const double *x, int s, int e, double *n, double *sum, doubl
     }
 }
 
-/* p-value and relative magnitude of a change at t between [s, t) and [t, e). */
-static double test_split(const double *x, int s, int t, int e, double *rel)
+/* p-value and relative magnitude of a change at t between [s, t) and [t, e): the caller's
+   test when it gave one (e.g. over the repetitions behind the points), else Welch's t. */
+static double test_split(const struct an_cp_opts *o, const double *x, int s, int t, int e,
+                         double *rel)
 {
     double n1, s1, q1, n2, s2, q2;
+    if (o->test)
+        return o->test(o->arg, s, t, e, rel);
     moments(x, s, t, &n1, &s1, &q1);
     moments(x, t, e, &n2, &s2, &q2);
     *rel = s1 != 0 ? (s2 / n2) / (s1 / n1) - 1 : INFINITY;
@@ -174,7 +178,7 @@ static int segment(struct work *w, int s, int e)
 
     if (t < 0)
         return 0;
-    p = test_split(w->x, s, t, e, &rel);
+    p = test_split(w->o, w->x, s, t, e, &rel);
     if (!(p < w->o->pvalue) || fabs(rel) < w->o->min_rel)
         return 0;
     if (add_cp(w, t))
@@ -214,7 +218,7 @@ int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_c
         double wp = 0;
         for (int i = 0; i < w.ncps; i++) {
             int s = i ? w.cps[i - 1] : 0, e = i + 1 < w.ncps ? w.cps[i + 1] : n;
-            double rel, p = test_split(x, s, w.cps[i], e, &rel);
+            double rel, p = test_split(o, x, s, w.cps[i], e, &rel);
             if ((!(p < o->pvalue) || fabs(rel) < o->min_rel) && (worst < 0 || p > wp)) {
                 worst = i;
                 wp = p;
@@ -254,7 +258,7 @@ int an_edivisive(const double *x, int n, const struct an_cp_opts *o, struct an_c
         out[k].index = t;
         out[k].before = s1 / n1;
         out[k].after = s2 / n2;
-        out[k].p = test_split(x, s, t, e, &rel);
+        out[k].p = test_split(o, x, s, t, e, &rel);
         best_split(&w, s, e, t, &out[k].q);
     }
     ret = k;

@@ -1,8 +1,10 @@
 /*
  * Grouping runs: gate checks each pairing on its own, the matrix puts each (host, guest)
  * pairing in a cell, the capacity report follows each pairing's sweep. A group is the set
- * of runs sharing the values of some keys (selector keys; "a|b" takes a, else b), merged
- * into one an_set, with the first run's description kept for budget selectors.
+ * of runs sharing the values of some keys (selector keys; "a|b" takes a, else b; pairing
+ * keys resolve through the identity rule of identity.c), or sharing the whole pairing
+ * identity and result-changing options, merged into one an_set, with the first run's
+ * description kept for budget selectors.
  */
 #include "analyze.h"
 #include "log.h"
@@ -15,16 +17,24 @@
 struct collect {
     struct an_groups *g;
     char *keys[MAX_KEYS];
-    int nkeys;
+    int nkeys, identity;
 };
 
-static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int on_run(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                  void *arg)
 {
     struct collect *c = arg;
     struct an_groups *g = c->g;
     char key[2048] = "";
     struct an_group *x = NULL;
 
+    if (c->identity) {
+        /* the whole pairing identity and the result-changing options */
+        char opts[512];
+        an_id_group_key(ri, 0, key, sizeof(key));
+        an_options_sig(r->context, opts, sizeof(opts));
+        snprintf(key + strlen(key), sizeof(key) - strlen(key), "%s", opts);
+    }
     for (int k = 0; k < c->nkeys; k++)
         snprintf(key + strlen(key), sizeof(key) - strlen(key), "%s%s", k ? "\x1f" : "",
                  an_run_key(ri, c->keys[k]));
@@ -50,9 +60,7 @@ static int on_run(const struct store_run_info *ri, struct vb_run *r, void *arg)
         if (!x->key)
             goto nomem;
     }
-    if (memcmp(&x->set.pairing, &ri->pairing, sizeof(ri->pairing)))
-        x->set.mixed = 1;
-    if (an_set_add_run(&x->set, r))
+    if (an_set_note_run(&x->set, ri, r->context) || an_set_add_run(&x->set, r, h))
         goto nomem;
     return 0;
 nomem:
@@ -68,10 +76,12 @@ int an_groups_collect(struct an_ctx *c, const char *const *words, int nwords, co
     int ret = -1;
 
     memset(out, 0, sizeof(*out));
-    if (!keys) {
-        for (int k = 0; k < SP_NKEYS; k++)
-            col.keys[col.nkeys++] = (char *)store_pairing_keys[k];
-    } else {
+    if (!keys || strncmp(keys, "@identity", 9) == 0) {
+        /* the pairing identity (identity.c), then any extra keys after "@identity," */
+        col.identity = 1;
+        keys = keys && keys[9] == ',' ? keys + 10 : NULL;
+    }
+    if (keys) {
         if (!(copy = strdup(keys)))
             return -1;
         for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -102,14 +112,7 @@ void an_groups_free(struct an_groups *g)
     memset(g, 0, sizeof(*g));
 }
 
-const char *an_pairing_label(const struct store_pairing *p, char *buf, size_t len)
+const char *an_pairing_label(const struct store_run_info *ri, char *buf, size_t len)
 {
-    buf[0] = 0;
-    for (int k = 0; k < SP_NKEYS; k++)
-        if (p->v[k][0] && k != SP_CPU_MODEL)
-            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s=%s", buf[0] ? " " : "",
-                     store_pairing_keys[k], p->v[k]);
-    if (!buf[0])
-        snprintf(buf, len, "-");
-    return buf;
+    return an_id_label(ri, 1u << AI_CPU_MODEL, buf, len);
 }

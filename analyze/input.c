@@ -4,7 +4,9 @@
  * file (a viobench results.json brings its run directory's histograms along), selector
  * words KEY=GLOB over the store (AND-ed; several may share one argument, separated by
  * blanks), or a stored run id (or a unique prefix). Every command walks its inputs as
- * (run description, run) pairs through an_each_input, so the store and files mix freely.
+ * (run description, run, sparse row histograms) triples through an_each_input, so the
+ * store and files mix freely; the histograms travel as an argument (an_rowhists), so this
+ * file needs nothing of metric.c but an_set_add_run for an_load_spec.
  *
  * Selectors are checked before anything is loaded: a key that no stored run has is an
  * "unknown key", and a selection matching no run is an error, each one line.
@@ -69,9 +71,8 @@ static int builtin_key(const char *k)
 {
     static const char *const run_keys[] = {"run_id", "source",   "tool",   "tool_version",
                                            "host",   "complete", "version"};
-    for (int i = 0; i < SP_NKEYS; i++)
-        if (strcmp(k, store_pairing_keys[i]) == 0)
-            return 1;
+    if (an_id_key(k) >= 0)
+        return 1;
     for (size_t i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
         if (strcmp(k, run_keys[i]) == 0)
             return 1;
@@ -115,7 +116,7 @@ const char *an_run_key(const struct store_run_info *ri, const char *key)
         if (n < sizeof(one)) {
             memcpy(one, p, n);
             one[n] = 0;
-            v = store_run_key(ri, one);
+            v = an_id_key(one) >= 0 ? an_id_value(ri, an_id_key(one)) : store_run_key(ri, one);
             if (v && *v)
                 return v;
         }
@@ -150,7 +151,8 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
 {
     struct store_sel sel = {0};
     char err[512], *vglob = NULL;
-    int ret = -1;
+    int ret = -1, nid = 0, idk[32];
+    char *idglob[32];
 
     *out = NULL;
     *n = 0;
@@ -177,7 +179,14 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
                 free(copy);
                 goto out;
             }
-            if (strcmp(tok, "version") == 0) {
+            if (an_id_key(tok) >= 0 && nid < 32) {
+                /* pairing keys match the identity (labels over detection), below */
+                idk[nid] = an_id_key(tok);
+                idglob[nid++] = strdup(eq + 1);
+                sel.n--;
+                free(sel.keys[sel.n]);
+                free(sel.values[sel.n]);
+            } else if (strcmp(tok, "version") == 0) {
                 /* matched against every version key below (a "version" label is one) */
                 free(vglob);
                 vglob = strdup(eq + 1);
@@ -196,10 +205,13 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
         vb_err("%s: %s", c->cmd, store_errmsg(c->store));
         goto out;
     }
-    if (vglob) {
+    if (vglob || nid) {
         size_t k = 0;
         for (size_t i = 0; i < *n; i++) {
-            if (version_match(&(*out)[i], vglob))
+            int ok = !vglob || version_match(&(*out)[i], vglob);
+            for (int j = 0; j < nid && ok; j++)
+                ok = idglob[j] && match_glob(idglob[j], an_id_value(&(*out)[i], idk[j]));
+            if (ok)
                 (*out)[k++] = (*out)[i];
             else
                 json_decref((*out)[i].labels);
@@ -221,6 +233,8 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
     ret = 0;
 out:
     free(vglob);
+    for (int j = 0; j < nid; j++)
+        free(idglob[j]);
     store_sel_free(&sel);
     return ret;
 }
@@ -288,81 +302,37 @@ static int load_path(struct an_ctx *c, const char *path, struct vb_run *r)
     return 0;
 }
 
-/* The sparse histograms of the run being delivered to a callback. */
-static struct {
-    const struct vb_run *run;
-    struct an_hist **sh;
-    size_t n, cap;
-} cur;
-
-struct an_hist *an_row_hist(const struct vb_run *r, size_t i)
-{
-    return r == cur.run && i < cur.n ? cur.sh[i] : NULL;
-}
-
-struct an_hist *an_row_hist_take(const struct vb_run *r, size_t i)
-{
-    struct an_hist *h = an_row_hist(r, i);
-    if (h)
-        cur.sh[i] = NULL;
-    return h;
-}
-
-static void cur_reset(void)
-{
-    for (size_t i = 0; i < cur.n; i++)
-        an_hist_free(cur.sh[i]);
-    cur.n = 0;
-    cur.run = NULL;
-}
-
-/* Keep row idx's histogram in sparse form and free the dense one. */
+/* Keep row idx's histogram in sparse form (store_load_run_each's row callback). */
 static int keep_sparse(struct vb_row *w, size_t idx, void *arg)
 {
-    (void)arg;
-    if (idx >= cur.cap) {
-        size_t nc = cur.cap ? cur.cap * 2 : 256;
-        struct an_hist **n = realloc(cur.sh, nc * sizeof(*n));
-        if (!n)
-            return -ENOMEM;
-        cur.sh = n;
-        cur.cap = nc;
-    }
-    while (cur.n <= idx)
-        cur.sh[cur.n++] = NULL;
-    if (w->hist && hist_count(w->hist) && !(cur.sh[idx] = an_hist_from(w->hist)))
-        return -ENOMEM;
-    hist_free(w->hist);
-    w->hist = NULL;
-    return 0;
+    return an_rowhists_keep(arg, w, idx);
 }
 
-/* Call cb for a run, with its histograms in sparse form. */
-static int deliver(const struct store_run_info *ri, struct vb_run *r, int converted, an_run_cb cb,
-                   void *arg)
+/* Call cb for a run, with its histograms in sparse form (converted: already in h). */
+static int deliver(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                   int converted, an_run_cb cb, void *arg)
 {
     int ret;
     if (!converted) {
-        cur_reset();
+        an_rowhists_reset(h);
         for (size_t i = 0; i < r->nrows; i++)
-            if (keep_sparse(&r->rows[i], i, NULL)) {
+            if (an_rowhists_keep(h, &r->rows[i], i)) {
                 vb_err("out of memory");
-                cur_reset();
+                an_rowhists_reset(h);
                 return -1;
             }
     }
-    cur.run = r;
-    ret = cb(ri, r, arg);
-    cur_reset();
+    ret = cb(ri, r, h, arg);
+    an_rowhists_reset(h);
     return ret;
 }
 
-int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r)
+int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r, struct an_rowhists *h)
 {
     int ret;
-    cur_reset();
+    an_rowhists_reset(h);
     ret = lite ? store_load_summaries(c->store, id, r)
-               : store_load_run_each(c->store, id, r, keep_sparse, NULL);
+               : store_load_run_each(c->store, id, r, keep_sparse, h);
     if (ret) {
         vb_err("%s: %s", c->cmd, store_errmsg(c->store));
         return -1;
@@ -371,18 +341,18 @@ int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r)
 }
 
 static int each_stored(struct an_ctx *c, struct store_run_info *runs, size_t n, int lite,
-                       an_run_cb cb, void *arg)
+                       struct an_rowhists *h, an_run_cb cb, void *arg)
 {
     for (size_t i = 0; i < n; i++) {
         struct vb_run r;
         int ret;
         if (vb_run_init(&r))
             return -1;
-        if (an_load_run(c, runs[i].id, lite, &r)) {
+        if (an_load_run(c, runs[i].id, lite, &r, h)) {
             vb_run_free(&r);
             return -1;
         }
-        ret = deliver(&runs[i], &r, 1, cb, arg);
+        ret = deliver(&runs[i], &r, h, 1, cb, arg);
         vb_run_free(&r);
         if (ret)
             return -1;
@@ -401,6 +371,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
 {
     const char **sel = calloc((size_t)nwords + 1, sizeof(*sel));
     int nsel = 0, ret = -1;
+    struct an_rowhists hs = {0};
     struct store_run_info *runs = NULL;
     size_t n = 0;
 
@@ -412,7 +383,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
     if (nsel || since || until || nwords == 0) {
         if (an_select(c, sel, nsel, since, until, &runs, &n))
             goto out;
-        if (each_stored(c, runs, n, lite, cb, arg))
+        if (each_stored(c, runs, n, lite, &hs, cb, arg))
             goto out;
         store_runs_free(runs, n);
         runs = NULL;
@@ -430,7 +401,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
         lr = load_path(c, words[i], &r);
         if (lr == 0) {
             an_info_from_run(&r, &ri);
-            lr = deliver(&ri, &r, 0, cb, arg);
+            lr = deliver(&ri, &r, &hs, 0, cb, arg);
             json_decref(ri.labels);
             vb_run_free(&r);
             if (lr)
@@ -468,7 +439,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
                     break;
                 }
             if (an_select(c, one, 1, NULL, NULL, &runs, &n) ||
-                each_stored(c, runs, n, lite, cb, arg))
+                each_stored(c, runs, n, lite, &hs, cb, arg))
                 goto out;
             store_runs_free(runs, n);
             runs = NULL;
@@ -477,21 +448,22 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
     }
     ret = 0;
 out:
+    an_rowhists_reset(&hs);
+    free(hs.sh);
     store_runs_free(runs, n);
     free(sel);
     return ret;
 }
 
-static int add_to_set(const struct store_run_info *ri, struct vb_run *r, void *arg)
+static int add_to_set(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
+                      void *arg)
 {
     struct an_set *s = arg;
     if (s->nruns == 0) {
         s->pairing = ri->pairing;
         snprintf(s->first_start, sizeof(s->first_start), "%s", ri->start);
-    } else if (memcmp(&s->pairing, &ri->pairing, sizeof(s->pairing)) != 0) {
-        s->mixed = 1;
     }
-    if (an_set_add_run(s, r)) {
+    if (an_set_note_run(s, ri, r->context) || an_set_add_run(s, r, h)) {
         vb_err("out of memory");
         return -1;
     }

@@ -182,6 +182,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
     }
     for (int m = 0; m < AM_NMETRICS; m++)
         AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
+    b->noisy += vb_row_counter(w, "noisy") > 0;
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -206,7 +207,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
     return 0;
 }
 
-int an_set_add_run(struct an_set *s, struct vb_run *r)
+int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h)
 {
     size_t hint = 0;
     int iter_rows = 0;
@@ -221,7 +222,7 @@ int an_set_add_run(struct an_set *s, struct vb_run *r)
         if (w->run_type == VB_AGGREGATE &&
             (iter_rows || !w->aggregate_name || strcmp(w->aggregate_name, "median") != 0))
             continue;
-        struct an_hist *sh = an_row_hist_take(r, i);
+        struct an_hist *sh = an_rowhists_take(h, i);
         if (!sh && w->hist && hist_count(w->hist) && !(sh = an_hist_from(w->hist)))
             return -ENOMEM;
         if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w, &sh)) {
@@ -245,6 +246,7 @@ void an_set_free(struct an_set *s)
     }
     free(s->b);
     free(s->label);
+    free(s->ids);
     memset(s, 0, sizeof(*s));
 }
 
@@ -267,15 +269,13 @@ double an_bench_value(const struct an_bench *b, int metric)
     double tmp[64], *v = tmp, med;
     int n;
 
+    /* extremes are the extremes of everything; every other figure combines the
+       repetitions, each weighing the same (AN_AGGREGATION) */
     if (b->hist && b->hist->count) {
-        if (metric == AM_MEAN)
-            return an_hist_mean(b->hist);
         if (metric == AM_MIN)
             return b->hist->min;
         if (metric == AM_MAX)
             return b->hist->max;
-        if (an_metrics[metric].pct >= 0)
-            return an_hist_percentile(b->hist, an_metrics[metric].pct);
     }
     n = an_bench_reps(b, metric, NULL, 0);
     if (n == 0)
@@ -288,7 +288,14 @@ double an_bench_value(const struct an_bench *b, int metric)
         for (int i = 1; i < n; i++)
             med = metric == AM_MAX ? fmax(med, v[i]) : fmin(med, v[i]);
     } else {
-        med = an_median(v, n);
+        double s = 0;
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (v[i] > 0) {
+                s += log(v[i]);
+                k++;
+            }
+        med = k == n ? exp(s / n) : an_median(v, n); /* zeros: the median */
     }
     if (v != tmp)
         free(v);

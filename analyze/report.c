@@ -152,7 +152,11 @@ static void console_table(FILE *f, const struct an_table *t)
         fprintf(f, "%s%-*s", c ? "  " : "", c == t->ncols - 1 ? 0 : w[c], t->heads[c]);
     fputc('\n', f);
     for (size_t r = 0; r < t->nrows; r++) {
-        for (int c = 0; c < t->ncols; c++) {
+        int last = 0; /* trailing empty cells print nothing: no trailing blanks */
+        for (int c = 0; c < t->ncols; c++)
+            if (width(txt(&t->cells[r * (size_t)t->ncols + (size_t)c])) > 0)
+                last = c;
+        for (int c = 0; c <= last; c++) {
             const struct an_cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
             int pad = w[c] - width(txt(x));
             if (c)
@@ -160,7 +164,7 @@ static void console_table(FILE *f, const struct an_table *t)
             if (x->isnum) /* numbers right-aligned */
                 fprintf(f, "%*s%s", pad, "", txt(x));
             else
-                fprintf(f, "%s%*s", txt(x), c == t->ncols - 1 ? 0 : pad, "");
+                fprintf(f, "%s%*s", txt(x), c == last ? 0 : pad, "");
         }
         fputc('\n', f);
     }

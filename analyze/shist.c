@@ -4,7 +4,9 @@
  * 500 benchmarks would fault in 40 MiB): a latency histogram has a few hundred non-empty
  * buckets. An an_hist keeps only those (bucket index and count, ascending), with the same
  * summary fields, and answers the same questions with the same results as lib/hist.c
- * (nearest-rank percentiles at bucket midpoints clamped to [min, max]).
+ * (nearest-rank percentiles at bucket midpoints clamped to [min, max]). An an_rowhists
+ * carries one run's rows' sparse histograms from the inputs (input.c) to whoever merges
+ * them (metric.c, capacity.c), passed explicitly rather than kept in a global.
  */
 #include "analyze.h"
 
@@ -139,4 +141,45 @@ int an_hist_add(struct an_hist *h, const struct an_hist *src)
     }
     install(h, idx, cnt, n, src);
     return 0;
+}
+
+struct an_hist *an_rowhists_get(const struct an_rowhists *h, size_t i)
+{
+    return h && i < h->n ? h->sh[i] : NULL;
+}
+
+struct an_hist *an_rowhists_take(struct an_rowhists *h, size_t i)
+{
+    struct an_hist *x = an_rowhists_get(h, i);
+    if (x)
+        h->sh[i] = NULL;
+    return x;
+}
+
+int an_rowhists_keep(struct an_rowhists *h, struct vb_row *w, size_t i)
+{
+    if (i >= h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 256;
+        while (nc <= i)
+            nc *= 2;
+        struct an_hist **n = realloc(h->sh, nc * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        h->sh = n;
+        h->cap = nc;
+    }
+    while (h->n <= i)
+        h->sh[h->n++] = NULL;
+    if (w->hist && hist_count(w->hist) && !(h->sh[i] = an_hist_from(w->hist)))
+        return -ENOMEM;
+    hist_free(w->hist);
+    w->hist = NULL;
+    return 0;
+}
+
+void an_rowhists_reset(struct an_rowhists *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        an_hist_free(h->sh[i]);
+    h->n = 0;
 }

@@ -24,29 +24,46 @@ DB=$T/store.db
 "$V" collect --db "$DB" "$T/runs" "$T/sw" >/dev/null || fail "collect"
 
 # --- compare ----------------------------------------------------------------------------
-"$V" analyze compare "$T/sw/a" "$T/sw/b" >"$T/cmp.txt" 2>&1 || { cat "$T/cmp.txt"; fail "compare"; }
-grep -Eq '^storage/uring/randread/bs:4k/qd:1 +p50 .* regressed$' "$T/cmp.txt" || { cat "$T/cmp.txt"; fail "p50 +20% not regressed"; }
+# One run of one repetition a side: run-to-run variance is unknown, so nothing is called.
+"$V" analyze compare "$T/sw/a" "$T/sw/b" >"$T/cmp1.txt" 2>&1 || { cat "$T/cmp1.txt"; fail "compare"; }
+grep -Eq '^storage/uring/randread/bs:4k/qd:1 +p50 .* inconclusive +1 and 1 repetitions: run-to-run variance needs at least 3 a side' "$T/cmp1.txt" ||
+    { cat "$T/cmp1.txt"; fail "one repetition a side must be inconclusive, with the reason"; }
+grep -q '^compare: 16 benchmarks on both sides.* 0 regressed, 0 improved' "$T/cmp1.txt" || fail "compare summary"
+# Four runs a side (the +20% latency of sw/b): found, every row.
+RDB=$T/rep.db
+for i in 1 2 3 4; do
+    "$B/tools/gen_sweep" "$T/rep/a$i" kvm 8 50 $((10 + i)) >/dev/null || fail "gen_sweep rep a"
+    "$B/tools/gen_sweep" "$T/rep/b$i" kvm 8 60 $((20 + i)) >/dev/null || fail "gen_sweep rep b"
+done
+"$V" collect --db "$RDB" "$T/rep" >/dev/null || fail "collect rep"
+RA='run_id=sweep-kvm-1[1-4]' RB='run_id=sweep-kvm-2[1-4]'
+"$V" analyze compare --db "$RDB" "$RA" "$RB" >"$T/cmp.txt" 2>&1 || { cat "$T/cmp.txt"; fail "compare"; }
+grep -Eq '^storage/uring/randread/bs:4k/qd:1 +p50 .* regressed' "$T/cmp.txt" || { cat "$T/cmp.txt"; fail "p50 +20% not regressed"; }
 grep -q '^compare: 16 benchmarks on both sides' "$T/cmp.txt" || fail "compare summary"
 "$V" analyze compare "$T/sw/a" "$T/sw/a" >"$T/same.txt" || fail "compare with itself"
 grep -Eq ' (regressed|improved)$' "$T/same.txt" && fail "a run compared with itself changed"
 grep -q ' 0 regressed, 0 improved' "$T/same.txt" || fail "self-compare summary"
-"$V" analyze compare "$T/sw/a" "$T/sw/b" --format json -m p50,p99,iops >"$T/cmp.json" || fail "compare json"
+"$V" analyze compare --db "$RDB" "$RA" "$RB" --format json -m p50,p99,iops >"$T/cmp.json" || fail "compare json"
 py 'import json,sys
 d=json.load(open(sys.argv[1]))
 rows=d["rows"]; s=d["summary"]
+assert d["correction"]=="benjamini-hochberg" and d["unit"]=="repetition", d
 assert s["benchmarks"]==16 and s["regressed"]>=32, s
 r=[x for x in rows if x["benchmark"]=="net/tcp_rr/size:64/flows:1" and x["metric"]=="p50"][0]
 assert 15 < r["change_pct"] < 25 and r["ci_low_pct"] > 0 and r["verdict"]=="regressed", r
-assert r["ci_method"]=="exact-bootstrap" and r["u_method"]=="exact", r
+assert r["ci_method"]=="welch-log" and r["adjusted_p"] >= r["welch_p"] and r["reps_a"]==4, r
 i=[x for x in rows if x["metric"]=="iops" and x["benchmark"].endswith("qd:1")][0]
-assert i["verdict"]=="no test" and i["change_pct"] < 0, i  # one repetition, no histogram' "$T/cmp.json" || fail "compare JSON content"
+assert i["verdict"]=="regressed" and i["change_pct"] < 0, i  # fewer ops/s is worse' "$T/cmp.json" || fail "compare JSON content"
+"$V" analyze compare "$T/sw/a" "$T/sw/b" --format json -m iops | py 'import json,sys
+i=json.load(sys.stdin)["rows"][0]
+assert i["verdict"]=="inconclusive" and "at least 3" in i["reason"], i' || fail "one repetition, no histogram: inconclusive"
 "$V" analyze compare "$T/sw/a" "$T/sw/b" --format csv >"$T/cmp.csv" || fail "compare csv"
 py 'import csv,sys
 rows=list(csv.DictReader(open(sys.argv[1])))
 assert len(rows)>=32 and set(rows[0])>={"benchmark","metric","change_pct","ci_low_pct","u_pvalue","verdict"}, rows[0]' "$T/cmp.csv" || fail "compare CSV"
 "$V" analyze compare "$T/sw/a" "$T/sw/b" --format markdown | grep -q '^| storage/uring/randread/bs:4k/qd:1 | p50 |' || fail "compare markdown"
-"$V" analyze compare "$T/sw/a" "$T/sw/b" --format html | grep -q '<td>regressed</td>' || fail "compare html"
-"$V" analyze compare --db "$DB" run_id=sweep-kvm-1 "$T/sw/b" --fail-on-regression >/dev/null
+"$V" analyze compare --db "$RDB" "$RA" "$RB" --format html | grep -q '<td>regressed</td>' || fail "compare html"
+"$V" analyze compare --db "$RDB" "$RA" "$RB" --fail-on-regression >/dev/null
 [ $? -eq 1 ] || fail "--fail-on-regression did not exit 1"
 "$V" analyze compare --db "$DB" 'hypervisor=kvm source=viobench run_id=synth-*' 'hypervisor=hyperv' -f 'synth/*' >"$T/sel.txt" || fail "compare selectors"
 grep -q '^compare: 12 benchmarks on both sides (A: hypervisor=kvm source=viobench run_id=synth-\*, 2 runs' "$T/sel.txt" || { cat "$T/sel.txt"; fail "selector sides"; }
@@ -81,7 +98,7 @@ grep -Eq '^synth/series000 .* regression' "$T/trend.txt" || { cat "$T/trend.txt"
 [ $? -eq 1 ] || fail "trend --fail-on-regression"
 # "version=" matches any version key (here the kernel): the +10% of series000 at 6.1.0
 "$V" analyze compare --db "$TDB" 'version=6.0.*' 'version=6.2.*' -f 'synth/series00[01]' -m p50 >"$T/ver.txt" || fail "version= selector"
-grep -Eq '^synth/series000 +p50 .* regressed$' "$T/ver.txt" && grep -Eq '^synth/series001 +p50 .* no significant change$' "$T/ver.txt" ||
+grep -Eq '^synth/series000 +p50 .* regressed *$' "$T/ver.txt" && grep -Eq '^synth/series001 +p50 .* no significant change *$' "$T/ver.txt" ||
     { cat "$T/ver.txt"; fail "version= compare verdicts"; }
 expect_error 1 "by: unknown key 'wibble'" "$V" analyze trend --db "$TDB" --by wibble
 expect_error 2 'by KEY is required' "$V" analyze trend --db "$TDB"

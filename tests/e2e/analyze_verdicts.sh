@@ -1,0 +1,136 @@
+#!/bin/sh
+# Verdicts users act on (issue 12): the pairing identity that gate, compare, matrix and
+# trend group by keeps runs labelled with different hosts apart (the exact reproduction:
+# two runs of exit/syscall measured here, labelled host_hypervisor=kvm and =hyperv, and a
+# budget that only the hyperv run breaks must FAIL), labels win over detection, and
+# compare says so when a side merges runs of different pairings or options.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/e2e/lib.sh
+V=$VIOBENCH
+py() { $PY -c "$@"; }
+
+# --- gate: one budget per labelled host ---------------------------------------------------
+for h in kvm hyperv; do
+    "$V" run --filter exit/syscall --min-time 0.05s --quiet --out "$T/runs" \
+        --label host_hypervisor=$h >/dev/null 2>&1 || fail "run labelled $h"
+done
+DB=$T/v.db
+"$V" collect --db "$DB" "$T/runs" >/dev/null 2>&1 || fail "collect"
+printf 'exit/syscall host_hypervisor=hyperv p50 <= 1ns\nexit/syscall host_hypervisor=kvm p50 <= 1s\n' >"$T/bud.txt"
+"$V" analyze gate --db "$DB" --budget "$T/bud.txt" >"$T/gate.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/gate.txt"; fail "gate over two labelled hosts exited $rc, expected 1"; }
+grep -Eq '^FAIL +exit/syscall +hypervisor=hyperv \(detected [a-z]+\).* p50 .*<= 1 ns' "$T/gate.txt" ||
+    { cat "$T/gate.txt"; fail "the hyperv budget's violation is not listed"; }
+grep -q '^gate: 2 checks over 2 pairings: 1 within budget, 1 over' "$T/gate.txt" ||
+    { cat "$T/gate.txt"; fail "gate summary: two pairings, each checked once"; }
+# the same from run directories rather than the store
+"$V" analyze gate --budget "$T/bud.txt" "$T"/runs/2* >"$T/gate2.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/gate2.txt"; fail "gate over run directories did not fail"; }
+# only the kvm budget: passes (the hyperv run is not checked against it)
+sed 1d "$T/bud.txt" >"$T/kvm.txt"
+"$V" analyze gate --db "$DB" --budget "$T/kvm.txt" >"$T/gate3.txt" 2>&1 ||
+    { cat "$T/gate3.txt"; fail "the kvm budget alone must pass"; }
+grep -q '^gate: 1 checks over 2 pairings: 1 within budget, 0 over' "$T/gate3.txt" ||
+    { cat "$T/gate3.txt"; fail "kvm-only summary"; }
+
+# --- selectors on pairing keys follow the identity (the label wins) ------------------------
+"$V" analyze compare --db "$DB" hypervisor=kvm hypervisor=hyperv -m p50 >"$T/cmp.txt" 2>&1 ||
+    { cat "$T/cmp.txt"; fail "compare hypervisor=kvm hypervisor=hyperv (labels)"; }
+grep -q '^compare: 1 benchmarks on both sides (A: hypervisor=kvm, 1 run; B: hypervisor=hyperv, 1 run)' "$T/cmp.txt" ||
+    { cat "$T/cmp.txt"; fail "each side selects its labelled run"; }
+
+# --- compare says when a side merges pairings -------------------------------------------
+"$V" analyze compare --db "$DB" 'source=viobench' hypervisor=kvm -m p50 >"$T/mix.txt" 2>&1 ||
+    { cat "$T/mix.txt"; fail "compare of a mixed side"; }
+grep -q '^note: A merges runs of 2 pairings or option sets' "$T/mix.txt" ||
+    { cat "$T/mix.txt"; fail "compare must say that A merged two pairings"; }
+
+# --- matrix rows are the identity's hypervisor -------------------------------------------
+"$V" analyze matrix --db "$DB" -b exit/syscall --budget "$T/bud.txt" >"$T/mx.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/mx.txt"; fail "matrix with the hyperv budget must fail"; }
+grep -Eq '^hyperv .*FAIL' "$T/mx.txt" && grep -Eq '^kvm .*PASS' "$T/mx.txt" ||
+    { cat "$T/mx.txt"; fail "matrix rows by labelled host"; }
+# rows that merge both hosts: the cell says so
+"$V" analyze matrix --db "$DB" -b exit/syscall --rows source --cols complete >"$T/mx2.txt" 2>&1
+grep -Eq '^viobench .* \*$' "$T/mx2.txt" && grep -q '^\* 1 cells merge runs of several pairing identities' "$T/mx2.txt" ||
+    { cat "$T/mx2.txt"; fail "a matrix cell merging two identities must be marked"; }
+# matrix: a benchmark without the metric is left out, a row without a cell hidden, the
+# budget stated
+cp "$DB" "$T/mx.db"
+$PY tests/tools/gen_gbench_series.py "$T/gbm" 1 1 2 1 || fail "gen gbench"
+"$V" collect --db "$T/mx.db" --label host_hypervisor=xen "$T/gbm/v1.0.0.json" >/dev/null 2>&1 || fail "collect gbench"
+"$V" analyze matrix --db "$T/mx.db" --budget-value 1s >"$T/mx3.txt" 2>&1 || { cat "$T/mx3.txt"; fail "matrix"; }
+grep -q '^exit/syscall: p99 (PASS/FAIL: p99 <= 1 s)' "$T/mx3.txt" || { cat "$T/mx3.txt"; fail "matrix title states the budget"; }
+grep -q 'BM_series0' "$T/mx3.txt" && { cat "$T/mx3.txt"; fail "a benchmark without p99 got a table"; }
+grep -q '^xen' "$T/mx3.txt" && { cat "$T/mx3.txt"; fail "a row without cells is shown"; }
+grep -q '1 benchmark without p99 left out; empty rows and columns hidden' "$T/mx3.txt" || { cat "$T/mx3.txt"; fail "matrix footer"; }
+"$V" analyze matrix --db "$T/mx.db" -m real_time -b 'BM_*' >"$T/mx4.txt" 2>&1 || { cat "$T/mx4.txt"; fail "matrix real_time"; }
+grep -Eq '^xen +[0-9.]+ ns' "$T/mx4.txt" || { cat "$T/mx4.txt"; fail "the gbench row by real_time"; }
+
+# --- Google Benchmark aggregates without aggregate_name are measurements, as compare.py
+# reads them (its own test inputs test3_run0/1.json have them)
+for x in 0 1; do
+    printf '{"context": {"date": "2016-08-02 17:44:46"}, "benchmarks": [
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One", "run_type": "aggregate", "iterations": 1000, "real_time": %s, "cpu_time": 100, "time_unit": "ns"},
+{"name": "BM_One_mean", "run_name": "BM_One", "run_type": "aggregate", "aggregate_name": "mean", "iterations": 3, "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' \
+        $((10 + 10 * x)) $((11 + 10 * x)) $((10 + 10 * x)) >"$T/t3_$x.json"
+done
+"$V" analyze compare "$T/t3_0.json" "$T/t3_1.json" --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert r["benchmark"]=="BM_One" and r["reps_a"]==3 and r["reps_b"]==3 and r["verdict"]=="regressed", r' ||
+    fail "aggregates without aggregate_name read as measurements (the _mean aggregate is not one)"
+
+# --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
+# histograms), BM_series0 +15% from 1.4.0, CV 5%: found with the default options for each
+# of six seeds, nothing else called, and the fallback to real_time said ---------------------
+for seed in 1 2 3 4 5 6; do
+    $PY tests/tools/gen_gbench_series.py "$T/gb$seed" $seed || fail "gen_gbench_series"
+    for f in "$T/gb$seed"/*.json; do
+        v=$(basename "$f" .json)
+        "$V" collect --db "$T/gb$seed.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+    done
+    "$V" analyze trend --db "$T/gb$seed.db" --by bench_version >"$T/tr.txt" 2>&1 ||
+        { cat "$T/tr.txt"; fail "trend seed $seed"; }
+    grep -Eq '^BM_series0 +- +1\.4\.0 +1\.3\.0 .* \+1[0-9]\.[0-9]% +regression' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: the +15% step at 1.4.0 was not found"; }
+    grep -q '1 change points: 1 regressions, 0 improvements' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: flat series called changed"; }
+    grep -q '^(4 series have no p50 (no histograms.*they use real_time)' "$T/tr.txt" ||
+        { cat "$T/tr.txt"; fail "seed $seed: the real_time fallback is not said"; }
+done
+"$V" analyze trend --db "$T/gb1.db" --by bench_version --format json | py 'import json,sys
+d=json.load(sys.stdin)
+assert d["series_on_real_time"]==4 and d["metric"]=="p50", d
+p=[x for x in d["points"] if x["benchmark"]=="BM_series0"]
+assert len(p)==7 and all(x["n"]==3 and len(x["values"].split())==3 for x in p), p
+assert "near_misses" in d and "series" in d, list(d)' || fail "trend JSON: points with their values"
+# versions that scatter (3%) more than their repetitions (1%), no step: the points are the
+# unit then, and nothing is called
+for seed in 1 2 3 4 5 6; do
+    $PY tests/tools/gen_gbench_series.py "$T/sc$seed" $seed 7 3 4 0 4 0.01 0.03 || fail "gen scatter"
+    for f in "$T/sc$seed"/*.json; do
+        v=$(basename "$f" .json)
+        "$V" collect --db "$T/sc$seed.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+    done
+    "$V" analyze trend --db "$T/sc$seed.db" --by bench_version >"$T/sc.txt" 2>&1
+    grep -q ' 0 change points' "$T/sc.txt" || { cat "$T/sc.txt"; fail "seed $seed: version scatter called a change"; }
+done
+# an explicit --metric does not fall back
+expect_error 1 'no measured p50 values' "$V" analyze trend --db "$T/gb1.db" --by bench_version -m p50
+# a noisy near-miss: +6% step, CV 5%, listed apart rather than called
+$PY tests/tools/gen_gbench_series.py "$T/nm" 4 7 3 1 0.06 4 0.05 || fail "gen near-miss"
+for f in "$T/nm"/*.json; do
+    v=$(basename "$f" .json)
+    "$V" collect --db "$T/nm.db" --label "bench_version=${v#v}" "$f" >/dev/null 2>&1 || fail "collect $f"
+done
+"$V" analyze trend --db "$T/nm.db" --by bench_version --format json | py 'import json,sys
+d=json.load(sys.stdin)
+assert not d["change_points"] and d["near_misses"], d
+c=d["near_misses"][0]
+assert c["version"]=="1.4.0" and 0.001 <= c["pvalue"] < 0.05 and c["change_pct"] > 0, c' || fail "trend near-miss"
+"$V" analyze trend --db "$T/nm.db" --by bench_version | grep -q '^Near-misses' || fail "near-misses shown"
+finish

@@ -1,0 +1,192 @@
+/*
+ * compare's decision rule (analyze/verdict.c) and the pairing identity (analyze/identity.c)
+ * on inputs with known answers: Benjamini-Hochberg against R's p.adjust(method = "BH"),
+ * Student's t quantiles against tables, each verdict (regressed, improved, no significant
+ * change, inconclusive with the repetitions needed, unstable with the modes' values), and
+ * the precedence rule (a label wins over detection, the overridden detection is kept),
+ * and capacity's knee (the last load before the first over budget; non-monotonic p99).
+ */
+#include "analyze.h"
+#include "check.h"
+
+#include <math.h>
+#include <string.h>
+
+static void test_bh(void)
+{
+    /* p.adjust(c(0.01, 0.04, 0.03, 0.2, NA), "BH") = 0.04 0.05333 0.05333 0.2 NA */
+    double p[5] = {0.01, 0.04, 0.03, 0.2, NAN}, q[5];
+    an_bh(p, 5, q);
+    CHECK(fabs(q[0] - 0.04) < 1e-12 && fabs(q[1] - 0.16 / 3) < 1e-12 &&
+              fabs(q[2] - 0.16 / 3) < 1e-12,
+          "BH q %g %g %g", q[0], q[1], q[2]);
+    CHECK(fabs(q[3] - 0.2) < 1e-12 && isnan(q[4]), "BH q %g %g", q[3], q[4]);
+    /* monotone: p.adjust(c(0.001, 0.002, 0.5, 0.9), "BH") = 0.004 0.004 0.6667 0.9 */
+    double p2[4] = {0.9, 0.001, 0.5, 0.002}, q2[4];
+    an_bh(p2, 4, q2);
+    CHECK(fabs(q2[1] - 0.004) < 1e-12 && fabs(q2[3] - 0.004) < 1e-12, "BH %g %g", q2[1], q2[3]);
+    CHECK(fabs(q2[2] - 2.0 / 3) < 1e-12 && fabs(q2[0] - 0.9) < 1e-12, "BH %g %g", q2[2], q2[0]);
+}
+
+static void test_t_ppf(void)
+{
+    CHECK(fabs(an_t_ppf(0.975, 10) - 2.228139) < 1e-5, "t(0.975, 10) = %g", an_t_ppf(0.975, 10));
+    CHECK(fabs(an_t_ppf(0.975, 4) - 2.776445) < 1e-5, "t(0.975, 4) = %g", an_t_ppf(0.975, 4));
+    CHECK(fabs(an_t_ppf(0.025, 4) + 2.776445) < 1e-5, "t(0.025, 4)");
+    CHECK(isnan(an_t_ppf(1.5, 4)), "outside (0, 1)");
+}
+
+static struct an_verdict decide(const double *a, int na, const double *b, int nb, double q_scale)
+{
+    struct an_verdict_in in = {.a = a,
+                               .b = b,
+                               .na = na,
+                               .nb = nb,
+                               .metric = AM_P50,
+                               .alpha = 0.05,
+                               .level = 0.95,
+                               .min_change = 0.04};
+    struct an_verdict v;
+    an_verdict_test(&in, &v);
+    v.q = fmin(1, v.p * q_scale); /* as if corrected over q_scale rows */
+    an_verdict_decide(&in, &v);
+    return v;
+}
+
+static void test_verdicts(void)
+{
+    double a[5] = {100, 101, 99, 100.5, 99.5}, b[5], c[5], m[5] = {100, 101, 99, 300, 302};
+    struct an_verdict v;
+
+    for (int i = 0; i < 5; i++) {
+        b[i] = a[i] * 1.10;
+        c[i] = a[i] * 1.02;
+    }
+    v = decide(a, 5, b, 5, 1);
+    CHECK(v.state == AV_REGRESSED && fabs(v.change - 0.10) < 1e-9 && v.lo > 0.05 && v.hi < 0.15,
+          "+10%% regressed: state %d change %g [%g, %g]", v.state, v.change, v.lo, v.hi);
+    v = decide(b, 5, a, 5, 1);
+    CHECK(v.state == AV_IMPROVED, "-9%% improved: %d", v.state);
+    /* significant but below --min-change: not called */
+    v = decide(a, 5, c, 5, 1);
+    CHECK(v.state == AV_SAME && v.p < 0.05, "+2%% is no significant change: %d p %g", v.state, v.p);
+    /* the same +10%, but a correction over 1e6 rows: not significant; then the spread
+       decides between no change and inconclusive */
+    v = decide(a, 5, b, 5, 1e9);
+    CHECK(v.state != AV_REGRESSED, "corrected away: %d", v.state);
+    /* two repetitions: inconclusive, says why */
+    v = decide(a, 2, b, 2, 1);
+    CHECK(v.state == AV_INCONCLUSIVE && strstr(v.reason, "at least 3"), "2 reps: %d %s", v.state,
+          v.reason);
+    /* noisy repetitions: inconclusive with how many are needed */
+    {
+        double n1[4] = {100, 130, 80, 110}, n2[4] = {105, 90, 125, 100};
+        v = decide(n1, 4, n2, 4, 1);
+        CHECK(v.state == AV_INCONCLUSIVE && v.need > 4 && strstr(v.reason, "are needed"),
+              "noisy: %d need %d %s", v.state, v.need, v.reason);
+    }
+    /* distinct modes: unstable, with the modes' values */
+    v = decide(a, 5, m, 5, 1);
+    CHECK(v.state == AV_UNSTABLE && v.mode_side == 1 && v.nmode[0] == 3 && v.nmode[1] == 2 &&
+              strstr(v.reason, "distinct modes"),
+          "modes: %d %s", v.state, v.reason);
+}
+
+static void test_identity(void)
+{
+    struct store_run_info ri;
+    char buf[512], k1[1024], k2[1024];
+
+    memset(&ri, 0, sizeof(ri));
+    snprintf(ri.pairing.v[SP_HYPERVISOR], sizeof(ri.pairing.v[0]), "kvm");
+    snprintf(ri.pairing.v[SP_GUEST_OS], sizeof(ri.pairing.v[0]), "debian");
+    ri.labels = json_pack("{s:s}", "host_hypervisor", "hyperv");
+    CHECK(strcmp(an_id_value(&ri, AI_HYPERVISOR), "hyperv") == 0, "label wins");
+    CHECK(strcmp(an_id_detected(&ri, AI_HYPERVISOR), "kvm") == 0, "detection kept");
+    CHECK(strcmp(an_id_value(&ri, AI_GUEST_OS), "debian") == 0, "detection without a label");
+    an_id_label(&ri, 0, buf, sizeof(buf));
+    CHECK(strcmp(buf, "hypervisor=hyperv (detected kvm) guest_os=debian") == 0, "label '%s'", buf);
+    CHECK(strcmp(an_run_key(&ri, "hypervisor"), "hyperv") == 0, "selector keys follow the rule");
+    an_id_group_key(&ri, 0, k1, sizeof(k1));
+    json_object_set_new(ri.labels, "host_hypervisor", json_string("kvm"));
+    an_id_group_key(&ri, 0, k2, sizeof(k2));
+    CHECK(strcmp(k1, k2) != 0, "two labelled hosts are two identities");
+    CHECK(strcmp(an_id_detected(&ri, AI_HYPERVISOR), "") == 0, "label = detection");
+    json_object_set_new(ri.labels, "guest_kernel", json_string("6.1.0-18"));
+    CHECK(strcmp(an_id_value(&ri, AI_KERNEL), "6.1.0-18") == 0, "guest_kernel label");
+    an_id_group_key(&ri, AN_ID_VERSIONS, k1, sizeof(k1));
+    json_object_set_new(ri.labels, "guest_kernel", json_string("6.1.0-17"));
+    an_id_group_key(&ri, AN_ID_VERSIONS, k2, sizeof(k2));
+    CHECK(strcmp(k1, k2) == 0, "versions left out of a baseline's identity");
+    json_decref(ri.labels);
+}
+
+static void test_options(void)
+{
+    json_t *ctx = json_pack("{s:{s:i, s:s, s:f, s:s}}", "options", "cpu", 3, "timer", "tsc",
+                            "min_time_s", 0.2, "filter", "x");
+    char buf[256];
+    an_options_sig(ctx, buf, sizeof(buf));
+    CHECK(strcmp(buf, "cpu=3 timer=tsc") == 0, "options '%s'", buf);
+    json_decref(ctx);
+    /* defaults say nothing */
+    ctx = json_pack("{s:{s:i, s:s, s:f, s:b, s:i, s:n}}", "options", "cpu", -1, "timer", "auto",
+                    "interval_s", 0.001, "switch_clocksource", 0, "peer_cpu", 2, "target");
+    an_options_sig(ctx, buf, sizeof(buf));
+    CHECK(strcmp(buf, "peer_cpu=2") == 0, "options '%s'", buf);
+    json_decref(ctx);
+}
+
+static void test_aggregation(void)
+{
+    /* the unpinned net/udp_rr of the issue: p50 9.95 us (19,271 samples), 44.4 us and
+       45.4 us (about 2,220 each); each repetition weighs the same, and the modes are said */
+    double vals[3 * AM_NMETRICS], reps[3] = {9950, 44400, 45400}, v;
+    struct an_bench b = {.name = "net/udp_rr", .nrows = 3, .vals = vals, .cap = 3};
+    char note[160];
+    for (int i = 0; i < 3 * AM_NMETRICS; i++)
+        vals[i] = NAN;
+    for (int r = 0; r < 3; r++)
+        AN_VAL(&b, r, AM_P50) = reps[r];
+    v = an_bench_value(&b, AM_P50);
+    CHECK(fabs(v - cbrt(9950.0 * 44400 * 45400)) < 1e-6, "geometric mean over repetitions %g", v);
+    CHECK(an_rep_modes(reps, 3, AM_P50, note, sizeof(note)) == 1 &&
+              strstr(note, "distinct modes") && strstr(note, "(1)") && strstr(note, "(2)"),
+          "modes '%s'", note);
+    CHECK(an_rep_modes((double[]){100, 101, 102}, 3, AM_P50, note, sizeof(note)) == 0 && !note[0],
+          "no modes '%s'", note);
+}
+
+static void test_knee(void)
+{
+    /* p99 by QD 1..32: 1 ms, 2 ms, 6 ms (over a 5 ms budget), 4 ms (back under), 8 ms */
+    struct an_cap_point p[5];
+    struct an_cap c = {.n = 5, .p = p};
+    double p99[5] = {1e6, 2e6, 6e6, 4e6, 8e6}, x[5] = {1000, 2000, 3000, 5000, 5500};
+    int nm, k;
+    memset(p, 0, sizeof(p));
+    for (int i = 0; i < 5; i++) {
+        p[i].level = 1 << (i + 1);
+        p[i].x = x[i];
+        p[i].p99 = p99[i];
+    }
+    k = an_capacity_knee(&c, 0, 5, 5e6, &nm);
+    CHECK(k == 1, "knee is the last load before the first over budget: %d", k);
+    CHECK(nm == 3, "non-monotonic p99 flagged at point 3: %d", nm);
+    p99[3] = 7e6;
+    p[3].p99 = 7e6;
+    k = an_capacity_knee(&c, 0, 5, 9e6, &nm);
+    CHECK(k == 4 && nm == -1, "monotonic, all under: knee %d nonmono %d", k, nm);
+}
+
+int main(void)
+{
+    test_bh();
+    test_t_ppf();
+    test_verdicts();
+    test_identity();
+    test_options();
+    test_knee();
+    test_aggregation();
+    return check_done("test_verdict");
+}
