@@ -14,6 +14,9 @@
    0 or -errno (the temporary file is removed on failure). */
 int file_write_atomic(const char *path, int (*fn)(FILE *f, void *arg), void *arg);
 
+/* The safe read below is implemented per platform (platform/linux/fileio_linux.c); the
+   Windows guest binary has no use for it. */
+
 /* file_read_all flags: refuse a symbolic link (-ELOOP) instead of following it. */
 #define FILE_NOFOLLOW 1
 
