@@ -99,6 +99,9 @@ void ingest_rmtree(const char *dir);
    bundle is open)? */
 int ingest_interrupted(void);
 /* Is this file a tar bundle, by its first bytes (gzip/bzip2/xz/zstd magic or ustar)? */
+/* Up to len bytes from the start of path when it is a regular file, opened without blocking
+   (a FIFO never hangs): the count read, or -errno (-EINVAL: not a regular file). */
+ssize_t ingest_read_head(const char *path, void *buf, size_t len);
 int ingest_is_bundle(const char *path);
 
 /* ---- Finding inputs (ingest_walk.c) ---- */

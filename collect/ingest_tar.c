@@ -49,14 +49,8 @@
 int ingest_is_bundle(const char *path)
 {
     unsigned char b[264];
-    struct stat st;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    ssize_t n = ingest_read_head(path, b, sizeof(b));
 
-    if (fd < 0)
-        return 0;
-    n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, b, sizeof(b)) : -1;
-    close(fd);
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
         return 1; /* gzip */
     if (n >= 3 && memcmp(b, "BZh", 3) == 0)

@@ -113,18 +113,30 @@ int ingest_list_dir(const char *dir, int bundles, struct ingest_list *l)
     return list_dir(dir, bundles, 1, l);
 }
 
-/* The first non-blank byte of a regular file (opened without blocking), or 0. */
-static int first_byte(const char *path)
+ssize_t ingest_read_head(const char *path, void *buf, size_t len)
 {
-    char b[512];
     struct stat st;
     ssize_t n;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
     if (fd < 0)
-        return 0;
-    n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, b, sizeof(b)) : -1;
+        return -errno;
+    if (fstat(fd, &st))
+        n = -errno;
+    else if (!S_ISREG(st.st_mode))
+        n = -EINVAL;
+    else if ((n = read(fd, buf, len)) < 0)
+        n = -errno;
     close(fd);
+    return n;
+}
+
+/* The first non-blank byte of a regular file (opened without blocking), or 0. */
+static int first_byte(const char *path)
+{
+    char b[512];
+    ssize_t n = ingest_read_head(path, b, sizeof(b));
+
     for (ssize_t i = 0; i < n; i++)
         if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')
             return (unsigned char)b[i];
