@@ -132,6 +132,11 @@ static int add_kind(struct ingest_item *it, const struct job_figs *j, const char
             snprintf(err, errlen, "%s: \"percentile\" is not an object", where);
             return -EINVAL;
         }
+        if (json_object_size(pct) > 1000) {
+            snprintf(err, errlen, "%s: %zu percentiles (at most 1000)", where,
+                     json_object_size(pct));
+            return -EINVAL;
+        }
         json_object_foreach((json_t *)pct, k, x)
         {
             if (pct_name(k, pname, sizeof(pname)) || !json_is_number(x)) {
@@ -208,26 +213,33 @@ static int add_job(struct ingest_item *it, const json_t *job, const char *prefix
 }
 
 /* "fio/<jobname>", with ".<n>" when several jobs share the name (numjobs without
-   group_reporting). */
-static void job_prefix(const json_t *jobs, size_t idx, char *out, size_t len)
+   group_reporting). `total` maps each name to its number of jobs, `seen` to how many came
+   before (two hash tables, so 40,000 jobs of one name stay linear). 0 or -ENOMEM. */
+static int job_prefix(const json_t *job, json_t *total, json_t *seen, char *out, size_t len)
 {
-    const char *name = jx_str(json_array_get(jobs, idx), "jobname", "");
-    size_t same = 0, before = 0;
-    for (size_t i = 0; i < json_array_size(jobs); i++)
-        if (strcmp(jx_str(json_array_get(jobs, i), "jobname", ""), name) == 0) {
-            same++;
-            before += i < idx;
-        }
-    if (same > 1)
-        snprintf(out, len, "fio/%s.%zu", name, before);
+    const char *name = jx_str(job, "jobname", "");
+    json_int_t before = json_integer_value(json_object_get(seen, name));
+
+    if (json_object_set_new(seen, name, json_integer(before + 1)))
+        return -ENOMEM;
+    if (json_integer_value(json_object_get(total, name)) > 1)
+        snprintf(out, len, "fio/%s.%lld", name, (long long)before);
     else
         snprintf(out, len, "fio/%s", name);
+    return 0;
+}
+
+/* fio's end time in Unix ms: timestamp_ms, else timestamp (s); NAN when out of range. */
+static double fio_timestamp_ms(const json_t *root)
+{
+    double ts_ms = jx_num(root, "timestamp_ms", jx_num(root, "timestamp", 0) * 1000);
+    return ts_ms >= 0 && ts_ms <= STORE_MAX_UNIX_MS ? ts_ms : NAN;
 }
 
 static int make_context(json_t *root, struct ingest_item *it, double elapsed_s)
 {
     json_t *c = json_object();
-    double ts_ms = jx_num(root, "timestamp_ms", jx_num(root, "timestamp", 0) * 1000);
+    double ts_ms = fio_timestamp_ms(root);
 
     if (!c)
         return -ENOMEM;
@@ -253,7 +265,7 @@ int ingest_fio(json_t *root, struct ingest_item *it, char *err, size_t errlen)
     const char *ver = json_string_value(json_object_get(root, "fio version"));
     double elapsed = 0;
     size_t i;
-    json_t *job;
+    json_t *job, *total = NULL, *seen = NULL;
     int ret;
 
     if (!ver) {
@@ -284,16 +296,40 @@ int ingest_fio(json_t *root, struct ingest_item *it, char *err, size_t errlen)
                      strerror((int)json_integer_value(e)));
             return -EINVAL;
         }
+        if (!(jx_num(job, "elapsed", 0) >= 0 && jx_num(job, "elapsed", 0) <= 1e9)) {
+            snprintf(err, errlen, "job '%s': \"elapsed\" is not a number of seconds in [0, 1e9]",
+                     jx_str(job, "jobname", ""));
+            return -EINVAL;
+        }
         if (jx_num(job, "elapsed", 0) > elapsed)
             elapsed = jx_num(job, "elapsed", 0);
+    }
+    if (isnan(fio_timestamp_ms(root))) {
+        snprintf(err, errlen, "\"timestamp_ms\" is not a time between 1970 and 9999");
+        return -EINVAL;
+    }
+    if (!(total = json_object()) || !(seen = json_object()))
+        goto nomem;
+    json_array_foreach(jobs, i, job)
+    {
+        const char *name = jx_str(job, "jobname", "");
+        json_int_t n = json_integer_value(json_object_get(total, name));
+        if (json_object_set_new(total, name, json_integer(n + 1)))
+            goto nomem;
     }
     json_array_foreach(jobs, i, job)
     {
         char prefix[1100];
-        job_prefix(jobs, i, prefix, sizeof(prefix));
-        if ((ret = add_job(it, job, prefix, err, errlen)))
+        if (job_prefix(job, total, seen, prefix, sizeof(prefix)))
+            goto nomem;
+        if ((ret = add_job(it, job, prefix, err, errlen))) {
+            json_decref(total);
+            json_decref(seen);
             return ret == -ENOMEM ? (snprintf(err, errlen, "out of memory"), -EINVAL) : ret;
+        }
     }
+    json_decref(total);
+    json_decref(seen);
     if (it->run.nrows == 0) {
         snprintf(err, errlen, "no job did any I/O (every total_ios is 0)");
         return -EINVAL;
@@ -308,4 +344,9 @@ int ingest_fio(json_t *root, struct ingest_item *it, char *err, size_t errlen)
              strncmp(ver, "fio-", 4) == 0 ? ver + 4 : ver);
     ingest_make_run_id(it, "fio");
     return 0;
+nomem:
+    json_decref(total);
+    json_decref(seen);
+    snprintf(err, errlen, "out of memory");
+    return -EINVAL;
 }

@@ -40,23 +40,30 @@ static int pairs_add(struct pairs *p, uint32_t i, uint64_t c)
     return 0;
 }
 
-/* Parse a header line of n bytes, exactly as hist_read() does. 0 or -EINVAL. */
-static int parse_header(const char *p, size_t n, struct store_hist *h, char name[1100], int *ver)
+/* Parse a header line of n bytes with hist_parse_header(). 0 or -EINVAL with reason. */
+static int parse_header(const char *p, size_t n, struct store_hist *h, char name[1100], char *err,
+                        size_t errlen)
 {
-    char line[2048], magic[32];
-    int used = 0;
+    char line[2048];
+    struct hist_header hd;
+    int ret;
 
-    if (n >= sizeof(line))
+    if (n >= sizeof(line)) {
+        snprintf(err, errlen, "not a histogram header near '%.40s'", p);
         return -EINVAL;
+    }
     memcpy(line, p, n);
     line[n] = 0;
-    if (sscanf(line,
-               "%31s %d %1099s count=%" SCNu64 " underflow=%" SCNu64 " overflow=%" SCNu64
-               " min=%lf max=%lf sum=%lf sumsq=%lf%n",
-               magic, ver, name, &h->count, &h->underflow, &h->overflow, &h->min, &h->max, &h->sum,
-               &h->sumsq, &used) != 10 ||
-        strcmp(magic, HIST_TEXT_MAGIC) != 0 || line[used] != 0)
-        return -EINVAL;
+    if ((ret = hist_parse_header(line, &hd, err, errlen)))
+        return ret;
+    h->count = hd.count;
+    h->underflow = hd.underflow;
+    h->overflow = hd.overflow;
+    h->min = hd.min;
+    h->max = hd.max;
+    h->sum = hd.sum;
+    h->sumsq = hd.sumsq;
+    memcpy(name, hd.name, sizeof(hd.name));
     return 0;
 }
 
@@ -81,7 +88,7 @@ static int parse_buckets(const char *p, const char *end, struct pairs *pr, uint6
         p = e + 1;
         errno = 0;
         c = strtoull(p, &e, 10);
-        if (e == p || errno || (e < end && *e != ' ') || *p == '-') {
+        if (e == p || errno || (e < end && *e != ' ') || *p == '-' || *p == '+') {
             snprintf(err, errlen, "bad bucket count near '%.20s'", p);
             return -EINVAL;
         }
@@ -89,7 +96,10 @@ static int parse_buckets(const char *p, const char *end, struct pairs *pr, uint6
             snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
-        *total += c;
+        if (__builtin_add_overflow(*total, c, total)) {
+            snprintf(err, errlen, "bucket counts overflow 64 bits (at bucket %ld)", i);
+            return -EINVAL;
+        }
         p = e;
     }
     return 0;
@@ -152,7 +162,7 @@ int ingest_hist_text(const char *buf, size_t len, const struct vb_run *r, struct
     const char *p = buf, *end = buf + len;
     struct store_hist *hs = calloc(r->nrows ? r->nrows : 1, sizeof(*hs));
     struct pairs pr = {0};
-    size_t cursor = 0;
+    size_t cursor = 0, lineno = 0;
     int ret = 0;
 
     if (!hs) {
@@ -161,51 +171,46 @@ int ingest_hist_text(const char *buf, size_t len, const struct vb_run *r, struct
     }
     while (p < end && !ret) {
         const char *nl = memchr(p, '\n', (size_t)(end - p)), *bl, *bend;
-        char name[1100];
+        char name[1100], e2[400];
         struct store_hist h = {0};
-        int ver;
         uint64_t total;
         long row;
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
+        lineno++;
         if (n == 0 || *p == '#') {
             p += n + 1;
             continue;
         }
-        if (parse_header(p, n, &h, name, &ver)) {
-            snprintf(err, errlen, "not a histogram header near '%.40s'", p);
-            ret = -EINVAL;
-            break;
-        }
-        if (ver != HIST_TEXT_VERSION) {
-            snprintf(err, errlen, "histogram format version %d, expected %d", ver,
-                     HIST_TEXT_VERSION);
-            ret = -EINVAL;
-            break;
-        }
-        if (!nl || nl + 1 >= end) {
-            snprintf(err, errlen, "histogram '%s' has no bucket line", name);
-            ret = -EINVAL;
-            break;
-        }
+#define FAIL(...)                                        \
+    do {                                                 \
+        snprintf(err, errlen, "line %zu: " __VA_ARGS__); \
+        ret = -EINVAL;                                   \
+        goto stop;                                       \
+    } while (0)
+        if (parse_header(p, n, &h, name, e2, sizeof(e2)))
+            FAIL("%s", lineno, e2);
+        if (!nl || nl + 1 >= end)
+            FAIL("histogram '%.200s' has no bucket line", lineno, name);
         bl = nl + 1;
+        lineno++;
         bend = memchr(bl, '\n', (size_t)(end - bl));
         if (!bend)
             bend = end;
         pr.n = 0;
-        if ((ret = parse_buckets(bl, bend, &pr, &total, err, errlen)))
-            break;
-        if (total != h.count) {
-            snprintf(err, errlen, "bucket counts add up to %" PRIu64 ", header says %" PRIu64,
-                     total, h.count);
-            ret = -EINVAL;
-            break;
+        if ((ret = parse_buckets(bl, bend, &pr, &total, e2, sizeof(e2)))) {
+            if (ret == -ENOMEM) {
+                snprintf(err, errlen, "out of memory");
+                goto stop;
+            }
+            FAIL("%s", lineno, e2);
         }
-        if ((row = find_row(r, hs, name, &cursor)) < 0) {
-            snprintf(err, errlen, "histogram '%s' matches no benchmark row", name);
-            ret = -EINVAL;
-            break;
-        }
+        if (total != h.count)
+            FAIL("bucket counts add up to %" PRIu64 ", header says %" PRIu64, lineno, total,
+                 h.count);
+        if ((row = find_row(r, hs, name, &cursor)) < 0)
+            FAIL("histogram '%.200s' matches no benchmark row", lineno, name);
+#undef FAIL
         ret = store_hist_encode(pr.idx, pr.count, pr.n, &h.blob, &h.len);
         if (ret == -EINVAL)
             ret = encode_unsorted(&pr, &h.blob, &h.len);
@@ -216,6 +221,16 @@ int ingest_hist_text(const char *buf, size_t len, const struct vb_run *r, struct
         hs[row] = h;
         p = bend + 1;
     }
+    /* Every measured row has its record: an empty or cut histograms.txt is not a run. */
+    for (size_t i = 0; !ret && i < r->nrows; i++) {
+        const struct vb_row *w = &r->rows[i];
+        if (w->run_type == VB_ITERATION && !w->error_occurred && !hs[i].blob) {
+            snprintf(err, errlen, "no histogram for benchmark row '%s' (empty or cut file)",
+                     w->name);
+            ret = -EINVAL;
+        }
+    }
+stop:
     free(pr.idx);
     free(pr.count);
     if (ret) {

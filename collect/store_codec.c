@@ -133,12 +133,24 @@ static const char *digits(const char *p, int n, int *v)
 
 void store_iso_time(double unix_ms, char *out, size_t len)
 {
-    time_t t = (time_t)floor(unix_ms / 1000);
-    int ms = (int)(unix_ms - (double)t * 1000);
+    time_t t;
+    int ms;
     char day[24];
     struct tm tm;
 
-    gmtime_r(&t, &tm);
+    /* Clamp to 1970 .. 9999 so the cast is defined and gmtime_r succeeds; callers check
+       their inputs' range (STORE_MAX_UNIX_MS) and refuse what lies outside. */
+    if (!(unix_ms >= 0))
+        unix_ms = 0;
+    if (unix_ms > STORE_MAX_UNIX_MS)
+        unix_ms = STORE_MAX_UNIX_MS;
+    t = (time_t)floor(unix_ms / 1000);
+    ms = (int)(unix_ms - (double)t * 1000);
+    memset(&tm, 0, sizeof(tm));
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, len, "1970-01-01T00:00:00.000Z");
+        return;
+    }
     strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, len, "%.19s.%03dZ", day, ms < 0 ? 0 : ms > 999 ? 999 : ms);
 }

@@ -63,7 +63,10 @@ int histblob_encode(const struct hist *h, uint8_t **buf, size_t *len);
    for a malformed blob. */
 int histblob_decode(const void *buf, size_t len, struct hist *h);
 
-/* Format a Unix time in ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" (out: at least 32 bytes). */
+/* The last Unix time in ms a store holds: 9999-12-31T23:59:59.999Z. */
+#define STORE_MAX_UNIX_MS 253402300799999.0
+/* Format a Unix time in ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" (out: at least 32 bytes), clamped
+   to [0, STORE_MAX_UNIX_MS]. */
 void store_iso_time(double unix_ms, char *out, size_t len);
 /* Normalise an ISO 8601 date/time (with 'T' or ' ', optional fraction and zone; no zone
    means UTC) to "YYYY-MM-DDTHH:MM:SS.mmmZ". 0 or -EINVAL. */

@@ -152,7 +152,7 @@ static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
         }
         json_object_foreach(o, k, v)
         {
-            if ((ret = vb_row_set_counter(w, k, json_is_number(v) ? json_number_value(v) : NAN)))
+            if ((ret = vb_row_add_counter(w, k, json_is_number(v) ? json_number_value(v) : NAN)))
                 break;
         }
         json_decref(o);

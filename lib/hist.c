@@ -155,29 +155,63 @@ static long read_line(FILE *f, char **buf, size_t *cap)
     return (long)n;
 }
 
-static int parse_header(const char *line, struct hist *h, char *name, size_t namelen, char *err,
-                        size_t errlen)
+/* A count field "key=N" must be plain digits: sscanf's %lu takes "-1" and wraps it. */
+static int count_unsigned(const char *line, const char *key)
 {
-    char magic[32], nm[512];
-    int ver, used = 0;
-    double mn, mx;
+    const char *p = strstr(line, key);
+    return p && p[strlen(key)] >= '0' && p[strlen(key)] <= '9';
+}
 
+int hist_parse_header(const char *line, struct hist_header *hd, char *err, size_t errlen)
+{
+    char magic[32];
+    int used = 0;
+
+    memset(hd, 0, sizeof(*hd));
     if (sscanf(line,
-               "%31s %d %511s count=%" SCNu64 " underflow=%" SCNu64 " overflow=%" SCNu64
+               "%31s %d %1099s count=%" SCNu64 " underflow=%" SCNu64 " overflow=%" SCNu64
                " min=%lf max=%lf sum=%lf sumsq=%lf%n",
-               magic, &ver, nm, &h->count, &h->underflow, &h->overflow, &mn, &mx, &h->sum,
-               &h->sumsq, &used) != 10 ||
+               magic, &hd->version, hd->name, &hd->count, &hd->underflow, &hd->overflow, &hd->min,
+               &hd->max, &hd->sum, &hd->sumsq, &used) != 10 ||
         strcmp(magic, HIST_TEXT_MAGIC) != 0 || line[used] != 0) {
-        snprintf(err, errlen, "not a histogram header");
+        snprintf(err, errlen, "not a histogram header near '%.40s'", line);
         return -EINVAL;
     }
-    if (ver != HIST_TEXT_VERSION) {
-        snprintf(err, errlen, "histogram format version %d, expected %d", ver, HIST_TEXT_VERSION);
+    if (hd->version != HIST_TEXT_VERSION) {
+        snprintf(err, errlen, "histogram format version %d, expected %d", hd->version,
+                 HIST_TEXT_VERSION);
         return -EINVAL;
     }
-    h->min = mn;
-    h->max = mx;
-    snprintf(name, namelen, "%s", nm);
+    if (!count_unsigned(line, " count=") || !count_unsigned(line, " underflow=") ||
+        !count_unsigned(line, " overflow=")) {
+        snprintf(err, errlen, "histogram '%s': a count is not a non-negative integer", hd->name);
+        return -EINVAL;
+    }
+    return hist_check_header(hd, err, errlen);
+}
+
+int hist_check_header(const struct hist_header *hd, char *err, size_t errlen)
+{
+    const char *why = NULL;
+
+    if (!isfinite(hd->min) || !isfinite(hd->max) || !isfinite(hd->sum) || !isfinite(hd->sumsq))
+        why = "min, max, sum and sumsq must be finite numbers";
+    else if (hd->sumsq < 0)
+        why = "negative sumsq";
+    else if (hd->underflow > hd->count || hd->overflow > hd->count - hd->underflow)
+        why = "underflow and overflow exceed count";
+    else if (hd->count == 0 && (hd->min != 0 || hd->max != 0 || hd->sum != 0 || hd->sumsq != 0))
+        why = "no values but non-zero min, max, sum or sumsq";
+    else if (hd->min > hd->max)
+        why = "min above max";
+    else if (hd->min < 0x1p-4 && hd->count && !hd->underflow)
+        why = "min below the histogram's range (negative?) without underflow";
+    else if (hd->sum < 0 && hd->min >= 0)
+        why = "negative sum of non-negative values";
+    if (why) {
+        snprintf(err, errlen, "histogram '%s': %s", hd->name, why);
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -200,13 +234,17 @@ static int parse_buckets(char *line, struct hist *h, char *err, size_t errlen)
             return -EINVAL;
         }
         p = end + 1;
+        errno = 0;
         c = strtoull(p, &end, 10);
         if (end == p || errno || (*end && *end != ' ')) {
             snprintf(err, errlen, "bad bucket count near '%.20s'", p);
             return -EINVAL;
         }
-        h->counts[i] += c;
-        total += c;
+        if (*p == '-' || *p == '+' || __builtin_add_overflow(h->counts[i], c, &h->counts[i]) ||
+            __builtin_add_overflow(total, c, &total)) {
+            snprintf(err, errlen, "bucket counts overflow 64 bits or are negative near '%.20s'", p);
+            return -EINVAL;
+        }
         p = end;
     }
     if (total != h->count) {
@@ -236,9 +274,20 @@ int hist_read(FILE *f, struct hist **out, char *name, size_t namelen, char *err,
         ret = -ENOMEM;
         goto out;
     }
-    ret = parse_header(line, h, name, namelen, err, errlen);
-    if (ret)
-        goto out;
+    {
+        struct hist_header hd;
+        ret = hist_parse_header(line, &hd, err, errlen);
+        if (ret)
+            goto out;
+        h->count = hd.count;
+        h->underflow = hd.underflow;
+        h->overflow = hd.overflow;
+        h->min = hd.min;
+        h->max = hd.max;
+        h->sum = hd.sum;
+        h->sumsq = hd.sumsq;
+        snprintf(name, namelen, "%s", hd.name);
+    }
     if (read_line(f, &line, &cap) < 0) {
         snprintf(err, errlen, "histogram '%s' has no bucket line", name);
         ret = -EINVAL;

@@ -129,4 +129,18 @@ int hist_write(const struct hist *h, const char *name, FILE *f);
  */
 int hist_read(FILE *f, struct hist **out, char *name, size_t namelen, char *err, size_t errlen);
 
+/* A record's header line, as parsed by hist_parse_header. */
+struct hist_header {
+    int version;
+    char name[1100];
+    uint64_t count, underflow, overflow;
+    double min, max, sum, sumsq; /* ns, ns^2 */
+};
+/* Parse and check one header line (NUL-terminated, no newline): 0, or -EINVAL with the
+   reason in err (not a header, other version, a signed count, or hist_check_header). */
+int hist_parse_header(const char *line, struct hist_header *hd, char *err, size_t errlen);
+/* Check a header's numbers are possible: finite, sumsq >= 0, underflow + overflow <=
+   count, min <= max, negative values only through underflow. 0 or -EINVAL with reason. */
+int hist_check_header(const struct hist_header *hd, char *err, size_t errlen);
+
 #endif

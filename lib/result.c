@@ -71,17 +71,30 @@ struct vb_row *vb_run_add_row(struct vb_run *r, const char *name)
 
 int vb_row_set_counter(struct vb_row *row, const char *name, double value)
 {
-    struct vb_counter *n;
-
     for (size_t i = 0; i < row->ncounters; i++)
         if (strcmp(row->counters[i].name, name) == 0) {
             row->counters[i].value = value;
             return 0;
         }
-    n = realloc(row->counters, (row->ncounters + 1) * sizeof(*n));
-    if (!n)
-        return -ENOMEM;
-    row->counters = n;
+    return vb_row_add_counter(row, name, value);
+}
+
+int vb_row_add_counter(struct vb_row *row, const char *name, double value)
+{
+    struct vb_counter *n;
+
+    /* The array's capacity is ncounters rounded up to a power of two (at least 8): grow
+       geometrically, so appending many counters stays linear. */
+    if (row->ncounters >= 8 && (row->ncounters & (row->ncounters - 1)) == 0) {
+        n = realloc(row->counters, 2 * row->ncounters * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        row->counters = n;
+    } else if (!row->counters) {
+        if (!(row->counters = malloc(8 * sizeof(*n))))
+            return -ENOMEM;
+    }
+    n = row->counters;
     n[row->ncounters].name = strdup(name);
     if (!n[row->ncounters].name)
         return -ENOMEM;

@@ -92,6 +92,9 @@ void vb_run_free(struct vb_run *r);
 struct vb_row *vb_run_add_row(struct vb_run *r, const char *name);
 /* Set (add or replace) a counter on a row. 0 or -ENOMEM. */
 int vb_row_set_counter(struct vb_row *row, const char *name, double value);
+/* Append a counter the row does not have yet (no search: for readers of JSON objects,
+   whose keys are unique). 0 or -ENOMEM. */
+int vb_row_add_counter(struct vb_row *row, const char *name, double value);
 /* Counter value, or NAN when the row has none by that name. */
 double vb_row_counter(const struct vb_row *row, const char *name);
 /* Set the row's error (or skip) message; skipped=1 marks a clean skip. 0 or -ENOMEM. */

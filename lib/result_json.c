@@ -172,6 +172,25 @@ static int bad(char *err, size_t errlen, const char *fmt, size_t i, const char *
     return -EINVAL;
 }
 
+/* An integer key of a row ("threads", "repetitions"...): absent gives def; a number outside
+   [lo, hi] or with a fraction is refused (the cast of 1e300 to int is undefined). */
+static int row_int(json_t *b, const char *key, int def, int lo, int hi, int *out)
+{
+    json_t *v = json_object_get(b, key);
+    double d;
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return -EINVAL;
+    d = json_number_value(v);
+    if (!(d >= lo && d <= hi) || d != floor(d))
+        return -EINVAL;
+    *out = (int)d;
+    return 0;
+}
+
 /* Fill one row from a benchmark object; checks types of every known key. */
 static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t errlen)
 {
@@ -216,8 +235,9 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
             w->real_time = json_number_value(v);
     }
     v = json_object_get(b, "iterations");
-    if (v && !json_is_integer(v))
-        return bad(err, errlen, "benchmarks[%zu]: %s", i, "\"iterations\" is not an integer");
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+        return bad(err, errlen, "benchmarks[%zu]: %s", i,
+                   "\"iterations\" is not a non-negative integer");
     if (!v && !optional)
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "missing \"iterations\"");
     w->iterations = v ? (uint64_t)json_integer_value(v) : 0;
@@ -244,9 +264,15 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
     } else if (strcmp(s, "iteration") != 0) {
         return bad(err, errlen, "benchmarks[%zu]: %s", i, "unknown \"run_type\"");
     }
-    w->repetitions = (int)jx_num(b, "repetitions", 1);
-    w->repetition_index = (int)jx_num(b, "repetition_index", 0);
-    w->threads = (int)jx_num(b, "threads", 1);
+    if (row_int(b, "repetitions", 1, 0, 1 << 30, &w->repetitions))
+        return bad(err, errlen, "benchmarks[%zu]: %s", i,
+                   "\"repetitions\" is not an integer in [0, 2^30]");
+    if (row_int(b, "repetition_index", 0, 0, 1 << 30, &w->repetition_index))
+        return bad(err, errlen, "benchmarks[%zu]: %s", i,
+                   "\"repetition_index\" is not an integer in [0, 2^30]");
+    if (row_int(b, "threads", 1, 1, 1 << 20, &w->threads))
+        return bad(err, errlen, "benchmarks[%zu]: %s", i,
+                   "\"threads\" is not an integer in [1, 2^20]");
     w->bytes_per_second = jx_num(b, "bytes_per_second", NAN);
     w->items_per_second = jx_num(b, "items_per_second", NAN);
     if ((s = json_string_value(json_object_get(b, "label"))) && !(w->label = strdup(s)))
@@ -259,7 +285,7 @@ static int read_row(json_t *b, size_t i, struct vb_run *r, char *err, size_t err
             continue;
         if (!json_is_number(v))
             continue; /* Google Benchmark allows other keys; only numbers are counters */
-        if ((ret = vb_row_set_counter(w, k, json_number_value(v))))
+        if ((ret = vb_row_add_counter(w, k, json_number_value(v))))
             return ret;
     }
     return 0;

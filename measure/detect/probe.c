@@ -239,6 +239,7 @@ int cpuid_leaves_put(struct cpuid_leaves *l, uint32_t leaf, uint32_t sub, const 
     }
     l->v[l->n].leaf = leaf;
     l->v[l->n].sub = sub;
+    l->v[l->n].line = 0;
     memcpy(l->v[l->n].r, r, sizeof(l->v[l->n].r));
     l->n++;
     return 0;
@@ -256,14 +257,34 @@ static int fx_path(const struct fixture *f, const char *path, char *out, size_t 
     return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Order by (leaf, subleaf), then by line: sorted once, looked up by binary search. */
+static int cmp_leaf(const void *a, const void *b)
+{
+    const struct cpuid_leaf *x = a, *y = b;
+    if (x->leaf != y->leaf)
+        return x->leaf < y->leaf ? -1 : 1;
+    if (x->sub != y->sub)
+        return x->sub < y->sub ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
 static int fx_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
     const struct fixture *f = ctx;
-    for (size_t i = 0; i < f->leaves.n; i++)
-        if (f->leaves.v[i].leaf == leaf && f->leaves.v[i].sub == subleaf) {
-            memcpy(out, f->leaves.v[i].r, 4 * sizeof(out[0]));
-            return 0;
-        }
+    struct cpuid_leaf key = {.leaf = leaf, .sub = subleaf, .line = 0};
+    size_t lo = 0, hi = f->leaves.n;
+
+    while (lo < hi) { /* the first entry >= key; entries are unique per (leaf, sub) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_leaf(&f->leaves.v[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < f->leaves.n && f->leaves.v[lo].leaf == leaf && f->leaves.v[lo].sub == subleaf) {
+        memcpy(out, f->leaves.v[lo].r, 4 * sizeof(out[0]));
+        return 0;
+    }
     memset(out, 0, 4 * sizeof(out[0]));
     return -ENOENT;
 }
@@ -297,11 +318,48 @@ static int fx_readlink(void *ctx, const char *path, char *buf, size_t len)
     return 0;
 }
 
-/* Parse cpuid.txt; -EINVAL with the line at fault in err. */
+/* Append one leaf of cpuid.txt's line `line` (duplicates are resolved by sort_leaves). */
+static int leaves_append(struct cpuid_leaves *l, const unsigned long v[6], size_t line)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        struct cpuid_leaf *nv = realloc(l->v, cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n] =
+        (struct cpuid_leaf){(uint32_t)v[0],
+                            (uint32_t)v[1],
+                            {(uint32_t)v[2], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5]},
+                            line};
+    l->n++;
+    return 0;
+}
+
+/* Sort by (leaf, subleaf) and keep the last line of each: O(n log n). */
+static void sort_leaves(struct cpuid_leaves *l)
+{
+    size_t o = 0;
+    if (!l->n)
+        return;
+    qsort(l->v, l->n, sizeof(l->v[0]), cmp_leaf);
+    for (size_t i = 0; i < l->n; i++) {
+        if (i + 1 < l->n && l->v[i + 1].leaf == l->v[i].leaf && l->v[i + 1].sub == l->v[i].sub)
+            continue;
+        l->v[o++] = l->v[i];
+    }
+    l->n = o;
+}
+
+/* Parse cpuid.txt; -EINVAL with the line at fault in err. Lines of any length are read
+   whole (getline), so the number in a message is the file's line. */
 static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_t errlen)
 {
-    char line[512];
-    int lineno = 0, ret = 0;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int ret = 0;
     FILE *f = fopen(path, "re");
 
     if (!f) {
@@ -309,7 +367,7 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return ret;
     }
-    while (fgets(line, sizeof(line), f)) {
+    while (getline(&line, &cap, f) >= 0) {
         unsigned long v[6];
         char *s = line, *end;
         int k;
@@ -329,20 +387,20 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
         while (k == 6 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
             s++;
         if (k != 6 || (*s && *s != '#')) {
-            snprintf(err, errlen, "%s:%d: expected 'leaf subleaf eax ebx ecx edx' in hexadecimal",
+            snprintf(err, errlen, "%s:%zu: expected 'leaf subleaf eax ebx ecx edx' in hexadecimal",
                      path, lineno);
             ret = -EINVAL;
             break;
         }
-        {
-            uint32_t r[4] = {(uint32_t)v[2], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5]};
-            if ((ret = cpuid_leaves_put(l, (uint32_t)v[0], (uint32_t)v[1], r))) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                break;
-            }
+        if ((ret = leaves_append(l, v, lineno))) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            break;
         }
     }
+    free(line);
     fclose(f);
+    if (!ret)
+        sort_leaves(l);
     return ret;
 }
 

@@ -43,6 +43,7 @@ void names_visit(struct names *n, int (*cb)(const char *name, void *arg), void *
 /* CPUID leaves by (leaf, subleaf), as a fixture holds them. */
 struct cpuid_leaf {
     uint32_t leaf, sub, r[4];
+    size_t line; /* fixtures: the cpuid.txt line (a later line wins) */
 };
 struct cpuid_leaves {
     struct cpuid_leaf *v;
@@ -71,7 +72,10 @@ const char *hv_display(const char *name);
    conclusion} and summary. 0 or -ENOMEM. See signals.c. */
 int detect_conclude(json_t *pairing);
 
-/* Parse a CPU list such as "0-3,8" into cpus (up to max; cpus may be NULL); the count. */
+/* CPU numbers a CPU list may hold: 0 .. CPULIST_MAX - 1 (Linux's largest NR_CPUS). */
+#define CPULIST_MAX 8192
+/* Parse a CPU list such as "0-3,8" (ends at NUL or newline) into cpus (up to max; cpus may
+   be NULL): the count, or -EINVAL when malformed, reversed or beyond CPULIST_MAX CPUs. */
 int cpulist_parse(const char *s, int *cpus, int max);
 
 /* Topology: the OS's own (topology_os), else sysfs through the probe.

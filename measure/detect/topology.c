@@ -12,27 +12,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CPUS 8192
+#define MAX_CPUS CPULIST_MAX
 
 int cpulist_parse(const char *s, int *cpus, int max)
 {
     int n = 0;
-    while (*s) {
+    while (*s && *s != '\n') {
         char *end;
-        long a = strtol(s, &end, 10), b;
-        if (end == s)
-            break;
+        long a, b;
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        a = strtol(s, &end, 10);
         b = a;
-        if (*end == '-')
+        if (*end == '-') {
+            if (end[1] < '0' || end[1] > '9')
+                return -EINVAL;
             b = strtol(end + 1, &end, 10);
-        for (long c = a; c <= b && c >= 0; c++) {
+        }
+        /* strtol saturates at LONG_MAX, which the bound refuses too */
+        if (a > b || b >= CPULIST_MAX || n + (b - a + 1) > CPULIST_MAX)
+            return -EINVAL;
+        for (long c = a; c <= b; c++) {
             if (cpus && n < max)
                 cpus[n] = (int)c;
             n++;
         }
-        s = *end == ',' ? end + 1 : end;
-        if (*s == '\n' || *s == ' ')
-            break;
+        if (*end == ',')
+            s = end + 1;
+        else if (*end == '\n' || *end == 0)
+            s = end;
+        else
+            return -EINVAL;
     }
     return n;
 }
@@ -111,8 +121,8 @@ static json_t *from_sysfs(const struct probe *p)
         return NULL;
     if (probe_text(p, "/sys/devices/system/cpu/online", text, sizeof(text)) == 0)
         ncpu = cpulist_parse(text, cpus, MAX_CPUS);
-    if (ncpu > MAX_CPUS)
-        ncpu = MAX_CPUS;
+    if (ncpu < 0) /* malformed: unknown (sysinfo_os_collect says so) */
+        ncpu = 0;
     for (int i = 0; i < ncpu; i++) {
         int pk = 0, co = 0, seen_pkg = 0, seen_core = 0;
         if (sysfs_int(p, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpus[i],
@@ -158,7 +168,9 @@ static json_t *from_sysfs(const struct probe *p)
                                                          : strcmp(type, "Instruction") == 0 ? 2
                                                                                             : 3,
                                                          level, parse_size(size),
-                                                         cpulist_parse(shared, NULL, 0)));
+                                                         cpulist_parse(shared, NULL, 0) > 0
+                                                             ? cpulist_parse(shared, NULL, 0)
+                                                             : 0));
         }
         names_free(&n);
     }

@@ -167,6 +167,31 @@ static void test_malformed(void)
     expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=1 max=1 sum=1 sumsq=1\n"
                "12:x\n",
                "bad count");
+    /* impossible numbers (issue 15): the analyzer's reader refuses them like collect */
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=nan max=1 sum=1 sumsq=1\n"
+               "300:1\n",
+               "min=nan");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=1 max=inf sum=1 sumsq=1\n"
+               "300:1\n",
+               "max=inf");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=1 max=1 sum=1 sumsq=1\n"
+               "300:18446744073709551615 301:2\n",
+               "bucket counts wrapping uint64");
+    expect_bad("viobench-hist 1 x count=1 underflow=-1 overflow=0 min=1 max=1 sum=1 sumsq=1\n"
+               "300:1\n",
+               "negative underflow");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=1 max=1 sum=1 sumsq=-1\n"
+               "300:1\n",
+               "negative sumsq");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=-5 max=1 sum=1 sumsq=1\n"
+               "300:1\n",
+               "negative min without underflow");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=2 max=1 sum=1 sumsq=1\n"
+               "300:1\n",
+               "min above max");
+    expect_bad("viobench-hist 1 x count=1 underflow=0 overflow=0 min=1 max=1 sum=1 sumsq=1\n"
+               "300:-1\n",
+               "negative bucket count");
 }
 
 static void test_edges(void)

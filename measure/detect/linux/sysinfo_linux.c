@@ -7,6 +7,7 @@
  * hypervisor these facts point to) is portable and lives in measure/detect/signals.c.
  */
 #include "jsonx.h"
+#include "log.h"
 #include "sysinfo_os.h"
 
 #include <errno.h>
@@ -140,9 +141,17 @@ static void cpu_facts(const struct probe *p, json_t *cpu)
                 count++;
     }
     free(text);
-    if (probe_text(p, "/sys/devices/system/cpu/online", online, sizeof(online)) == 0 &&
-        cpulist_parse(online, NULL, 0) > 0)
-        count = cpulist_parse(online, NULL, 0);
+    if (probe_text(p, "/sys/devices/system/cpu/online", online, sizeof(online)) == 0) {
+        int n = cpulist_parse(online, NULL, 0);
+        if (n > 0) {
+            count = n;
+        } else {
+            vb_warn("sysinfo: /sys/devices/system/cpu/online: '%.40s' is not a CPU list of at "
+                    "most %d CPUs; CPU count and topology unknown",
+                    strtok(online, "\n") ? online : "", CPULIST_MAX);
+            count = 0;
+        }
+    }
     json_object_set_new(cpu, "count", count > 0 ? json_integer(count) : json_null());
     json_object_set_new(cpu, "flags_of_interest", flags);
 }
