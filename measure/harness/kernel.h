@@ -110,8 +110,10 @@ struct vb_meas {
     char error[256];     /* set by vb_meas_fail */
 };
 
-/* Set by the first Ctrl-C or SIGTERM: kernels stop and return promptly. */
+/* Set by the first Ctrl-C, SIGTERM or SIGHUP: kernels stop and return promptly. */
 extern volatile sig_atomic_t vb_interrupted;
+/* The signal that set vb_interrupted (SIGINT, SIGTERM, SIGHUP), 0 before. */
+extern volatile sig_atomic_t vb_interrupt_signal;
 
 /* 1 while the window is open (not past its deadline, not interrupted). */
 static inline int vb_meas_running(const struct vb_meas *m)

@@ -3,7 +3,10 @@
  * --peer the run starts `viobench serve` itself as a child process on 127.0.0.1 with an
  * ephemeral port (and on vsock loopback when that transport exists), so the quick suite
  * works anywhere and the server's CPU time stays out of the measuring thread; the child
- * dies with the run (a registered cleanup, and PR_SET_PDEATHSIG if the run is killed).
+ * dies with the run (a registered cleanup, and PR_SET_PDEATHSIG if the run is killed). It
+ * runs in a process group of its own, so a signal to the run's group (`timeout`, a
+ * terminal's Ctrl-C) reaches the run, which stops after its window, and not the peer in
+ * the middle of that window.
  * The first kernel to use a peer asks it for its info (its limits, the interface the
  * connection reached and its sysinfo) and records both ends of the path in context.json.
  */
@@ -126,6 +129,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     if (pid == 0) {
         int fd = dup(pfd[1]); /* without close-on-exec */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
         snprintf(fdarg, sizeof(fdarg), "%d", fd);
         pf_unpin_thread(); /* not the measuring thread's CPU unless --peer-cpu says so */
         execv("/proc/self/exe", (char *const *)argv);
