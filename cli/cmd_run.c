@@ -80,6 +80,9 @@ static const struct opt run_opts[] = {
     {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
      "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
     {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+    {"placement", 0, OPT_STR, &a.net.placement, "MODE",
+     "net/*: client and local peer CPUs: cross-cpu (default), same-cpu, cross-core, "
+     "cross-numa or scheduler"},
     {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
      "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
     {"flows", 0, OPT_INT, &a.net.flows, "N",
@@ -354,6 +357,7 @@ int cmd_run(int argc, char **argv)
     o.peer = a.net.peer;
     o.vsock_peer = a.net.vsock_peer;
     o.peer_cpu = a.net.peer_cpu;
+    o.placement = a.net.placement;
     o.rate = a.net.rate;
     o.flows = a.net.flows;
     o.nagle = a.net.nagle;

@@ -37,6 +37,9 @@ struct net_run {
         struct netl_peer ip, vsock; /* addresses the started server reported */
     } child;
     struct netl_peer user_ip, user_vsock;
+    struct netl_place place; /* client and peer CPUs (net_place.c) */
+    int place_state;         /* 0 not resolved, 1 resolved, 2 cannot be had (place_why) */
+    char place_why[256];
     json_t *context; /* the run's "network" context, kept and re-published */
 };
 
@@ -98,11 +101,12 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     int pfd[2], argc = 0, vsock = netl_vsock_loopback(vwhy, sizeof(vwhy)) == 0, ret, v;
     pid_t pid;
 
+    (void)o; /* the peer's CPU comes from the resolved placement (nr->place) */
     if (pipe2(pfd, O_CLOEXEC)) {
         snprintf(why, len, "starting the peer: pipe: %s", strerror(errno));
         return -errno;
     }
-    snprintf(cpuarg, sizeof(cpuarg), "%d", o->peer_cpu);
+    snprintf(cpuarg, sizeof(cpuarg), "%d", nr->place.peer_cpu);
     argv[argc++] = "viobench";
     argv[argc++] = "serve";
     argv[argc++] = "--listen";
@@ -114,7 +118,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     argv[argc++] = "--quiet";
     argv[argc++] = "--ready-fd";
     argv[argc++] = fdarg;
-    if (o->peer_cpu >= 0) {
+    if (nr->place.peer_cpu >= 0) {
         argv[argc++] = "--cpu";
         argv[argc++] = cpuarg;
     }
@@ -131,7 +135,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         setpgid(0, 0);
         snprintf(fdarg, sizeof(fdarg), "%d", fd);
-        pf_unpin_thread(); /* not the measuring thread's CPU unless --peer-cpu says so */
+        pf_unpin_thread(); /* not the measuring thread's CPU unless the placement says so */
         execv("/proc/self/exe", (char *const *)argv);
         _exit(127);
     }
@@ -226,7 +230,9 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
     } else {
         if (!nr->child.tried) {
             nr->child.tried = 1;
-            if (start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
+            /* the placement says where the peer runs; when it cannot be had, no peer */
+            if (netl_place_get(o, nr->child.err, sizeof(nr->child.err)) &&
+                start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
                 vb_err("run: %s", nr->child.err);
         }
         if (nr->child.err[0]) {
@@ -245,6 +251,27 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
         describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
     }
     return p;
+}
+
+const struct netl_place *netl_place_get(const struct vb_opts *o, char *why, size_t len)
+{
+    struct net_run *nr = run_of(o, why, len);
+    if (!nr)
+        return NULL;
+    if (nr->place_state == 0)
+        nr->place_state =
+            netl_place_resolve(o, &nr->place, nr->place_why, sizeof(nr->place_why)) ? 2 : 1;
+    if (nr->place_state == 2) {
+        snprintf(why, len, "%s", nr->place_why);
+        return NULL;
+    }
+    return &nr->place;
+}
+
+int netl_peer_pid(const struct vb_opts *o)
+{
+    struct net_run *nr = o->run ? o->run->net : NULL;
+    return nr ? (int)nr->child.pid : 0;
 }
 
 int netl_peer_alive(const struct vb_opts *o, char *why, size_t len)
