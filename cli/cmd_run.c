@@ -1,7 +1,7 @@
 /*
  * `viobench run`: choose kernels, decide the time source, run them, print the table and
- * write the run directory. Ctrl-C stops after the current window and still writes what
- * completed, marked incomplete.
+ * write the run directory. Ctrl-C, SIGTERM and SIGHUP stop after the current window and
+ * still write what completed, marked incomplete.
  */
 #include "cli.h"
 #include "jsonx.h"
@@ -80,6 +80,9 @@ static const struct opt run_opts[] = {
     {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
      "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
     {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+    {"placement", 0, OPT_STR, &a.net.placement, "MODE",
+     "net/*: client and local peer CPUs: cross-cpu (default), same-cpu, cross-core, "
+     "cross-numa or scheduler"},
     {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
      "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
     {"flows", 0, OPT_INT, &a.net.flows, "N",
@@ -91,7 +94,8 @@ static const struct opt run_opts[] = {
     {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
      "net/*: client I/O: blocking (default), epoll or spin"},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
-    {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no progress line"},
+    {"quiet", 'q', OPT_FLAG, &a.quiet, NULL,
+     "no progress (a line on a terminal, else one line per finished kernel)"},
     {NULL},
 };
 
@@ -108,7 +112,9 @@ static const struct cmd_help run_help = {
                 "  viobench run 'storage/*' --suite full --target /mnt/scratch --size 4G\n"
                 "  viobench run 'net/*' --peer 10.0.0.2:7700 --flows 4 --rate 20k/s",
     .more = "EXIT STATUS\n  0 all kernels ran or were skipped, 1 a kernel failed, 2 bad usage,\n"
-            "  130 interrupted (what completed is written, context.json \"complete\": false)",
+            "  130 interrupted by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (what completed is\n"
+            "  written, context.json \"complete\": false); a repeated SIGTERM changes nothing,\n"
+            "  a second Ctrl-C cleans up and exits at once (130)",
 };
 
 static int parse_formats(unsigned *fmt)
@@ -351,6 +357,7 @@ int cmd_run(int argc, char **argv)
     o.peer = a.net.peer;
     o.vsock_peer = a.net.vsock_peer;
     o.peer_cpu = a.net.peer_cpu;
+    o.placement = a.net.placement;
     o.rate = a.net.rate;
     o.flows = a.net.flows;
     o.nagle = a.net.nagle;
@@ -413,7 +420,9 @@ int cmd_run(int argc, char **argv)
             .opts = &o,
             .repetitions = a.repetitions,
             .noise_threshold_pct = a.noise_pct,
-            .progress = !a.quiet && isatty(STDERR_FILENO),
+            .progress = a.quiet                 ? PROGRESS_NONE
+                        : isatty(STDERR_FILENO) ? PROGRESS_TTY
+                                                : PROGRESS_LINES,
         };
         ret = runner_run(&cfg, plan, (size_t)nplan, &run);
     }
@@ -435,7 +444,7 @@ int cmd_run(int argc, char **argv)
         console_report(stdout, &run);
     fprintf(stderr, "%s: %s\n", vb_interrupted ? "interrupted; partial results in" : "results in",
             dir);
-    status = vb_interrupted ? 130 : ret ? 1 : 0;
+    status = vb_interrupted ? vb_interrupt_status() : ret ? 1 : 0;
 out:
     vb_run_free(&run);
 out_args:

@@ -1,7 +1,8 @@
 /*
  * The console report: one line per benchmark with the figures people read first (p50,
  * p99, p99.9, max, mean, ops/s) and notes (bandwidth where bytes move, coefficient of
- * variation across repetitions, noisy, skipped or failed with the reason). Percentiles come from the histogram of
+ * variation across repetitions, noisy, incomplete after an interrupt, skipped or failed with
+ * the reason). Percentiles come from the histogram of
  * all repetitions merged.
  */
 #include "cli.h"
@@ -36,7 +37,7 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     const struct vb_row *row = &r->rows[first];
     struct hist *merged = hist_new();
     double mean_sum = 0, ips_sum = 0, bps_sum = 0, m2 = 0, mean;
-    int n = 0, noisy = 0;
+    int n = 0, noisy = 0, short_reps = 0;
     char p50[24], p99[24], p999[24], mx[24], mn[24], ips[24], note[64] = "";
 
     if (!merged)
@@ -52,6 +53,8 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
         ips_sum += isnan(x->items_per_second) ? 0 : x->items_per_second;
         bps_sum += isnan(x->bytes_per_second) ? 0 : x->bytes_per_second;
         noisy |= vb_row_counter(x, "noisy") > 0;
+        if (json_is_true(json_object_get(x->info, "incomplete")))
+            short_reps = 1;
         n++;
     }
     if (n == 0) {
@@ -72,6 +75,9 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     }
     if (noisy)
         snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sNOISY", *note ? " " : "");
+    if (short_reps) /* an interrupt left this kernel short of its repetitions */
+        snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sINCOMPLETE %d/%d reps",
+                 *note ? " " : "", n, row->repetitions);
     fprintf(f, "%-*s %10s %10s %10s %10s %10s %9s  %s\n", w, row->run_name,
             units_fmt_duration(hist_percentile(merged, 50), p50, sizeof(p50)),
             units_fmt_duration(hist_percentile(merged, 99), p99, sizeof(p99)),

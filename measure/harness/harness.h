@@ -12,8 +12,11 @@
 #include "kernel.h"
 #include "result.h"
 
-/* Install the Ctrl-C/SIGTERM handler (measure/harness/cleanup.c). 0 or -errno. */
+/* Install the Ctrl-C/SIGTERM/SIGHUP handler (measure/harness/cleanup.c). 0 or -errno. */
 int vb_interrupt_install(void);
+/* Exit status of an interrupted run: 128 + the first signal (130 SIGINT, 143 SIGTERM, 129
+   SIGHUP); 0 when not interrupted. */
+int vb_interrupt_status(void);
 
 /* One entry of a run's plan: a kernel, and whether (and why) it is skipped here. */
 struct plan_item {
@@ -26,8 +29,27 @@ struct runner_cfg {
     const struct vb_opts *opts;
     int repetitions;
     double noise_threshold_pct; /* steal share above which a result is flagged noisy */
-    int progress;               /* draw a progress line on stderr */
+    int progress;               /* PROGRESS_*: what to say on stderr while running */
 };
+
+/* Progress on stderr (measure/harness/progress.c). */
+enum { PROGRESS_NONE = 0, PROGRESS_TTY, PROGRESS_LINES };
+struct progress {
+    int mode;         /* PROGRESS_* */
+    size_t total;     /* windows planned (kernels that run x repetitions) */
+    int repetitions;  /* of the run */
+    double window_ns; /* warm-up plus window: the estimate before the first one ends */
+    uint64_t t0;      /* ts ticks at the start */
+};
+/* Start counting elapsed time for total windows. */
+void progress_begin(struct progress *p, int mode, size_t total, int repetitions, double window_ns);
+/* Window number done+1 (kernel name, repetition rep, 0-based) starts: the terminal line. */
+void progress_start(struct progress *p, size_t done, int rep, const char *name);
+/* A window ended, done now counting it; row is its row, NULL when interrupted: a log line. */
+void progress_done(struct progress *p, size_t done, int rep, const char *name,
+                   const struct vb_row *row);
+/* Clear the terminal line. */
+void progress_end(struct progress *p);
 
 /*
  * Run the plan: repetitions round-robin (repetition 1 of every kernel, then 2 ...), each

@@ -41,6 +41,7 @@ struct vb_opts {
     const char *peer;       /* net: viobench serve at HOST:PORT; NULL starts one on loopback */
     const char *vsock_peer; /* net/vsock_rr: viobench serve at vsock CID:PORT, or NULL */
     int peer_cpu;           /* CPU for the peer the run starts, or -1 */
+    const char *placement;  /* net: client and local peer CPUs (net_place.c); NULL default */
     double rate;            /* net RR kernels: open-loop transactions/s over all flows; 0 closed */
     int flows;              /* net: connections (one thread each) where the row names none */
     int nagle;              /* net tcp: leave Nagle on (default: TCP_NODELAY on both ends) */
@@ -110,8 +111,10 @@ struct vb_meas {
     char error[256];     /* set by vb_meas_fail */
 };
 
-/* Set by the first Ctrl-C or SIGTERM: kernels stop and return promptly. */
+/* Set by the first Ctrl-C, SIGTERM or SIGHUP: kernels stop and return promptly. */
 extern volatile sig_atomic_t vb_interrupted;
+/* The signal that set vb_interrupted (SIGINT, SIGTERM, SIGHUP), 0 before. */
+extern volatile sig_atomic_t vb_interrupt_signal;
 
 /* 1 while the window is open (not past its deadline, not interrupted). */
 static inline int vb_meas_running(const struct vb_meas *m)

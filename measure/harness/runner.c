@@ -277,6 +277,11 @@ static int run_one(const struct runner_cfg *cfg, const struct plan_item *it, int
     ret = set_counters(row, &m, &w, cfg);
     goto out;
 fail:
+    if (vb_interrupted) {
+        /* a window the interrupt cut short (or a peer the same signal ended): not a result */
+        ret = 0;
+        goto out;
+    }
     failed = 1;
     row = vb_run_add_row(out, k->name);
     if (row) {
@@ -304,23 +309,6 @@ out:
     return failed;
 }
 
-static void progress(const struct runner_cfg *cfg, size_t done, size_t total, int rep,
-                     const char *name)
-{
-    if (!cfg->progress)
-        return;
-    if (!name) {
-        fprintf(stderr, "\r\033[K");
-        return;
-    }
-    if (cfg->repetitions > 1)
-        fprintf(stderr, "\r\033[K[%zu/%zu] rep %d/%d %s", done + 1, total, rep + 1,
-                cfg->repetitions, name);
-    else
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s", done + 1, total, name);
-    fflush(stderr);
-}
-
 static int add_skip_row(const struct runner_cfg *cfg, const struct plan_item *it,
                         struct vb_run *out)
 {
@@ -334,25 +322,60 @@ static int add_skip_row(const struct runner_cfg *cfg, const struct plan_item *it
     return vb_row_set_error(row, 1, msg);
 }
 
+/* After an interrupt: the rows of a kernel that got fewer repetitions than planned say so
+   (info.repetitions_done, info.incomplete) so that nobody reads them as the full set. */
+static int mark_short(const struct runner_cfg *cfg, const struct plan_item *plan, size_t n,
+                      struct vb_run *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int done = 0;
+        if (plan[i].skip)
+            continue;
+        for (size_t j = 0; j < out->nrows; j++)
+            done += out->rows[j].run_type == VB_ITERATION &&
+                    strcmp(out->rows[j].run_name, plan[i].k->name) == 0;
+        if (done == 0 || done >= cfg->repetitions)
+            continue;
+        for (size_t j = 0; j < out->nrows; j++) {
+            struct vb_row *r = &out->rows[j];
+            if (r->run_type != VB_ITERATION || strcmp(r->run_name, plan[i].k->name))
+                continue;
+            if (!r->info && !(r->info = json_object()))
+                return -ENOMEM;
+            json_object_set_new(r->info, "repetitions_done", json_integer(done));
+            json_object_set_new(r->info, "incomplete", json_true());
+        }
+    }
+    return 0;
+}
+
 int runner_run(const struct runner_cfg *cfg, struct plan_item *plan, size_t n, struct vb_run *out)
 {
     size_t total = 0, done = 0;
     int failures = 0;
+    struct progress p;
 
     for (size_t i = 0; i < n; i++)
         total += plan[i].skip ? 0 : (size_t)cfg->repetitions;
+    progress_begin(&p, cfg->progress, total, cfg->repetitions,
+                   cfg->opts->warmup_ns + cfg->opts->min_time_ns);
     for (int rep = 0; rep < cfg->repetitions && !vb_interrupted; rep++)
         for (size_t i = 0; i < n && !vb_interrupted; i++) {
+            size_t before = out->nrows;
             if (plan[i].skip) {
                 /* reported once, in table order, not once per repetition */
                 if (rep == 0 && add_skip_row(cfg, &plan[i], out))
                     return failures + 1;
                 continue;
             }
-            progress(cfg, done, total, rep, plan[i].k->name);
+            progress_start(&p, done, rep, plan[i].k->name);
             failures += run_one(cfg, &plan[i], rep, out);
             done++;
+            progress_done(&p, done, rep, plan[i].k->name,
+                          out->nrows > before ? &out->rows[out->nrows - 1] : NULL);
         }
-    progress(cfg, 0, 0, 0, NULL);
+    progress_end(&p);
+    if (vb_interrupted && mark_short(cfg, plan, n, out))
+        failures++;
     return failures;
 }

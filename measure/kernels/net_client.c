@@ -273,7 +273,7 @@ json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, con
 
 json_t *nk_context_options(const struct vb_opts *o)
 {
-    return json_pack("{s:b, s:f, s:s, s:f, s:i}", "nodelay", !o->nagle, "busy_poll_us",
+    return json_pack("{s:b, s:f, s:s, s:f, s:i, s:s?}", "nodelay", !o->nagle, "busy_poll_us",
                      o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking", "rate",
-                     o->rate, "flows", o->flows > 0 ? o->flows : 1);
+                     o->rate, "flows", o->flows > 0 ? o->flows : 1, "placement", o->placement);
 }

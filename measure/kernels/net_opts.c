@@ -89,6 +89,22 @@ int net_check_opts(const struct vb_opts *o, char *msg, size_t len)
         snprintf(msg, len, "--busy-poll: must be between 0 and %u us", NP_BUSY_MAX);
         return -EINVAL;
     }
+    if (o->placement && strcmp(o->placement, "same-cpu") && strcmp(o->placement, "cross-cpu") &&
+        strcmp(o->placement, "cross-core") && strcmp(o->placement, "cross-numa") &&
+        strcmp(o->placement, "scheduler")) {
+        snprintf(msg, len,
+                 "--placement: unknown mode '%s' (expected same-cpu, cross-cpu, cross-core, "
+                 "cross-numa or scheduler)",
+                 o->placement);
+        return -EINVAL;
+    }
+    if (o->placement && o->peer) {
+        snprintf(msg, len,
+                 "--placement: places the peer the run starts, not --peer %s (use --cpu "
+                 "for the client)",
+                 o->peer);
+        return -EINVAL;
+    }
     if (o->peer_cpu < -1 || o->peer_cpu >= pf_ncpus()) {
         snprintf(msg, len, "--peer-cpu: CPU %d does not exist here (0-%d)", o->peer_cpu,
                  pf_ncpus() - 1);

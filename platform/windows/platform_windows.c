@@ -323,7 +323,8 @@ static void (*interrupt_fn)(int sig);
 /* The console control handler runs on a thread of its own. Ctrl-C and Ctrl-Break are the
    interrupts measure/harness/cleanup.c expects (the first stops, the second cleans up and exits).
    Closing the console, logging off and shutting down end the process when the handler
-   returns, so they count as both: stop, then clean up and exit. */
+   returns, so they count as both: stop (SIGTERM), then clean up and exit (a SIGINT after any
+   first interrupt; a repeated SIGTERM is not one). */
 static BOOL WINAPI on_console(DWORD type)
 {
     void (*fn)(int) = interrupt_fn;
@@ -338,7 +339,7 @@ static BOOL WINAPI on_console(DWORD type)
     case CTRL_LOGOFF_EVENT:
     case CTRL_SHUTDOWN_EVENT:
         fn(SIGTERM);
-        fn(SIGTERM);
+        fn(SIGINT);
         return TRUE;
     default:
         return FALSE;

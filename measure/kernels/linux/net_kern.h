@@ -38,6 +38,11 @@ struct nk_state {
     uint8_t hello[NP_HELLO_LEN]; /* the encoded hello (CRR sends it on every connection) */
     struct nk_flow *f;
     int watchdog; /* blocking TCP/vsock data sockets carry no timeout: a thread watches */
+    const struct netl_place *place;  /* the run's placement (net_place.c) */
+    int peer_pid;                    /* the run's own peer, 0 for --peer */
+    int pinned;                      /* setup pinned the measuring thread for the placement */
+    json_t *client_cpus, *peer_cpus; /* observed in the last window (owned), or NULL */
+    long client_mig, peer_mig;       /* migrations in the last window, -1 unknown */
 };
 
 /* Run one flow's loop for the state's kind until the window closes: records each

@@ -59,6 +59,10 @@ static void nk_teardown(void *state)
     struct nk_state *s = state;
     for (int i = 0; s->f && i < s->plan.nflows; i++)
         close_flow(&s->f[i]);
+    if (s->pinned)
+        pf_unpin_thread();
+    json_decref(s->client_cpus);
+    json_decref(s->peer_cpus);
     free(s->f);
     free(s);
 }
@@ -195,10 +199,28 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     s->watchdog = s->io == NET_IO_BLOCKING && row->kind != NK_UDP_RR && row->kind != NK_TCP_CRR;
     h.busy_poll_us = s->busy_us;
     np_hello_encode(&h, s->hello);
+    s->client_mig = s->peer_mig = -1;
+    s->place = netl_place_get(o, why, len);
+    if (!s->place) { /* --placement cross-numa on one node ...: a clean skip */
+        free(s);
+        return 1;
+    }
     s->peer = netl_peer_get(o, row->kind == NK_VSOCK_RR, why, len);
     if (!s->peer || !netl_peer_alive(o, why, len)) {
         free(s);
         return -EHOSTUNREACH;
+    }
+    s->peer_pid = s->peer->started ? netl_peer_pid(o) : 0;
+    /* the client's CPU: --cpu pinned the thread for the run; else the placement, for this
+       row (flow threads started later inherit it) */
+    if (o->cpu < 0 && s->place->client_cpu >= 0) {
+        if ((ret = pf_pin_thread(s->place->client_cpu))) {
+            snprintf(why, len, "placement %s: cannot pin the client to CPU %d: %s", s->place->mode,
+                     s->place->client_cpu, strerror(-ret));
+            free(s);
+            return ret;
+        }
+        s->pinned = 1;
     }
     s->f = calloc((size_t)s->plan.nflows, sizeof(*s->f));
     if (!s->f) {
@@ -309,9 +331,17 @@ static int nk_sample(void *state, struct vb_meas *m)
     struct watchdog wd;
     int started = 0;
 
+    struct netl_watch *cw = m->warmup ? NULL : calloc(2, sizeof(*cw));
+    int ret;
+
     for (int i = 0; i < s->plan.nflows; i++)
         nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
+    if (cw) {
+        netl_watch_begin(&cw[0], (int)getpid());
+        netl_watch_begin(&cw[1], s->peer_pid);
+    }
     if (s->watchdog && watchdog_start(&wd, s)) {
+        free(cw);
         vb_meas_fail(m, "cannot start the watchdog thread");
         return -EAGAIN;
     }
@@ -328,11 +358,19 @@ static int nk_sample(void *state, struct vb_meas *m)
     }
     if (s->watchdog)
         watchdog_stop(&wd);
+    if (cw) {
+        json_decref(s->client_cpus);
+        json_decref(s->peer_cpus);
+        s->client_cpus = netl_watch_end(&cw[0], &s->client_mig);
+        s->peer_cpus = s->peer_pid > 0 ? netl_watch_end(&cw[1], &s->peer_mig) : NULL;
+        free(cw);
+    }
     if (s->plan.nflows > 1 && started < s->plan.nflows) {
         vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->plan.nflows);
         return -EAGAIN;
     }
-    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
+    ret = nk_tally_end(m, s->row, &s->plan, tally_at, s);
+    return ret;
 }
 
 static json_t *nk_describe(void *state)
@@ -348,6 +386,25 @@ static json_t *nk_describe(void *state)
                           s->plan.nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
                           r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
     nk_describe_tail(o, r, s->plan.rate);
+    json_object_set_new(o, "placement", json_string(s->place->mode));
+    json_object_set_new(o, "client_cpu_asked",
+                        s->place->client_cpu >= 0 ? json_integer(s->place->client_cpu)
+                                                  : json_null());
+    json_object_set_new(o, "peer_cpu_asked",
+                        s->peer_pid > 0 && s->place->peer_cpu >= 0
+                            ? json_integer(s->place->peer_cpu)
+                            : json_null());
+    json_object_set_new(o, "client_cpus",
+                        s->client_cpus ? json_incref(s->client_cpus) : json_null());
+    json_object_set_new(o, "client_migrations",
+                        s->client_mig >= 0 ? json_integer(s->client_mig) : json_null());
+    json_object_set_new(o, "peer_cpus", s->peer_cpus ? json_incref(s->peer_cpus) : json_null());
+    json_object_set_new(o, "peer_migrations",
+                        s->peer_pid > 0 && s->peer_mig >= 0 ? json_integer(s->peer_mig)
+                                                            : json_null());
+    if (s->peer_pid <= 0)
+        json_object_set_new(o, "peer_cpus_note",
+                            json_string("a peer the run did not start: its CPUs are not observed"));
     return o;
 }
 

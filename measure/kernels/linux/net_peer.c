@@ -3,7 +3,10 @@
  * --peer the run starts `viobench serve` itself as a child process on 127.0.0.1 with an
  * ephemeral port (and on vsock loopback when that transport exists), so the quick suite
  * works anywhere and the server's CPU time stays out of the measuring thread; the child
- * dies with the run (a registered cleanup, and PR_SET_PDEATHSIG if the run is killed).
+ * dies with the run (a registered cleanup, and PR_SET_PDEATHSIG if the run is killed). It
+ * runs in a process group of its own, so a signal to the run's group (`timeout`, a
+ * terminal's Ctrl-C) reaches the run, which stops after its window, and not the peer in
+ * the middle of that window.
  * The first kernel to use a peer asks it for its info (its limits, the interface the
  * connection reached and its sysinfo) and records both ends of the path in context.json.
  */
@@ -34,6 +37,9 @@ struct net_run {
         struct netl_peer ip, vsock; /* addresses the started server reported */
     } child;
     struct netl_peer user_ip, user_vsock;
+    struct netl_place place; /* client and peer CPUs (net_place.c) */
+    int place_state;         /* 0 not resolved, 1 resolved, 2 cannot be had (place_why) */
+    char place_why[256];
     json_t *context; /* the run's "network" context, kept and re-published */
 };
 
@@ -95,11 +101,12 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     int pfd[2], argc = 0, vsock = netl_vsock_loopback(vwhy, sizeof(vwhy)) == 0, ret, v;
     pid_t pid;
 
+    (void)o; /* the peer's CPU comes from the resolved placement (nr->place) */
     if (pipe2(pfd, O_CLOEXEC)) {
         snprintf(why, len, "starting the peer: pipe: %s", strerror(errno));
         return -errno;
     }
-    snprintf(cpuarg, sizeof(cpuarg), "%d", o->peer_cpu);
+    snprintf(cpuarg, sizeof(cpuarg), "%d", nr->place.peer_cpu);
     argv[argc++] = "viobench";
     argv[argc++] = "serve";
     argv[argc++] = "--listen";
@@ -111,7 +118,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     argv[argc++] = "--quiet";
     argv[argc++] = "--ready-fd";
     argv[argc++] = fdarg;
-    if (o->peer_cpu >= 0) {
+    if (nr->place.peer_cpu >= 0) {
         argv[argc++] = "--cpu";
         argv[argc++] = cpuarg;
     }
@@ -126,8 +133,9 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     if (pid == 0) {
         int fd = dup(pfd[1]); /* without close-on-exec */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
         snprintf(fdarg, sizeof(fdarg), "%d", fd);
-        pf_unpin_thread(); /* not the measuring thread's CPU unless --peer-cpu says so */
+        pf_unpin_thread(); /* not the measuring thread's CPU unless the placement says so */
         execv("/proc/self/exe", (char *const *)argv);
         _exit(127);
     }
@@ -222,7 +230,9 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
     } else {
         if (!nr->child.tried) {
             nr->child.tried = 1;
-            if (start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
+            /* the placement says where the peer runs; when it cannot be had, no peer */
+            if (netl_place_get(o, nr->child.err, sizeof(nr->child.err)) &&
+                start_child(nr, o, nr->child.err, sizeof(nr->child.err)))
                 vb_err("run: %s", nr->child.err);
         }
         if (nr->child.err[0]) {
@@ -241,6 +251,27 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
         describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
     }
     return p;
+}
+
+const struct netl_place *netl_place_get(const struct vb_opts *o, char *why, size_t len)
+{
+    struct net_run *nr = run_of(o, why, len);
+    if (!nr)
+        return NULL;
+    if (nr->place_state == 0)
+        nr->place_state =
+            netl_place_resolve(o, &nr->place, nr->place_why, sizeof(nr->place_why)) ? 2 : 1;
+    if (nr->place_state == 2) {
+        snprintf(why, len, "%s", nr->place_why);
+        return NULL;
+    }
+    return &nr->place;
+}
+
+int netl_peer_pid(const struct vb_opts *o)
+{
+    struct net_run *nr = o->run ? o->run->net : NULL;
+    return nr ? (int)nr->child.pid : 0;
 }
 
 int netl_peer_alive(const struct vb_opts *o, char *why, size_t len)
