@@ -442,9 +442,10 @@ int an_cmd_compare(int argc, char **argv)
                 sb.nruns == 1 ? "" : "s", cnt.regressed, cnt.improved, cnt.same, cnt.inconclusive,
                 cnt.unstable, cnt.only_a, cnt.only_b);
         fprintf(f,
-                "(unit: the repetition, each weighing the same; values are geometric means over "
-                "repetitions; Welch's t on logs, p adjusted over the %zu rows by "
-                "Benjamini-Hochberg, alpha %.3g, min-change %.3g%%)\n",
+                "(unit: the repetition, each weighing the same, or the run where a side's runs "
+                "differ more than their repetitions explain; values are geometric means; "
+                "Welch's t on logs, p adjusted over the %zu rows by Benjamini-Hochberg, alpha "
+                "%.3g, min-change %.3g%%)\n",
                 nrows, a.alpha, a.min_change);
     }
     for (int s = 0; s < 2; s++) {
