@@ -51,9 +51,11 @@ static const struct cmd_help matrix_help = {
     .name = "viobench analyze matrix",
     .usage = "[OPTIONS] [SELECTOR...|RUN...]",
     .summary = "Print the host x guest matrix of the selected runs (none: the whole store): "
-               "rows are\nhypervisors and versions, columns guest OSes and versions, one "
-               "table per benchmark,\neach cell the headline figure and PASS/FAIL against a "
-               "budget.",
+               "rows are\nhypervisors and versions (host labels such as host_hypervisor win "
+               "over detection),\ncolumns guest OSes and versions, one table per benchmark "
+               "that has the metric (empty\nrows and columns hidden), each cell the headline "
+               "figure (geometric mean over\nrepetitions) and PASS/FAIL against a budget; a "
+               "cell merging several pairings is\nmarked *. See docs/verdicts.md.",
     .examples = "  viobench analyze matrix\n"
                 "  viobench analyze matrix --benchmark exit/syscall --metric p99 --budget-value "
                 "5us\n"
