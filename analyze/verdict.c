@@ -236,6 +236,8 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
             double t = an_t_ppf(0.5 + in->level / 2, df);
             v->lo = exp(mb - ma - t * sqrt(se2)) - 1;
             v->hi = exp(mb - ma + t * sqrt(se2)) - 1;
+        } else {
+            v->lo = v->hi = v->change;
         }
         sp = sqrt(fmax(((pn[0] - 1) * va + (pn[1] - 1) * vb) / (pn[0] + pn[1] - 2), 0));
         v->cv = sp;
