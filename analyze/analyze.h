@@ -114,6 +114,7 @@ struct an_bench {
     int nrows;            /* measured iteration rows (repetitions over all runs) */
     int nohist;           /* rows without a histogram */
     double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
+    int *runs;            /* per row: the ordinal of its run in the set */
     int cap;
     int noisy;       /* measured rows flagged noisy (counter "noisy") */
     json_t *info;    /* first measured row's info (a reference), or NULL */
@@ -158,6 +159,8 @@ void an_set_free(struct an_set *s);
 double an_bench_value(const struct an_bench *b, int metric);
 /* Number of finite per-row values of a metric, copied into out (up to max) when non-NULL. */
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max);
+/* The run ordinal of each of those values, in the same order (up to max). Their number. */
+int an_bench_rep_runs(const struct an_bench *b, int metric, int *out, int max);
 
 /* ---- Inputs (analyze/input.c) ---- */
 
@@ -300,7 +303,8 @@ enum { AV_SAME, AV_REGRESSED, AV_IMPROVED, AV_INCONCLUSIVE, AV_UNSTABLE, AV_NSTA
 /* "no significant change", "regressed", "improved", "inconclusive", "unstable". */
 extern const char *const an_verdict_names[AV_NSTATES];
 struct an_verdict_in {
-    const double *a, *b; /* per-repetition values of one metric, each side */
+    const double *a, *b;      /* per-repetition values of one metric, each side */
+    const int *run_a, *run_b; /* the run of each value (NULL: one run) */
     int na, nb;
     int noisy_a, noisy_b; /* repetitions flagged noisy */
     int metric, higher_better;
@@ -321,8 +325,11 @@ struct an_verdict {
     double mode[2];    /* geometric means of the two modes */
     int nmode[2];      /* repetitions in each */
     double outlier[2]; /* a lone repetition left out of side A, B; NAN none */
-    int state;         /* AV_*, by an_verdict_decide */
-    char reason[200];  /* why inconclusive or unstable */
+    int by_runs;       /* runs are the unit: 1 they differ more than their repetitions explain,
+                    2 one repetition per run; 0 repetitions are */
+    int nruns_a, nruns_b;
+    int state;        /* AV_*, by an_verdict_decide */
+    char reason[200]; /* why inconclusive or unstable */
 };
 /* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);

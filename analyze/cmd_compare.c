@@ -101,6 +101,7 @@ struct crow {
     const struct an_bench *x, *y;
     int m;
     double *ra, *rb;
+    int *runa, *runb;
     struct an_verdict_in in;
     struct an_verdict v;
     struct an_mwu u;
@@ -153,14 +154,22 @@ static int test_row(struct crow *r, const struct an_bench *x, const struct an_be
     r->m = m;
     r->u.p = NAN;
     if (!(r->ra = malloc(sizeof(double) * (size_t)na)) ||
-        !(r->rb = malloc(sizeof(double) * (size_t)nb))) {
+        !(r->rb = malloc(sizeof(double) * (size_t)nb)) ||
+        !(r->runa = malloc(sizeof(int) * (size_t)na)) ||
+        !(r->runb = malloc(sizeof(int) * (size_t)nb))) {
         free(r->ra);
+        free(r->rb);
+        free(r->runa);
         return -1;
     }
     an_bench_reps(x, m, r->ra, na);
     an_bench_reps(y, m, r->rb, nb);
+    an_bench_rep_runs(x, m, r->runa, na);
+    an_bench_rep_runs(y, m, r->runb, nb);
     r->in = (struct an_verdict_in){.a = r->ra,
                                    .b = r->rb,
+                                   .run_a = r->runa,
+                                   .run_b = r->runb,
                                    .na = na,
                                    .nb = nb,
                                    .noisy_a = x->noisy,
@@ -433,9 +442,10 @@ int an_cmd_compare(int argc, char **argv)
                 sb.nruns == 1 ? "" : "s", cnt.regressed, cnt.improved, cnt.same, cnt.inconclusive,
                 cnt.unstable, cnt.only_a, cnt.only_b);
         fprintf(f,
-                "(unit: the repetition, each weighing the same; values are geometric means over "
-                "repetitions; Welch's t on logs, p adjusted over the %zu rows by "
-                "Benjamini-Hochberg, alpha %.3g, min-change %.3g%%)\n",
+                "(unit: the repetition, each weighing the same, or the run where a side's runs "
+                "differ more than their repetitions explain; values are geometric means; "
+                "Welch's t on logs, p adjusted over the %zu rows by Benjamini-Hochberg, alpha "
+                "%.3g, min-change %.3g%%)\n",
                 nrows, a.alpha, a.min_change);
     }
     for (int s = 0; s < 2; s++) {
@@ -462,6 +472,8 @@ out:
     for (size_t i = 0; i < nrows; i++) {
         free(rows[i].ra);
         free(rows[i].rb);
+        free(rows[i].runa);
+        free(rows[i].runb);
     }
     free(rows);
     json_decref(meta);

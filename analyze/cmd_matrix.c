@@ -51,9 +51,11 @@ static const struct cmd_help matrix_help = {
     .name = "viobench analyze matrix",
     .usage = "[OPTIONS] [SELECTOR...|RUN...]",
     .summary = "Print the host x guest matrix of the selected runs (none: the whole store): "
-               "rows are\nhypervisors and versions, columns guest OSes and versions, one "
-               "table per benchmark,\neach cell the headline figure and PASS/FAIL against a "
-               "budget.",
+               "rows are\nhypervisors and versions (host labels such as host_hypervisor win "
+               "over detection),\ncolumns guest OSes and versions, one table per benchmark "
+               "that has the metric (empty\nrows and columns hidden), each cell the headline "
+               "figure (geometric mean over\nrepetitions) and PASS/FAIL against a budget; a "
+               "cell merging several pairings is\nmarked *. See docs/verdicts.md.",
     .examples = "  viobench analyze matrix\n"
                 "  viobench analyze matrix --benchmark exit/syscall --metric p99 --budget-value "
                 "5us\n"
@@ -141,7 +143,7 @@ int an_cmd_matrix(int argc, char **argv)
     struct an_groups g = {0};
     struct an_budgets bud = {0};
     struct an_table **tabs = NULL, *longt = NULL;
-    int npos, ret, fmt, metric, nrows = 0, ncols = 0, nkr, ntabs = 0, *gr = NULL, *gc = NULL;
+    int npos, ret, fmt, metric, nrows = 0, ncols = 0, nkr, nkc, ntabs = 0, *gr = NULL, *gc = NULL;
     long pass = 0, fail = 0, nmixed = 0, nomet = 0;
     struct cellres *crs = NULL;
     double bvalue = NAN;
@@ -175,8 +177,22 @@ int an_cmd_matrix(int argc, char **argv)
     }
     snprintf(keys, sizeof(keys), "%s,%s", a.rows ? a.rows : DEF_ROWS, a.cols ? a.cols : DEF_COLS);
     nkr = count_keys(a.rows ? a.rows : DEF_ROWS);
+    nkc = count_keys(a.cols ? a.cols : DEF_COLS);
+    /* the keys budget lines select on group too, so that a line meets every run it selects
+       (a cell then combines its groups: every status must pass, the worst value shows) */
+    for (int i = 0; i < bud.n; i++)
+        for (int k = 0; k < bud.b[i].nsel; k++) {
+            const char *key = bud.b[i].keys[k], *p = keys;
+            size_t kl = strlen(key);
+            int seen = 0;
+            for (; p && !seen; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                seen = strncmp(p, key, kl) == 0 && (p[kl] == ',' || !p[kl]);
+            if (!seen && strlen(keys) + kl + 2 < sizeof(keys))
+                snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), ",%s", key);
+        }
     if (count_keys(keys) > AN_GROUP_KEYS) {
-        vb_err("analyze matrix: at most %d row and column keys together", AN_GROUP_KEYS);
+        vb_err("analyze matrix: at most %d row, column and budget selector keys together",
+               AN_GROUP_KEYS);
         ret = 2;
         goto out;
     }
@@ -201,7 +217,7 @@ int an_cmd_matrix(int argc, char **argv)
         char l[256];
         label_of(&g.g[i], 0, nkr, l, sizeof(l));
         gr[i] = index_of(rows, &nrows, l);
-        label_of(&g.g[i], nkr, g.nkeys, l, sizeof(l));
+        label_of(&g.g[i], nkr, nkr + nkc, l, sizeof(l));
         gc[i] = index_of(cols, &ncols, l);
         if (gr[i] < 0 || gc[i] < 0) {
             vb_err("analyze matrix: more than %d rows or columns", MAX_LABELS);
@@ -221,7 +237,7 @@ int an_cmd_matrix(int argc, char **argv)
     if (!(tabs = calloc(all.n + 1, sizeof(*tabs))) ||
         !(longt = an_table_new("cells", "", 7, lkeys, NULL)))
         goto out;
-    if (!(crs = calloc((size_t)g.n + 1, sizeof(*crs))))
+    if (!(crs = calloc((size_t)(nrows * ncols) + 1, sizeof(*crs))))
         goto out;
     for (size_t bi = 0; bi < all.n; bi++) {
         const char *bench = all.b[bi].name;
@@ -237,11 +253,26 @@ int an_cmd_matrix(int argc, char **argv)
             rmap[k] = -1;
         for (int k = 0; k < ncols; k++)
             cmap[k] = -1;
+        for (int i = 0; i < nrows * ncols; i++)
+            crs[i] = (struct cellres){.v = NAN, .status = -1};
         for (int i = 0; i < g.n; i++) {
-            crs[i] = evaluate(&g.g[i], bench, metric, a.budget ? &bud : NULL, bvalue);
-            if (!crs[i].present || (!crs[i].skipped && !isfinite(crs[i].v)))
+            struct cellres e = evaluate(&g.g[i], bench, metric, a.budget ? &bud : NULL, bvalue);
+            struct cellres *x = &crs[gr[i] * ncols + gc[i]];
+            int hb = an_metrics[metric].higher_better;
+            if (!e.present || (!e.skipped && !isfinite(e.v)))
                 continue;
-            any |= !crs[i].skipped;
+            if (x->present) { /* several groups in one cell: all must pass, the worst shows */
+                x->mixed = 1;
+                x->runs += e.runs;
+                x->skipped = x->skipped && e.skipped;
+                if (isfinite(e.v) && (!isfinite(x->v) || (hb ? e.v < x->v : e.v > x->v)))
+                    x->v = e.v;
+                if (e.status >= 0)
+                    x->status = x->status < 0 ? e.status : x->status && e.status;
+            } else {
+                *x = e;
+            }
+            any |= !e.skipped;
             rmap[gr[i]] = 0;
             cmap[gc[i]] = 0;
         }
@@ -283,12 +314,12 @@ int an_cmd_matrix(int argc, char **argv)
             for (int k = 0; k < nc; k++)
                 an_table_str(t, row, k + 1, "-");
         }
-        for (int i = 0; i < g.n; i++) {
+        for (int i = 0; i < nrows * ncols; i++) {
             struct cellres cr = crs[i];
+            int ri = i / ncols, ci = i % ncols;
             char v[64], cell[96];
             long lr;
-            if (!cr.present || rmap[gr[i]] < 0 || cmap[gc[i]] < 0 ||
-                (!cr.skipped && !isfinite(cr.v)))
+            if (!cr.present || rmap[ri] < 0 || cmap[ci] < 0 || (!cr.skipped && !isfinite(cr.v)))
                 continue;
             an_fmt_value(metric, cr.v, v, sizeof(v));
             if (cr.skipped)
@@ -302,12 +333,12 @@ int an_cmd_matrix(int argc, char **argv)
             nmixed += cr.mixed;
             pass += cr.status == 1;
             fail += cr.status == 0;
-            an_table_num(t, rmap[gr[i]], cmap[gc[i]] + 1, cr.v, cell);
+            an_table_num(t, rmap[ri], cmap[ci] + 1, cr.v, cell);
             if ((lr = an_table_row(longt)) < 0)
                 goto out;
             an_table_str(longt, lr, 0, "%s", bench);
-            an_table_str(longt, lr, 1, "%s", rows[gr[i]]);
-            an_table_str(longt, lr, 2, "%s", cols[gc[i]]);
+            an_table_str(longt, lr, 1, "%s", rows[ri]);
+            an_table_str(longt, lr, 2, "%s", cols[ci]);
             an_table_str(longt, lr, 3, "%s", an_metrics[metric].name);
             an_table_num(longt, lr, 4, cr.v, v);
             an_table_str(longt, lr, 5, "%s",
@@ -351,8 +382,9 @@ int an_cmd_matrix(int argc, char **argv)
                 AN_AGGREGATION, "; ", nomet, nomet == 1 ? "" : "s", an_metrics[metric].name);
     if (fmt == AF_CONSOLE && nmixed)
         fprintf(f,
-                "* %ld cells merge runs of several pairing identities or option sets (e.g. "
-                "guest kernels): `analyze gate` and `compare` tell them apart\n",
+                "* %ld cells merge runs of several pairing identities, option sets or budget "
+                "selections (e.g. guest kernels; a budget passes only if each passes, the "
+                "worst value shows): `analyze gate` and `compare` tell them apart\n",
                 nmixed);
     if (an_out_close(f, c.cmd, a.out))
         goto out;

@@ -57,9 +57,10 @@ static const struct cmd_help trend_help = {
         "when every value is a version, else the date of the first run with the value; a\n"
         "point is the median of that value's runs and repetitions) and find the change points:\n"
         "E-divisive means over the points places a change, Welch's t over every repetition\n"
-        "either side confirms it (and the points must agree, p < 0.05). Near-misses are\n"
-        "listed. Selectors (KEY=GLOB) choose the runs; none selects the whole store. See\n"
-        "docs/verdicts.md.",
+        "either side confirms it (over the points instead when versions scatter more than\n"
+        "their repetitions explain). Near-misses are listed. Without --metric, rows with no\n"
+        "p50 use real_time. Selectors (KEY=GLOB) choose the runs; none selects the whole\n"
+        "store. See docs/verdicts.md.",
     .examples = "  viobench analyze trend --by kernel hypervisor=kvm\n"
                 "  viobench analyze trend --by hypervisor_version --metric p99 --filter 'net/*'\n"
                 "  viobench analyze trend --by qemu_version --format json --out trend.json\n"

@@ -164,7 +164,7 @@ static struct an_bench *bench_get(struct an_set *s, const char *name, size_t *hi
     return b;
 }
 
-static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **sh)
+static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **sh, int run)
 {
     if (w->error_occurred) {
         if (!b->skip && b->nrows == 0 &&
@@ -175,14 +175,19 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
     if (b->nrows == b->cap) {
         int nc = b->cap ? b->cap * 2 : 4;
         double *nv = realloc(b->vals, (size_t)nc * AM_NMETRICS * sizeof(*nv));
+        int *nr;
         if (!nv)
             return -ENOMEM;
         b->vals = nv;
+        if (!(nr = realloc(b->runs, (size_t)nc * sizeof(*nr))))
+            return -ENOMEM;
+        b->runs = nr;
         b->cap = nc;
     }
     for (int m = 0; m < AM_NMETRICS; m++)
         AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
     b->noisy += vb_row_counter(w, "noisy") > 0;
+    b->runs[b->nrows] = run;
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -225,7 +230,7 @@ int an_set_add_run(struct an_set *s, struct vb_run *r, struct an_rowhists *h)
         struct an_hist *sh = an_rowhists_take(h, i);
         if (!sh && w->hist && hist_count(w->hist) && !(sh = an_hist_from(w->hist)))
             return -ENOMEM;
-        if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w, &sh)) {
+        if (!(b = bench_get(s, name, &hint)) || bench_add_row(b, w, &sh, (int)s->nruns)) {
             an_hist_free(sh);
             return -ENOMEM;
         }
@@ -241,6 +246,7 @@ void an_set_free(struct an_set *s)
         free(s->b[i].name);
         an_hist_free(s->b[i].hist);
         free(s->b[i].vals);
+        free(s->b[i].runs);
         json_decref(s->b[i].info);
         free(s->b[i].skip);
     }
@@ -248,6 +254,19 @@ void an_set_free(struct an_set *s)
     free(s->label);
     free(s->ids);
     memset(s, 0, sizeof(*s));
+}
+
+int an_bench_rep_runs(const struct an_bench *b, int metric, int *out, int max)
+{
+    int n = 0;
+    for (int r = 0; r < b->nrows; r++) {
+        if (!isfinite(AN_VAL(b, r, metric)))
+            continue;
+        if (out && n < max)
+            out[n] = b->runs ? b->runs[r] : 0;
+        n++;
+    }
+    return n;
 }
 
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max)

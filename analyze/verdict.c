@@ -10,7 +10,9 @@
  *
  *   value   geometric mean of a side's repetitions (changes are ratios);
  *   test    Welch's t-test on the logarithms of the repetitions, two-sided, with its CI of
- *           the ratio of geometric means; with 5 or more repetitions a side, one
+ *           the ratio of geometric means; when both sides hold 2 or more runs whose means
+ *           scatter more than their repetitions explain (F-test, p < 0.05), the runs are
+ *           the unit instead (Welch's t over the run means); with 5 or more repetitions a side, one
  *           repetition far from all the others (a noisy window: a jump of at least 20%
  *           and twice the others' spread) is left out, and the reason says so;
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
@@ -160,6 +162,95 @@ static double *side_values(const double *x, int n, int s, struct an_verdict *v, 
     return c;
 }
 
+/* Runs as the unit: when both sides hold 2 or more runs and the run means (of the logs)
+   scatter more than the repetitions inside them explain (F-test, p < 0.05; or one
+   repetition per run), the test is Welch's t over the run means instead. */
+static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
+{
+    enum { MAXR = 256 };
+    double s[2][MAXR], ss[2][MAXR], k[2][MAXR], ssr = 0, dfr = 0, inv_k = 0, ssp = 0;
+    double pm[2] = {0, 0}, pss[2] = {0, 0}, pn[2] = {0, 0}, f, pf;
+    int nr[2] = {0, 0};
+
+    memset(s, 0, sizeof(s));
+    memset(ss, 0, sizeof(ss));
+    memset(k, 0, sizeof(k));
+    for (int side = 0; side < 2; side++) {
+        const double *x = side ? in->b : in->a;
+        const int *run = side ? in->run_b : in->run_a;
+        int n = side ? in->nb : in->na;
+        if (!run)
+            return;
+        for (int i = 0; i < n; i++) {
+            int r = run[i];
+            if (r < 0 || r >= MAXR || !(x[i] > 0) || !isfinite(x[i]))
+                continue;
+            s[side][r] += log(x[i]);
+            ss[side][r] += log(x[i]) * log(x[i]);
+            k[side][r]++;
+            if (r + 1 > nr[side])
+                nr[side] = r + 1;
+        }
+        for (int r = 0; r < nr[side]; r++) {
+            double m;
+            if (!k[side][r])
+                continue;
+            m = s[side][r] / k[side][r];
+            ssr += ss[side][r] - s[side][r] * m;
+            dfr += k[side][r] - 1;
+            inv_k += 1 / k[side][r];
+            pm[side] += m;
+            pss[side] += m * m;
+            pn[side]++;
+        }
+    }
+    v->nruns_a = (int)pn[0];
+    v->nruns_b = (int)pn[1];
+    if (pn[0] < 2 || pn[1] < 2)
+        return;
+    for (int side = 0; side < 2; side++)
+        ssp += pss[side] - pm[side] * pm[side] / pn[side];
+    if (dfr > 0 && ssr > 0) {
+        f = (ssp / (pn[0] + pn[1] - 2)) / (ssr / dfr * inv_k / (pn[0] + pn[1]));
+        pf = f > 0 ? an_betainc(dfr / 2, (pn[0] + pn[1] - 2) / 2,
+                                dfr / (dfr + (pn[0] + pn[1] - 2) * f))
+                   : 1;
+    } else {
+        pf = 0; /* one repetition per run: the runs are all there is */
+    }
+    if (!(pf < 0.05))
+        return;
+    v->by_runs = dfr > 0 ? 1 : 2;
+    {
+        double ma = pm[0] / pn[0], mb = pm[1] / pn[1];
+        double va = (pss[0] - pm[0] * ma) / (pn[0] - 1), vb = (pss[1] - pm[1] * mb) / (pn[1] - 1);
+        double se2 = va / pn[0] + vb / pn[1], sp;
+        v->va = exp(ma);
+        v->vb = exp(mb);
+        v->change = exp(mb - ma) - 1;
+        v->p = an_welch_p(pn[0], pm[0], pss[0], pn[1], pm[1], pss[1]);
+        if (se2 > 0) {
+            double df = se2 * se2 /
+                        ((va / pn[0]) * (va / pn[0]) / (pn[0] - 1) +
+                         (vb / pn[1]) * (vb / pn[1]) / (pn[1] - 1));
+            double t = an_t_ppf(0.5 + in->level / 2, df);
+            v->lo = exp(mb - ma - t * sqrt(se2)) - 1;
+            v->hi = exp(mb - ma + t * sqrt(se2)) - 1;
+        } else {
+            v->lo = v->hi = v->change;
+        }
+        sp = sqrt(fmax(((pn[0] - 1) * va + (pn[1] - 1) * vb) / (pn[0] + pn[1] - 2), 0));
+        v->cv = sp;
+        if (in->min_change > 0) {
+            double d = log1p(in->min_change);
+            double z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
+            v->need = (int)ceil(2 * z * z * sp * sp / (d * d)) + 1;
+            if (v->need < 3)
+                v->need = 3;
+        }
+    }
+}
+
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
 {
     double ma, mb, va, vb, *ca, *cb;
@@ -201,6 +292,7 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
                 v->need = 3;
         }
     }
+    by_runs(in, v);
     if (!v->unstable) {
         if (in->noisy_a * 2 > in->na && in->na > 0)
             v->unstable = 2, v->mode_side = 0;
@@ -229,6 +321,12 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
         snprintf(v->reason, sizeof(v->reason),
                  "most repetitions of %s ran in noisy windows (steal or interrupts)",
                  v->mode_side ? "B" : "A");
+    } else if (v->by_runs && (v->nruns_a < 3 || v->nruns_b < 3)) {
+        v->state = AV_INCONCLUSIVE;
+        snprintf(v->reason, sizeof(v->reason),
+                 "runs differ more than their repetitions explain, and %d and %d runs are too "
+                 "few: at least 3 a side",
+                 v->nruns_a, v->nruns_b);
     } else if (v->na < 3 || v->nb < 3) {
         v->state = AV_INCONCLUSIVE;
         snprintf(v->reason, sizeof(v->reason),
@@ -243,13 +341,21 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
         v->state = AV_INCONCLUSIVE;
         snprintf(v->reason, sizeof(v->reason),
-                 "repetitions spread %.1f%%: about %d a side are needed to resolve %.3g%%",
-                 v->cv * 100, v->need, in->min_change * 100);
+                 "%s spread %.1f%%: about %d a side are needed to "
+                 "resolve %.3g%%",
+                 v->by_runs ? "runs" : "repetitions", v->cv * 100, v->need, in->min_change * 100);
     } else {
         v->state = AV_SAME;
     }
+    if (v->by_runs && v->state != AV_INCONCLUSIVE && v->state != AV_UNSTABLE) {
+        size_t o = strlen(v->reason);
+        snprintf(v->reason + o, sizeof(v->reason) - o, "%sruns as the unit (%d and %d; %s)",
+                 o ? "; " : "", v->nruns_a, v->nruns_b,
+                 v->by_runs == 2 ? "one repetition each"
+                                 : "they differ more than their repetitions explain");
+    }
     for (int k = 0; k < 2; k++)
-        if (isfinite(v->outlier[k])) {
+        if (isfinite(v->outlier[k]) && !v->by_runs) {
             size_t o = strlen(v->reason);
             snprintf(v->reason + o, sizeof(v->reason) - o,
                      "%s1 repetition of %s left out (%s, far from the others)", o ? "; " : "",

@@ -56,6 +56,10 @@ grep -Eq '^hyperv .*FAIL' "$T/mx.txt" && grep -Eq '^kvm .*PASS' "$T/mx.txt" ||
 "$V" analyze matrix --db "$DB" -b exit/syscall --rows source --cols complete >"$T/mx2.txt" 2>&1
 grep -Eq '^viobench .* \*$' "$T/mx2.txt" && grep -q '^\* 1 cells merge runs of several pairing identities' "$T/mx2.txt" ||
     { cat "$T/mx2.txt"; fail "a matrix cell merging two identities must be marked"; }
+# ... and a budget line's selectors meet every run of the cell: the hyperv run fails it
+"$V" analyze matrix --db "$DB" -b exit/syscall -m p50 --rows source --cols complete --budget "$T/bud.txt" >"$T/mx5.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/mx5.txt"; fail "matrix cell with the hyperv run must fail its budget"; }
+grep -Eq '^viobench +FAIL .* \*$' "$T/mx5.txt" || { cat "$T/mx5.txt"; fail "the merged cell is FAIL and marked"; }
 # matrix: a benchmark without the metric is left out, a row without a cell hidden, the
 # budget stated
 cp "$DB" "$T/mx.db"

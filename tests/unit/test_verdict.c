@@ -92,6 +92,52 @@ static void test_verdicts(void)
           "modes: %d %s", v.state, v.reason);
 }
 
+/* Runs as the unit: three runs a side whose levels differ by 10% while their repetitions
+   agree within 0.5%; B is 5% above A. Pooled repetitions would call it; runs do not. */
+static void test_by_runs(void)
+{
+    double a[15], b[15], lvl[3] = {100, 110, 90}, jit[5] = {-0.005, 0.002, 0, 0.004, -0.001};
+    int ra[15], rb[15];
+    struct an_verdict_in in = {.a = a,
+                               .b = b,
+                               .run_a = ra,
+                               .run_b = rb,
+                               .na = 15,
+                               .nb = 15,
+                               .metric = AM_P50,
+                               .alpha = 0.05,
+                               .level = 0.95,
+                               .min_change = 0.04};
+    struct an_verdict v;
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 5; k++) {
+            a[r * 5 + k] = lvl[r] * (1 + jit[k]);
+            b[r * 5 + k] = lvl[(r + 1) % 3] * 1.05 * (1 + jit[(k + 2) % 5]);
+            ra[r * 5 + k] = rb[r * 5 + k] = r;
+        }
+    an_verdict_test(&in, &v);
+    v.q = v.p;
+    an_verdict_decide(&in, &v);
+    CHECK(v.by_runs == 1 && v.nruns_a == 3 && v.p > 0.05 && v.state != AV_REGRESSED,
+          "runs scatter: by_runs %d p %g state %d (%s)", v.by_runs, v.p, v.state, v.reason);
+    /* the same data as one run a side: the repetitions decide (and see the 5%) */
+    in.run_a = in.run_b = NULL;
+    an_verdict_test(&in, &v);
+    CHECK(!v.by_runs, "one run a side: repetitions are the unit");
+    /* runs that agree: repetitions stay the unit */
+    for (int i = 0; i < 15; i++) {
+        a[i] = 100 * (1 + jit[i % 5]);
+        b[i] = 105 * (1 + jit[(i + 1) % 5]);
+    }
+    in.run_a = ra;
+    in.run_b = rb;
+    an_verdict_test(&in, &v);
+    v.q = v.p;
+    an_verdict_decide(&in, &v);
+    CHECK(!v.by_runs && v.state == AV_REGRESSED, "runs agree: by_runs %d state %d", v.by_runs,
+          v.state);
+}
+
 static void test_identity(void)
 {
     struct store_run_info ri;
@@ -184,6 +230,7 @@ int main(void)
     test_bh();
     test_t_ppf();
     test_verdicts();
+    test_by_runs();
     test_identity();
     test_options();
     test_knee();
