@@ -52,50 +52,65 @@ static const struct opt run_opts[] = {
     {"repetitions", 'r', OPT_INT, &a.repetitions, "N",
      "measure every kernel N times, round-robin (default 1)"},
     {"min-time", 't', OPT_DURATION, &a.min_time_ns, "TIME",
-     "measured window per kernel and repetition (default 0.5s)"},
+     "measured window per kernel and repetition (default 0.5s)", .flags = OPT_F_RESULT},
     {"warmup", 0, OPT_DURATION, &a.warmup_ns, "TIME",
-     "warm-up before each window (default min-time/5, at most 0.1s)"},
-    {"cpu", 'c', OPT_INT, &a.cpu, "N", "pin the measuring thread to CPU N (hwloc)"},
+     "warm-up before each window (default min-time/5, at most 0.1s)", .flags = OPT_F_RESULT},
+    {"cpu", 'c', OPT_INT, &a.cpu, "N", "pin the measuring thread to CPU N (hwloc)",
+     .flags = OPT_F_RESULT},
     {"out", 'o', OPT_STR, &a.out, "DIR", "parent of the run directory (default results)"},
     {"format", 0, OPT_LIST, &a.formats, "LIST",
      "console,json,csv (default all; files always get context and histograms)", NULL, 1},
     {"label", 'l', OPT_LIST, &a.labels, "KEY=VALUE",
      "tag the run (repeatable), e.g. host=hv01 guest=rhel-9"},
-    {"timer", 0, OPT_STR, &a.timer, "SOURCE", "auto (default), tsc or clock"},
+    {"timer", 0, OPT_STR, &a.timer, "SOURCE", "auto (default), tsc or clock",
+     .flags = OPT_F_RESULT},
     {"noise-threshold", 0, OPT_PERCENT, &a.noise_pct, "PCT",
      "flag a result noisy when steal time exceeds PCT of the window (default 5%)"},
-    {"interval", 0, OPT_DURATION, &a.interval_ns, "TIME", "timer/wake period (default 1ms)"},
+    {"interval", 0, OPT_DURATION, &a.interval_ns, "TIME", "timer/wake period (default 1ms)",
+     .flags = OPT_F_RESULT},
     {"rt-priority", 0, OPT_INT, &a.rt_priority, "N",
-     "run timer/wake under SCHED_FIFO priority N (1-99)"},
+     "run timer/wake under SCHED_FIFO priority N (1-99)", .flags = OPT_F_RESULT},
     {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
-     "allow timer/clocksource to switch the system clocksource (root; restored after)"},
+     "allow timer/clocksource to switch the system clocksource (root; restored after)",
+     .flags = OPT_F_RESULT},
     {"target", 0, OPT_STR, &a.target, "PATH",
-     "storage: DIR for a test file (default: the run directory), or a FILE or BLOCKDEV"},
+     "storage: DIR for a test file (default: the run directory), or a FILE or BLOCKDEV",
+     .flags = OPT_F_RESULT},
     {"size", 0, OPT_SIZE, &a.size, "SIZE",
-     "storage: test file size (default 256M in the quick suite, 1G in the full one)"},
+     "storage: test file size (default 256M in the quick suite, 1G in the full one)",
+     .flags = OPT_F_RESULT},
     {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
-     "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)"},
+     "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)",
+     .flags = OPT_F_RESULT},
     {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
-     "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)"},
+     "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)",
+     .flags = OPT_F_RESULT},
     {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
-     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port"},
-    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N"},
+     "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port",
+     .flags = OPT_F_RESULT},
+    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N",
+     .flags = OPT_F_RESULT},
     {"placement", 0, OPT_STR, &a.net.placement, "MODE",
      "net/*: client and local peer CPUs: cross-cpu (default), same-cpu, cross-core, "
-     "cross-numa or scheduler"},
+     "cross-numa or scheduler",
+     .flags = OPT_F_RESULT},
     {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
-     "net RR kernels: open loop at N transactions/s over all flows (default closed loop)"},
+     "net RR kernels: open loop at N transactions/s over all flows (default closed loop)",
+     .flags = OPT_F_RESULT},
     {"flows", 0, OPT_INT, &a.net.flows, "N",
-     "net/*: N connections at once, one thread each (rows named .../flows:F keep F)"},
+     "net/*: N connections at once, one thread each (rows named .../flows:F keep F)",
+     .flags = OPT_F_RESULT},
     {"nagle", 0, OPT_FLAG, &a.net.nagle, NULL,
-     "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)"},
+     "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)",
+     .flags = OPT_F_RESULT},
     {"busy-poll", 0, OPT_DURATION, &a.net.busy_poll_ns, "TIME",
-     "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)"},
+     "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)", .flags = OPT_F_RESULT},
     {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
-     "net/*: client I/O: blocking (default), epoll or spin"},
+     "net/*: client I/O: blocking (default), epoll or spin", .flags = OPT_F_RESULT},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
     {"quiet", 'q', OPT_FLAG, &a.quiet, NULL,
      "no progress (a line on a terminal, else one line per finished kernel)"},
+
     {NULL},
 };
 
@@ -282,20 +297,32 @@ static void update_latest(const char *run_id)
         unlink(tmp);
 }
 
+/* context.json's options: how the run was driven, then every result-changing option of the
+   table (OPT_F_RESULT), so that a new option is recorded by adding it to the table. */
 static json_t *options_json(void)
 {
-    json_t *o = json_pack("{s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:b, s:s}", "suite",
-                          a.suite, "filter", a.filter, "repetitions", a.repetitions, "min_time_s",
-                          a.min_time_ns / NS_PER_S, "warmup_s", a.warmup_ns / NS_PER_S, "cpu",
-                          a.cpu, "noise_threshold_pct", a.noise_pct, "interval_s",
-                          a.interval_ns / NS_PER_S, "rt_priority", a.rt_priority,
-                          "switch_clocksource", a.switch_clocksource, "timer", a.timer);
+    json_t *o = json_pack("{s:s, s:s?, s:i, s:f}", "suite", a.suite, "filter", a.filter,
+                          "repetitions", a.repetitions, "noise_threshold_pct", a.noise_pct);
     if (o)
-        json_object_update_new(o,
-                               json_pack("{s:s?, s:I, s:b}", "target", a.target, "size",
-                                         (json_int_t)(a.size == UINT64_MAX ? 0 : a.size),
-                                         "allow_destructive_writes", a.allow_destructive_writes));
+        json_object_update_new(o, opt_values_json(run_opts, OPT_F_RESULT));
     return o;
+}
+
+/* The result-changing options whose value differs from the default (defaults: the table's
+   values before parsing): what sets this run's results apart, for collect ls and compare. */
+static json_t *changed_options(const json_t *defaults)
+{
+    json_t *now = opt_values_json(run_opts, OPT_F_RESULT), *out = json_object();
+    const char *k;
+    json_t *v;
+    if (now && out)
+        json_object_foreach(now, k, v)
+        {
+            if (!json_equal(v, json_object_get(defaults, k)))
+                json_object_set(out, k, v);
+        }
+    json_decref(now);
+    return out;
 }
 
 int cmd_run(int argc, char **argv)
@@ -310,7 +337,7 @@ int cmd_run(int argc, char **argv)
     struct vb_run run = {0};
     long nplan = 0;
     char run_id[256], dir[4096], err[512];
-    json_t *ctx = NULL;
+    json_t *ctx = NULL, *defaults, *changed = NULL, *row_options = NULL;
 
     memset(&a, 0, sizeof(a));
     a.suite = "quick";
@@ -324,11 +351,13 @@ int cmd_run(int argc, char **argv)
     a.interval_ns = NS_PER_MS;
     a.size = UINT64_MAX; /* not given */
     a.net.peer_cpu = -1;
+    defaults = opt_values_json(run_opts, OPT_F_RESULT);
     ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
     if (ret) {
         status = ret == 1 ? 0 : EXIT_USAGE;
         goto out_args;
     }
+    changed = changed_options(defaults);
     if (npos) {
         if (a.filter) {
             vb_err("run: give the pattern either as PATTERN or with --filter, not both");
@@ -410,6 +439,8 @@ int cmd_run(int argc, char **argv)
     json_decref(run.context);
     run.context = ctx;
     json_object_set_new(ctx, "options", options_json());
+    json_object_set(ctx, "result_options", changed);
+    row_options = opt_values_json(run_opts, OPT_F_RESULT);
     json_object_set_new(ctx, "noise",
                         json_pack("{s:f, s:s}", "steal_threshold_pct", a.noise_pct, "scope",
                                   a.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
@@ -420,6 +451,7 @@ int cmd_run(int argc, char **argv)
             .opts = &o,
             .repetitions = a.repetitions,
             .noise_threshold_pct = a.noise_pct,
+            .row_options = row_options,
             .progress = a.quiet                 ? PROGRESS_NONE
                         : isatty(STDERR_FILENO) ? PROGRESS_TTY
                                                 : PROGRESS_LINES,
@@ -448,6 +480,9 @@ int cmd_run(int argc, char **argv)
 out:
     vb_run_free(&run);
 out_args:
+    json_decref(defaults);
+    json_decref(changed);
+    json_decref(row_options);
     free(plan);
     opt_list_free(&a.formats);
     opt_list_free(&a.labels);

@@ -119,7 +119,7 @@ static struct store *open_rw(void)
     return s;
 }
 
-static void summary(struct store *s, const struct ingest_stats *st)
+static void summary(struct store *s, const struct ingest_stats *st, const json_t *labels)
 {
     long runs = 0, rows = 0;
     long long bytes = 0;
@@ -135,6 +135,12 @@ static void summary(struct store *s, const struct ingest_stats *st)
         printf("store %s: %ld runs, %ld rows, %s (%s per run)\n", a.db, runs, rows,
                units_fmt_size((double)bytes, b1, sizeof(b1)),
                units_fmt_size(runs ? (double)bytes / (double)runs : 0, b2, sizeof(b2)));
+    if (st->already && json_object_size(labels))
+        /* the store keeps a run as it was ingested: a label cannot be added afterwards */
+        fprintf(stderr,
+                "collect: --label not applied to the %ld run%s already stored: a stored run is "
+                "not changed; label runs when first collected (or run with --label)\n",
+                st->already, st->already == 1 ? "" : "s");
     if (st->nrejects) {
         printf("rejected:\n");
         for (size_t i = 0; i < st->nrejects; i++)
@@ -191,7 +197,7 @@ static int collect_main(int argc, char **argv)
     if (npos == 0 && stat("results", &sb) == 0)
         pos[npos++] = "results";
     ret = ingest_paths(s, a.db, pos, npos, &o, &st);
-    summary(s, &st);
+    summary(s, &st, o.labels);
     ret = ret ? 1 : 0;
 out:
     ingest_stats_free(&st);
@@ -212,6 +218,44 @@ static void labels_text(const json_t *labels, char *buf, size_t len)
         if (o < len)
             o += (size_t)snprintf(buf + o, len - o, "%s%s=%s", o ? "," : "", k,
                                   json_string_value(v) ? json_string_value(v) : "");
+    }
+}
+
+static int first_row_only(struct vb_row *w, size_t idx, void *arg)
+{
+    (void)w, (void)idx, (void)arg;
+    return 1; /* the context is loaded before the rows: stop at the first */
+}
+
+/* A viobench run's result_options (context.json: the result-changing options it set
+   apart from their defaults), new reference; NULL for other sources and older runs. */
+static json_t *result_options(struct store *s, const struct store_run_info *r)
+{
+    struct vb_run run;
+    json_t *o = NULL;
+    if (strcmp(r->source, "viobench") || vb_run_init(&run))
+        return NULL;
+    store_load_run_each(s, r->id, &run, first_row_only, NULL);
+    o = json_incref(json_object_get(run.context, "result_options"));
+    vb_run_free(&run);
+    return o;
+}
+
+/* "cpu=1 rate=1000" from result_options; "-" when none. */
+static void options_text(const json_t *opts, char *buf, size_t len)
+{
+    const char *k;
+    json_t *v;
+    size_t o = 0;
+    snprintf(buf, len, "-");
+    json_object_foreach((json_t *)opts, k, v)
+    {
+        char *t =
+            json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+        if (o < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", k,
+                                  t ? t : json_string_value(v));
+        free(t);
     }
 }
 
@@ -269,8 +313,11 @@ static int ls_main(int argc, char **argv)
     }
     if (a.json) {
         json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, run_json(&runs[i]));
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = run_json(&runs[i]), *ro = result_options(s, &runs[i]);
+            json_object_set_new(o, "result_options", ro ? ro : json_null());
+            json_array_append_new(arr, o);
+        }
         json_dumpf(arr, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(arr);
@@ -279,11 +326,12 @@ static int ls_main(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             if ((int)strlen(runs[i].run_id) > w)
                 w = (int)strlen(runs[i].run_id);
-        printf("%-*s %-16s %-8s %-22s %-18s %-18s %6s  %s\n", w, "run", "start (UTC)", "source",
-               "hypervisor", "guest", "kernel", "rows", "labels");
+        printf("%-*s %-16s %-8s %-22s %-18s %-18s %6s  %s  %s\n", w, "run", "start (UTC)", "source",
+               "hypervisor", "guest", "kernel", "rows", "labels", "options");
         for (size_t i = 0; i < n; i++) {
             const struct store_run_info *r = &runs[i];
-            char hv[300], guest[300], lab[1024], start[20];
+            char hv[300], guest[300], lab[1024], start[20], opts[1024];
+            json_t *ro = result_options(s, r);
             snprintf(start, sizeof(start), "%.10s %.5s", r->start,
                      r->start[0] ? r->start + 11 : "");
             snprintf(hv, sizeof(hv), "%s%s%s", r->pairing.v[SP_HYPERVISOR],
@@ -292,9 +340,12 @@ static int ls_main(int argc, char **argv)
             snprintf(guest, sizeof(guest), "%s%s%s", r->pairing.v[SP_GUEST_OS],
                      r->pairing.v[SP_GUEST_VERSION][0] ? " " : "", r->pairing.v[SP_GUEST_VERSION]);
             labels_text(r->labels, lab, sizeof(lab));
-            printf("%-*s %-16s %-8s %-22s %-18s %-18s %6ld  %s\n", w, r->run_id, start, r->source,
-                   hv[0] ? hv : "-", guest[0] ? guest : "-",
-                   r->pairing.v[SP_KERNEL][0] ? r->pairing.v[SP_KERNEL] : "-", r->rows, lab);
+            options_text(ro, opts, sizeof(opts));
+            json_decref(ro);
+            printf("%-*s %-16s %-8s %-22s %-18s %-18s %6ld  %s  %s\n", w, r->run_id, start,
+                   r->source, hv[0] ? hv : "-", guest[0] ? guest : "-",
+                   r->pairing.v[SP_KERNEL][0] ? r->pairing.v[SP_KERNEL] : "-", r->rows,
+                   lab[0] ? lab : "-", opts);
         }
         printf("%zu run%s\n", n, n == 1 ? "" : "s");
     }

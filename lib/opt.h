@@ -10,6 +10,7 @@
 #ifndef VB_OPT_H
 #define VB_OPT_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -41,7 +42,13 @@ struct opt {
     const char *help;    /* one line; say the default here */
     int (*fn)(const char *arg, void *dest);
     int split_commas; /* OPT_LIST only: "a,b" adds two values */
+    unsigned flags;   /* OPT_F_*; name it: .flags = OPT_F_RESULT */
 };
+
+/* The option changes what a kernel measures (a CPU, a rate, a size, a time source ...), as
+   opposed to what is done with the result (output, labels, thresholds): its value is
+   recorded in context.json's options and result_options and in every row's info. */
+#define OPT_F_RESULT 1u
 
 struct cmd_help {
     const char *name;     /* "viobench run" */
@@ -63,6 +70,13 @@ int opt_parse(const struct opt *opts, const struct cmd_help *help, int argc, cha
 void opt_help(FILE *f, const struct opt *opts, const struct cmd_help *help);
 /* Print the same as a manual page in roff (lib/opt_man.c): `viobench COMMAND --man`. */
 void opt_man(FILE *f, const struct opt *opts, const struct cmd_help *help);
+/*
+ * The values of the options whose flags include all of `flags` (0: every option), as a JSON
+ * object (lib/opt_json.c): key the name with '-' as '_' (durations add "_s" and are in
+ * seconds, percentages add "_pct"); flags become booleans, strings and sizes not given
+ * (NULL, UINT64_MAX) null. NULL when out of memory.
+ */
+json_t *opt_values_json(const struct opt *opts, unsigned flags);
 /* Free what OPT_LIST collected. */
 void opt_list_free(struct opt_list *l);
 

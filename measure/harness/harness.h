@@ -30,6 +30,8 @@ struct runner_cfg {
     int repetitions;
     double noise_threshold_pct; /* steal share above which a result is flagged noisy */
     int progress;               /* PROGRESS_*: what to say on stderr while running */
+    const json_t *row_options;  /* the result-changing options, copied into each row's
+                                   info.options (or NULL) */
 };
 
 /* Progress on stderr (measure/harness/progress.c). */

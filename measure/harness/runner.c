@@ -270,6 +270,8 @@ static int run_one(const struct runner_cfg *cfg, const struct plan_item *it, int
         json_decref(d);
     }
     json_object_set_new(m.info, "mode", json_string(k->batch ? "loop" : "latency"));
+    if (cfg->row_options) /* what the run was asked that changes results, in every row */
+        json_object_set_new(m.info, "options", json_deep_copy(cfg->row_options));
     json_object_set_new(m.info, "window_ns", json_real(w.wall_ns));
     row->info = json_incref(m.info);
     row->hist = m.hist;

@@ -83,9 +83,9 @@ rc=$?
 [ $rc -eq 143 ] || fail "three SIGTERMs: exited $rc, expected 143: $(cat "$T/err2")"
 check "$T/t2" 1 1
 grep -q "interrupted again" "$T/err2" && fail "a repeated SIGTERM was taken as a second interrupt"
-pgrep -f "serve --listen 127.0.0.1:0 .*--ready-fd" | while read -r p; do
-    [ "$(ps -o ppid= -p "$p" | tr -d ' ')" = "$pid" ] && fail "the run's peer $p outlived it"
-done
+peer=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernel_context"]["network"]["peer"]["pid"])' \
+    "$T/t2/context.json") || fail "no peer pid in context.json"
+[ -n "$peer" ] && kill -0 "$peer" 2>/dev/null && fail "the run's peer (pid $peer) outlived the run"
 
 # (SIGTERM then Ctrl-C, signal by signal: tests/unit/test_interrupt.c.)
 finish

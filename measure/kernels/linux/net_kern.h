@@ -41,6 +41,8 @@ struct nk_state {
     const struct netl_place *place;  /* the run's placement (net_place.c) */
     int peer_pid;                    /* the run's own peer, 0 for --peer */
     int pinned;                      /* setup pinned the measuring thread for the placement */
+    struct netl_watch *watch;        /* [0] client, [1] local peer: noted at the window's start */
+    int watching;                    /* watch holds a start not yet read back */
     json_t *client_cpus, *peer_cpus; /* observed in the last window (owned), or NULL */
     long client_mig, peer_mig;       /* migrations in the last window, -1 unknown */
 };

@@ -63,6 +63,7 @@ static void nk_teardown(void *state)
         pf_unpin_thread();
     json_decref(s->client_cpus);
     json_decref(s->peer_cpus);
+    free(s->watch);
     free(s->f);
     free(s);
 }
@@ -224,7 +225,7 @@ static int nk_setup(const struct vb_kernel *k, const struct vb_opts *o, void **s
     }
     s->f = calloc((size_t)s->plan.nflows, sizeof(*s->f));
     if (!s->f) {
-        free(s);
+        nk_teardown(s); /* unpins */
         return -ENOMEM;
     }
     for (int i = 0; i < s->plan.nflows; i++)
@@ -331,17 +332,9 @@ static int nk_sample(void *state, struct vb_meas *m)
     struct watchdog wd;
     int started = 0;
 
-    struct netl_watch *cw = m->warmup ? NULL : calloc(2, sizeof(*cw));
-    int ret;
-
     for (int i = 0; i < s->plan.nflows; i++)
         nk_tally_begin(&s->f[i].tally, m, s->plan.nflows);
-    if (cw) {
-        netl_watch_begin(&cw[0], (int)getpid());
-        netl_watch_begin(&cw[1], s->peer_pid);
-    }
     if (s->watchdog && watchdog_start(&wd, s)) {
-        free(cw);
         vb_meas_fail(m, "cannot start the watchdog thread");
         return -EAGAIN;
     }
@@ -358,24 +351,23 @@ static int nk_sample(void *state, struct vb_meas *m)
     }
     if (s->watchdog)
         watchdog_stop(&wd);
-    if (cw) {
-        json_decref(s->client_cpus);
-        json_decref(s->peer_cpus);
-        s->client_cpus = netl_watch_end(&cw[0], &s->client_mig);
-        s->peer_cpus = s->peer_pid > 0 ? netl_watch_end(&cw[1], &s->peer_mig) : NULL;
-        free(cw);
+    /* Where the client's and the local peer's threads run: noted when the warm-up ends, read
+       back in describe() after the window, so that reading /proc costs the window nothing. */
+    if (m->warmup && (s->watch || (s->watch = calloc(2, sizeof(*s->watch))))) {
+        netl_watch_begin(&s->watch[0], (int)getpid());
+        netl_watch_begin(&s->watch[1], s->peer_pid);
+        s->watching = 1;
     }
     if (s->plan.nflows > 1 && started < s->plan.nflows) {
         vb_meas_fail(m, "cannot start thread %d of %d", started + 1, s->plan.nflows);
         return -EAGAIN;
     }
-    ret = nk_tally_end(m, s->row, &s->plan, tally_at, s);
-    return ret;
+    return nk_tally_end(m, s->row, &s->plan, tally_at, s);
 }
 
 static json_t *nk_describe(void *state)
 {
-    const struct nk_state *s = state;
+    struct nk_state *s = state;
     const struct nk_row *r = s->row;
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name, "transport",
                           r->kind == NK_UDP_RR     ? "udp"
@@ -386,6 +378,13 @@ static json_t *nk_describe(void *state)
                           s->plan.nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
                           r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
     nk_describe_tail(o, r, s->plan.rate);
+    if (s->watching) { /* the window is over: where did the threads run? */
+        s->watching = 0;
+        json_decref(s->client_cpus);
+        s->client_cpus = netl_watch_end(&s->watch[0], &s->client_mig);
+        if (s->peer_pid > 0)
+            s->peer_cpus = netl_watch_end(&s->watch[1], &s->peer_mig);
+    }
     json_object_set_new(o, "placement", json_string(s->place->mode));
     json_object_set_new(o, "client_cpu_asked",
                         s->place->client_cpu >= 0 ? json_integer(s->place->client_cpu)
