@@ -7,7 +7,10 @@
 #include "fuzz.h"
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -166,4 +169,80 @@ void fuzz_parts_free(char **parts, int n)
 char *fuzz_str(const uint8_t *data, size_t size)
 {
     return dup_bytes(data, size);
+}
+
+/* ---- known bugs ---- */
+
+int fuzz_skip_known(void)
+{
+    const char *k = getenv("FUZZ_KNOWN");
+    return !(k && strcmp(k, "1") == 0);
+}
+
+/* A number that may be beyond int or 1e15: an exponent or 10 digits in a row (quick, so
+   that most inputs are not scanned further). */
+static int big_number(const char *buf, size_t len)
+{
+    int run = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((buf[i] == 'e' || buf[i] == 'E') && run)
+            return 1;
+        run = isdigit((unsigned char)buf[i]) ? run + 1 : 0;
+        if (run >= 10)
+            return 1;
+    }
+    return 0;
+}
+
+/* The value after a key at p (blanks, ':', blanks, then a number); 0 when none. */
+static int value_after(const char *p, const char *end, double *v)
+{
+    char num[64];
+    size_t n = 0;
+
+    while (p < end && strchr(" \t\r\n:", *p))
+        p++;
+    while (p < end && n + 1 < sizeof(num) && strchr("+-.0123456789eE", *p))
+        num[n++] = *p++;
+    num[n] = 0;
+    if (!n)
+        return 0;
+    *v = strtod(num, NULL);
+    return 1;
+}
+
+int fuzz_json_known(const char *buf, size_t len)
+{
+    static const struct {
+        const char *key;
+        double max;
+    } keys[] = {{"\"threads\"", INT_MAX},          {"\"repetitions\"", INT_MAX},
+                {"\"repetition_index\"", INT_MAX}, {"\"timestamp\"", 1e15},
+                {"\"timestamp_ms\"", 1e15},        {"\"elapsed\"", 1e15}};
+    const char *end = buf + len;
+
+    if (!fuzz_skip_known() || !big_number(buf, len))
+        return 0;
+    /* a text scan, not a parse: the keys are found wherever the JSON is (after fio's notes,
+       inside a plain tar) */
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        size_t kl = strlen(keys[i].key);
+        for (const char *p = buf; (p = memmem(p, (size_t)(end - p), keys[i].key, kl)); p += kl) {
+            double v;
+            if (value_after(p + kl, end, &v) && !(fabs(v) < keys[i].max))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+int fuzz_long_number(const char *s, int max)
+{
+    int run = 0;
+    for (; *s; s++) {
+        run = isdigit((unsigned char)*s) ? run + 1 : 0;
+        if (run > max)
+            return 1;
+    }
+    return 0;
 }
