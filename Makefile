@@ -18,6 +18,7 @@
 #   make windows              static Windows guest binary `viobench.exe` (mingw-w64)
 #   make test                 warnings as errors, unit + end-to-end tests, format check
 #   make SANITIZE=address,undefined [test]
+#   make fuzz FUZZ_SECONDS=N  build the libFuzzer harnesses (clang) and run each N seconds
 #   make man                  manual pages from the option tables into build/man/
 #   make install PREFIX=/usr/local [DESTDIR=...]
 
@@ -246,6 +247,48 @@ viobench.exe: $(WIN_MAIN) $(WIN_ARCH) $(COMPAT_LIB) $(BUILD)/layers/checked
 	$(WIN_STRIP) -o $@ $(BUILD)/viobench.exe
 
 WIN_STRIP ?= x86_64-w64-mingw32-strip
+
+# ---- Fuzzing ----------------------------------------------------------------------------
+# `make fuzz FUZZ_SECONDS=N`: every libFuzzer harness in tests/fuzz/ (one per parser of
+# outside input) built with clang under ASan and UBSan in $(FUZZ_BUILD), its crash
+# regressions replayed, then run N seconds on seeds made from tests/fixtures; fails on any
+# finding (tests/fuzz/run prints executions, coverage and the result per harness). The
+# parsers' sources are compiled here directly (not the layer archives, which are gcc's):
+# lib (lib/log.c replaced by the harnesses' silent one), platform, pairing detection,
+# collect and analyze. `make fuzz-build` only builds; scripts/bench-fuzz runs them long.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_JOBS    ?= 1
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARNINGS) -Wno-string-plus-int \
+                $(INC_program) -Itests/fuzz $(DEFS) -DVB_BUILD_KIND='"fuzz"' $(PKG_CFLAGS) -MMD -MP
+FUZZ_LIBSRC  := $(filter-out lib/log.c,$(SRC_lib)) $(SRC_platform) \
+                $(wildcard measure/detect/*.c measure/detect/$(PLATFORM)/*.c) $(SRC_collect) \
+                $(SRC_analyze) tests/fuzz/fuzz_common.c
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_HARNESS := $(filter-out fuzz_common,$(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC)))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZ_HARNESS))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_HARNESS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/collect/schema_sql.o: collect/schema.sql
+
+$(FUZZ_BUILD)/libvb.a: $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIBSRC))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_BUILD)/libvb.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvb.a $(PKG_LIBS) -lm -lpthread
 
 # `make test` is the README's test command and what CI runs: -Werror build, then everything.
 test:

@@ -15,7 +15,7 @@ if ! clang-format --dry-run -Werror $files >"${TMPDIR:-/tmp}/vbfmt.$$" 2>&1; the
     bad=1
 fi
 rm -f "${TMPDIR:-/tmp}/vbfmt.$$"
-for f in $(git ls-files 2>/dev/null | grep -v -e '^tests/fixtures/' -e '\.md$'); do
+for f in $(git ls-files 2>/dev/null | grep -v -e '^tests/fixtures/' -e '^tests/fuzz/regressions/' -e '\.md$'); do
     [ -f "$f" ] || continue
     case "$(file -b --mime-encoding "$f")" in binary) continue ;; esac
     if grep -n '[[:blank:]]$' "$f" >/dev/null; then echo "trailing blanks: $f"; bad=1; fi
