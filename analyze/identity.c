@@ -43,11 +43,37 @@ static const struct {
     {{"clocksource"}, SP_CLOCKSOURCE},
 };
 
-/* Options of a run's context that change what a kernel measures. */
+/* Options that change what a kernel measures, for runs recorded before context.json had
+   "result_options" (the run's own list, written from its option table). */
 static const char *const result_options[] = {
-    "cpu",   "peer_cpu", "timer",     "rt_priority", "switch_clocksource", "target", "size", "rate",
-    "flows", "net_io",   "busy_poll", "ring",        "interval_s",
+    "cpu",       "peer_cpu", "timer",  "rt_priority", "switch_clocksource", "target", "size",
+    "rate",      "flows",    "net_io", "busy_poll",   "busy_poll_s",        "ring",   "interval_s",
+    "placement", "peer",     "nagle",
 };
+
+/* Append " key=value" for one option value to buf (len bytes in all). */
+static void sig_add(char *buf, size_t len, const char *key, const json_t *v)
+{
+    size_t n = strlen(buf);
+
+    if (n >= len)
+        return;
+    if (json_is_string(v))
+        snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", key, json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf + n, len - n, "%s%s=%lld", n ? " " : "", key,
+                 (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf + n, len - n, "%s%s=%g", n ? " " : "", key, json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", key,
+                 json_is_true(v) ? "true" : "false");
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 int an_id_key(const char *key)
 {
@@ -114,11 +140,23 @@ const char *an_id_group_key(const struct store_run_info *ri, unsigned skip, char
 
 const char *an_options_sig(const json_t *ctx, char *buf, size_t len)
 {
-    const json_t *o = json_object_get(ctx, "options");
+    const json_t *o = json_object_get(ctx, "options"), *ro = json_object_get(ctx, "result_options");
     buf[0] = 0;
+    if (json_is_object(ro)) {
+        /* The run's own record: exactly the result-changing options not at their default. */
+        const char *keys[64], *k;
+        const json_t *v;
+        size_t nk = 0;
+
+        json_object_foreach((json_t *)ro, k, v) if (nk < sizeof(keys) / sizeof(keys[0]))
+            keys[nk++] = k;
+        qsort(keys, nk, sizeof(keys[0]), key_cmp);
+        for (size_t i = 0; i < nk; i++)
+            sig_add(buf, len, keys[i], json_object_get(ro, keys[i]));
+        return buf;
+    }
     for (size_t i = 0; i < sizeof(result_options) / sizeof(result_options[0]); i++) {
         const json_t *v = json_object_get(o, result_options[i]);
-        size_t n = strlen(buf);
         /* defaults say nothing: -1 (no CPU), 0, false, "auto", "", the 1 ms interval */
         if (!v || json_is_null(v) || json_is_false(v) ||
             (json_is_integer(v) && (json_integer_value(v) == -1 || json_integer_value(v) == 0)) ||
@@ -128,18 +166,7 @@ const char *an_options_sig(const json_t *ctx, char *buf, size_t len)
             (json_is_string(v) &&
              (!*json_string_value(v) || strcmp(json_string_value(v), "auto") == 0)))
             continue;
-        if (json_is_string(v))
-            snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", result_options[i],
-                     json_string_value(v));
-        else if (json_is_integer(v))
-            snprintf(buf + n, len - n, "%s%s=%lld", n ? " " : "", result_options[i],
-                     (long long)json_integer_value(v));
-        else if (json_is_real(v))
-            snprintf(buf + n, len - n, "%s%s=%g", n ? " " : "", result_options[i],
-                     json_real_value(v));
-        else if (json_is_boolean(v))
-            snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", result_options[i],
-                     json_is_true(v) ? "true" : "false");
+        sig_add(buf, len, result_options[i], v);
     }
     return buf;
 }

@@ -47,6 +47,21 @@ grep -q '^compare: 1 benchmarks on both sides (A: hypervisor=kvm, 1 run; B: hype
 grep -q '^note: A merges runs of 2 pairings or option sets' "$T/mix.txt" ||
     { cat "$T/mix.txt"; fail "compare must say that A merged two pairings"; }
 
+# --- runs that differ only in a result-changing option (the run's own result_options) ----
+mkdir -p "$T/opt"
+"$V" run -q --filter exit/syscall --min-time 0.02s -r 2 --out "$T/opt" --run-id o1 --label side=oa >/dev/null 2>&1 &&
+    "$V" run -q --filter exit/syscall --min-time 0.02s -r 2 --out "$T/opt" --run-id o2 --label side=oa \
+        --placement same-cpu >/dev/null 2>&1 &&
+    "$V" collect --db "$T/opt.db" "$T/opt/o1" "$T/opt/o2" >/dev/null || fail "option runs"
+grep -q '"result_options": {[^}]*"placement": "same-cpu"' "$T/opt/o2/context.json" ||
+    grep -A3 '"result_options"' "$T/opt/o2/context.json" | grep -q '"placement": "same-cpu"' ||
+    fail "context.json lacks result_options.placement"
+"$V" analyze compare --db "$T/opt.db" run_id=o1 side=oa -m p50 >"$T/optcmp.txt" 2>&1 ||
+    { cat "$T/optcmp.txt"; fail "compare over option sets"; }
+grep -q '^note: B merges runs of 2 pairings or option sets' "$T/optcmp.txt" &&
+    grep -q '\[options .*placement=same-cpu' "$T/optcmp.txt" ||
+    { cat "$T/optcmp.txt"; fail "compare must name the placement that sets B's runs apart"; }
+
 # --- matrix rows are the identity's hypervisor -------------------------------------------
 "$V" analyze matrix --db "$DB" -b exit/syscall --budget "$T/bud.txt" >"$T/mx.txt" 2>&1
 [ $? -eq 1 ] || { cat "$T/mx.txt"; fail "matrix with the hyperv budget must fail"; }
