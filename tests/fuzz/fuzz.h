@@ -30,20 +30,6 @@ void fuzz_rmtree(const char *path);
    of parts (at least 1). Free with fuzz_parts_free. */
 int fuzz_split(const uint8_t *data, size_t size, char **parts, size_t *lens, int max);
 void fuzz_parts_free(char **parts, int n);
-/*
- * Known bugs fixed in another branch (issue 15 part 3; tests/fuzz/regressions/pending/):
- * a harness that can reach one skips the inputs that would (so a run reports only new
- * findings), unless FUZZ_KNOWN=1 is set in the environment, as tests/fuzz/run sets it to
- * replay the pending inputs and see whether the fix has landed.
- */
-/* 1 when inputs hitting known bugs are to be skipped (FUZZ_KNOWN unset). */
-int fuzz_skip_known(void);
-/* 1 when JSON text (anywhere in the bytes) holds a known bug's trigger: "threads",
-   "repetitions" or "repetition_index" beyond int (double to int, lib/result_json.c), or
-   "timestamp", "timestamp_ms" or "elapsed" beyond 1e15 (fio's times to time_t). */
-int fuzz_json_known(const char *buf, size_t len);
-/* 1 when a text holds a run of more than max digits (CPU lists: unbounded ranges). */
-int fuzz_long_number(const char *s, int max);
 /* A NUL-terminated copy of the input (embedded NULs end it early). Aborts on ENOMEM. */
 char *fuzz_str(const uint8_t *data, size_t size);
 

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ingest_rundir d = {{0}, {0}};
     struct ingest_item it;
 
-    if (n < 2 || fuzz_json_known(parts[0], lens[0]) || fuzz_json_known(parts[1], lens[1]))
-        goto out; /* known bugs: see fuzz.h */
+    if (n < 2)
+        goto out;
     for (int i = 0; i < n; i++) {
         d.buf[i] = parts[i];
         d.len[i] = lens[i];

@@ -6,11 +6,8 @@
  * device, a cache, a PCI function, a NUMA node) is made once, so the listing paths run too.
  * Each input goes through probe_fixture_open() (the cpuid.txt parser) and sysinfo_detect()
  * (every text parser, CPUID decoding, topology from sysfs, the conclusion).
- *
- * Known bug, skipped here: CPU lists with large numbers (the online and shared_cpu_list
- * files) loop for ever or count billions of CPUs (issue 15 part 3, fixed in another
- * branch); inputs whose CPU-list parts hold a number of more than 3 digits are not run.
- * See tests/fuzz/regressions/pending/README.md.
+ * CPU lists with huge numbers (the online file) once looped for ever or counted billions
+ * of CPUs: regressions/fuzz_sysinfo/.
  */
 #include "fuzz.h"
 #include "sysinfo_os.h"
@@ -102,10 +99,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!fixture[0])
         make_skeleton();
-    /* the known CPU-list bug (see above) */
-    if (fuzz_skip_known() && ((n > 1 + F_ONLINE && fuzz_long_number(parts[1 + F_ONLINE], 3)) ||
-                              (n > 1 + F_SHARED && fuzz_long_number(parts[1 + F_SHARED], 3))))
-        goto out;
     snprintf(path, sizeof(path), "%s/cpuid.txt", fixture);
     fuzz_write(path, parts[0], lens[0]);
     for (int i = 0; i < NFILES; i++) {
