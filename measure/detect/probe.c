@@ -395,12 +395,18 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
         snprintf(err, errlen, "%s: out of memory", path);
         return -ENOMEM;
     }
-    while (getline(&line, &cap, f) >= 0) {
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
         unsigned long v[6];
         char *s = line, *end;
         int k;
 
         lineno++;
+        if (strlen(line) != (size_t)n) {
+            snprintf(err, errlen, "%s:%zu: a NUL byte (not a text file)", path, lineno);
+            ret = -EINVAL;
+            break;
+        }
         while (*s == ' ' || *s == '\t')
             s++;
         if (*s == '#' || *s == '\n' || *s == 0)
@@ -427,6 +433,11 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
     }
     free(line);
     fclose(f);
+    if (!ret && l->n == 0) {
+        /* no CPUID data is not bare metal: nothing is known about the machine */
+        snprintf(err, errlen, "%s: no CPUID leaves (empty or only comments)", path);
+        ret = -EINVAL;
+    }
     if (!ret)
         sort_leaves(l);
     return ret;

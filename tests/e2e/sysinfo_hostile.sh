@@ -7,7 +7,9 @@
 # an error after a long line names the file's own line number. Files are read inside the
 # fixture only: a FIFO (root/proc/cpuinfo, cpuid.txt, topology.xml hung forever) is refused
 # at once, and absolute symlinks (root/proc/cpuinfo -> /proc/cpuinfo, root/etc -> /etc, which
-# read this machine's files into the replay) are refused with a warning naming them.
+# read this machine's files into the replay) are refused with a warning naming them. An
+# empty, comment-only, NUL-filled or directory cpuid.txt (concluded "none (bare metal) ...
+# all signals agree", exit 0) is refused: no CPUID data is not bare metal.
 . "$(dirname "$0")/lib.sh"
 command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
@@ -86,4 +88,15 @@ rm -f "$FX/cpuid.txt" && cp "$T/cpuid.orig" "$FX/cpuid.txt"
 mkfifo "$FX/topology.xml"
 timeout 20 "$V" sysinfo --fixture "$FX" >"$T/out" 2>"$T/err" || fail "FIFO topology.xml: exit $?"
 grep -q "topology.xml: not a regular file" "$T/err" || fail "FIFO topology.xml: '$(cat "$T/err")'"
+
+# --- no CPUID data is not bare metal (part 4) ------------------------------------------------------
+rm -f "$FX/topology.xml" "$FX/cpuid.txt"
+: >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: no CPUID leaves \(empty or only comments\)" "$V" sysinfo --fixture "$FX"
+printf '# only a comment\n\n' >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: no CPUID leaves \(empty or only comments\)" "$V" sysinfo --fixture "$FX"
+head -c 4096 /dev/zero >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt:1: a NUL byte" "$V" sysinfo --fixture "$FX"
+rm -f "$FX/cpuid.txt" && mkdir "$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: not a regular file" "$V" sysinfo --fixture "$FX"
 finish
