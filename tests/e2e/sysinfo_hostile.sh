@@ -9,7 +9,8 @@
 # at once, and absolute symlinks (root/proc/cpuinfo -> /proc/cpuinfo, root/etc -> /etc, which
 # read this machine's files into the replay) are refused with a warning naming them. An
 # empty, comment-only, NUL-filled or directory cpuid.txt (concluded "none (bare metal) ...
-# all signals agree", exit 0) is refused: no CPUID data is not bare metal.
+# all signals agree", exit 0) is refused: no CPUID data is not bare metal. Xen's "no VP
+# limit" is said so, not printed as 4294967295 VPs.
 . "$(dirname "$0")/lib.sh"
 command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
@@ -99,4 +100,11 @@ head -c 4096 /dev/zero >"$FX/cpuid.txt"
 expect_error 1 "cpuid.txt:1: a NUL byte" "$V" sysinfo --fixture "$FX"
 rm -f "$FX/cpuid.txt" && mkdir "$FX/cpuid.txt"
 expect_error 1 "cpuid.txt: not a regular file" "$V" sysinfo --fixture "$FX"
+
+# Xen's viridian leaves say "no VP limit" with 0xffffffff (was printed as 4294967295 VPs).
+cp -r tests/fixtures/detect/hyperv "$T/xenvp"
+sed -i 's/^40000005 0 000000f0 00000200/40000005 0 ffffffff ffffffff/' "$T/xenvp/cpuid.txt"
+"$V" sysinfo --fixture "$T/xenvp" >"$T/out" 2>"$T/err" || fail "xenvp: $(cat "$T/err")"
+grep -q "no VP limit, no LP limit" "$T/out" || fail "no VP limit: $(grep VP "$T/out")"
+grep -q 4294967295 "$T/out" && fail "4294967295 printed: $(grep 4294967295 "$T/out")"
 finish
