@@ -12,6 +12,7 @@
  * "unknown key", and a selection matching no run is an error, each one line.
  */
 #include "analyze.h"
+#include "fileio.h"
 #include "jsonx.h"
 #include "log.h"
 #include "match.h"
@@ -289,9 +290,23 @@ static int load_path(struct an_ctx *c, const char *path, struct vb_run *r)
         vb_run_free(r);
         vb_run_init(r);
     }
-    if (!(root = jx_load_file(path, err, sizeof(err)))) {
-        vb_err("%s: %s", c->cmd, err);
-        return -1;
+    {
+        /* a JSON file from outside: regular, non-blocking, bounded (a FIFO never hangs us) */
+        char *buf = NULL;
+        size_t len = 0;
+        json_error_t je;
+        int ret = file_read_all(path, 0, 1u << 30, &buf, &len);
+        if (ret) {
+            vb_err("%s: %s: %s", c->cmd, path,
+                   ret == -EFBIG ? "larger than 1 GiB" : file_read_strerror(ret));
+            return -1;
+        }
+        root = json_loadb(buf, len, 0, &je);
+        free(buf);
+        if (!root) {
+            vb_err("%s: %s:%d:%d: %s", c->cmd, path, je.line, je.column, je.text);
+            return -1;
+        }
     }
     if (vb_read_gbench_json(root, r, err, sizeof(err))) {
         vb_err("%s: %s: not Google Benchmark JSON: %s", c->cmd, path, err);

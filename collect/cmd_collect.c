@@ -302,7 +302,10 @@ static int ls_main(int argc, char **argv)
         ret = 1;
         goto out;
     }
-    if (!(s = open_rw())) {
+    /* read-only: ls never writes (no WAL switch, no migration), so it reads stores in
+       read-only directories and never touches a foreign file */
+    if (store_open(a.db ? a.db : STORE_DEFAULT_PATH, STORE_RDONLY, &s, err, sizeof(err))) {
+        vb_err("collect ls: %s", err);
         ret = 1;
         goto out;
     }

@@ -267,7 +267,7 @@ int cmd_export(int argc, char **argv)
         vb_err("export: %s: no store here (run viobench collect first)", a.db);
         goto out;
     }
-    if (store_open(a.db, 0, &s, err, sizeof(err))) {
+    if (store_open(a.db, STORE_RDONLY, &s, err, sizeof(err))) {
         vb_err("export: %s", err);
         goto out;
     }

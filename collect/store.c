@@ -8,6 +8,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,13 +231,89 @@ fail:
     return ret;
 }
 
+/* Open the SQLite connection: read-only (never creating, never writing) or read-write;
+   `immutable` reads a WAL store in a directory nobody may write to, where SQLite cannot
+   create the -shm file it needs (only when there is no WAL content to miss). */
+static int db_open(struct store *s, const char *path, int immutable)
+{
+    char uri[PATH_MAX * 3 + 32];
+    size_t o;
+    int rc;
+
+    if (!immutable) {
+        rc = sqlite3_open_v2(path, &s->db,
+                             (s->flags & STORE_RDONLY) ? SQLITE_OPEN_READONLY
+                                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             NULL);
+    } else {
+        o = (size_t)snprintf(uri, sizeof(uri), "file:");
+        for (const char *p = path; *p && o + 4 < sizeof(uri); p++)
+            o += (size_t)(*p == '%' || *p == '?' || *p == '#'
+                              ? snprintf(uri + o, sizeof(uri) - o, "%%%02X", (unsigned char)*p)
+                              : snprintf(uri + o, sizeof(uri) - o, "%c", *p));
+        snprintf(uri + o, sizeof(uri) - o, "?immutable=1");
+        rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return s->db ? store_sqlfail(s, "open") : -ENOMEM;
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(s->db, 0);
+    sqlite3_create_function(s->db, "vb_glob", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_glob,
+                            NULL, NULL);
+    return 0;
+}
+
+/* A WAL file with content next to the store (a writer is active or crashed). */
+static int wal_has_data(const char *path)
+{
+    char wal[PATH_MAX + 8];
+    struct stat st;
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    return stat(wal, &st) == 0 && st.st_size > 0;
+}
+
+/* Refuse a damaged store before writing to it: PRAGMA quick_check (every page and b-tree,
+   not the index contents), first problem in the message. */
+static int check_integrity(struct store *s)
+{
+    sqlite3_stmt *st;
+    const char *msg;
+    int rc, ret = 0;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, -EIO, "%s: store is damaged (%s); nothing was written", s->path,
+                          sqlite3_errmsg(s->db));
+    rc = sqlite3_step(st);
+    msg = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (rc != SQLITE_ROW || !msg || strcmp(msg, "ok") != 0) {
+        char one[200];
+        const char *m = msg ? msg : sqlite3_errmsg(s->db);
+        if (strncmp(m, "*** in database main ***\n", 25) == 0)
+            m += 25;
+        snprintf(one, sizeof(one), "%s", m);
+        for (char *c = one; *c; c++) /* one line */
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        ret = store_fail(s, -EIO,
+                         "%s: store is damaged (quick_check: %s); nothing was written: "
+                         "restore it from a backup",
+                         s->path, one);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
 int store_open(const char *path, unsigned flags, struct store **out, char *err, size_t errlen)
 {
     struct store *s;
     struct stat st;
-    int ret, rc, app;
+    int ret, app, uv, ntables;
 
     *out = NULL;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file (a store is an SQLite file)", path);
+        return -EINVAL;
+    }
     if ((flags & STORE_RDONLY) && stat(path, &st)) {
         snprintf(err, errlen, "%s: no store here (%s)", path, strerror(errno));
         return -ENOENT;
@@ -248,29 +325,45 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err, 
     }
     s->flags = flags;
     snprintf(s->path, sizeof(s->path), "%s", path);
-    rc = sqlite3_open_v2(path, &s->db,
-                         (flags & STORE_RDONLY) ? SQLITE_OPEN_READONLY
-                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                         NULL);
-    if (rc != SQLITE_OK) {
-        ret = s->db ? store_sqlfail(s, "open") : -ENOMEM;
+    if ((ret = db_open(s, path, 0)))
+        goto fail;
+    /* The header read fails here for a file that is not SQLite at all, and for a read-only
+       WAL store in a directory we may not write (no -shm): read that one immutable. */
+    if ((ret = pragma_int(s, "PRAGMA application_id", &app))) {
+        int code = sqlite3_errcode(s->db);
+        if (code == SQLITE_CORRUPT)
+            ret = store_fail(s, -EIO,
+                             "%s: store is damaged (%s); nothing was written: restore it from "
+                             "a backup",
+                             path, sqlite3_errmsg(s->db));
+        if (!(flags & STORE_RDONLY) || (code != SQLITE_CANTOPEN && code != SQLITE_READONLY) ||
+            wal_has_data(path))
+            goto fail;
+        sqlite3_close(s->db);
+        s->db = NULL;
+        s->err[0] = 0;
+        if ((ret = db_open(s, path, 1)) || (ret = pragma_int(s, "PRAGMA application_id", &app)))
+            goto fail;
+    }
+    if ((ret = pragma_int(s, "PRAGMA user_version", &uv)) ||
+        (ret = pragma_int(s, "SELECT count(*) FROM sqlite_master", &ntables))) {
+        if (sqlite3_errcode(s->db) == SQLITE_CORRUPT)
+            ret = store_fail(s, -EIO,
+                             "%s: store is damaged (%s); nothing was written: restore it from "
+                             "a backup",
+                             path, sqlite3_errmsg(s->db));
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_create_function(s->db, "vb_glob", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_glob,
-                            NULL, NULL);
-    /* The header read fails here for a file that is not SQLite at all. */
-    if ((ret = pragma_int(s, "PRAGMA application_id", &app)))
-        goto fail;
-    if (app != 0 && app != STORE_APP_ID) {
-        ret = store_fail(s, -EPROTO, "%s: not a viobench store (application_id %d)", path, app);
+    /* Foreign: another program's SQLite file. Refused before anything is written to it. */
+    if (app != STORE_APP_ID && (app != 0 || uv != 0 || ntables != 0)) {
+        ret = store_fail(s, -EPROTO, "%s: not a viobench store (application_id %d, %d table%s)",
+                         path, app, ntables, ntables == 1 ? "" : "s");
         goto fail;
     }
     if (!(flags & STORE_RDONLY)) {
         /* WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which keeps
            every committed transaction through a process crash (not a power cut). */
-        if ((ret = store_exec(s, "PRAGMA journal_mode = WAL")) ||
+        if ((ret = check_integrity(s)) || (ret = store_exec(s, "PRAGMA journal_mode = WAL")) ||
             (ret = store_exec(s, "PRAGMA synchronous = NORMAL")))
             goto fail;
     }

@@ -126,8 +126,14 @@ int vb_read_gbench_csv(FILE *f, struct vb_run *r, char *err, size_t errlen);
 void vb_hist_record_name(const struct vb_row *w, char *buf, size_t len);
 /* Attach histograms.txt records to the matching iteration rows. 0 or -EINVAL. */
 int vb_read_histograms(FILE *f, struct vb_run *r, char *err, size_t errlen);
-/* Read a run directory (context.json, results.json, histograms.txt if present).
-   0, -ENOENT when it is not a run directory, or -EINVAL with the reason in err. */
+/* Check a run directory's parsed context.json and results.json and fill r (rows; context
+   referenced). 0 or -EINVAL with "<dir>/<file>: reason" in err. */
+int vb_run_from_json(const char *dir, json_t *ctx, json_t *res, struct vb_run *r, char *err,
+                     size_t errlen);
+/* Read a run directory (context.json, results.json, histograms.txt if present), each only
+   as a regular file, non-blocking and at most 1 GiB (a FIFO is refused, never waited on).
+   0, -ENOENT when it is not a run directory, or -EINVAL with the reason in err. Implemented
+   per platform (platform/linux/rundir_linux.c); the Windows guest reads no run directory. */
 int vb_read_run_dir(const char *dir, struct vb_run *r, char *err, size_t errlen);
 
 #endif

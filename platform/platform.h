@@ -101,5 +101,14 @@ int pf_read_text(const char *path, char *buf, size_t len);
 int pf_list_dir(const char *path, int (*cb)(const char *name, void *arg), void *arg);
 /* Target of a symbolic link into buf (NUL-terminated). 0 or -errno (-ENOSYS on Windows). */
 int pf_readlink(const char *path, char *buf, size_t len);
+/* Open root/path read-only for a reader confined to root (a fixture's tree): the path (a
+   leading '/' ignored) may not leave root through "..", an absolute symbolic link or a
+   link that points outside (-EXDEV); opened non-blocking and checked to be a regular file
+   (-EINVAL otherwise: a FIFO is never waited on). An fd or -errno. Linux: openat2
+   RESOLVE_BENEATH, or a walk refusing every link where the kernel lacks openat2. */
+int pf_open_beneath(const char *root, const char *path);
+/* 0 when root/path (a directory, or a link's parent) resolves inside root; -EXDEV when it
+   leaves, -errno when it does not exist. */
+int pf_check_beneath(const char *root, const char *path);
 
 #endif

@@ -291,8 +291,9 @@ static void decode_hyperv(const struct probe *p, json_t *raw, uint32_t base, uin
     }
     if (max >= base + 5) {
         hvq(p, raw, base + 5, r);
-        json_object_set_new(o, "max_vps", json_integer(r[0]));
-        json_object_set_new(o, "max_lps", json_integer(r[1]));
+        /* 0xffffffff (Xen's viridian leaves) means no limit: null, not 4294967295 */
+        json_object_set_new(o, "max_vps", r[0] == 0xffffffffu ? json_null() : json_integer(r[0]));
+        json_object_set_new(o, "max_lps", r[1] == 0xffffffffu ? json_null() : json_integer(r[1]));
     }
     if (max >= base + 6) {
         hvq(p, raw, base + 6, r);

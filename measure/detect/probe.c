@@ -7,6 +7,8 @@
  * Hyper-V, KVM, VMware, Xen, TCG and bare-metal machines without the hypervisor. Fixtures
  * are made by hand or by the recording probe (probe_record.c).
  */
+#include "log.h"
+#include "platform.h"
 #include "sysinfo_os.h"
 
 #include <dirent.h>
@@ -194,32 +196,6 @@ static int list_dir(const char *dirpath, int (*cb)(const char *name, void *arg),
     return ret;
 }
 
-/* Read up to len-1 bytes of a file, NUL-terminated. 0 or -errno. */
-static int read_small(const char *path, char *buf, size_t len)
-{
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -errno;
-    while (got + 1 < len) {
-        ssize_t r = read(fd, buf + got, len - 1 - got);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = -errno;
-            close(fd);
-            return e;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = 0;
-    return 0;
-}
-
 /* ---- the fixture probe ---- */
 
 int cpuid_leaves_put(struct cpuid_leaves *l, uint32_t leaf, uint32_t sub, const uint32_t r[4])
@@ -289,28 +265,71 @@ static int fx_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     return -ENOENT;
 }
 
+/* A fixture is outside input: every path stays inside its root/ (pf_open_beneath), so a
+   link planted in it (root/etc -> /etc) cannot read this machine's files into the replay,
+   and a FIFO is never waited on. A refusal is said once per path, on stderr. */
+static int confined(const struct fixture *f, const char *path, int ret)
+{
+    if (ret == -EXDEV)
+        vb_warn("sysinfo: fixture %s%s: leaves the fixture (an absolute or escaping link, or "
+                "'..'); refused",
+                f->root, path);
+    else if (ret == -EINVAL)
+        vb_warn("sysinfo: fixture %s%s: not a regular file (a FIFO, device or socket); refused",
+                f->root, path);
+    return ret;
+}
+
 static int fx_read(void *ctx, const char *path, char *buf, size_t len)
 {
-    char full[PATH_MAX];
-    int ret = fx_path(ctx, path, full, sizeof(full));
-    return ret ? ret : read_small(full, buf, len);
+    const struct fixture *f = ctx;
+    size_t got = 0;
+    int fd = pf_open_beneath(f->root, path);
+
+    if (fd < 0)
+        return confined(f, path, fd);
+    while (got + 1 < len) { /* bounded by the caller's buffer */
+        ssize_t r = read(fd, buf + got, len - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    return 0;
 }
 
 static int fx_list(void *ctx, const char *path, int (*cb)(const char *name, void *arg), void *arg)
 {
+    const struct fixture *f = ctx;
     char full[PATH_MAX];
     int ret = fx_path(ctx, path, full, sizeof(full));
+    if (!ret && (ret = pf_check_beneath(f->root, path)))
+        return confined(f, path, ret);
     return ret ? ret : list_dir(full, cb, arg);
 }
 
+/* The link itself is data (its target's name); its parent must lie inside the fixture. */
 static int fx_readlink(void *ctx, const char *path, char *buf, size_t len)
 {
-    char full[PATH_MAX];
+    const struct fixture *f = ctx;
+    char full[PATH_MAX], parent[PATH_MAX];
+    const char *slash = strrchr(path, '/');
     ssize_t n;
     int ret = fx_path(ctx, path, full, sizeof(full));
 
     if (ret)
         return ret;
+    snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
+    if ((ret = pf_check_beneath(f->root, parent[0] ? parent : "/")))
+        return confined(f, parent, ret);
     n = readlink(full, buf, len - 1);
     if (n < 0)
         return -errno;
@@ -357,22 +376,37 @@ static void sort_leaves(struct cpuid_leaves *l)
    whole (getline), so the number in a message is the file's line. */
 static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_t errlen)
 {
-    char *line = NULL;
+    char *line = NULL, dir[PATH_MAX];
     size_t cap = 0, lineno = 0;
-    int ret = 0;
-    FILE *f = fopen(path, "re");
+    int ret = 0, fd;
+    FILE *f;
 
-    if (!f) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return ret;
+    snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path), path);
+    fd = pf_open_beneath(dir, "cpuid.txt");
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path,
+                 fd == -EINVAL  ? "not a regular file"
+                 : fd == -EXDEV ? "a link that leaves the fixture"
+                                : strerror(-fd));
+        return fd == -EXDEV ? -EINVAL : fd;
     }
-    while (getline(&line, &cap, f) >= 0) {
+    if (!(f = fdopen(fd, "r"))) {
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
         unsigned long v[6];
         char *s = line, *end;
         int k;
 
         lineno++;
+        if (strlen(line) != (size_t)n) {
+            snprintf(err, errlen, "%s:%zu: a NUL byte (not a text file)", path, lineno);
+            ret = -EINVAL;
+            break;
+        }
         while (*s == ' ' || *s == '\t')
             s++;
         if (*s == '#' || *s == '\n' || *s == 0)
@@ -399,6 +433,11 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
     }
     free(line);
     fclose(f);
+    if (!ret && l->n == 0) {
+        /* no CPUID data is not bare metal: nothing is known about the machine */
+        snprintf(err, errlen, "%s: no CPUID leaves (empty or only comments)", path);
+        ret = -EINVAL;
+    }
     if (!ret)
         sort_leaves(l);
     return ret;
@@ -445,11 +484,22 @@ int probe_fixture_open(const char *dir, struct probe *p, char *err, size_t errle
         return ret;
     }
     snprintf(f->topo, sizeof(f->topo), "%s/topology.xml", dir);
+    {
+        /* hwloc opens it by name: only a regular file inside the fixture */
+        int fd = pf_open_beneath(dir, "topology.xml");
+        if (fd >= 0)
+            close(fd);
+        else if (fd != -ENOENT)
+            vb_warn("sysinfo: %s: %s; the topology comes from sysfs", f->topo,
+                    fd == -EINVAL ? "not a regular file" : "leaves the fixture");
+        if (fd < 0)
+            f->topo[0] = 0;
+    }
     p->cpuid = fx_cpuid;
     p->read = fx_read;
     p->list = fx_list;
     p->readlink = fx_readlink;
-    p->topology_xml = access(f->topo, R_OK) == 0 ? f->topo : NULL;
+    p->topology_xml = f->topo[0] ? f->topo : NULL;
     p->hwloc_live = 0;
     p->ctx = f;
     return 0;

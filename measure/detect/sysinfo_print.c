@@ -182,10 +182,14 @@ static void print_vendor(FILE *f, const json_t *cpuid)
                     json_integer_value(json_object_get(h, "service_pack")),
                     json_integer_value(json_object_get(h, "service_branch")),
                     json_integer_value(json_object_get(h, "service_number")));
-        if (json_object_get(h, "max_vps"))
-            fprintf(f, ", max %lld VPs / %lld LPs",
-                    json_integer_value(json_object_get(h, "max_vps")),
-                    json_integer_value(json_object_get(h, "max_lps")));
+        if (json_is_integer(json_object_get(h, "max_vps")))
+            fprintf(f, ", max %lld VPs", json_integer_value(json_object_get(h, "max_vps")));
+        else if (json_is_null(json_object_get(h, "max_vps")))
+            fprintf(f, ", no VP limit");
+        if (json_is_integer(json_object_get(h, "max_lps")))
+            fprintf(f, " / %lld LPs", json_integer_value(json_object_get(h, "max_lps")));
+        else if (json_is_null(json_object_get(h, "max_lps")))
+            fprintf(f, ", no LP limit");
         if (json_is_true(json_object_get(h, "root_partition")))
             fprintf(f, ", ROOT PARTITION (this is the Hyper-V host)");
         fputc('\n', f);

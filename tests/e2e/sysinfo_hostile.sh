@@ -4,7 +4,13 @@
 # mislead. CPU lists beyond 8,192 CPUs (0-9223372036854775807 looped forever, 0-2147483647
 # printed "-2147483648 PUs", 0-100000 gave 100,001 vCPUs) leave the count unknown with one
 # warning naming the file; 200,000 CPUID leaves load in linear time (was 9.5 s, quadratic);
-# an error after a long line names the file's own line number.
+# an error after a long line names the file's own line number. Files are read inside the
+# fixture only: a FIFO (root/proc/cpuinfo, cpuid.txt, topology.xml hung forever) is refused
+# at once, and absolute symlinks (root/proc/cpuinfo -> /proc/cpuinfo, root/etc -> /etc, which
+# read this machine's files into the replay) are refused with a warning naming them. An
+# empty, comment-only, NUL-filled or directory cpuid.txt (concluded "none (bare metal) ...
+# all signals agree", exit 0) is refused: no CPUID data is not bare metal. Xen's "no VP
+# limit" is said so, not printed as 4294967295 VPs.
 . "$(dirname "$0")/lib.sh"
 command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
@@ -50,4 +56,55 @@ grep -q "KVM guest" "$T/out" || fail "200,000 leaves: conclusion $(grep Conclusi
 } >"$FX/cpuid.txt"
 bad=$(($(wc -l <"$T/cpuid.orig") + 2))
 expect_error 1 "cpuid.txt:$bad: expected 'leaf subleaf eax ebx ecx edx'" "$V" sysinfo --fixture "$FX"
+
+# --- files from outside the fixture, FIFOs ------------------------------------------------------
+cp "$T/cpuid.orig" "$FX/cpuid.txt"
+rm -f "$FX/root/proc/cpuinfo"
+mkfifo "$FX/root/proc/cpuinfo"
+timeout 20 "$V" sysinfo --fixture "$FX" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] || fail "FIFO cpuinfo: exit $rc: $(cat "$T/err")"
+grep -q "root/proc/cpuinfo: not a regular file" "$T/err" || fail "FIFO cpuinfo: '$(cat "$T/err")'"
+rm -f "$FX/root/proc/cpuinfo"
+ln -s /proc/cpuinfo "$FX/root/proc/cpuinfo"
+mv "$FX/root/etc" "$FX/etc.real"
+ln -s /etc "$FX/root/etc"
+timeout 20 "$V" sysinfo --fixture "$FX" --json >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] || fail "links: exit $rc: $(cat "$T/err")"
+grep -q "root/proc/cpuinfo: leaves the fixture" "$T/err" || fail "cpuinfo link: '$(cat "$T/err")'"
+grep -q "root/etc/os-release: leaves the fixture" "$T/err" || fail "etc link: '$(cat "$T/err")'"
+# refused links read as absent: the replay equals one without those files
+mv "$T/out" "$T/links.json"
+rm -f "$FX/root/proc/cpuinfo" "$FX/root/etc"
+mkdir "$FX/root/etc"
+"$V" sysinfo --fixture "$FX" --json >"$T/absent.json" 2>/dev/null
+cmp -s "$T/links.json" "$T/absent.json" || fail "links read this machine's files: $(diff "$T/links.json" "$T/absent.json" | head -5)"
+rmdir "$FX/root/etc"
+mv "$FX/etc.real" "$FX/root/etc"
+cp tests/fixtures/detect/kvm/root/proc/cpuinfo "$FX/root/proc/cpuinfo" 2>/dev/null || rm -f "$FX/root/proc/cpuinfo"
+rm -f "$FX/cpuid.txt" && mkfifo "$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: not a regular file" timeout 20 "$V" sysinfo --fixture "$FX"
+rm -f "$FX/cpuid.txt" && cp "$T/cpuid.orig" "$FX/cpuid.txt"
+mkfifo "$FX/topology.xml"
+timeout 20 "$V" sysinfo --fixture "$FX" >"$T/out" 2>"$T/err" || fail "FIFO topology.xml: exit $?"
+grep -q "topology.xml: not a regular file" "$T/err" || fail "FIFO topology.xml: '$(cat "$T/err")'"
+
+# --- no CPUID data is not bare metal (part 4) ------------------------------------------------------
+rm -f "$FX/topology.xml" "$FX/cpuid.txt"
+: >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: no CPUID leaves \(empty or only comments\)" "$V" sysinfo --fixture "$FX"
+printf '# only a comment\n\n' >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: no CPUID leaves \(empty or only comments\)" "$V" sysinfo --fixture "$FX"
+head -c 4096 /dev/zero >"$FX/cpuid.txt"
+expect_error 1 "cpuid.txt:1: a NUL byte" "$V" sysinfo --fixture "$FX"
+rm -f "$FX/cpuid.txt" && mkdir "$FX/cpuid.txt"
+expect_error 1 "cpuid.txt: not a regular file" "$V" sysinfo --fixture "$FX"
+
+# Xen's viridian leaves say "no VP limit" with 0xffffffff (was printed as 4294967295 VPs).
+cp -r tests/fixtures/detect/hyperv "$T/xenvp"
+sed -i 's/^40000005 0 000000f0 00000200/40000005 0 ffffffff ffffffff/' "$T/xenvp/cpuid.txt"
+"$V" sysinfo --fixture "$T/xenvp" >"$T/out" 2>"$T/err" || fail "xenvp: $(cat "$T/err")"
+grep -q "no VP limit, no LP limit" "$T/out" || fail "no VP limit: $(grep VP "$T/out")"
+grep -q 4294967295 "$T/out" && fail "4294967295 printed: $(grep 4294967295 "$T/out")"
 finish

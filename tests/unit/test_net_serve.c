@@ -94,6 +94,12 @@ static void stop_server(void)
         close(fd);
     unlink(serve_log);
     fprintf(stderr, "%s", log);
+    {
+        const char *pk = strstr(log, "peak ");
+        int peak = -1;
+        CHECK(pk && sscanf(pk, "peak %d open", &peak) == 1 && peak == MAX_CONNS,
+              "summary peak %d, expected --max-conns %d", peak, MAX_CONNS);
+    }
     udp = strstr(log, "; udp: ");
     CHECK(udp && sscanf(udp,
                         "; udp: %lu binds, %lu replies, %lu unknown tokens, %lu malformed, %lu "
@@ -622,6 +628,38 @@ static void test_max_conns(void)
     usleep(200000);
 }
 
+/* Connections handed to worker threads (each has sent data) still hold their slots: one
+   past --max-conns is refused, and the summary's peak is the limit, not the loop's share
+   (before: 8 open with --max-conns 4 --workers 4, "peak 4"). */
+static void test_max_conns_busy(void)
+{
+    static uint8_t tx[64], rx[64];
+    int fds[MAX_CONNS], fd, st;
+    struct np_reply r;
+    char text[256];
+
+    for (int i = 0; i < MAX_CONNS; i++) {
+        fds[i] = hello(NP_TEST_RR, 8, 8, &st, &r, text, sizeof(text));
+        CHECK(fds[i] >= 0 && st == NP_OK, "busy connection %d of %d", i + 1, MAX_CONNS);
+        np_seq_put(tx, 8, 7u);
+        CHECK(fds[i] >= 0 && send(fds[i], tx, 8, MSG_NOSIGNAL) == 8 &&
+                  netl_recv_all(fds[i], rx, 8) == 0,
+              "a round trip on connection %d", i + 1);
+    }
+    usleep(100000);
+    fd = tcp();
+    np_hello_encode(&(struct np_hello){.test = NP_TEST_RR, .req_size = 8, .resp_size = 8}, tx);
+    send(fd, tx, NP_HELLO_LEN, MSG_NOSIGNAL);
+    CHECK(reply(fd, &r, text, sizeof(text)) == NP_E_BUSY,
+          "one past --max-conns is refused while all are busy (with workers too)");
+    CHECK(strstr(text, "6 connections are open"), "the refusal counts every one: '%s'", text);
+    close(fd);
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    usleep(300000);
+}
+
 int main(void)
 {
     static const char *const modes[] = {"256", "0"};
@@ -637,6 +675,7 @@ int main(void)
         test_malformed();
         test_bad_clients();
         test_max_conns();
+        test_max_conns_busy();
         CHECK(rr_ok(64, 64, 10), "good client at the end");
         stop_server();
     }

@@ -47,6 +47,13 @@ static void set_events(struct server *s, struct conn *c, uint32_t ev)
         c->events = ev;
 }
 
+/* Connections held against --max-conns: the loop's counted ones plus those handed to
+   worker threads (a worker's UDP session stays a loop connection, counted once). */
+static int serve_held(const struct server *s)
+{
+    return s->nconns + __atomic_load_n(&s->wconns, __ATOMIC_RELAXED);
+}
+
 /* Forget a connection (its descriptor is closed or now belongs to a worker). */
 static void conn_forget(struct server *s, struct conn *c)
 {
@@ -484,7 +491,7 @@ static void do_accept(struct server *s, struct listener *l)
             return;
         }
         s->st.accepted++;
-        busy = s->nconns >= s->cfg->max_conns;
+        busy = serve_held(s) >= s->cfg->max_conns;
         if (busy && s->ndrain >= s->drain_cap) {
             s->st.dropped++;
             close(fd);
@@ -496,14 +503,15 @@ static void do_accept(struct server *s, struct listener *l)
             close(fd);
             continue;
         }
-        if (s->nconns > s->st.peak)
-            s->st.peak = s->nconns;
+        if (serve_held(s) > s->st.peak)
+            s->st.peak = serve_held(s);
         if (busy) {
             char r[NP_REASON_MAX];
+            int held = serve_held(s);
             snprintf(r, sizeof(r),
                      "busy: %d connection%s open, the limit is %d (--max-conns); "
                      "try again later",
-                     s->nconns, s->nconns == 1 ? " is" : "s are", s->cfg->max_conns);
+                     held, held == 1 ? " is" : "s are", s->cfg->max_conns);
             serve_refuse(s, c, NP_E_BUSY, r);
             continue;
         }
