@@ -231,6 +231,27 @@ fail:
     return ret;
 }
 
+/* application_id, user_version and the number of schema entries, read in one snapshot. */
+static int header3(struct store *s, int *app, int *uv, int *ntables)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT (SELECT application_id FROM pragma_application_id), "
+                           "(SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_master)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_sqlfail(s, "read header");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *app = sqlite3_column_int(st, 0);
+        *uv = sqlite3_column_int(st, 1);
+        *ntables = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_sqlfail(s, "read header");
+}
+
 /* Open the SQLite connection: read-only (never creating, never writing) or read-write;
    `immutable` reads a WAL store in a directory nobody may write to, where SQLite cannot
    create the -shm file it needs (only when there is no WAL content to miss). */
@@ -307,7 +328,7 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err, 
 {
     struct store *s;
     struct stat st;
-    int ret, app, uv, ntables;
+    int ret, app = 0, uv = 0, ntables = 0;
 
     *out = NULL;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -345,8 +366,9 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err, 
         if ((ret = db_open(s, path, 1)) || (ret = pragma_int(s, "PRAGMA application_id", &app)))
             goto fail;
     }
-    if ((ret = pragma_int(s, "PRAGMA user_version", &uv)) ||
-        (ret = pragma_int(s, "SELECT count(*) FROM sqlite_master", &ntables))) {
+    /* One statement, one snapshot: a collector creating the schema beside us commits the
+       tables and the application_id together, and we see both or neither. */
+    if ((ret = header3(s, &app, &uv, &ntables))) {
         if (sqlite3_errcode(s->db) == SQLITE_CORRUPT)
             ret = store_fail(s, -EIO,
                              "%s: store is damaged (%s); nothing was written: restore it from "
