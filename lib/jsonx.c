@@ -89,3 +89,54 @@ out:
     fclose(f);
     return j;
 }
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n;
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, surrogate or beyond U+10FFFF */
+    return n;
+}
+
+json_t *jx_string_lossy(const char *s)
+{
+    size_t len = strlen(s), o = 0;
+    char *t;
+    json_t *j = json_string(s);
+
+    if (j)
+        return j;
+    if (!(t = malloc(len + 1)))
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            t[o++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(t + o, p, n);
+        o += n;
+        p += n;
+    }
+    t[o] = 0;
+    j = json_string(t);
+    free(t);
+    return j;
+}

@@ -9,6 +9,10 @@
 
 /* String at key, or def when absent or not a string. */
 const char *jx_str(const json_t *obj, const char *key, const char *def);
+/* A JSON string of text from outside (a file's bytes): invalid UTF-8 bytes become '?'
+   instead of the NULL json_string() returns, so the value never vanishes. NULL only on
+   ENOMEM. */
+json_t *jx_string_lossy(const char *s);
 /* Number (integer or real) at key, or def when absent or not a number. */
 double jx_num(const json_t *obj, const char *key, double def);
 /* Set dst[dkey] to a reference of src[skey] when present; nothing otherwise. */

@@ -10,7 +10,8 @@
 # read this machine's files into the replay) are refused with a warning naming them. An
 # empty, comment-only, NUL-filled or directory cpuid.txt (concluded "none (bare metal) ...
 # all signals agree", exit 0) is refused: no CPUID data is not bare metal. Xen's "no VP
-# limit" is said so, not printed as 4294967295 VPs.
+# limit" is said so, not printed as 4294967295 VPs; non-UTF-8 bytes do not make the CPU
+# model or OS name vanish.
 . "$(dirname "$0")/lib.sh"
 command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
@@ -100,6 +101,25 @@ head -c 4096 /dev/zero >"$FX/cpuid.txt"
 expect_error 1 "cpuid.txt:1: a NUL byte" "$V" sysinfo --fixture "$FX"
 rm -f "$FX/cpuid.txt" && mkdir "$FX/cpuid.txt"
 expect_error 1 "cpuid.txt: not a regular file" "$V" sysinfo --fixture "$FX"
+
+# Non-UTF-8 bytes in /proc/cpuinfo's model name and os-release's PRETTY_NAME become '?'
+# (the values used to vanish from the pairing).
+cp -r tests/fixtures/detect/kvm "$T/u8"
+"$PY" - "$T/u8/root" <<'PYEOF' || fail "making the non-UTF-8 fixture"
+import re, sys
+r = sys.argv[1]
+p = r + "/proc/cpuinfo"; b = open(p, "rb").read()
+open(p, "wb").write(re.sub(rb"(model name\s*: )[^\n]*", lambda m: m.group(1) + b"Evil\xff CPU", b))
+p = r + "/etc/os-release"; b = open(p, "rb").read()
+open(p, "wb").write(re.sub(rb"PRETTY_NAME=[^\n]*", lambda m: b'PRETTY_NAME="Debian\xfe 12"', b))
+PYEOF
+"$V" sysinfo --fixture "$T/u8" --json >"$T/u8.json" 2>"$T/err" || fail "u8: $(cat "$T/err")"
+"$PY" - "$T/u8.json" <<'PYEOF' || fail "non-UTF-8 values vanished"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["cpu"].get("model") == "Evil? CPU", p["cpu"].get("model")
+assert p["guest"]["os"].get("pretty_name") == "Debian? 12", p["guest"]["os"]
+PYEOF
 
 # Xen's viridian leaves say "no VP limit" with 0xffffffff (was printed as 4294967295 VPs).
 cp -r tests/fixtures/detect/hyperv "$T/xenvp"

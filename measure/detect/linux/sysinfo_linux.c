@@ -68,7 +68,7 @@ static json_t *guest_facts(const struct probe *p)
         probe_text(p, "/usr/lib/os-release", text, sizeof(text)))
         text[0] = 0;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        set(os, keys[i][1], osr_value(text, keys[i][0], v, sizeof(v)) ? NULL : json_string(v));
+        set(os, keys[i][1], osr_value(text, keys[i][0], v, sizeof(v)) ? NULL : jx_string_lossy(v));
     g = json_object();
     json_object_set_new(g, "os", os);
     json_object_set_new(g, "kernel",
@@ -129,7 +129,7 @@ static void cpu_facts(const struct probe *p, json_t *cpu)
 
     if (text && probe_text(p, "/proc/cpuinfo", text, 65536) == 0) {
         if (cpuinfo_value(text, "model name", v, sizeof(v)) == 0)
-            json_object_set_new(cpu, "model", json_string(v));
+            json_object_set_new(cpu, "model", jx_string_lossy(v));
         if (cpuinfo_value(text, "cpu MHz", v, sizeof(v)) == 0 && atof(v) > 0)
             json_object_set_new(cpu, "mhz", json_real(atof(v)));
         if (cpuinfo_value(text, "flags", v, sizeof(v)) == 0)
@@ -375,7 +375,7 @@ static json_t *block_devices(const struct probe *p)
         }
         snprintf(path, sizeof(path), "/sys/block/%s/device/model", n.v[i]);
         if (probe_text(p, path, v, sizeof(v)) == 0 && v[0])
-            json_object_set_new(d, "model", json_string(v));
+            json_object_set_new(d, "model", jx_string_lossy(v));
         snprintf(path, sizeof(path), "/sys/block/%s/size", n.v[i]);
         if (probe_text(p, path, v, sizeof(v)) == 0)
             json_object_set_new(d, "size_bytes", json_integer(strtoll(v, NULL, 10) * 512));
@@ -385,7 +385,7 @@ static json_t *block_devices(const struct probe *p)
             if (o && c)
                 json_object_set_new(d, "scheduler", json_stringn(o + 1, (size_t)(c - o - 1)));
             else if (v[0])
-                json_object_set_new(d, "scheduler", json_string(v));
+                json_object_set_new(d, "scheduler", jx_string_lossy(v));
         }
         json_array_append_new(a, d);
     }
@@ -508,7 +508,7 @@ static json_t *sys_hypervisor(const struct probe *p)
         probe_text(p, "/sys/hypervisor/version/minor", minor, sizeof(minor)) == 0) {
         probe_text(p, "/sys/hypervisor/version/extra", extra, sizeof(extra));
         snprintf(v, sizeof(v), "%s.%s%s", major, minor, extra);
-        json_object_set_new(h, "version", json_string(v));
+        json_object_set_new(h, "version", jx_string_lossy(v));
     }
     return h;
 }
