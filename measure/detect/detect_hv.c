@@ -402,7 +402,9 @@ json_t *detect_cpuid(const struct probe *p, json_t *cpu)
         if (strcmp(vendor, "kvm") == 0 && memcmp(sig, "KVMKVMKVM", 9) == 0 &&
             !json_object_get(o, "kvm"))
             json_object_set_new(o, "kvm", decode_kvm(p, raw, base, max));
-        if (strcmp(vendor, "hyperv") == 0 && !json_object_get(o, "hyperv")) {
+        /* KVM's own Hyper-V emulation signs "Linux KVM Hv" and offers the same interface */
+        if ((strcmp(vendor, "hyperv") == 0 || memcmp(sig, "Linux KVM Hv", 12) == 0) &&
+            !json_object_get(o, "hyperv")) {
             json_t *h = json_pack("{s:s}", "base", b);
             char version[64] = "";
             decode_hyperv(p, raw, base, max, h, version, sizeof(version));

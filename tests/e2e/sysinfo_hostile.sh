@@ -11,7 +11,7 @@
 # empty, comment-only, NUL-filled or directory cpuid.txt (concluded "none (bare metal) ...
 # all signals agree", exit 0) is refused: no CPUID data is not bare metal. Xen's "no VP
 # limit" is said so, not printed as 4294967295 VPs; non-UTF-8 bytes do not make the CPU
-# model or OS name vanish.
+# model or OS name vanish; "Linux KVM Hv" keeps its Hyper-V decoding.
 . "$(dirname "$0")/lib.sh"
 command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
@@ -120,6 +120,15 @@ p = json.load(open(sys.argv[1]))
 assert p["cpu"].get("model") == "Evil? CPU", p["cpu"].get("model")
 assert p["guest"]["os"].get("pretty_name") == "Debian? 12", p["guest"]["os"]
 PYEOF
+
+# "Linux KVM Hv" at 0x40000000 (KVM's own Hyper-V interface) keeps its Hyper-V decoding.
+cp -r tests/fixtures/detect/kvm-hyperv-enlightened "$T/lkh"
+sed -i 's/^40000000 0 4000000a 7263694d 666f736f 76482074/40000000 0 4000000a 756e694c 564b2078 7648204d/' \
+    "$T/lkh/cpuid.txt"
+"$V" sysinfo --fixture "$T/lkh" >"$T/out" 2>"$T/err" || fail "lkh: $(cat "$T/err")"
+grep -q "^Hyper-V  *interface Hv#1" "$T/out" || fail "Linux KVM Hv: no Hyper-V decoding"
+grep -q "^Hypervisor  *KVM with Hyper-V enlightenments" "$T/out" ||
+    fail "Linux KVM Hv: $(grep ^Hypervisor "$T/out")"
 
 # Xen's viridian leaves say "no VP limit" with 0xffffffff (was printed as 4294967295 VPs).
 cp -r tests/fixtures/detect/hyperv "$T/xenvp"
