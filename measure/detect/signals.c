@@ -150,8 +150,12 @@ static void clocksource_signal(const json_t *pairing, struct sigs *s)
     } pv[] = {{"kvm-clock", KVM, "KVM pvclock"},
               {"hyperv_clocksource_tsc_page", HYPERV, "Hyper-V reference TSC page"},
               {"hyperv_clocksource_msr", HYPERV, "Hyper-V reference counter MSR"},
+              /* (QEMU/KVM offers both Hyper-V clocks too, with hv-time: see pv_compat) */
               {"xen", XEN, "Xen pvclock"},
               {"vmware-tsc", VMWARE, "VMware"}};
+    /* Hyper-V's reference clocks are also what QEMU/KVM offers a guest with the hv-time
+       enlightenment, so they fit KVM as well (and point to Hyper-V first). */
+#define pv_compat(who) ((who) == HYPERV ? M(HYPERV) | M(KVM) : M(who))
     const json_t *cs = json_object_get(pairing, "clocksource");
     const char *cur = jx_str(cs, "current", NULL);
     const json_t *avail = json_object_get(cs, "available");
@@ -161,7 +165,7 @@ static void clocksource_signal(const json_t *pairing, struct sigs *s)
         return;
     for (size_t i = 0; i < sizeof(pv) / sizeof(pv[0]); i++)
         if (strcmp(cur, pv[i].cs) == 0) {
-            if ((g = add(s, "clocksource", names[pv[i].who], M(pv[i].who), 3, pv[i].who))) {
+            if ((g = add(s, "clocksource", names[pv[i].who], pv_compat(pv[i].who), 3, pv[i].who))) {
                 snprintf(g->detail, sizeof(g->detail), "current %s (%s)", cur, pv[i].what);
                 snprintf(g->tag, sizeof(g->tag), "clocksource %s", cur);
             }
@@ -172,7 +176,8 @@ static void clocksource_signal(const json_t *pairing, struct sigs *s)
         const char *a = json_string_value(json_array_get(avail, k));
         for (size_t i = 0; a && i < sizeof(pv) / sizeof(pv[0]); i++)
             if (strcmp(a, pv[i].cs) == 0) {
-                if ((g = add(s, "clocksource", names[pv[i].who], M(pv[i].who), 2, pv[i].who))) {
+                if ((g = add(s, "clocksource", names[pv[i].who], pv_compat(pv[i].who), 2,
+                             pv[i].who))) {
                     snprintf(g->detail, sizeof(g->detail), "current %s; %s (%s) available", cur, a,
                              pv[i].what);
                     snprintf(g->tag, sizeof(g->tag), "%s available", a);
@@ -439,7 +444,9 @@ int detect_conclude(json_t *pairing)
     char agree[1024] = "", against[1024] = "", display[160], conclusion[2560], note[512] = "";
     char version[96] = "", guest[512];
     const char *name;
-    int who, disagree = 0, any_virtual = 0, own_leaf = 0, enlightened = 0;
+    int who, disagree = 0, any_virtual = 0, own_leaf = 0, enlightened = 0, hiding = 0;
+    int support = 0; /* weight of the signals that name the conclusion and fit it */
+    const char *confidence;
     const json_t *guest_os, *kernel;
 
     if (!hv || !s) {
@@ -484,6 +491,8 @@ int detect_conclude(json_t *pairing)
         }
         if (g->primary == who && who >= 0 && strncmp(g->source, "cpuid 0x", 8) == 0)
             own_leaf = 1;
+        if (who >= 0 && g->weight > 0 && fits && g->primary >= 0)
+            support += g->weight;
         json_array_append_new(arr, o);
     }
     if (who == HYPERV && hyperv)
@@ -494,14 +503,35 @@ int detect_conclude(json_t *pairing)
                  v ? v : jx_str(json_object_get(cpuid, "xen"), "version", ""));
     }
     enlightened = hyperv && who >= 0 && who != HYPERV && who != NONE;
+    /* KVM behind Hyper-V's interface without its own signature 0x100 higher: QEMU's kvm=off
+       hides it; DMI, devices or the clocksource named it instead. */
+    hiding = enlightened && who == KVM && !own_leaf;
+    if (hiding) {
+        size_t n = strlen(note);
+        snprintf(note + n, sizeof(note) - n,
+                 " KVM's own CPUID signature (KVMKVMKVM at 0x40000100) is absent although QEMU's "
+                 "traits are present: the hypervisor hides it (QEMU's kvm=off) and offers only "
+                 "Hyper-V's interface.");
+    }
+    /* How sure: high when nothing disagrees and strong evidence names the hypervisor (its
+       own CPUID leaf, or for bare metal the clear hypervisor bit); medium when nothing
+       disagrees but the evidence is indirect (no own leaf, a hidden signature) or thin; low
+       on a disagreement or when nothing names the hypervisor. */
+    if (who < 0 || disagree)
+        confidence = "low";
+    else if (who == NONE ? support < 2 : hiding || support < 3 || !own_leaf)
+        confidence = "medium";
+    else
+        confidence = "high";
     if (who == NONE)
         snprintf(display, sizeof(display), "none (bare metal)");
     else if (who < 0)
         snprintf(display, sizeof(display), "%s", any_virtual ? "unknown hypervisor" : name);
     else
-        snprintf(display, sizeof(display), "%s%s%s%s%s", hv_display(name),
-                 who == KVM && !own_leaf ? "-family" : "", version[0] ? " " : "", version,
-                 enlightened ? " with Hyper-V enlightenments" : "");
+        snprintf(display, sizeof(display), "%s%s%s%s%s",
+                 hiding ? "KVM/QEMU (hiding its signature)" : hv_display(name),
+                 who == KVM && !own_leaf && !hiding ? "-family" : "", version[0] ? " " : "",
+                 version, enlightened ? " with Hyper-V enlightenments" : "");
     if (who == NONE)
         snprintf(conclusion, sizeof(conclusion), "No hypervisor (bare metal): %s%s%s%s.",
                  agree[0] ? agree : "no signal of one", disagree ? "; but " : "",
@@ -523,6 +553,8 @@ int detect_conclude(json_t *pairing)
                                       "Hyper-V enlightenments offered at 0x40000000"));
     json_object_set_new(hv, "signals", arr);
     json_object_set_new(hv, "disagreement", json_boolean(disagree));
+    json_object_set_new(hv, "confidence", json_string(confidence));
+    json_object_set_new(hv, "hiding", json_boolean(hiding));
     json_object_set_new(hv, "conclusion", json_string(conclusion));
 
     guest_os = json_object_get(json_object_get(pairing, "guest"), "os");

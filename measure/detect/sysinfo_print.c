@@ -301,6 +301,8 @@ void sysinfo_print(FILE *f, const json_t *p)
 
     fprintf(f, "%-*s%s\n", W, "Hypervisor", str(sum, "hypervisor"));
     print_wrapped(f, "Conclusion", str(sum, "conclusion"));
+    if (json_is_string(json_object_get(hv, "confidence")))
+        fprintf(f, "%-*s%s\n", W, "Confidence", str(hv, "confidence"));
     print_signals(f, hv);
     fprintf(f, "%-*s%s (%s)\n", W, "Guest", str(sum, "guest"), str(g, "arch"));
     if (json_is_string(json_object_get(g, "container")))

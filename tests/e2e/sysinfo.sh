@@ -53,6 +53,8 @@ grep -q 'all signals agree' "$T/fc.txt" && ! grep -q '^Disagreement' "$T/fc.txt"
 grep -q 'Firecracker' "$T/fc.txt" || fail "firecracker-kvm-2026-12: Firecracker not named"
 grep -q '^  \[info\]  *dmi .*no DMI tables' "$T/fc.txt" || fail "firecracker-kvm-2026-12: missing DMI not said"
 grep -q '^Clocksource  *tsc (available: tsc kvm-clock)$' "$T/fc.txt" || fail "firecracker-kvm-2026-12: clocksource"
+grep -q '^Confidence  *high$' "$T/fc.txt" || fail "firecracker-kvm-2026-12: confidence should be high"
+grep -q '^Confidence  *low$' "$T/fx.txt" || fail "bhyve-kvmclock-2026-11: a disagreement must lower the confidence"
 "$VB" sysinfo --fixture tests/fixtures/detect/hyperv | grep -q '^Hypervisor  *Hyper-V 10.0 (build 20348)$' ||
     fail "hyperv fixture: wrong hypervisor line"
 

@@ -493,6 +493,41 @@ static void decision_cases(void)
           json_string_value(at(p, "summary.hypervisor")));
     json_decref(p);
 
+    /* QEMU with Hyper-V enlightenments and kvm=off: Hyper-V's leaf alone at 0x40000000,
+       Hyper-V's clocksource, QEMU's DMI and virtio devices. KVM/QEMU hiding its signature,
+       not Hyper-V; nothing disagrees, but the evidence is indirect: medium confidence. */
+    p = conclude(
+        "{\"hypervisor\": {\"cpuid\": {\"hypervisor_bit\": true, \"leaves\": [{\"base\": "
+        "\"0x40000000\", \"vendor\": \"hyperv\", \"signature\": \"Microsoft Hv\"}], \"hyperv\": "
+        "{\"interface\": \"Hv#1\", \"version\": \"10.0 (build 14393)\"}}},"
+        " \"clocksource\": {\"current\": \"hyperv_clocksource_tsc_page\"},"
+        " \"dmi\": {\"sys_vendor\": \"QEMU\", \"product_name\": \"Standard PC (Q35 + ICH9, "
+        "2009)\"},"
+        " \"devices\": {\"virtio\": [{\"name\": \"virtio0\", \"type\": \"block\", \"driver\": "
+        "\"virtio_blk\"}, {\"name\": \"virtio1\", \"type\": \"net\", \"driver\": "
+        "\"virtio_net\"}]}}");
+    CHECK(!strcmp(json_string_value(at(p, "hypervisor.name")), "kvm") &&
+              json_is_false(at(p, "hypervisor.disagreement")) &&
+              json_is_true(at(p, "hypervisor.hiding")) &&
+              !strcmp(json_string_value(at(p, "hypervisor.confidence")), "medium") &&
+              strstr(json_string_value(at(p, "summary.hypervisor")), "KVM/QEMU (hiding") &&
+              strstr(json_string_value(at(p, "hypervisor.conclusion")), "kvm=off") &&
+              strstr(json_string_value(at(p, "hypervisor.conclusion")), "DMI"),
+          "kvm=off with Hyper-V enlightenments: %s / %s",
+          json_string_value(at(p, "summary.hypervisor")),
+          json_string_value(at(p, "hypervisor.conclusion")));
+    json_decref(p);
+
+    /* Confidence: KVM's own leaf and kvm-clock: high; a disagreement: low. */
+    p = conclude("{\"hypervisor\": {\"cpuid\": {\"hypervisor_bit\": true, \"leaves\": [{\"base\": "
+                 "\"0x40000000\", \"vendor\": \"kvm\", \"signature\": \"KVMKVMKVM\"}]}},"
+                 " \"clocksource\": {\"current\": \"kvm-clock\"}}");
+    CHECK(!strcmp(json_string_value(at(p, "hypervisor.confidence")), "high") &&
+              json_is_false(at(p, "hypervisor.hiding")),
+          "KVM with its own leaf: want high confidence, got %s",
+          json_string_value(at(p, "hypervisor.confidence")));
+    json_decref(p);
+
     /* Nothing known at all: unknown, not bare metal. */
     p = conclude("{}");
     CHECK(!strcmp(json_string_value(at(p, "hypervisor.name")), "unknown") &&
@@ -512,8 +547,9 @@ static void decision_cases(void)
                  "\"0x40000000\", \"vendor\": \"xen\", \"signature\": \"XenVMMXenVMM\"}]}},"
                  " \"clocksource\": {\"current\": \"hyperv_clocksource_tsc_page\"}}");
     CHECK(json_is_true(at(p, "hypervisor.disagreement")) &&
-              strstr(json_string_value(at(p, "hypervisor.conclusion")), "signals disagree"),
-          "conflicting strong signals not flagged");
+              strstr(json_string_value(at(p, "hypervisor.conclusion")), "signals disagree") &&
+              !strcmp(json_string_value(at(p, "hypervisor.confidence")), "low"),
+          "conflicting strong signals not flagged (or not low confidence)");
     json_decref(p);
 }
 
