@@ -446,6 +446,7 @@ int detect_conclude(json_t *pairing)
     const char *name;
     int who, disagree = 0, any_virtual = 0, own_leaf = 0, enlightened = 0, hiding = 0;
     int support = 0; /* weight of the signals that name the conclusion and fit it */
+    int root = 0;    /* the Hyper-V root partition: the host's own OS, not a guest */
     const char *confidence;
     const json_t *guest_os, *kernel;
 
@@ -503,6 +504,7 @@ int detect_conclude(json_t *pairing)
                  v ? v : jx_str(json_object_get(cpuid, "xen"), "version", ""));
     }
     enlightened = hyperv && who >= 0 && who != HYPERV && who != NONE;
+    root = who == HYPERV && json_is_true(json_object_get(hyperv, "root_partition"));
     /* KVM behind Hyper-V's interface without its own signature 0x100 higher: QEMU's kvm=off
        hides it; DMI, devices or the clocksource named it instead. */
     hiding = enlightened && who == KVM && !own_leaf;
@@ -532,6 +534,10 @@ int detect_conclude(json_t *pairing)
                  hiding ? "KVM/QEMU (hiding its signature)" : hv_display(name),
                  who == KVM && !own_leaf && !hiding ? "-family" : "", version[0] ? " " : "",
                  version, enlightened ? " with Hyper-V enlightenments" : "");
+    if (root) {
+        size_t n = strlen(display);
+        snprintf(display + n, sizeof(display) - n, " root partition (the host)");
+    }
     if (who == NONE)
         snprintf(conclusion, sizeof(conclusion), "No hypervisor (bare metal): %s%s%s%s.",
                  agree[0] ? agree : "no signal of one", disagree ? "; but " : "",
@@ -540,7 +546,10 @@ int detect_conclude(json_t *pairing)
         snprintf(conclusion, sizeof(conclusion), "%s: no signal names the hypervisor%s%s.", display,
                  against[0] ? " (" : "", against[0] ? against : "");
     else
-        snprintf(conclusion, sizeof(conclusion), "%s guest: %s%s%s%s.%s", display,
+        snprintf(conclusion, sizeof(conclusion), "%s%s: %s%s%s%s.%s", display,
+                 root ? ", not a guest: CPUID grants the CreatePartitions privilege only to the "
+                        "root partition, the Hyper-V host's own OS"
+                      : " guest",
                  agree[0] ? agree : "no specific signal", disagree ? "; but " : "",
                  disagree ? against : "", disagree ? ": signals disagree" : "; all signals agree",
                  note);
@@ -555,6 +564,10 @@ int detect_conclude(json_t *pairing)
     json_object_set_new(hv, "disagreement", json_boolean(disagree));
     json_object_set_new(hv, "confidence", json_string(confidence));
     json_object_set_new(hv, "hiding", json_boolean(hiding));
+    json_object_set_new(hv, "role",
+                        json_string(who == NONE ? "none"
+                                    : root      ? "root partition"
+                                                : "guest"));
     json_object_set_new(hv, "conclusion", json_string(conclusion));
 
     guest_os = json_object_get(json_object_get(pairing, "guest"), "os");

@@ -518,12 +518,24 @@ static void decision_cases(void)
           json_string_value(at(p, "hypervisor.conclusion")));
     json_decref(p);
 
+    /* The Hyper-V root partition (CreatePartitions privilege) is the host, not a guest. */
+    p = conclude("{\"hypervisor\": {\"cpuid\": {\"hypervisor_bit\": true, \"leaves\": [{\"base\": "
+                 "\"0x40000000\", \"vendor\": \"hyperv\", \"signature\": \"Microsoft Hv\"}], "
+                 "\"hyperv\": {\"interface\": \"Hv#1\", \"root_partition\": true}}},"
+                 " \"clocksource\": {\"current\": \"hyperv_clocksource_tsc_page\"}}");
+    CHECK(!strcmp(json_string_value(at(p, "hypervisor.role")), "root partition") &&
+              strstr(json_string_value(at(p, "summary.hypervisor")), "root partition (the host)") &&
+              strstr(json_string_value(at(p, "hypervisor.conclusion")), "root partition (the host), not a guest"),
+          "root partition called a guest: %s", json_string_value(at(p, "hypervisor.conclusion")));
+    json_decref(p);
+
     /* Confidence: KVM's own leaf and kvm-clock: high; a disagreement: low. */
     p = conclude("{\"hypervisor\": {\"cpuid\": {\"hypervisor_bit\": true, \"leaves\": [{\"base\": "
                  "\"0x40000000\", \"vendor\": \"kvm\", \"signature\": \"KVMKVMKVM\"}]}},"
                  " \"clocksource\": {\"current\": \"kvm-clock\"}}");
     CHECK(!strcmp(json_string_value(at(p, "hypervisor.confidence")), "high") &&
-              json_is_false(at(p, "hypervisor.hiding")),
+              json_is_false(at(p, "hypervisor.hiding")) &&
+              !strcmp(json_string_value(at(p, "hypervisor.role")), "guest"),
           "KVM with its own leaf: want high confidence, got %s",
           json_string_value(at(p, "hypervisor.confidence")));
     json_decref(p);
