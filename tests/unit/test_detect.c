@@ -525,7 +525,8 @@ static void decision_cases(void)
                  " \"clocksource\": {\"current\": \"hyperv_clocksource_tsc_page\"}}");
     CHECK(!strcmp(json_string_value(at(p, "hypervisor.role")), "root partition") &&
               strstr(json_string_value(at(p, "summary.hypervisor")), "root partition (the host)") &&
-              strstr(json_string_value(at(p, "hypervisor.conclusion")), "root partition (the host), not a guest"),
+              strstr(json_string_value(at(p, "hypervisor.conclusion")),
+                     "root partition (the host), not a guest"),
           "root partition called a guest: %s", json_string_value(at(p, "hypervisor.conclusion")));
     json_decref(p);
 
