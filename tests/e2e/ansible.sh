@@ -18,78 +18,19 @@ command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || skip "openssh-c
 command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installed (ansible-core: scripts/setup)"
 make -s static >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make static failed"; finish; }
 
-SSHD_PIDS=()
-MADE_RUN_SSHD=0
+. "$(dirname "$0")/sshd_lib.sh"
 stop_all() {
-    for p in "${SSHD_PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    SSHD_PIDS=()
+    sshd_stop
     for s in "$T"/ansible-home/cp/*; do
         [ -S "$s" ] && ssh -o ControlPath="$s" -O exit dummy >/dev/null 2>&1
     done
-    [ $MADE_RUN_SSHD -eq 0 ] || rmdir /run/sshd 2>/dev/null
     rm -rf "$T"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-# sshd refuses to start without its privilege separation directory.
-if [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd && MADE_RUN_SSHD=1; fi
-
-free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" -C viobench-test-host
-ssh-keygen -q -t ed25519 -N '' -f "$T/id" -C viobench-test-client
-cp "$T/id.pub" "$T/authorized_keys"
+sshd_start 2
 mkdir -p "$T/remote" "$T/out"
-: >"$T/known_hosts"
-PORTS=()
-for n in 1 2; do
-    port=$(free_port)
-    cat >"$T/sshd$n.conf" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-PidFile $T/sshd$n.pid
-AuthorizedKeysFile $T/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-X11Forwarding no
-AllowTcpForwarding no
-PrintMotd no
-EOF
-    /usr/sbin/sshd -D -e -f "$T/sshd$n.conf" 2>"$T/sshd$n.log" &
-    SSHD_PIDS+=($!)
-    echo "[127.0.0.1]:$port $(cut -d' ' -f1-2 "$T/hostkey.pub")" >>"$T/known_hosts"
-    PORTS+=("$port")
-done
-DEAD=$(free_port)
-cat >"$T/ssh_config" <<EOF
-Host 127.0.0.1
-    User root
-    IdentityFile $T/id
-    IdentitiesOnly yes
-    UserKnownHostsFile $T/known_hosts
-    StrictHostKeyChecking yes
-    LogLevel ERROR
-EOF
-# Wait until both servers listen (checked without logging in: a login costs seconds here).
-listening() {
-    $PY -c 'import sys; p = ":%04X" % int(sys.argv[1]); sys.exit(0 if any(l.split()[1].endswith(p) and l.split()[3] == "0A" for l in open("/proc/net/tcp").readlines()[1:]) else 1)' "$1"
-}
-for n in 0 1; do
-    ok=0
-    for _ in $(seq 50); do listening "${PORTS[$n]}" && { ok=1; break; }; sleep 0.1; done
-    [ $ok -eq 1 ] || { cat "$T/sshd$((n + 1)).log"; fail "sshd on port ${PORTS[$n]} did not come up"; finish; }
-done
 
 PEER_PORT=$(free_port)
 AT="$T/ansible-remote"
