@@ -22,6 +22,10 @@
 #   make man                  manual pages from the option tables into build/man/
 #   make install PREFIX=/usr/local [DESTDIR=...]
 
+# Plain `make` builds ./viobench: the goal is named here because the per-layer rules made
+# with $(eval) below come first in the file.
+.DEFAULT_GOAL := all
+
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/viobench

@@ -1,7 +1,18 @@
 #!/bin/sh
-# Build targets: `make static` gives a statically linked guest binary that runs a kernel and
-# writes a run directory; `make install PREFIX=...` installs a working viobench.
+# Build targets: plain `make` in a clean copy of the tree (the README's first command after
+# set-up) builds a working ./viobench; `make static` gives a statically linked guest binary
+# that runs a kernel and writes a run directory; `make install PREFIX=...` installs a working
+# viobench.
 . "$(dirname "$0")/lib.sh"
+
+# Plain `make` in a clean copy: the default goal must be the binary, not some earlier rule.
+mkdir -p "$T/clean"
+git ls-files -z | xargs -0 cp --parents -t "$T/clean" 2>/dev/null ||
+    tar cf - $(git ls-files) | tar xf - -C "$T/clean"
+(cd "$T/clean" && make -j2 >"$T/plain.log" 2>&1) || { tail -20 "$T/plain.log"; fail "plain make failed"; }
+[ -x "$T/clean/viobench" ] && "$T/clean/viobench" version | grep -q '^viobench ' ||
+    fail "plain make did not build ./viobench: $(tail -3 "$T/plain.log")"
+rm -rf "$T/clean"
 
 make -s static >"$T/static.log" 2>&1 || { tail -20 "$T/static.log"; fail "make static failed"; }
 S=$PWD/viobench-static
