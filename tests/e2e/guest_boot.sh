@@ -151,24 +151,28 @@ grep -q 'guest timed out after 1s: QEMU killed' "$T/to.log" || fail "timeout not
 ! pgrep -f "vb.run_id=e2e$$-g2 " >/dev/null || fail "QEMU still runs after the timeout"
 
 # Ctrl-C while the guest boots: QEMU stopped, exit 130, scratch files removed.
-set -m
-TMPDIR=$T/tmp scripts/guest-run --image "$T/img" --out "$T/res" --run-id "e2e$$-g3" --accel tcg --timeout 120 >"$T/int.log" 2>&1 &
-gpid=$!
-set +m
-# Interrupt once QEMU runs and has opened the serial console file.
-for _ in $(seq 100); do
-    pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null && [ -n "$(ls "$T"/tmp/*/console.log 2>/dev/null)" ] && break
-    sleep 0.1
-done
-pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null || fail "QEMU never started for the interrupt test"
-kill -INT $gpid
-wait $gpid
-rc=$?
-[ $rc -eq 130 ] || fail "interrupted guest-run exited $rc, expected 130: $(cat "$T/int.log")"
-sleep 0.3
-! pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null || fail "QEMU still runs after Ctrl-C"
-[ -z "$(ls -A "$T/tmp")" ] || fail "interrupted guest-run left scratch files"
-[ -f "$T/res/e2e$$-g3.console.log" ] || fail "interrupted guest-run kept no console log"
+if sigint_ignored; then
+    echo "note: SIGINT is ignored in this test's environment (started as a background job without job control): guest-run's Ctrl-C check skipped"
+else
+    set -m
+    TMPDIR=$T/tmp scripts/guest-run --image "$T/img" --out "$T/res" --run-id "e2e$$-g3" --accel tcg --timeout 120 >"$T/int.log" 2>&1 &
+    gpid=$!
+    set +m
+    # Interrupt once QEMU runs and has opened the serial console file.
+    for _ in $(seq 100); do
+        pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null && [ -n "$(ls "$T"/tmp/*/console.log 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+    pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null || fail "QEMU never started for the interrupt test"
+    kill -INT $gpid
+    wait $gpid
+    rc=$?
+    [ $rc -eq 130 ] || fail "interrupted guest-run exited $rc, expected 130: $(cat "$T/int.log")"
+    sleep 0.3
+    ! pgrep -f "vb.run_id=e2e$$-g3 " >/dev/null || fail "QEMU still runs after Ctrl-C"
+    [ -z "$(ls -A "$T/tmp")" ] || fail "interrupted guest-run left scratch files"
+    [ -f "$T/res/e2e$$-g3.console.log" ] || fail "interrupted guest-run kept no console log"
+fi
 
 # --accel auto past a host where KVM cannot run the guest. The stand-in QEMU aborts with
 # QEMU's own MSR error for `-cpu host` under KVM, starts and stalls (no console output) for any

@@ -11,6 +11,13 @@ FAILED=0
 fail() { echo "FAIL: $*"; FAILED=1; }
 skip() { echo "SKIP: $*"; exit 77; }
 finish() { [ "$FAILED" -eq 0 ] && echo "ok" ; exit "$FAILED"; }
+# sigint_ignored: 0 when this test started with SIGINT ignored (as a background job of a shell
+# without job control). A shell script under test cannot trap a signal ignored on entry, so
+# Ctrl-C checks of shell scripts skip themselves with a note then.
+sigint_ignored() {
+    ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status 2>/dev/null)
+    [ -n "$ign" ] && [ $((0x$ign & 2)) -ne 0 ]
+}
 [ -x "$VIOBENCH" ] || { echo "FAIL: $VIOBENCH not built"; exit 1; }
 
 # expect_error STATUS PATTERN CMD...: CMD must exit with STATUS and print exactly one line
