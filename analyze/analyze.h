@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "reps.h"
 #include "result.h"
 #include "store.h"
 
@@ -152,7 +153,7 @@ struct an_bench *an_set_find(const struct an_set *s, const char *name);
 /* Free what the set holds (not the struct). */
 void an_set_free(struct an_set *s);
 /* How every command combines repetitions, said in reports. */
-#define AN_AGGREGATION "geometric mean over repetitions, each weighing the same"
+#define AN_AGGREGATION REPS_AGGREGATION
 /* Headline value of a metric for a benchmark: the geometric mean of its per-repetition
    values (each repetition's own percentile, mean, real_time ...; the median when a value
    is 0), min and max over everything; NAN. */

@@ -4,8 +4,9 @@
  * their pairing identity (identity.c: the host half the user labelled, e.g.
  * host_hypervisor, over what the guest detected), their result-changing options, and the
  * value of every other key a budget selects on, so a budget with selectors meets every run
- * it selects and no other (a figure is the merged histograms' percentile, or the median
- * over repetitions where there is no histogram); optionally every checked figure is also
+ * it selects and no other. A figure combines the repetitions (AN_AGGREGATION); when they
+ * fall into distinct modes the worse mode is checked, so a pairing that is over budget in
+ * some of its repetitions cannot pass on an average; optionally every checked figure is also
  * compared with a baseline selection (--baseline: the same identity apart from versions)
  * and may not be worse by more than --max-regression.
  * The report lists every violation with the measured value, the budget and the margin;
@@ -85,24 +86,38 @@ struct tally {
     long checks, over, missing, modes;
 };
 
+/* The figure a check compares: the repetitions' aggregate (AN_AGGREGATION), unless they
+   fall into distinct modes: then the worse mode for this check (the higher one against an
+   upper limit, the lower one against a lower limit), so that a summary never passes a
+   pairing whose other mode breaks the budget. Writes the modes to note; counts them. */
+static double check_value(struct tally *n, const struct an_bench *x, int metric, int upper,
+                          char *note, size_t len)
+{
+    double v = an_bench_value(x, metric), tmp[64];
+    int nr = an_bench_reps(x, metric, NULL, 0);
+    struct reps_modes m;
+    char b1[48], b2[48];
+
+    note[0] = 0;
+    if (nr < 3 || nr > 64 || !isfinite(v) || metric == AM_MIN || metric == AM_MAX)
+        return v;
+    an_bench_reps(x, metric, tmp, nr);
+    if (reps_modes(tmp, nr, &m) <= 0)
+        return v;
+    n->modes++;
+    snprintf(note, len, "repetitions in distinct modes: %s (%d), %s (%d); the %s is checked",
+             an_fmt_value(metric, m.m[0], b1, sizeof(b1)), m.n[0],
+             an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1], upper ? "higher" : "lower");
+    return upper ? m.m[1] : m.m[0];
+}
+
 static void add_check(struct an_table *t, struct tally *n, int ok, const struct an_bench *x,
                       const char *pairing, int metric, double v, const char *limit, double margin,
-                      const char *source)
+                      const char *source, const char *note)
 {
     const char *bench = x->name;
-    char b[64], note[160] = "";
-    int nr = an_bench_reps(x, metric, NULL, 0);
+    char b[64];
     long r;
-
-    if (nr > 1) {
-        double *vals = malloc(sizeof(double) * (size_t)nr);
-        if (vals) {
-            an_bench_reps(x, metric, vals, nr);
-            if (an_rep_modes(vals, nr, metric, note, sizeof(note)))
-                n->modes++;
-            free(vals);
-        }
-    }
 
     n->checks++;
     n->over += !ok;
@@ -168,11 +183,12 @@ static void check_baseline(struct an_table *t, struct tally *n, struct an_groups
 {
     struct an_group *bg = base ? baseline_of(base, g) : NULL;
     const struct an_bench *y = bg ? an_set_find(&bg->set, x->name) : NULL;
-    double v = an_bench_value(x, metric), bv = y ? an_bench_value(y, metric) : NAN, change;
-    char lim[96], b[48];
+    double v, bv = y ? an_bench_value(y, metric) : NAN, change;
+    char lim[96], b[48], note[200];
 
     if (!base)
         return;
+    v = check_value(n, x, metric, !an_metrics[metric].higher_better, note, sizeof(note));
     if (!isfinite(bv) || !(bv > 0))
         return; /* nothing to compare with: not a violation of the regression budget */
     change = v / bv - 1;
@@ -181,7 +197,7 @@ static void check_baseline(struct an_table *t, struct tally *n, struct an_groups
     snprintf(lim, sizeof(lim), "<= %+.1f%% vs baseline %s", a.max_reg,
              an_fmt_value(metric, bv, b, sizeof(b)));
     add_check(t, n, change * 100 <= a.max_reg, x, pairing, metric, v, lim, change - a.max_reg / 100,
-              "baseline");
+              "baseline", note);
 }
 
 static int parse_metrics(const char *s, int *out)
@@ -279,10 +295,10 @@ int an_cmd_gate(int argc, char **argv)
             for (size_t k = 0; k < g->set.n; k++) {
                 const struct an_bench *x = &g->set.b[k];
                 double v, margin;
-                char lim[96], vb[48];
+                char lim[96], vb[48], note[200];
                 if (!an_budget_applies(b, x->name, &g->ri))
                     continue;
-                v = an_bench_value(x, b->metric);
+                v = check_value(&n, x, b->metric, b->cmp <= AC_LE, note, sizeof(note));
                 if (!isfinite(v))
                     continue; /* skipped here, or no such figure */
                 matched++;
@@ -290,7 +306,8 @@ int an_cmd_gate(int argc, char **argv)
                                       : (v - b->value);
                 snprintf(lim, sizeof(lim), "%s %s", an_cmp_str(b->cmp),
                          an_fmt_value(b->metric, b->value, vb, sizeof(vb)));
-                add_check(t, &n, an_budget_ok(b, v), x, pairing, b->metric, v, lim, margin, src);
+                add_check(t, &n, an_budget_ok(b, v), x, pairing, b->metric, v, lim, margin, src,
+                          note);
                 check_baseline(t, &n, have_base ? &base : NULL, g, x, b->metric, pairing);
             }
         }

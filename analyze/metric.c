@@ -307,14 +307,7 @@ double an_bench_value(const struct an_bench *b, int metric)
         for (int i = 1; i < n; i++)
             med = metric == AM_MAX ? fmax(med, v[i]) : fmin(med, v[i]);
     } else {
-        double s = 0;
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            if (v[i] > 0) {
-                s += log(v[i]);
-                k++;
-            }
-        med = k == n ? exp(s / n) : an_median(v, n); /* zeros: the median */
+        med = reps_geomean(v, n); /* zeros: the median */
     }
     if (v != tmp)
         free(v);

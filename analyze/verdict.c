@@ -18,7 +18,8 @@
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
  *   called  regressed/improved when the adjusted p < alpha and |change| >= min-change;
  *   else    unstable (a side's repetitions form distinct modes, or most ran in noisy
- *           windows), inconclusive (fewer than 3 repetitions a side, or a CI reaching past
+ *           windows and the CI is neither wholly past nor wholly inside +-min-change),
+ *           inconclusive (fewer than 3 repetitions a side, or a CI reaching past
  *           +-min-change with too few repetitions to resolve it at 80% power for the
  *           spread seen: the number needed is given), or no significant change.
  */
@@ -83,36 +84,6 @@ void an_bh(const double *p, int n, double *q)
     free(idx);
 }
 
-/* Distinct modes among n > 1 sorted values: the largest jump between neighbours is at least
-   20% and more than twice the relative spread inside either part. Writes the two
-   parts' geometric means and sizes; 1 when found. */
-static int modes(const double *v, int n, double *m1, int *n1, double *m2, int *n2)
-{
-    int best = -1;
-    double jump = 1;
-    for (int i = 0; i + 1 < n; i++)
-        if (v[i] > 0 && v[i + 1] / v[i] > jump) {
-            jump = v[i + 1] / v[i];
-            best = i;
-        }
-    if (best < 0 || jump < 1.20)
-        return 0;
-    {
-        double s1 = v[best] / v[0] - 1, s2 = v[n - 1] / v[best + 1] - 1, l1 = 0, l2 = 0;
-        if (jump - 1 <= 2 * fmax(s1, s2))
-            return 0;
-        for (int i = 0; i <= best; i++)
-            l1 += log(v[i]);
-        for (int i = best + 1; i < n; i++)
-            l2 += log(v[i]);
-        *n1 = best + 1;
-        *n2 = n - best - 1;
-        *m1 = exp(l1 / *n1);
-        *m2 = exp(l2 / *n2);
-    }
-    return 1;
-}
-
 /* Mean and sample variance of the logs of the positive values; how many there were. */
 static int log_stats(const double *x, int n, double *mean, double *var)
 {
@@ -135,27 +106,27 @@ static int log_stats(const double *x, int n, double *mean, double *var)
    sorted) and their number in *kept; NULL on ENOMEM. */
 static double *side_values(const double *x, int n, int s, struct an_verdict *v, int *kept)
 {
-    double *c = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), m1, m2;
-    int n1, n2;
+    double *c = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    struct reps_modes m;
 
     if (!c)
         return NULL;
     memcpy(c, x, sizeof(double) * (size_t)n);
     qsort(c, (size_t)n, sizeof(double), cmp_dbl);
     *kept = n;
-    if (n > 2 && modes(c, n, &m1, &n1, &m2, &n2)) {
-        if (n >= 5 && (n1 == 1 || n2 == 1)) {
+    if (n > 2 && reps_modes_sorted(c, n, &m)) {
+        if (n >= 5 && (m.n[0] == 1 || m.n[1] == 1)) {
             /* one repetition far from the others: a noisy window, left out and said */
-            v->outlier[s] = n1 == 1 ? c[0] : c[n - 1];
-            if (n1 == 1)
+            v->outlier[s] = m.n[0] == 1 ? c[0] : c[n - 1];
+            if (m.n[0] == 1)
                 memmove(c, c + 1, sizeof(double) * (size_t)(n - 1));
             *kept = n - 1;
         } else if (!v->unstable) {
             v->unstable = 1;
-            v->mode[0] = m1;
-            v->mode[1] = m2;
-            v->nmode[0] = n1;
-            v->nmode[1] = n2;
+            v->mode[0] = m.m[0];
+            v->mode[1] = m.m[1];
+            v->nmode[0] = m.n[0];
+            v->nmode[1] = m.n[1];
             v->mode_side = s;
         }
     }
@@ -316,7 +287,9 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                  an_fmt_value(in->metric, v->mode[0], b1, sizeof(b1)), v->nmode[0],
                  v->nmode[0] == 1 ? "" : "s", an_fmt_value(in->metric, v->mode[1], b2, sizeof(b2)),
                  v->nmode[1], v->nmode[1] == 1 ? "" : "s");
-    } else if (v->unstable == 2) {
+    } else if (v->unstable == 2 &&
+               !(sig && (v->lo >= in->min_change || v->hi <= -in->min_change)) &&
+               !(v->na >= 3 && v->nb >= 3 && v->lo > -in->min_change && v->hi < in->min_change)) {
         v->state = AV_UNSTABLE;
         snprintf(v->reason, sizeof(v->reason),
                  "most repetitions of %s ran in noisy windows (steal or interrupts)",
@@ -347,6 +320,14 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     } else {
         v->state = AV_SAME;
     }
+    if (v->unstable == 2 && v->state != AV_UNSTABLE) {
+        /* noisy windows, yet the whole interval is past min-change (or inside it) */
+        size_t o = strlen(v->reason);
+        snprintf(v->reason + o, sizeof(v->reason) - o,
+                 "%smost repetitions of %s ran in noisy windows, but the whole CI is %s "
+                 "+-min-change",
+                 o ? "; " : "", v->mode_side ? "B" : "A", v->state == AV_SAME ? "inside" : "past");
+    }
     if (v->by_runs && v->state != AV_INCONCLUSIVE && v->state != AV_UNSTABLE) {
         size_t o = strlen(v->reason);
         snprintf(v->reason + o, sizeof(v->reason) - o, "%sruns as the unit (%d and %d; %s)",
@@ -365,20 +346,14 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
 
 int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len)
 {
-    double *c, m1, m2;
-    int n1, n2, found;
+    struct reps_modes m;
     char b1[48], b2[48];
 
     buf[0] = 0;
-    if (n < 3 || !(c = malloc(sizeof(double) * (size_t)n)))
+    if (reps_modes(x, n, &m) <= 0)
         return 0;
-    memcpy(c, x, sizeof(double) * (size_t)n);
-    qsort(c, (size_t)n, sizeof(double), cmp_dbl);
-    found = modes(c, n, &m1, &n1, &m2, &n2);
-    free(c);
-    if (found)
-        snprintf(buf, len, "repetitions in distinct modes: %s (%d), %s (%d)",
-                 an_fmt_value(metric, m1, b1, sizeof(b1)), n1,
-                 an_fmt_value(metric, m2, b2, sizeof(b2)), n2);
-    return found;
+    snprintf(buf, len, "repetitions in distinct modes: %s (%d), %s (%d)",
+             an_fmt_value(metric, m.m[0], b1, sizeof(b1)), m.n[0],
+             an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1]);
+    return 1;
 }

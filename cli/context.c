@@ -5,6 +5,7 @@
  * the pairing it was measured on.
  */
 #include "cli.h"
+#include "reps.h"
 #include "jsonx.h"
 #include "platform.h"
 #include "sysinfo.h"
@@ -80,6 +81,13 @@ json_t *context_new(int argc, char **argv, const char *run_id)
     json_object_set_new(c, "load_avg", load_avg());
     json_object_set_new(c, "timesource", timesource_json());
     json_object_set_new(c, "labels", json_object());
+    /* how figures combine repetitions: the console table (and the analyzer) vs the
+       Google Benchmark aggregate rows of results.json/csv */
+    json_object_set_new(c, "aggregation",
+                        json_pack("{s:s, s:s}", "summary",
+                                  REPS_AGGREGATION ", max over all samples", "aggregate_rows",
+                                  "Google Benchmark's: arithmetic mean, median, stddev and cv of "
+                                  "the repetitions' real_time and cpu_time"));
     pairing = sysinfo_detect(probe_live());
     json_object_set_new(c, "pairing", pairing ? pairing : json_object());
     return c;

@@ -35,6 +35,27 @@ sed 1d "$T/bud.txt" >"$T/kvm.txt"
 grep -q '^gate: 1 checks over 2 pairings: 1 within budget, 0 over' "$T/gate3.txt" ||
     { cat "$T/gate3.txt"; fail "kvm-only summary"; }
 
+# --- gate: repetitions in distinct modes are checked at the worse mode ------------------------
+# Two fast and two slow repetitions (10 ns, 45 ns): their geometric mean (21 ns) is under a
+# 30 ns budget, but half the repetitions break it; the gate must fail and name the modes.
+py '
+import json, sys
+rows = [{"name": "BM_modes", "run_name": "BM_modes", "run_type": "iteration", "repetitions": 4,
+         "repetition_index": i, "iterations": 1000, "real_time": t, "cpu_time": t,
+         "time_unit": "ns"} for i, t in enumerate([10.0, 10.2, 45.0, 46.0])]
+json.dump({"context": {"date": "2026-12-02T00:00:00+00:00", "num_cpus": 2},
+           "benchmarks": rows}, open(sys.argv[1], "w"))
+' "$T/modes.json"
+printf 'BM_modes real_time <= 30ns\n' >"$T/modes_bud.txt"
+"$V" analyze gate --budget "$T/modes_bud.txt" "$T/modes.json" >"$T/gate_modes.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/gate_modes.txt"; fail "gate passed a pairing whose slower mode (45 ns) breaks 30 ns (exit $rc)"; }
+grep -q 'distinct modes: 10.1 ns (2), 45.5 ns (2); the higher is checked' "$T/gate_modes.txt" ||
+    { cat "$T/gate_modes.txt"; fail "gate does not name the modes it checked"; }
+printf 'BM_modes real_time <= 50ns\n' >"$T/modes_bud.txt"
+"$V" analyze gate --budget "$T/modes_bud.txt" "$T/modes.json" >"$T/gate_modes.txt" 2>&1 ||
+    { cat "$T/gate_modes.txt"; fail "both modes under 50 ns must pass"; }
+
 # --- selectors on pairing keys follow the identity (the label wins) ------------------------
 "$V" analyze compare --db "$DB" hypervisor=kvm hypervisor=hyperv -m p50 >"$T/cmp.txt" 2>&1 ||
     { cat "$T/cmp.txt"; fail "compare hypervisor=kvm hypervisor=hyperv (labels)"; }

@@ -53,6 +53,62 @@ static struct an_verdict decide(const double *a, int na, const double *b, int nb
     return v;
 }
 
+static struct an_verdict decide_noisy(const double *a, int na, const double *b, int nb)
+{
+    struct an_verdict_in in = {.a = a,
+                               .b = b,
+                               .na = na,
+                               .nb = nb,
+                               .noisy_a = na,
+                               .metric = AM_P50,
+                               .alpha = 0.05,
+                               .level = 0.95,
+                               .min_change = 0.04};
+    struct an_verdict v;
+    an_verdict_test(&in, &v);
+    v.q = v.p;
+    an_verdict_decide(&in, &v);
+    return v;
+}
+
+/* Noisy windows make a row unstable only where the data cannot decide: a CI wholly past
+   min-change is called (and the reason names the noise); one straddling it is not. */
+static void test_noisy(void)
+{
+    double a[9] = {100, 100.2, 99.8, 100.1, 99.9, 100, 100.3, 99.7, 100}, b[9], c[9], d[9];
+    double wide[9] = {100, 112, 91, 104, 96, 108, 93, 101, 99};
+    struct an_verdict v;
+    for (int i = 0; i < 9; i++) {
+        b[i] = a[i] * 1.05;  /* planted +5%, tight */
+        c[i] = a[i] * 1.005; /* +0.5%, tight: inside +-4% */
+        d[i] = wide[i] * 1.05;
+    }
+    v = decide_noisy(a, 9, b, 9);
+    CHECK(v.state == AV_REGRESSED && strstr(v.reason, "noisy windows") && v.lo >= 0.04,
+          "noisy but decisive +5%%: %d [%g, %g] %s", v.state, v.lo, v.hi, v.reason);
+    v = decide_noisy(a, 9, c, 9);
+    CHECK(v.state == AV_SAME && strstr(v.reason, "inside"), "noisy, CI inside: %d %s", v.state,
+          v.reason);
+    v = decide_noisy(wide, 9, d, 9);
+    CHECK(v.state == AV_UNSTABLE && strstr(v.reason, "noisy windows"),
+          "noisy and undecided: %d [%g, %g] %s", v.state, v.lo, v.hi, v.reason);
+}
+
+/* lib/reps.h: the one aggregation and the modes test. */
+static void test_reps(void)
+{
+    struct reps_modes m;
+    double v[5] = {44400, 9950, 45400, 9900, 45000};
+    CHECK(fabs(reps_geomean((double[]){1, 100}, 2) - 10) < 1e-9, "geomean");
+    CHECK(reps_geomean((double[]){0, 5, 7}, 3) == 5, "a zero: the median");
+    CHECK(isnan(reps_geomean(v, 0)), "none: NAN");
+    CHECK(reps_modes(v, 5, &m) == 1 && m.n[0] == 2 && m.n[1] == 3 && fabs(m.m[0] - 9925) < 1 &&
+              m.m[1] > 44000 && v[0] == 44400,
+          "modes %d/%d %g %g (input unchanged %g)", m.n[0], m.n[1], m.m[0], m.m[1], v[0]);
+    CHECK(reps_modes((double[]){100, 110, 121, 133}, 4, &m) == 0, "a steady climb is not modes");
+    CHECK(reps_modes((double[]){100, 300}, 2, &m) == 0, "two values: too few");
+}
+
 static void test_verdicts(void)
 {
     double a[5] = {100, 101, 99, 100.5, 99.5}, b[5], c[5], m[5] = {100, 101, 99, 300, 302};
@@ -235,5 +291,7 @@ int main(void)
     test_options();
     test_knee();
     test_aggregation();
+    test_noisy();
+    test_reps();
     return check_done("test_verdict");
 }
