@@ -89,6 +89,8 @@ enum {
     C_UM,
     C_VERDICT,
     C_WHY,
+    C_SPREAD,
+    C_NEED,
     NCOLS
 };
 
@@ -242,6 +244,12 @@ static void put_row(struct an_table *t, struct crow *r, struct counts *cnt)
                  isfinite(r->u.p) ? (r->u.exact ? "exact" : "asymptotic") : "n/a");
     an_table_str(t, row, C_VERDICT, "%s", an_verdict_names[v->state]);
     an_table_str(t, row, C_WHY, "%s", v->reason);
+    /* the log-scale spread of the repetitions (about their CV) and how many a side would
+       resolve --min-change at 80% power: what a reader needs to plan the next run */
+    snprintf(b1, sizeof(b1), v->na >= 2 && v->nb >= 2 ? "%.2f" : "-", v->cv * 100);
+    an_table_num(t, row, C_SPREAD, v->na >= 2 && v->nb >= 2 ? v->cv * 100 : NAN, b1);
+    snprintf(b1, sizeof(b1), v->need > 0 ? "%d" : "-", v->need);
+    an_table_num(t, row, C_NEED, v->need > 0 ? v->need : NAN, b1);
 }
 
 /* Parse --metric into out[]; -1 after printing the bad name. */
@@ -275,11 +283,11 @@ int an_cmd_compare(int argc, char **argv)
     static const char *const keys[NCOLS] = {
         "benchmark",   "metric",    "a",          "b",        "change_pct", "ci",     "ci_low_pct",
         "ci_high_pct", "welch_p",   "adjusted_p", "u_pvalue", "reps_a",     "reps_b", "samples_a",
-        "samples_b",   "ci_method", "u_method",   "verdict",  "reason"};
+        "samples_b",   "ci_method", "u_method",   "verdict",  "reason", "spread_pct", "reps_needed"};
     const char *heads[NCOLS] = {"benchmark", "metric", "A",       "B",         "change",
                                 "CI",        "low",    "high",    "Welch p",   "adj. p",
                                 "U p",       "reps A", "reps B",  "samples A", "samples B",
-                                "CI method", "U test", "verdict", "why"};
+                                "CI method", "U test", "verdict", "why", "spread", "reps needed"};
     struct crow *rows = NULL;
     size_t nrows = 0, caprows = 0;
     const char *pos[2];
