@@ -2,7 +2,7 @@
  * The analyzer (`viobench analyze ...`): the shared pieces of its subcommands. Inputs (run
  * directories, results.json files, run ids and selectors over the store) become "sets":
  * per benchmark, the merged histogram and the per-repetition values of every metric.
- * Statistics (Mann-Whitney U, Welch's t, the exact histogram bootstrap), version ordering,
+ * Statistics (Mann-Whitney U, Welch's t, Student's t, Benjamini-Hochberg), version ordering,
  * change-point detection, budget files, tables in five formats and gnuplot plots live in
  * their own files, declared here. See docs/ARCHITECTURE.md ("Analyzer").
  */
@@ -344,42 +344,6 @@ void an_bh(const double *p, int n, double *q);
 /* Student's t quantile: t with P(T <= t) = p, df degrees of freedom; NAN outside (0,1). */
 double an_t_ppf(double p, double df);
 
-/* ---- Bootstrap (analyze/bootstrap.c) ---- */
-
-/* Default resamples and seed of the Monte-Carlo bootstrap over repetitions. */
-#define AN_BOOT_RESAMPLES 2000
-#define AN_BOOT_SEED      0x76696f62656e6368ULL /* "viobench" */
-
-/* A discrete distribution (values ascending, probabilities summing to about 1). */
-struct an_dist {
-    int n;
-    double *v, *p;
-};
-void an_dist_free(struct an_dist *d);
-/* Exact bootstrap distribution of the nearest-rank percentile pct of a histogram: the
-   distribution of that percentile over resamples of all its values with replacement,
-   computed in closed form (order statistic of a binomial), no Monte-Carlo error.
-   Values are bucket midpoints clamped to [min, max] as hist_percentile reports them.
-   0, -EINVAL (empty) or -ENOMEM. */
-int an_boot_percentile(const struct an_hist *h, double pct, struct an_dist *out);
-/* The same from an explicit sorted-value table (values ascending, counts), for tests. */
-int an_boot_percentile_counts(const double *vals, const uint64_t *counts, int n, double pct,
-                              struct an_dist *out);
-/* Confidence interval [lo, hi] (level in (0,1)) of the relative change b/a - 1 where a, b
-   are independent with distributions da, db. 0 or -ENOMEM. */
-int an_change_ci(const struct an_dist *da, const struct an_dist *db, double level, double *lo,
-                 double *hi);
-/* Percentile-bootstrap CI of the relative change of the medians of two small samples
-   (repetitions), resampling each independently B times from the seed. 0, -EINVAL when a
-   sample is empty, -ENOMEM. */
-int an_boot_reps_ci(const double *x, int nx, const double *y, int ny, int B, uint64_t seed,
-                    double level, double *lo, double *hi);
-/* The same statistic on the original samples: median(y) / median(x) - 1. */
-double an_reps_change(const double *x, int nx, const double *y, int ny);
-/* CI of the relative change of two histogram means (normal approximation of the bootstrap
-   distribution of a mean, delta method for the ratio). */
-void an_mean_change_ci(const struct an_hist *a, const struct an_hist *b, double level, double *lo,
-                       double *hi);
 /* splitmix64 uniform in [0, 1). */
 double an_rand(uint64_t *state);
 

@@ -23,7 +23,7 @@
 static struct {
     const char *db, *metrics, *format, *out, *filter, *alpha_s, *conf_s;
     double alpha, conf, min_change;
-    int resamples, fail;
+    int fail;
 } a;
 
 static const struct opt compare_opts[] = {
@@ -40,7 +40,6 @@ static const struct opt compare_opts[] = {
     {"min-change", 0, OPT_PERCENT, &a.min_change, "PCT",
      "smallest change called a regression or improvement (default 4%: above the drift "
      "between A/A runs measured on the development machine)"},
-    {"resamples", 0, OPT_INT, &a.resamples, "N", "unused, kept for old scripts"},
     {"fail-on-regression", 0, OPT_FLAG, &a.fail, NULL, "exit 1 when a row regressed"},
     {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
@@ -281,13 +280,14 @@ static int parse_metrics(const char *s, int *out, int max)
 int an_cmd_compare(int argc, char **argv)
 {
     static const char *const keys[NCOLS] = {
-        "benchmark",   "metric",    "a",          "b",        "change_pct", "ci",     "ci_low_pct",
-        "ci_high_pct", "welch_p",   "adjusted_p", "u_pvalue", "reps_a",     "reps_b", "samples_a",
-        "samples_b",   "ci_method", "u_method",   "verdict",  "reason", "spread_pct", "reps_needed"};
-    const char *heads[NCOLS] = {"benchmark", "metric", "A",       "B",         "change",
-                                "CI",        "low",    "high",    "Welch p",   "adj. p",
-                                "U p",       "reps A", "reps B",  "samples A", "samples B",
-                                "CI method", "U test", "verdict", "why", "spread", "reps needed"};
+        "benchmark",  "metric",      "a",          "b",          "change_pct", "ci",
+        "ci_low_pct", "ci_high_pct", "welch_p",    "adjusted_p", "u_pvalue",   "reps_a",
+        "reps_b",     "samples_a",   "samples_b",  "ci_method",  "u_method",   "verdict",
+        "reason",     "spread_pct",  "reps_needed"};
+    const char *heads[NCOLS] = {
+        "benchmark", "metric",    "A",      "B",       "change", "CI",     "low",
+        "high",      "Welch p",   "adj. p", "U p",     "reps A", "reps B", "samples A",
+        "samples B", "CI method", "U test", "verdict", "why",    "spread", "reps needed"};
     struct crow *rows = NULL;
     size_t nrows = 0, caprows = 0;
     const char *pos[2];
@@ -304,7 +304,6 @@ int an_cmd_compare(int argc, char **argv)
     a.alpha = 0.05;
     a.conf = 95;
     a.min_change = AN_MIN_CHANGE_DEFAULT;
-    a.resamples = AN_BOOT_RESAMPLES;
     ret = opt_parse(compare_opts, &compare_help, argc, argv, pos, 2, &npos);
     if (ret)
         return ret == 1 ? 0 : 2;
@@ -321,10 +320,8 @@ int an_cmd_compare(int argc, char **argv)
     }
     if (a.conf_s)
         a.conf *= 100;
-    if (!(a.alpha > 0 && a.alpha < 1) || !(a.conf > 0 && a.conf < 100) || a.min_change < 0 ||
-        a.resamples < 10 || a.resamples > 1000000) {
-        vb_err("analyze compare: --alpha, --confidence, --min-change or --resamples out of "
-               "range");
+    if (!(a.alpha > 0 && a.alpha < 1) || !(a.conf > 0 && a.conf < 100) || a.min_change < 0) {
+        vb_err("analyze compare: --alpha, --confidence or --min-change out of range");
         return 2;
     }
     if ((fmt = an_fmt_parse(a.format ? a.format : "console")) < 0) {

@@ -260,3 +260,12 @@ int an_mwu(const double *x, int nx, const double *y, int ny, struct an_mwu *out)
         out->p = 1;
     return 0;
 }
+
+double an_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) / 9007199254740992.0;
+}

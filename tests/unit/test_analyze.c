@@ -4,11 +4,8 @@
  * pieces: version order, change points on synthetic series, budget-file errors with line
  * numbers, sparse histograms, value units, report escaping.
  *
- * Tolerances: deterministic figures (U, p-values, Welch p, special functions, the exact
- * bootstrap distribution and the exact CI) must agree to 1e-9 (relative where the value
- * is small); Monte-Carlo intervals (scipy's bootstrap, ours over repetitions) within their
- * sampling error: one support step for discrete percentiles, 20% of the interval's width
- * (plus 0.2 percentage points) for the repetition bootstrap.
+ * Tolerances: deterministic figures (U, p-values, Welch p, special functions) must agree to
+ * 1e-9 (relative where the value is small).
  */
 #include <errno.h>
 #include <math.h>
@@ -91,114 +88,6 @@ static void test_special(json_t *ref)
         p = an_welch_p(nx, s1, q1, ny, s2, q2);
         CHECK(close_rel(p, jx_num(c, "p", NAN), 1e-7), "welch %zu: p %.15g, scipy %.15g", i, p,
               jx_num(c, "p", NAN));
-    }
-}
-
-/* Quantile of a discrete distribution as the generator computes it. */
-static double dist_q(const struct an_dist *d, double a)
-{
-    double tot = 0, c = 0;
-    for (int i = 0; i < d->n; i++)
-        tot += d->p[i];
-    for (int i = 0; i < d->n; i++) {
-        c += d->p[i] / tot;
-        if (c >= a - 1e-12)
-            return d->v[i];
-    }
-    return d->v[d->n - 1];
-}
-
-/* Index of the support value nearest below-or-at v. */
-static int step_of(const struct an_dist *d, double v)
-{
-    int k = 0;
-    while (k < d->n && d->v[k] < v - 1e-12)
-        k++;
-    return k;
-}
-
-static int load_hist(json_t *o, double *vals, uint64_t *counts)
-{
-    double c[64];
-    int n = to_array(json_object_get(o, "vals"), vals, 64);
-    to_array(json_object_get(o, "counts"), c, 64);
-    for (int i = 0; i < n; i++)
-        counts[i] = (uint64_t)c[i];
-    return n;
-}
-
-static void test_bootstrap(json_t *ref)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(ref, "pctboot"), i, c)
-    {
-        double vals[64], dv[64], dp[64], lo, hi, mlo, mhi;
-        uint64_t counts[64];
-        int n = load_hist(c, vals, counts), nd;
-        struct an_dist d;
-        nd = to_array(json_object_get(c, "dist_v"), dv, 64);
-        to_array(json_object_get(c, "dist_p"), dp, 64);
-        CHECK(an_boot_percentile_counts(vals, counts, n, jx_num(c, "pct", 0), &d) == 0, "pctboot");
-        CHECK(d.n == nd, "pctboot %zu: %d support points, scipy %d", i, d.n, nd);
-        for (int k = 0; k < d.n && k < nd; k++) {
-            CHECK(d.v[k] == dv[k], "pctboot %zu: value %d %g vs %g", i, k, d.v[k], dv[k]);
-            CHECK(fabs(d.p[k] - dp[k]) < 1e-9, "pctboot %zu: P %d %.12g vs %.12g", i, k, d.p[k],
-                  dp[k]);
-        }
-        lo = dist_q(&d, 0.025);
-        hi = dist_q(&d, 0.975);
-        CHECK(lo == json_number_value(json_array_get(json_object_get(c, "exact_ci"), 0)) &&
-                  hi == json_number_value(json_array_get(json_object_get(c, "exact_ci"), 1)),
-              "pctboot %zu: exact CI [%g, %g]", i, lo, hi);
-        mlo = json_number_value(json_array_get(json_object_get(c, "mc_ci"), 0));
-        mhi = json_number_value(json_array_get(json_object_get(c, "mc_ci"), 1));
-        CHECK(abs(step_of(&d, lo) - step_of(&d, mlo)) <= 1 &&
-                  abs(step_of(&d, hi) - step_of(&d, mhi)) <= 1,
-              "pctboot %zu: exact CI [%g, %g] vs scipy Monte Carlo [%g, %g]", i, lo, hi, mlo, mhi);
-        an_dist_free(&d);
-    }
-    json_array_foreach(json_object_get(ref, "changeci"), i, c)
-    {
-        double va[64], vb[64], lo, hi, q = jx_num(c, "pct", 0);
-        uint64_t ca[64], cb[64];
-        int na = load_hist(json_object_get(c, "a"), va, ca),
-            nb = load_hist(json_object_get(c, "b"), vb, cb);
-        struct an_dist da, db;
-        json_t *e = json_object_get(c, "exact_ci"), *m = json_object_get(c, "mc_ci");
-        CHECK(an_boot_percentile_counts(va, ca, na, q, &da) == 0 &&
-                  an_boot_percentile_counts(vb, cb, nb, q, &db) == 0,
-              "changeci dists");
-        CHECK(an_change_ci(&da, &db, 0.95, &lo, &hi) == 0, "changeci");
-        CHECK(fabs(lo - json_number_value(json_array_get(e, 0))) < 1e-9 &&
-                  fabs(hi - json_number_value(json_array_get(e, 1))) < 1e-9,
-              "changeci %zu: [%.12g, %.12g] vs exact [%.12g, %.12g]", i, lo, hi,
-              json_number_value(json_array_get(e, 0)), json_number_value(json_array_get(e, 1)));
-        /* scipy's Monte Carlo percentile interval interpolates between ratio values. */
-        CHECK(fabs(lo - json_number_value(json_array_get(m, 0))) < 0.03 &&
-                  fabs(hi - json_number_value(json_array_get(m, 1))) < 0.03,
-              "changeci %zu: [%g, %g] vs scipy Monte Carlo [%g, %g]", i, lo, hi,
-              json_number_value(json_array_get(m, 0)), json_number_value(json_array_get(m, 1)));
-        an_dist_free(&da);
-        an_dist_free(&db);
-    }
-    json_array_foreach(json_object_get(ref, "repsci"), i, c)
-    {
-        double x[64], y[64], lo, hi, lo2, hi2, w;
-        int nx = to_array(json_object_get(c, "x"), x, 64),
-            ny = to_array(json_object_get(c, "y"), y, 64);
-        json_t *r = json_object_get(c, "ci");
-        double rlo = json_number_value(json_array_get(r, 0)),
-               rhi = json_number_value(json_array_get(r, 1));
-        CHECK(an_boot_reps_ci(x, nx, y, ny, 20000, AN_BOOT_SEED, 0.95, &lo, &hi) == 0, "repsci");
-        w = rhi - rlo;
-        CHECK(fabs(lo - rlo) <= 0.2 * w + 0.002 && fabs(hi - rhi) <= 0.2 * w + 0.002,
-              "repsci %zu: [%g, %g] vs scipy [%g, %g]", i, lo, hi, rlo, rhi);
-        CHECK(close_rel(an_reps_change(x, nx, y, ny), jx_num(c, "change", NAN), 1e-12),
-              "repsci change");
-        /* same seed, same interval */
-        an_boot_reps_ci(x, nx, y, ny, 20000, AN_BOOT_SEED, 0.95, &lo2, &hi2);
-        CHECK(lo == lo2 && hi == hi2, "repsci %zu: not reproducible", i);
     }
 }
 
@@ -440,7 +329,6 @@ int main(void)
     }
     test_mwu(ref);
     test_special(ref);
-    test_bootstrap(ref);
     test_semver();
     test_edivisive();
     test_budget();
