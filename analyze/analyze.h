@@ -28,6 +28,7 @@ int an_cmd_gate(int argc, char **argv);
 int an_cmd_matrix(int argc, char **argv);
 int an_cmd_capacity(int argc, char **argv);
 int an_cmd_plot(int argc, char **argv);
+int an_cmd_report(int argc, char **argv);
 
 /* ---- Metrics (analyze/metric.c) ---- */
 
