@@ -91,7 +91,9 @@ int rp_trends(struct rp *r)
                                   .metric_default = 1,
                                   .cp = {.pvalue = 0.001, .min_seg = 3}};
     if (rp_quiet(trend_build, &tc, msg, sizeof(msg))) {
-        rp_empty(r->f, msg[0] ? msg : "no series could be built");
+        fputs("<p class=\"empty\">No trend: ", r->f);
+        an_xml_text(r->f, msg[0] ? msg : "no series could be built");
+        fputs("</p>\n", r->f);
         return 0;
     }
     if (t.nversions < 2) {
@@ -290,7 +292,9 @@ int rp_capacity(struct rp *r)
 
     rp_section(r->f, "capacity", "Capacity: throughput against p99, knee marked");
     if (rp_quiet(cap_build, &cc, msg, sizeof(msg))) {
-        rp_empty(r->f, msg[0] ? msg : "No load sweep in the selected runs.");
+        fputs("<p class=\"empty\">No capacity sweep: ", r->f);
+        an_xml_text(r->f, msg[0] ? msg : "none in the selected runs");
+        fputs("</p>\n", r->f);
         return 0;
     }
     fprintf(r->f, "<p>One panel per sweep (rows .../qd:N, .../flows:N or several --rate), one "

@@ -37,5 +37,7 @@ void rp_empty(FILE *f, const char *why);
 int rp_trends(struct rp *r);
 int rp_percentiles(struct rp *r);
 int rp_capacity(struct rp *r);
+/* Noise and placement notes, and how to reproduce (report_notes.c); argv: this command. */
+int rp_notes_and_runs(struct rp *r, int argc, char **argv);
 
 #endif
