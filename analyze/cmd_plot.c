@@ -83,9 +83,9 @@ static int add_clause(char **buf, size_t *len, const char *name, int i, const ch
     if (!name) /* a legend entry only: NaN draws nothing */
         snprintf(one, sizeof(one), "%sNaN %s title \"%s\"", *len ? ", \\\n  " : "", style, esc);
     else
-        snprintf(one, sizeof(one), "%s'%s.dat' index %d using %s %s%s%s%s",
-                 *len ? ", \\\n  " : "", name, i, cols, style, label ? " title \"" : "",
-                 label ? esc : "", label ? "\"" : "");
+        snprintf(one, sizeof(one), "%s'%s.dat' index %d using %s %s%s%s%s", *len ? ", \\\n  " : "",
+                 name, i, cols, style, label ? " title \"" : "", label ? esc : "",
+                 label ? "\"" : "");
     char *n = realloc(*buf, *len + strlen(one) + 1);
     if (!n)
         return -1;
@@ -93,6 +93,58 @@ static int add_clause(char **buf, size_t *len, const char *name, int i, const ch
     *buf = n;
     *len += strlen(one);
     return 0;
+}
+
+/* 1 when word w (length n) is a blank-separated word of s. */
+static int has_word(const char *s, const char *w, size_t n)
+{
+    for (const char *p = s; (p = strstr(p, w)) != NULL; p++)
+        if ((p == s || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+            return 1;
+    return 0;
+}
+
+/* The blank-separated words that all n labels share are taken out of each and written to
+   common ("" when none, or n < 2): the legend says what differs, the title what is shared. */
+static void common_words(char **lab, int n, char *common, size_t len)
+{
+    char *first;
+    common[0] = 0;
+    if (n < 2 || !(first = strdup(lab[0])))
+        return;
+    for (char *save = NULL, *w = strtok_r(first, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        size_t wl = strlen(w);
+        int all = 1;
+        for (int i = 1; i < n && all; i++)
+            all = has_word(lab[i], w, wl);
+        if (!all)
+            continue;
+        snprintf(common + strlen(common), len - strlen(common), "%s%s", common[0] ? " " : "", w);
+        for (int i = 0; i < n; i++) {
+            char *p = lab[i];
+            while ((p = strstr(p, w)) &&
+                   !((p == lab[i] || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == 0)))
+                p++;
+            if (p) {
+                size_t skip = wl + (p[wl] == ' ');
+                memmove(p, p + skip, strlen(p + skip) + 1);
+            }
+            while (*lab[i] && lab[i][strlen(lab[i]) - 1] == ' ')
+                lab[i][strlen(lab[i]) - 1] = 0;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (!lab[i][0]) {
+            free(lab[i]);
+            lab[i] = strdup("(the same)");
+        }
+    free(first);
+}
+
+static void free_labels(char **lab, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(lab[i]);
 }
 
 /* The lines of a percentiles or distribution plot: -g groups, or one set per input. */
@@ -150,7 +202,8 @@ static int lines_collect(struct an_ctx *c, const char **pos, int npos, struct li
             for (int j = 0; j < AN_GROUP_KEYS && *k; j++) {
                 size_t m = strcspn(k, ",");
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%.*s=%s", j ? " " : "",
-                         (int)m, k, l->g.g[i].vals[j] && *l->g.g[i].vals[j] ? l->g.g[i].vals[j] : "?");
+                         (int)m, k,
+                         l->g.g[i].vals[j] && *l->g.g[i].vals[j] ? l->g.g[i].vals[j] : "?");
                 k += m + (k[m] == ',');
             }
         } else {
@@ -170,7 +223,8 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
                      struct an_plot *p)
 {
     struct lines l;
-    char *clause = NULL, title[512];
+    char *clause = NULL, title[1024], *lab[MAX_SERIES], common[512];
+    int nlab = 0;
     size_t clen = 0;
     int ret = 1, series = 0, dist = strcmp(kind, "distribution") == 0, with = 0;
     FILE *f = NULL;
@@ -188,6 +242,12 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
     if (with > MAX_SERIES)
         vb_warn("analyze plot %s: %d lines, drawing the first %d (narrow with selectors)", kind,
                 with, MAX_SERIES);
+    for (int i = 0; i < l.n && nlab < MAX_SERIES; i++) {
+        const struct an_bench *b = an_set_find(l.set[i], a.bench);
+        if (b && b->hist && b->hist->count && !(lab[nlab++] = strdup(l.label[i])))
+            goto out;
+    }
+    common_words(lab, nlab, common, sizeof(common));
     for (int i = 0; i < l.n && series < MAX_SERIES; i++) {
         const struct an_bench *b = an_set_find(l.set[i], a.bench);
         const struct an_hist *h = b ? b->hist : NULL;
@@ -224,7 +284,7 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
         }
         if (add_clause(&clause, &clen, p->name, series, dist ? "1:2" : "1:3",
                        dist ? "with histeps lw 2" : "with linespoints lw 2 pt 7 ps 0.6",
-                       l.label[i]))
+                       lab[series]))
             goto out;
         series++;
     }
@@ -237,9 +297,12 @@ static int plot_hist(const char *kind, struct an_ctx *c, const char **pos, int n
         vb_err("analyze plot %s: no histogram of '%s' in the selected runs", kind, a.bench);
         goto out;
     }
-    snprintf(title, sizeof(title), "%s: latency %s (%d line%s: %s)", a.bench,
+    snprintf(title, sizeof(title), "%s: latency %s (%d line%s: %s)%s%s", a.bench,
              dist ? "distribution" : "by percentile", series, series == 1 ? "" : "s",
-             a.per_input ? "one per input" : a.group ? a.group : "one per pairing");
+             a.per_input ? "one per input"
+             : a.group   ? a.group
+                         : "one per pairing",
+             common[0] ? "; all: " : "", common);
     p->title = title;
     p->xlabel = dist ? "latency (log scale)" : "percentile";
     p->ylabel = dist ? "share of operations (%, log scale)" : "latency (log scale)";
@@ -257,6 +320,7 @@ out:
     if (f)
         fclose(f);
     free(clause);
+    free_labels(lab, nlab);
     lines_free(&l);
     return ret;
 }
@@ -277,7 +341,8 @@ static int plot_trend(struct an_ctx *c, const char **pos, int npos, struct an_pl
 {
     struct an_trend_opts o = {.by = a.by, .group = a.group, .filter = a.bench};
     struct an_trend t = {0};
-    char *clause = NULL, *extra = NULL, title[512], ylabel[96];
+    char *clause = NULL, *extra = NULL, title[1024], ylabel[96], *lab[MAX_SERIES], common[512];
+    int nlab = 0;
     size_t clen = 0, elen = 0;
     int ret = 1, series = 0, lat, ncp = 0;
     double lo = INFINITY, hi = 0;
@@ -315,11 +380,17 @@ static int plot_trend(struct an_ctx *c, const char **pos, int npos, struct an_pl
         vb_warn("analyze plot trend: %zu series, drawing the first %d (narrow with --benchmark "
                 "or selectors)",
                 t.nseries, MAX_SERIES);
+    for (size_t i = 0; i < t.nseries && nlab < MAX_SERIES; i++) {
+        char label[1024];
+        snprintf(label, sizeof(label), "%s %s", t.s[i].bench, t.s[i].group);
+        if (!(lab[nlab++] = strdup(label)))
+            goto out;
+    }
+    common_words(lab, nlab, common, sizeof(common));
     for (size_t i = 0; i < t.nseries && series < MAX_SERIES; i++, series++) {
         const struct an_series *s = &t.s[i];
         const int m = s->metric;
         const double scale = an_metrics[m].higher_better ? 1 : 1e-9; /* ns to s */
-        char label[1024];
         fprintf(f, "%s# %s %s\n# rank version value (%s)\n", series ? "\n\n" : "", s->bench,
                 s->group, an_metrics[m].higher_better ? an_metrics[m].unit : "s");
         for (int k = 0; k < s->n; k++) {
@@ -329,10 +400,9 @@ static int plot_trend(struct an_ctx *c, const char **pos, int npos, struct an_pl
                 hi = fmax(hi, s->y[k]);
             }
         }
-        snprintf(label, sizeof(label), "%s (%s)", s->bench, s->group);
         if (add_clause(&clause, &clen, p->name, series, "1:3",
                        s->n > 100 ? "with lines lw 1.5" : "with linespoints lw 2 pt 7 ps 0.5",
-                       label))
+                       lab[series]))
             goto out;
         /* change points: a dashed line in the colour of their series (linetype series+1),
            and an entry in the legend instead of a label over the data */
@@ -371,14 +441,17 @@ static int plot_trend(struct an_ctx *c, const char **pos, int npos, struct an_pl
         goto out;
     }
     f = NULL;
-    snprintf(title, sizeof(title), "%s of %s over %s%s", an_metrics[o.metric].name,
+    snprintf(title, sizeof(title), "%s of %s over %s%s%s%s", an_metrics[o.metric].name,
              a.bench ? a.bench : "all benchmarks", a.by,
-             ncp ? " (dashed: change points)" : " (no change point found)");
-    /* latencies on a log axis: series of 0.13 us and 70 us stay apart and readable */
-    p->logy = lat || (hi > 0 && hi / lo > 10);
+             ncp ? " (dashed: change points)" : " (no change point found)",
+             common[0] ? "; all: " : "", common);
+    /* a log axis once the values span more than a factor 3: series of 0.13 us and 70 us
+       then stay apart and readable; a linear one otherwise, so a narrow band is not
+       flattened into one decade */
+    p->logy = hi > 0 && hi / lo > 3;
     snprintf(ylabel, sizeof(ylabel), "%s%s", an_metrics[o.metric].name,
              p->logy ? " (log scale)" : "");
-    p->yunit = lat                              ? AN_PU_SECONDS
+    p->yunit = lat                                             ? AN_PU_SECONDS
                : strcmp(an_metrics[o.metric].unit, "B/s") == 0 ? AN_PU_BYTERATE
                                                                : AN_PU_RATE;
     p->title = title;
@@ -391,6 +464,7 @@ out:
         fclose(f);
     free(clause);
     free(extra);
+    free_labels(lab, nlab);
     an_trend_free(&t);
     return ret;
 }
@@ -398,7 +472,9 @@ out:
 static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an_plot *p)
 {
     struct an_cap cap = {0};
-    char *clause = NULL, *extra = NULL, title[512], budtxt[32], one[512], l2[256], b1[48], b2[48];
+    char *clause = NULL, *extra = NULL, title[1024], budtxt[32], one[512], l2[256], b1[48], b2[48];
+    char *lab[MAX_SERIES], common[512];
+    int nlab = 0;
     size_t clen = 0, elen = 0;
     int ret = 1, series = 0;
     double budget = NAN;
@@ -411,9 +487,19 @@ static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an
     if (an_capacity_build(c, pos, npos, a.since, a.until, a.bench, &cap) ||
         !(f = an_plot_data(c->cmd, p)))
         goto out;
+    for (size_t i = 0, j; i < cap.n && nlab < MAX_SERIES; i = j) {
+        char label[1024];
+        for (j = i; j < cap.n && strcmp(cap.p[j].pairing, cap.p[i].pairing) == 0 &&
+                    strcmp(cap.p[j].family, cap.p[i].family) == 0;
+             j++)
+            ;
+        snprintf(label, sizeof(label), "%s %s", cap.p[i].family, cap.p[i].pairing);
+        if (!(lab[nlab++] = strdup(label)))
+            goto out;
+    }
+    common_words(lab, nlab, common, sizeof(common));
     for (size_t i = 0; i < cap.n && series < MAX_SERIES;) {
         size_t j = i;
-        char label[1024];
         int knee, nonmono;
         while (j < cap.n && strcmp(cap.p[j].pairing, cap.p[i].pairing) == 0 &&
                strcmp(cap.p[j].family, cap.p[i].family) == 0)
@@ -422,9 +508,8 @@ static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an
                 cap.p[i].family, cap.p[i].pairing);
         for (size_t k = i; k < j; k++)
             fprintf(f, "%.6g %.6g %g\n", cap.p[k].x, cap.p[k].p99 / 1e9, cap.p[k].level);
-        snprintf(label, sizeof(label), "%s (%s)", cap.p[i].family, cap.p[i].pairing);
-        if (add_clause(&clause, &clen, p->name, series, "1:2",
-                       "with linespoints lw 2 pt 7 ps 0.8", label))
+        if (add_clause(&clause, &clen, p->name, series, "1:2", "with linespoints lw 2 pt 7 ps 0.8",
+                       lab[series]))
             goto out;
         if (add_clause(&clause, &clen, p->name, series, "1:2:(sprintf('%g', $3))",
                        "with labels offset 0,0.8 font ',8' notitle", NULL))
@@ -440,8 +525,8 @@ static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an
                      q->x, q->p99 / 1e9, series + 1);
             if (append(&extra, &elen, one))
                 goto out;
-            snprintf(l2, sizeof(l2), "knee: %s %g, %s at p99 %s", an_load_name(q->kind),
-                     q->level, an_fmt_value(AM_IOPS, q->x, b1, sizeof(b1)),
+            snprintf(l2, sizeof(l2), "knee: %s %g, %s at p99 %s", an_load_name(q->kind), q->level,
+                     an_fmt_value(AM_IOPS, q->x, b1, sizeof(b1)),
                      an_fmt_value(AM_P99, q->p99, b2, sizeof(b2)));
             snprintf(one, sizeof(one), "with points pt 6 ps 2.5 lw 2.5 lc %d", series + 1);
             if (add_clause(&clause, &clen, NULL, 0, NULL, one, l2))
@@ -465,11 +550,13 @@ static int plot_capacity(struct an_ctx *c, const char **pos, int npos, struct an
         if (append(&extra, &elen, one))
             goto out;
     }
-    snprintf(title, sizeof(title), "Throughput against p99%s%s (point labels: load level; "
-             "rings: the knee, %s)",
+    snprintf(title, sizeof(title),
+             "Throughput against p99%s%s (point labels: load level; "
+             "rings: the knee, %s)%s%s",
              a.bench ? " of " : "", a.bench ? a.bench : "",
              isfinite(budget) ? "the highest throughput under the p99 budget"
-                              : "the best throughput/p99");
+                              : "the best throughput/p99",
+             common[0] ? "; all: " : "", common);
     p->title = title;
     p->xlabel = "throughput";
     p->ylabel = "p99 latency (log scale)";
@@ -483,6 +570,7 @@ out:
         fclose(f);
     free(clause);
     free(extra);
+    free_labels(lab, nlab);
     an_capacity_free(&cap);
     return ret;
 }

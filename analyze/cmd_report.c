@@ -277,12 +277,14 @@ static void ci_bar(FILE *f, const struct an_verdict *v, double range, const char
 {
     double w = 150, mid = w / 2, k = mid / range;
 #define CLAMPX(c) (mid + fmax(-range, fmin(range, (c))) * k)
-    fprintf(f, "<svg class=\"ci\" width=\"%.0f\" height=\"14\"><line x1=\"%.1f\" y1=\"0\" "
-               "x2=\"%.1f\" y2=\"14\" stroke=\"#999\"/>",
+    fprintf(f,
+            "<svg class=\"ci\" width=\"%.0f\" height=\"14\"><line x1=\"%.1f\" y1=\"0\" "
+            "x2=\"%.1f\" y2=\"14\" stroke=\"#999\"/>",
             w, mid, mid);
     if (isfinite(v->lo) && isfinite(v->hi))
-        fprintf(f, "<line class=\"%s\" x1=\"%.1f\" y1=\"7\" x2=\"%.1f\" y2=\"7\" "
-                   "stroke-width=\"3\"/>",
+        fprintf(f,
+                "<line class=\"%s\" x1=\"%.1f\" y1=\"7\" x2=\"%.1f\" y2=\"7\" "
+                "stroke-width=\"3\"/>",
                 cls, CLAMPX(v->lo), CLAMPX(v->hi));
     if (isfinite(v->change))
         fprintf(f, "<circle cx=\"%.1f\" cy=\"7\" r=\"3.5\" fill=\"#222\"/>", CLAMPX(v->change));
@@ -357,9 +359,10 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
             "significant change.</p>\n",
             cnt.rows, cnt.st[AV_REGRESSED], cnt.st[AV_IMPROVED], cnt.st[AV_INCONCLUSIVE],
             cnt.st[AV_UNSTABLE], cnt.st[AV_SAME]);
-    fprintf(r->f, "<table><tr><th>benchmark</th><th>metric</th><th>A</th><th>B</th>"
-                  "<th>change</th><th>95%% CI</th><th>CI (&#177;%.0f%%)</th><th>adj. p</th>"
-                  "<th>reps A/B</th><th>verdict</th><th>why</th></tr>\n",
+    fprintf(r->f,
+            "<table><tr><th>benchmark</th><th>metric</th><th>A</th><th>B</th>"
+            "<th>change</th><th>95%% CI</th><th>CI (&#177;%.0f%%)</th><th>adj. p</th>"
+            "<th>reps A/B</th><th>verdict</th><th>why</th></tr>\n",
             range * 100);
     for (size_t i = 0; i < n; i++) {
         const struct crow *c = &rows[i];
@@ -442,7 +445,8 @@ static const char style[] =
     "body{font-family:system-ui,sans-serif;margin:1.5em 2em;color:#222;max-width:1320px}\n"
     "table{border-collapse:collapse;margin-bottom:1.5em;font-size:.9em}\n"
     "th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:middle}\n"
-    "th{background:#eee}\ntd.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "th{background:#eee}\ntd.num{text-align:right;font-variant-numeric:tabular-nums;white-space:"
+    "nowrap}\n"
     "nav a{margin-right:1em}\nfigure{margin:0 0 1em 0}\n"
     ".summary{font-size:1.1em;padding:.5em .8em;background:#f4f4f4;border-left:4px solid "
     "#888}\n.empty{color:#666;font-style:italic}\n.vs{color:#777;font-weight:normal}\n"
@@ -505,8 +509,8 @@ int an_cmd_report(int argc, char **argv)
     if (!(r.f = open_memstream(&body, &blen)))
         goto out;
     pairings(&r);
-    if (comparisons(&r, a.baseline ? &base : NULL, &tot) || rp_trends(&r) ||
-        rp_percentiles(&r) || rp_capacity(&r) || rp_notes_and_runs(&r, argc, argv)) {
+    if (comparisons(&r, a.baseline ? &base : NULL, &tot) || rp_trends(&r) || rp_percentiles(&r) ||
+        rp_capacity(&r) || rp_notes_and_runs(&r, argc, argv)) {
         vb_err("analyze report: out of memory");
         goto out;
     }
@@ -524,8 +528,8 @@ int an_cmd_report(int argc, char **argv)
     an_xml_text(f, a.title ? a.title : "viobench report");
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", style);
     an_xml_text(f, a.title ? a.title : "viobench report");
-    fprintf(f, "</h1>\n<p>%s &middot; %d pairing%s, %ld benchmarks &middot; selection: ", when,
-            g.n, g.n == 1 ? "" : "s", benches);
+    fprintf(f, "</h1>\n<p>%s &middot; %d pairing%s, %ld benchmarks &middot; selection: ", when, g.n,
+            g.n == 1 ? "" : "s", benches);
     for (int i = 0; i < npos; i++) {
         fputs(i ? " " : "", f);
         an_xml_text(f, pos[i]);
@@ -537,9 +541,8 @@ int an_cmd_report(int argc, char **argv)
             "improved</span>, <span class=\"inconclusive\">%ld inconclusive</span>, <span "
             "class=\"unstable\">%ld unstable</span>, %ld no significant change (%ld rows); "
             "%ld change point%s in the trends.</p>\n",
-            tot.st[AV_REGRESSED], tot.st[AV_IMPROVED], tot.st[AV_INCONCLUSIVE],
-            tot.st[AV_UNSTABLE], tot.st[AV_SAME], tot.rows, r.nchange_points,
-            r.nchange_points == 1 ? "" : "s");
+            tot.st[AV_REGRESSED], tot.st[AV_IMPROVED], tot.st[AV_INCONCLUSIVE], tot.st[AV_UNSTABLE],
+            tot.st[AV_SAME], tot.rows, r.nchange_points, r.nchange_points == 1 ? "" : "s");
     fputs("<nav><a href=\"#pairings\">pairings</a><a href=\"#comparisons\">comparisons</a>"
           "<a href=\"#trends\">trends</a><a href=\"#percentiles\">percentiles</a>"
           "<a href=\"#capacity\">capacity</a><a href=\"#notes\">notes</a>"

@@ -127,8 +127,15 @@ static int write_script(const char *cmd, const struct an_plot *p, const char *cl
     fprintf(f, " noenhanced\nset ylabel ");
     gp_str(f, p->ylabel);
     fprintf(f, " noenhanced\nset grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
+               "# twelve distinct colours (a plot draws at most 12 lines)\n"
+               "set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#d62728'\n"
+               "set linetype 3 lc rgb '#2ca02c'\nset linetype 4 lc rgb '#ff7f0e'\n"
+               "set linetype 5 lc rgb '#9467bd'\nset linetype 6 lc rgb '#8c564b'\n"
+               "set linetype 7 lc rgb '#e377c2'\nset linetype 8 lc rgb '#17becf'\n"
+               "set linetype 9 lc rgb '#7f7f7f'\nset linetype 10 lc rgb '#bcbd22'\n"
+               "set linetype 11 lc rgb '#000080'\nset linetype 12 lc rgb '#808000'\n"
                "# the legend right of the data, never over it\n"
-               "set key outside right top vertical Left reverse box noenhanced\n"
+               "set key outside right top vertical Left reverse box noenhanced width 2\n"
                "set border 3\nset tics nomirror\n");
 
     if (p->logx)

@@ -23,8 +23,8 @@ struct trend_call {
 static int trend_build(void *arg)
 {
     struct trend_call *tc = arg;
-    return an_trend_build(tc->r->c, tc->r->words, tc->r->nwords, tc->r->since, tc->r->until,
-                          &tc->o, tc->t);
+    return an_trend_build(tc->r->c, tc->r->words, tc->r->nwords, tc->r->since, tc->r->until, &tc->o,
+                          tc->t);
 }
 
 /* One panel: the series of one benchmark (indices [from, to) of t->s), one line per group. */
@@ -87,7 +87,9 @@ int rp_trends(struct rp *r)
         fputs(" (choose the x axis with --by).</p>\n", r->f);
         return 0;
     }
-    tc.o = (struct an_trend_opts){.by = r->by, .filter = r->filter, .metric = AM_P50,
+    tc.o = (struct an_trend_opts){.by = r->by,
+                                  .filter = r->filter,
+                                  .metric = AM_P50,
                                   .metric_default = 1,
                                   .cp = {.pvalue = 0.001, .min_seg = 3}};
     if (rp_quiet(trend_build, &tc, msg, sizeof(msg))) {
@@ -97,8 +99,7 @@ int rp_trends(struct rp *r)
         return 0;
     }
     if (t.nversions < 2) {
-        fprintf(r->f, "<p class=\"empty\">No trend: every selected run has the same %s (",
-                r->by);
+        fprintf(r->f, "<p class=\"empty\">No trend: every selected run has the same %s (", r->by);
         an_xml_text(r->f, t.nversions ? t.versions[0] : "none");
         fputs("); a trend needs runs of two or more values.</p>\n", r->f);
         an_trend_free(&t);
@@ -106,9 +107,10 @@ int rp_trends(struct rp *r)
     }
     fprintf(r->f, "<p>One panel per benchmark, one line per pairing, x: <b>");
     an_xml_text(r->f, r->by);
-    fprintf(r->f, "</b> (%s order); y: the median of each version's repetitions, log scale. "
-                  "Dashed lines: change points (E-divisive means, Welch p &lt; 0.001), in the "
-                  "colour of their line.</p>\n",
+    fprintf(r->f,
+            "</b> (%s order); y: the median of each version's repetitions, log scale. "
+            "Dashed lines: change points (E-divisive means, Welch p &lt; 0.001), in the "
+            "colour of their line.</p>\n",
             t.semver ? "version" : "date");
     for (size_t i = 0; i < t.nseries;) {
         size_t j = i;
@@ -297,8 +299,9 @@ int rp_capacity(struct rp *r)
         fputs("</p>\n", r->f);
         return 0;
     }
-    fprintf(r->f, "<p>One panel per sweep (rows .../qd:N, .../flows:N or several --rate), one "
-                  "line per pairing. The ring marks the knee: %s.</p>\n",
+    fprintf(r->f,
+            "<p>One panel per sweep (rows .../qd:N, .../flows:N or several --rate), one "
+            "line per pairing. The ring marks the knee: %s.</p>\n",
             isfinite(r->budget) ? "the highest throughput before p99 exceeds the budget"
                                 : "the highest throughput / p99 (give --p99-budget for a "
                                   "budget rule)");

@@ -53,8 +53,10 @@ static int on_run(const struct store_run_info *ri, struct vb_run *run, struct an
     for (i = 0; json_is_array(cl) && i < json_array_size(cl); i++) {
         const char *w = json_string_value(json_array_get(cl, i));
         size_t l = strlen(cmd);
-        int plain = w && w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                         "0123456789_./:=,@%+-")] == 0 && *w;
+        int plain = w &&
+                    w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789_./:=,@%+-")] == 0 &&
+                    *w;
         snprintf(cmd + l, sizeof(cmd) - l, plain ? "%s%s" : "%s'%s'", i ? " " : "", w ? w : "");
     }
     an_options_sig(run->context, opts, sizeof(opts));
@@ -83,8 +85,10 @@ static int on_run(const struct store_run_info *ri, struct vb_run *run, struct an
             snprintf(note, sizeof(note), "%d of %d repetitions noisy (steal up to %.1f%%)", noisy,
                      reps, steal);
         if (incomplete)
-            snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sincomplete (stopped "
-                     "early: fewer repetitions than asked)", note[0] ? "; " : "");
+            snprintf(note + strlen(note), sizeof(note) - strlen(note),
+                     "%sincomplete (stopped "
+                     "early: fewer repetitions than asked)",
+                     note[0] ? "; " : "");
         if (json_is_string(json_object_get(w->info, "placement"))) {
             char *cpus = json_dumps(json_object_get(w->info, "client_cpus"), JSON_ENCODE_ANY);
             json_t *mig = json_object_get(w->info, "client_migrations");
@@ -169,7 +173,8 @@ int rp_notes_and_runs(struct rp *r, int argc, char **argv)
     fputs("<p>This page:</p>\n<pre>", r->f);
     for (int i = 0; i < argc; i++) {
         int plain = argv[i][strspn(argv[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789_./:=,@%+-")] == 0 && argv[i][0];
+                                            "0123456789_./:=,@%+-")] == 0 &&
+                    argv[i][0];
         fputs(i ? " " : "viobench analyze ", r->f);
         if (!plain)
             fputs("'", r->f);
@@ -177,8 +182,9 @@ int rp_notes_and_runs(struct rp *r, int argc, char **argv)
         if (!plain)
             fputs("'", r->f);
     }
-    fprintf(r->f, "</pre>\n<p>Written by viobench %s (git %s). The runs, with the command that "
-                  "measured each and its result-changing options:</p>\n",
+    fprintf(r->f,
+            "</pre>\n<p>Written by viobench %s (git %s). The runs, with the command that "
+            "measured each and its result-changing options:</p>\n",
             VB_VERSION, VB_GITREV);
     fputs("<table><tr><th>run</th><th>start</th><th>host</th><th>tool</th><th>options</th>"
           "<th>command</th></tr>\n",
@@ -203,4 +209,3 @@ out:
     free(rp.notes);
     return ret;
 }
-

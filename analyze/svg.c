@@ -181,14 +181,25 @@ const char *an_svg_fmt(enum an_svg_axis kind, double v, char *buf, size_t len)
     if (!isfinite(v))
         snprintf(buf, len, "-");
     else if (kind == AN_AX_NS)
-        snprintf(buf, len, a < 1e3   ? "%.3g ns"
-                            : a < 1e6 ? "%.3g \xc2\xb5s"
-                            : a < 1e9 ? "%.3g ms"
-                                      : "%.3g s",
-                 a < 1e3 ? v : a < 1e6 ? v / 1e3 : a < 1e9 ? v / 1e6 : v / 1e9);
+        snprintf(buf, len,
+                 a < 1e3   ? "%.3g ns"
+                 : a < 1e6 ? "%.3g \xc2\xb5s"
+                 : a < 1e9 ? "%.3g ms"
+                           : "%.3g s",
+                 a < 1e3   ? v
+                 : a < 1e6 ? v / 1e3
+                 : a < 1e9 ? v / 1e6
+                           : v / 1e9);
     else if (kind == AN_AX_RATE)
-        snprintf(buf, len, a < 1e3 ? "%.3g/s" : a < 1e6 ? "%.3gk/s" : a < 1e9 ? "%.3gM/s" : "%.3gG/s",
-                 a < 1e3 ? v : a < 1e6 ? v / 1e3 : a < 1e9 ? v / 1e6 : v / 1e9);
+        snprintf(buf, len,
+                 a < 1e3   ? "%.3g/s"
+                 : a < 1e6 ? "%.3gk/s"
+                 : a < 1e9 ? "%.3gM/s"
+                           : "%.3gG/s",
+                 a < 1e3   ? v
+                 : a < 1e6 ? v / 1e3
+                 : a < 1e9 ? v / 1e6
+                           : v / 1e9);
     else if (kind == AN_AX_NINES)
         snprintf(buf, len, "%.10g%%", 100 - 100 * pow(10, -v));
     else
@@ -308,12 +319,14 @@ struct frame {
 
 static double px(const struct frame *fr, double x)
 {
-    return fr->x0 + (to_space(&fr->ax, x) - fr->ax.lo) / (fr->ax.hi - fr->ax.lo) * (fr->x1 - fr->x0);
+    return fr->x0 +
+           (to_space(&fr->ax, x) - fr->ax.lo) / (fr->ax.hi - fr->ax.lo) * (fr->x1 - fr->x0);
 }
 
 static double py(const struct frame *fr, double y)
 {
-    return fr->y1 - (to_space(&fr->ay, y) - fr->ay.lo) / (fr->ay.hi - fr->ay.lo) * (fr->y1 - fr->y0);
+    return fr->y1 -
+           (to_space(&fr->ay, y) - fr->ay.lo) / (fr->ay.hi - fr->ay.lo) * (fr->y1 - fr->y0);
 }
 
 /* A text element; anchor start|middle|end, rot degrees (0 none); escaped. */
@@ -371,8 +384,8 @@ static const char *shorten(const char *s, int max, char *buf, size_t len)
     return buf;
 }
 
-static void data_range(const struct an_svg *p, struct frame *fr, double *x0, double *x1,
-                       double *y0, double *y1)
+static void data_range(const struct an_svg *p, struct frame *fr, double *x0, double *x1, double *y0,
+                       double *y1)
 {
     *x0 = *y0 = INFINITY;
     *x1 = *y1 = -INFINITY;
@@ -438,12 +451,14 @@ static void draw_legend(const struct an_svg *p, FILE *f, double x, double y, dou
         if (!m->label[0] || y + 18 > ymax)
             continue;
         if (m->kind == MK_P)
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\" "
-                       "stroke-width=\"2\"/>\n",
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\" "
+                    "stroke-width=\"2\"/>\n",
                     x + 11, y, c);
         else
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                       "stroke-width=\"2\" stroke-dasharray=\"%s\"/>\n",
+            fprintf(f,
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                    "stroke-width=\"2\" stroke-dasharray=\"%s\"/>\n",
                     x, y, x + 22, y, c, m->kind == MK_V ? "6 4" : "2 3");
         text_at(f, x + 28, y + 4, "start", 11, 0, NULL, shorten(m->label, maxc, buf, sizeof(buf)));
         y += 17;
@@ -480,17 +495,15 @@ int an_svg_write(const struct an_svg *p, FILE *f, int width, int height)
     /* grid and ticks */
     for (int i = 0; i < fr.ay.nt; i++) {
         double y = fr.y1 - (fr.ay.t[i] - fr.ay.lo) / (fr.ay.hi - fr.ay.lo) * (fr.y1 - fr.y0);
-        fprintf(f,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n",
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n",
                 fr.x0, y, fr.x1, y);
         an_svg_fmt(fr.ay.kind, fr.ay.log ? pow(10, fr.ay.t[i]) : fr.ay.t[i], buf, sizeof(buf));
         text_at(f, fr.x0 - 6, y + 4, "end", 11, 0, "#333", buf);
     }
     for (int i = 0; i < fr.ax.nt; i++) {
         double x = fr.x0 + (fr.ax.t[i] - fr.ax.lo) / (fr.ax.hi - fr.ax.lo) * (fr.x1 - fr.x0);
-        fprintf(f,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n", x,
-                fr.y0, x, fr.y1);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n",
+                x, fr.y0, x, fr.y1);
         if (fr.ax.kind == AN_AX_CATS) {
             int k = (int)fr.ax.t[i];
             text_at(f, x, fr.y1 + 14, "end", 10, -35, "#333",
