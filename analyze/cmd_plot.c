@@ -173,11 +173,6 @@ static int lines_collect(struct an_ctx *c, const char **pos, int npos, struct li
     int n;
     memset(l, 0, sizeof(*l));
     if (a.per_input) {
-        if (!npos) {
-            vb_err("analyze plot: --per-input needs inputs (run directories, run ids or "
-                   "selector words)");
-            return -1;
-        }
         if (!(l->own = calloc((size_t)npos, sizeof(*l->own))))
             return -1;
         n = npos;
@@ -631,6 +626,12 @@ int an_cmd_plot(int argc, char **argv)
     }
     if (refuse_unused(kind, k))
         return 2;
+    if (a.per_input && npos < 2) {
+        vb_err("analyze plot %s: --per-input needs inputs (run directories, run ids or selector "
+               "words)",
+               kind);
+        return 2;
+    }
     p.format = a.format ? a.format : "png";
     if (strcmp(p.format, "png") && strcmp(p.format, "svg")) {
         vb_err("analyze plot: --format: '%s' is not png or svg", p.format);

@@ -483,10 +483,6 @@ int an_cmd_report(int argc, char **argv)
         vb_err("analyze report: --p99-budget: bad duration '%s' (e.g. 500us)", a.budget);
         return 2;
     }
-    if (a.min_change < 0) {
-        vb_err("analyze report: --min-change: must not be negative");
-        return 2;
-    }
     c.db = a.db;
     r.c = &c;
     r.words = pos;

@@ -25,6 +25,7 @@ expect_error 2 "plot capacity: --per-input does not apply" "$V" analyze plot cap
 expect_error 2 "plot distribution: --pvalue does not apply" "$V" analyze plot distribution -b x --pvalue 0.01
 expect_error 2 "plot percentiles: --metric does not apply" "$V" analyze plot percentiles -b x -m p99
 expect_error 2 "percentiles: --group and --per-input both choose the lines" "$V" analyze plot percentiles -b x -g a --per-input
+expect_error 2 "plot percentiles: --per-input needs inputs" "$V" analyze plot percentiles -b x --per-input
 command -v gnuplot >/dev/null || { [ "$FAILED" -eq 0 ] || finish; skip "gnuplot not installed (scripts/setup installs gnuplot-nox)"; }
 
 # --- inputs: two teams on one pairing, kernels over four runs, a trend with a shift ------

@@ -60,6 +60,7 @@ grep -q 'No benchmark of the selected runs has a latency histogram' "$T/t.html" 
 expect_error 2 "p99-budget: bad duration 'soon'" "$V" analyze report --db "$DB" --p99-budget soon
 expect_error 1 "no stored run matches 'hypervisor=xen'" "$V" analyze report --db "$DB" hypervisor=xen -o "$T/x.html"
 [ -e "$T/x.html" ] && fail "a failed report left a file"
+expect_error 2 "min-change: bad value '-5'" "$V" analyze report --db "$DB" --min-change -5
 expect_error 2 "unknown option" "$V" analyze report --pvalue 0.01
 
 # --- in a browser -----------------------------------------------------------------------
