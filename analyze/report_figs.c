@@ -27,9 +27,10 @@ static int trend_build(void *arg)
                           tc->t);
 }
 
-/* One panel: the series of one benchmark (indices [from, to) of t->s), one line per group. */
-static int trend_panel(struct rp *r, const struct an_trend *t, size_t from, size_t to)
+/* One panel: the series of one benchmark (the n indices idx of t->s), one line per group. */
+static int trend_panel(struct rp *r, const struct an_trend *t, const size_t *idx, size_t n)
 {
+    size_t from = idx[0];
     const char **cats = malloc(sizeof(char *) * (size_t)(t->nversions + 1));
     double *x = malloc(sizeof(double) * (size_t)(t->nversions + 1));
     int lat = !an_metrics[t->s[from].metric].higher_better, ret = -1;
@@ -49,8 +50,8 @@ static int trend_panel(struct rp *r, const struct an_trend *t, size_t from, size
         cats[i] = t->versions[t->order[i]];
     if (an_svg_cats(p, cats, t->nversions))
         goto out;
-    for (size_t i = from; i < to; i++) {
-        const struct an_series *s = &t->s[i];
+    for (size_t ii = 0; ii < n; ii++) {
+        const struct an_series *s = &t->s[idx[ii]];
         int si;
         for (int k = 0; k < s->n; k++)
             x[k] = s->x[k];
@@ -79,6 +80,7 @@ int rp_trends(struct rp *r)
     struct trend_call tc = {.r = r, .t = &t};
     char msg[512];
     int panels = 0, nbench = 0;
+    size_t *idx;
 
     rp_section(r->f, "trends", "Trends over versions");
     if (!an_key_known(r->c, r->by)) {
@@ -87,7 +89,10 @@ int rp_trends(struct rp *r)
         fputs(" (choose the x axis with --by).</p>\n", r->f);
         return 0;
     }
+    /* -g keys make trend's pairings too; "@identity" (or none) is trend's own default */
     tc.o = (struct an_trend_opts){.by = r->by,
+                                  .group = r->gkeys && strncmp(r->gkeys, "@identity", 9) ? r->gkeys
+                                                                                         : NULL,
                                   .filter = r->filter,
                                   .metric = AM_P50,
                                   .metric_default = 1,
@@ -112,24 +117,35 @@ int rp_trends(struct rp *r)
             "Dashed lines: change points (E-divisive means, Welch p &lt; 0.001), in the "
             "colour of their line.</p>\n",
             t.semver ? "version" : "date");
-    for (size_t i = 0; i < t.nseries;) {
-        size_t j = i;
-        while (j < t.nseries && strcmp(t.s[j].bench, t.s[i].bench) == 0)
-            j++;
-        for (size_t k = i; k < j; k++)
-            r->nchange_points += t.s[k].ncp;
-        nbench++;
-        if (panels < RP_MAX_FIGS) {
-            fputs("<figure>", r->f);
-            if (trend_panel(r, &t, i, j)) {
-                an_trend_free(&t);
-                return -1;
-            }
-            fputs("</figure>\n", r->f);
-            panels++;
-        }
-        i = j;
+    if (!(idx = malloc(sizeof(size_t) * (t.nseries + 1)))) {
+        an_trend_free(&t);
+        return -1;
     }
+    /* one panel per benchmark, over every series of it wherever trend.c placed them */
+    for (size_t i = 0; i < t.nseries; i++) {
+        size_t n = 0;
+        int seen = 0;
+        r->nchange_points += t.s[i].ncp;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(t.s[k].bench, t.s[i].bench) == 0;
+        if (seen)
+            continue;
+        nbench++;
+        if (panels >= RP_MAX_FIGS)
+            continue;
+        for (size_t k = i; k < t.nseries; k++)
+            if (strcmp(t.s[k].bench, t.s[i].bench) == 0)
+                idx[n++] = k;
+        fputs("<figure>", r->f);
+        if (trend_panel(r, &t, idx, n)) {
+            free(idx);
+            an_trend_free(&t);
+            return -1;
+        }
+        fputs("</figure>\n", r->f);
+        panels++;
+    }
+    free(idx);
     if (nbench > panels)
         fprintf(r->f, "<p class=\"empty\">%d more benchmarks not drawn (narrow with -f).</p>\n",
                 nbench - panels);
