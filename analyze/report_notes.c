@@ -60,42 +60,64 @@ static int on_run(const struct store_run_info *ri, struct vb_run *run, struct an
         snprintf(cmd + l, sizeof(cmd) - l, plain ? "%s%s" : "%s'%s'", i ? " " : "", w ? w : "");
     }
     an_options_sig(run->context, opts, sizeof(opts));
-    snprintf(line, sizeof(line), "%s\x1f%s\x1f%s\x1f%s %s\x1f%s\x1f%s", ri->run_id, ri->start,
-             ri->host, ri->tool, ri->tool_version, opts[0] ? opts : "-", cmd[0] ? cmd : "-");
+    {
+        /* a run directory has no store description: its context says the tool and host */
+        const json_t *tool = json_object_get(run->context, "tool");
+        const char *tn = ri->tool[0] ? ri->tool : json_string_value(json_object_get(tool, "name"));
+        const char *tv = ri->tool_version[0] ? ri->tool_version
+                                             : json_string_value(json_object_get(tool, "version"));
+        const char *host =
+            ri->host[0] ? ri->host : json_string_value(json_object_get(run->context, "host_name"));
+        snprintf(line, sizeof(line), "%s\x1f%s\x1f%s\x1f%s %s\x1f%s\x1f%s%s", ri->run_id, ri->start,
+                 host ? host : "", tn ? tn : "", tv ? tv : "", opts[0] ? opts : "-",
+                 cmd[0] && strncmp(cmd, "viobench", 8) && tn && strcmp(tn, "viobench") == 0
+                     ? "viobench "
+                     : "",
+                 cmd[0] ? cmd : "-");
+    }
     if (push(&rp->runs, &rp->nruns, MAX_RUNS, &rp->more_runs, line))
         return -1;
-    for (i = 0; i < run->nrows;) {
-        const struct vb_row *w = &run->rows[i];
-        size_t j = i;
-        int reps = 0, noisy = 0, incomplete = 0;
+    /* one note per benchmark of the run, over all its repetitions (they are interleaved) */
+    for (i = 0; i < run->nrows; i++) {
+        const struct vb_row *w = &run->rows[i], *first = NULL;
+        int reps = 0, noisy = 0, incomplete = 0, seen = 0;
+        long long mig = 0;
         double steal = 0;
         char note[1024] = "";
-        while (j < run->nrows && strcmp(run->rows[j].run_name, w->run_name) == 0) {
-            const struct vb_row *x = &run->rows[j++];
-            if (x->run_type != VB_ITERATION)
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(run->rows[k].run_name, w->run_name) == 0;
+        if (seen)
+            continue;
+        for (size_t j = i; j < run->nrows; j++) {
+            const struct vb_row *x = &run->rows[j];
+            const json_t *m;
+            if (x->run_type != VB_ITERATION || strcmp(x->run_name, w->run_name))
                 continue;
             reps++;
+            if (!first)
+                first = x;
             if (vb_row_counter(x, "noisy") > 0) {
                 noisy++;
                 steal = fmax(steal, vb_row_counter(x, "steal_pct"));
             }
             incomplete |= json_is_true(json_object_get(x->info, "incomplete"));
+            if (json_is_integer(m = json_object_get(x->info, "client_migrations")))
+                mig += json_integer_value(m);
         }
         if (noisy)
             snprintf(note, sizeof(note), "%d of %d repetitions noisy (steal up to %.1f%%)", noisy,
                      reps, steal);
         if (incomplete)
             snprintf(note + strlen(note), sizeof(note) - strlen(note),
-                     "%sincomplete (stopped "
-                     "early: fewer repetitions than asked)",
-                     note[0] ? "; " : "");
-        if (json_is_string(json_object_get(w->info, "placement"))) {
-            char *cpus = json_dumps(json_object_get(w->info, "client_cpus"), JSON_ENCODE_ANY);
-            json_t *mig = json_object_get(w->info, "client_migrations");
+                     "%sincomplete: stopped before all its repetitions", note[0] ? "; " : "");
+        if (first && json_is_string(json_object_get(first->info, "placement"))) {
+            char *cpus = json_dumps(json_object_get(first->info, "client_cpus"), JSON_ENCODE_ANY);
             snprintf(note + strlen(note), sizeof(note) - strlen(note),
-                     "%splacement %s, client CPUs %s, %lld client migrations", note[0] ? "; " : "",
-                     json_string_value(json_object_get(w->info, "placement")), cpus ? cpus : "?",
-                     json_is_integer(mig) ? (long long)json_integer_value(mig) : -1LL);
+                     "%splacement %s, client CPUs %s (first repetition), %lld client migrations "
+                     "over %d repetitions",
+                     note[0] ? "; " : "",
+                     json_string_value(json_object_get(first->info, "placement")),
+                     cpus ? cpus : "?", mig, reps);
             free(cpus);
         }
         if (note[0]) {
@@ -103,7 +125,6 @@ static int on_run(const struct store_run_info *ri, struct vb_run *run, struct an
             if (push(&rp->notes, &rp->nnotes, MAX_NOTES, &rp->more_notes, line))
                 return -1;
         }
-        i = j > i ? j : i + 1;
     }
     return 0;
 }

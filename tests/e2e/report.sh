@@ -1,12 +1,13 @@
 #!/bin/sh
-# `viobench analyze report` end to end (about 15 s, most of it three Chromium starts): a
+# `viobench analyze report` end to end (about 8 s, most of it three Chromium starts): a
 # store of synthetic sweeps (kvm, and a host whose label is an HTML attack, +20% latency,
 # four runs each) and a trend store with injected shifts become pages that must: name the
 # benchmarks in the DOM headless Chromium builds, count the regressions in the summary
 # line, mark the knee and the change points, reference nothing outside the file, escape
 # every value, render a screenshot at 1400x1000 that is not blank, and log no console
 # message (the console check is first shown to catch a deliberately broken page). Sections
-# without data say so; bad options: one line, non-zero.
+# without data say so; a real run's placement note and command show; bad options: one line,
+# non-zero.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/e2e/lib.sh
@@ -55,6 +56,14 @@ grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$H" || fail "a label with <scri
 grep -q 'change point: +[0-9.]*% at ' "$T/t.html" || { cat "$T/shifts.txt"; fail "trend: change point not drawn"; }
 grep -q 'One pairing only: nothing to compare' "$T/t.html" || fail "one pairing: comparisons not said empty"
 grep -q 'No benchmark of the selected runs has a latency histogram' "$T/t.html" || fail "empty percentiles not said"
+
+# A real run (about 0.5 s): its command line, options and the network row's placement show.
+"$V" run -q -f 'net/tcp_rr/size:64' -t 0.05s -r 2 --placement scheduler -o "$T/real" --run-id r1 >/dev/null 2>"$T/run.err" ||
+    { cat "$T/run.err"; fail "viobench run for the report"; }
+"$V" analyze report "$T/real/r1" -o "$T/real.html" >/dev/null 2>"$T/real.err" || { cat "$T/real.err"; fail "report of a run directory"; }
+grep -q '<td>net/tcp_rr/size:64</td><td>placement scheduler, client CPUs \[' "$T/real.html" || fail "placement note missing"
+grep -q '<td>viobench run -q -f net/tcp_rr/size:64 -t 0.05s -r 2 --placement scheduler' "$T/real.html" || fail "reproduce: the run's command"
+grep -q 'placement=scheduler</td>' "$T/real.html" || fail "reproduce: result-changing options"
 
 # --- bad input --------------------------------------------------------------------------
 expect_error 2 "p99-budget: bad duration 'soon'" "$V" analyze report --db "$DB" --p99-budget soon
