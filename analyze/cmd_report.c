@@ -401,16 +401,43 @@ out:
     return ret;
 }
 
+struct sel_call {
+    struct rp *r;
+    const char *word;
+    struct store_run_info *runs;
+    size_t n;
+};
+
+static int select_baseline(void *arg)
+{
+    struct sel_call *sc = arg;
+    return an_select(sc->r->c, &sc->word, 1, sc->r->since, sc->r->until, &sc->runs, &sc->n);
+}
+
+/* 1 when the group's first run is one of the baseline selector's runs: not compared with
+   itself. */
+static int in_baseline(const struct an_group *g, const struct sel_call *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (g->ri.id >= 0 && b->runs[i].id == g->ri.id)
+            return 1;
+    return 0;
+}
+
 static int comparisons(struct rp *r, const struct an_set *base, struct counts *tot)
 {
-    char la[1024], lb[1024];
-    int from = base ? 0 : 1, done = 0;
+    char la[1024], lb[1024], msg[256];
+    int from = base ? 0 : 1, done = 0, ret = 0;
+    struct sel_call bsel = {.r = r, .word = a.baseline};
+
+    if (base && strchr(a.baseline, '=') && rp_quiet(select_baseline, &bsel, msg, sizeof(msg)))
+        bsel.runs = NULL, bsel.n = 0;
 
     rp_section(r->f, "comparisons", "Comparisons");
     if (!base && r->g->n < 2) {
         rp_empty(r->f, "One pairing only: nothing to compare (give --baseline, or -g KEY to "
                        "split the runs).");
-        return 0;
+        goto out;
     }
     if (base)
         snprintf(la, sizeof(la), "baseline %s", a.baseline);
@@ -422,7 +449,8 @@ static int comparisons(struct rp *r, const struct an_set *base, struct counts *t
             "of the change is Welch's t on logs, p-values are adjusted over each table "
             "(Benjamini-Hochberg, alpha 0.05), and a row is regressed or improved only when "
             "also |change| &gt;= %.3g%%.</p>\n",
-            base ? "--baseline" : "the first pairing", a.min_change);
+            base ? "--baseline (pairings inside it are not compared with it)" : "the first pairing",
+            a.min_change);
     for (int i = from; i < r->g->n; i++) {
         if (done == RP_MAX_FIGS) {
             fprintf(r->f,
@@ -431,12 +459,21 @@ static int comparisons(struct rp *r, const struct an_set *base, struct counts *t
                     r->g->n - i);
             break;
         }
+        if (base && in_baseline(&r->g->g[i], &bsel))
+            continue;
         if (compare_one(r, base ? base : &r->g->g[0].set, la, &r->g->g[i].set,
-                        rp_group_label(r, &r->g->g[i], lb, sizeof(lb)), tot))
-            return -1;
+                        rp_group_label(r, &r->g->g[i], lb, sizeof(lb)), tot)) {
+            ret = -1;
+            break;
+        }
         done++;
     }
-    return 0;
+    if (base && !done && ret == 0)
+        rp_empty(r->f, "Every pairing is part of the baseline: nothing to compare.");
+out:
+    if (bsel.runs)
+        store_runs_free(bsel.runs, bsel.n);
+    return ret;
 }
 
 /* ---- the page ---- */

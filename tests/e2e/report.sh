@@ -38,6 +38,9 @@ H=$T/r.html
 grep -Eq 'id="summary">Comparisons: <span class="regressed">[1-9][0-9]* regressed' "$H" ||
     fail "summary line: the +20% side is not regressed"
 grep -q '<td class="v-regressed">regressed</td>' "$H" || fail "verdicts not coloured"
+[ "$(grep -c '<h3>' "$H")" -eq 1 ] || fail "the baseline's own pairing was compared with itself"
+"$V" analyze report --db "$DB" team=blue -g team --baseline team=blue -o "$T/self.html" >/dev/null || fail "report self"
+grep -q 'Every pairing is part of the baseline' "$T/self.html" || fail "baseline only: not said"
 grep -q 'class="knee"' "$H" || fail "capacity: knee not marked"
 grep -q 'p99 budget 2 ms' "$H" || fail "capacity: budget line not labelled"
 grep -q "No trend: no selected run has a value for --by kernel" "$H" || fail "empty trend not said"
