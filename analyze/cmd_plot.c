@@ -449,6 +449,20 @@ static int plot_trend(struct an_ctx *c, const char **pos, int npos, struct an_pl
     p->yunit = lat                                             ? AN_PU_SECONDS
                : strcmp(an_metrics[o.metric].unit, "B/s") == 0 ? AN_PU_BYTERATE
                                                                : AN_PU_RATE;
+    if (!p->logy && hi > 0) {
+        /* a linear axis over a narrow band: as many decimals as its ticks need to differ */
+        double sc = lat ? 1e-9 : 1, pref = pow(1000, floor(log10(hi * sc) / 3)),
+               step = (hi - lo) * sc / 5 / pref;
+        int digits = step > 0 ? (int)ceil(-log10(step)) : 1;
+        char one[96];
+        digits = digits < 0 ? 0 : digits > 4 ? 4 : digits;
+        snprintf(one, sizeof(one), "set format y '%%.%ds%s'\n", digits,
+                 p->yunit == AN_PU_SECONDS    ? " %cs"
+                 : p->yunit == AN_PU_BYTERATE ? " %cB/s"
+                                              : "%c/s");
+        if (append(&extra, &elen, one))
+            goto out;
+    }
     p->title = title;
     p->xlabel = a.by;
     p->ylabel = ylabel;

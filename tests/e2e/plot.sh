@@ -67,7 +67,7 @@ grep -q '(no change point found)' "$P/mixed.gp" || fail "trend without change po
 grep -q 'dashed: change points' "$P/mixed.gp" && fail "title claims change points that are not drawn"
 "$V" analyze plot trend --db "$KDB" --by kernel -b $Q --out "$P" --name narrow >/dev/null || fail "trend narrow"
 grep -q "set logscale y" "$P/narrow.gp" && fail "one narrow series drawn on a log axis"
-grep -q "set format y '%.1s %cs'" "$P/narrow.gp" || fail "trend: units per value"
+grep -q "set format y '%.2s %cs'" "$P/narrow.gp" || fail "trend: units per value, decimals for a narrow band"
 "$V" analyze plot trend --db "$TDB" --by kernel -b 'synth/series000' --out "$P" --name cp --pvalue 0.001 >/dev/null || fail "trend --pvalue"
 grep -q 'dashed: change points' "$P/cp.gp" || fail "trend with a change point: title"
 grep -q 'NaN with lines dt 2 lw 1.5 lc 1 title "change point: +[0-9.]*% at 6.1.0-amd64"' "$P/cp.gp" ||
