@@ -219,8 +219,8 @@ struct crow {
 static const char *const vclass[AV_NSTATES] = {"same", "regressed", "improved", "inconclusive",
                                                "unstable"};
 
-/* compare's default metrics: p50, and p99 / p99.9 where every repetition has 10 values
-   above them; real_time without histograms. */
+/* compare's default metrics (its pick_metrics, static in cmd_compare.c): p50, and p99 /
+   p99.9 where every repetition has 10 values above them; real_time without histograms. */
 static int default_metrics(const struct an_bench *x, const struct an_bench *y, int *out)
 {
     int n = 0;
@@ -230,6 +230,8 @@ static int default_metrics(const struct an_bench *x, const struct an_bench *y, i
         out[n++] = AM_P50;
         if (nmin * 0.01 >= 10)
             out[n++] = AM_P99;
+        if (nmin * 0.001 >= 10)
+            out[n++] = AM_P999;
         return n;
     }
     out[n++] = AM_REAL;
