@@ -310,7 +310,7 @@ format-check:
 # Manual pages, generated from the option tables (`viobench COMMAND --man`, lib/opt_man.c):
 # viobench(1) and one page per command, e.g. viobench-run(1), viobench-analyze-gate(1).
 MAN_CMDS := run list sysinfo serve version collect collect-ls export analyze-compare \
-            analyze-trend analyze-gate analyze-matrix analyze-capacity analyze-plot
+            analyze-trend analyze-gate analyze-matrix analyze-capacity analyze-plot analyze-report
 
 man: viobench
 	@mkdir -p build/man

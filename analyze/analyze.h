@@ -29,6 +29,7 @@ int an_cmd_gate(int argc, char **argv);
 int an_cmd_matrix(int argc, char **argv);
 int an_cmd_capacity(int argc, char **argv);
 int an_cmd_plot(int argc, char **argv);
+int an_cmd_report(int argc, char **argv);
 
 /* ---- Metrics (analyze/metric.c) ---- */
 
@@ -537,7 +538,11 @@ struct an_plot {
     int logx, logy, nines; /* nines: x is -log10(1 - p) with labels 50%, 90%, 99% ... */
     double xmax;           /* nines: the data's largest x (the axis ends at the next nine) */
     const char *extra;     /* more gnuplot commands, or NULL */
+    int xunit, yunit;      /* AN_PU_*: how tick labels carry units, chosen per value */
 };
+/* Axis units of a plot: plain numbers, seconds ("130 ns", "12 us"), per second ("15k/s"),
+   bytes per second ("1.2 GB/s"); values are written in base units. */
+enum { AN_PU_PLAIN, AN_PU_SECONDS, AN_PU_RATE, AN_PU_BYTERATE };
 /* Write NAME.gp with the settings and `plot` clause, run gnuplot in DIR, check the picture
    is not empty. The data file NAME.dat must already be written. 0, or -1 after printing
    why (gnuplot missing: one line, exit 1 for the caller). */

@@ -1,7 +1,7 @@
 /*
  * `viobench analyze SUBCOMMAND`: the dispatcher of the analyzer's subcommands. Each one
  * lives in its own file with its own option table and --help (cmd_compare.c, cmd_trend.c,
- * cmd_gate.c, cmd_matrix.c, cmd_capacity.c, cmd_plot.c).
+ * cmd_gate.c, cmd_matrix.c, cmd_capacity.c, cmd_plot.c, cmd_report.c).
  */
 #include "analyze.h"
 #include "log.h"
@@ -21,6 +21,7 @@ static const struct {
     {"capacity", "throughput against p99 from QD and flow sweeps: knee, Little's law",
      an_cmd_capacity},
     {"plot", "gnuplot pictures: percentiles, distribution, trend, capacity", an_cmd_plot},
+    {"report", "one self-contained HTML page: pairings, verdicts, trends, plots", an_cmd_report},
 };
 
 static void usage(FILE *f)
@@ -38,7 +39,8 @@ static void usage(FILE *f)
                "  viobench analyze gate --budget budgets.txt results/latest\n"
                "  viobench analyze matrix --benchmark exit/syscall --metric p99\n"
                "  viobench analyze capacity --p99-budget 500us 'storage/uring/randread/*'\n"
-               "  viobench analyze plot percentiles --benchmark net/tcp_rr/size:64 --out plots\n");
+               "  viobench analyze plot percentiles --benchmark net/tcp_rr/size:64 --out plots\n"
+               "  viobench analyze report --out report.html\n");
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -55,7 +57,8 @@ int cmd_analyze(int argc, char **argv)
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
         if (strcmp(argv[1], subs[i].name) == 0)
             return subs[i].main(argc - 1, argv + 1);
-    vb_err("analyze: unknown subcommand '%s' (compare, trend, gate, matrix, capacity, plot)",
-           argv[1]);
+    vb_err(
+        "analyze: unknown subcommand '%s' (compare, trend, gate, matrix, capacity, plot, report)",
+        argv[1]);
     return 2;
 }

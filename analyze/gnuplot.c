@@ -66,17 +66,38 @@ FILE *an_plot_data(const char *cmd, const struct an_plot *p)
     return f;
 }
 
-/* A gnuplot string literal: double quotes, backslashes and quotes escaped. */
-static void gp_str(FILE *f, const char *s)
+/* A gnuplot string literal: double quotes and backslashes escaped, a line break written as
+   \n (gnuplot breaks the line there), and a break added at a blank once a line is longer
+   than wrap characters (0: never). */
+static void gp_str_wrap(FILE *f, const char *s, int wrap)
 {
+    int col = 0;
     fputc('"', f);
-    for (; *s; s++) {
+    for (; *s; s++, col++) {
+        if (*s == '\n' || (wrap && col >= wrap && *s == ' ')) {
+            fputs("\\n", f);
+            col = -1;
+            continue;
+        }
         if (*s == '"' || *s == '\\')
             fputc('\\', f);
-        if (*s != '\n')
-            fputc(*s, f);
+        fputc(*s, f);
     }
     fputc('"', f);
+}
+
+static void gp_str(FILE *f, const char *s)
+{
+    gp_str_wrap(f, s, 0);
+}
+
+/* Tick labels with the unit chosen per value (gnuplot's %s mantissa and %c SI prefix). */
+static void gp_units(FILE *f, char axis, int unit, int logscale)
+{
+    static const char *const fmt[] = {NULL, " %cs", "%c/s", " %cB/s"};
+    if (unit > AN_PU_PLAIN && unit <= AN_PU_BYTERATE)
+        fprintf(f, "set format %c '%%.%ds%s'\n", axis, logscale || unit == AN_PU_RATE ? 0 : 1,
+                fmt[unit]);
 }
 
 static int write_script(const char *cmd, const struct an_plot *p, const char *clause)
@@ -95,22 +116,34 @@ static int write_script(const char *cmd, const struct an_plot *p, const char *cl
             "directory.\n",
             p->name, p->name);
     if (svg)
-        fprintf(f, "set terminal svg size 1200,700 dynamic enhanced font 'sans,12' background "
+        fprintf(f, "set terminal svg size 1400,700 dynamic enhanced font 'sans,12' background "
                    "'white'\n");
     else
-        fprintf(f, "set terminal pngcairo size 1200,700 enhanced font 'sans,11'\n");
+        fprintf(f, "set terminal pngcairo size 1400,700 enhanced font 'sans,10'\n");
     fprintf(f, "set output '%s.%s'\nset title ", p->name, svg ? "svg" : "png");
-    gp_str(f, p->title);
+    gp_str_wrap(f, p->title, 70);
     fprintf(f, " noenhanced\nset xlabel ");
     gp_str(f, p->xlabel);
     fprintf(f, " noenhanced\nset ylabel ");
     gp_str(f, p->ylabel);
     fprintf(f, " noenhanced\nset grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
-               "set key below left box noenhanced\nset border 3\nset tics nomirror\n");
+               "# twelve distinct colours (a plot draws at most 12 lines)\n"
+               "set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#d62728'\n"
+               "set linetype 3 lc rgb '#2ca02c'\nset linetype 4 lc rgb '#ff7f0e'\n"
+               "set linetype 5 lc rgb '#9467bd'\nset linetype 6 lc rgb '#8c564b'\n"
+               "set linetype 7 lc rgb '#e377c2'\nset linetype 8 lc rgb '#17becf'\n"
+               "set linetype 9 lc rgb '#7f7f7f'\nset linetype 10 lc rgb '#bcbd22'\n"
+               "set linetype 11 lc rgb '#000080'\nset linetype 12 lc rgb '#808000'\n"
+               "# the legend right of the data, never over it\n"
+               "set key outside right top vertical Left reverse box noenhanced width 2\n"
+               "set border 3\nset tics nomirror\n");
+
     if (p->logx)
         fprintf(f, "set logscale x\n");
     if (p->logy)
         fprintf(f, "set logscale y\n");
+    gp_units(f, 'x', p->xunit, p->logx);
+    gp_units(f, 'y', p->yunit, p->logy);
     if (p->nines)
         fprintf(f,
                 "# x = -log10(1 - percentile/100): each tick is one more nine\n"

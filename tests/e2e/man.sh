@@ -6,7 +6,7 @@
 
 CMDS="run list sysinfo serve version"
 "$VIOBENCH" collect --help >/dev/null 2>&1 &&
-    CMDS="$CMDS collect collect-ls export analyze-compare analyze-trend analyze-gate analyze-matrix analyze-capacity analyze-plot"
+    CMDS="$CMDS collect collect-ls export analyze-compare analyze-trend analyze-gate analyze-matrix analyze-capacity analyze-plot analyze-report"
 
 "$VIOBENCH" --man >"$T/viobench.1" || fail "viobench --man exited non-zero"
 head -1 "$T/viobench.1" | grep -q '^\.TH VIOBENCH 1 ' || fail "viobench.1 has no .TH line"
