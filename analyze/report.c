@@ -300,6 +300,56 @@ static void html_text(FILE *f, const char *s)
     }
 }
 
+/* The class attribute that colours a verdict or status cell, or NULL. */
+static const char *verdict_class(const char *s)
+{
+    static const struct {
+        const char *text, *cls;
+    } v[] = {{"PASS", " class=\"pass\""},           {"FAIL", " class=\"fail\""},
+             {"NO DATA", " class=\"fail\""},        {"regressed", " class=\"v-regressed\""},
+             {"improved", " class=\"v-improved\""}, {"inconclusive", " class=\"v-inconclusive\""},
+             {"unstable", " class=\"v-unstable\""}, {"no significant change", " class=\"v-same\""}};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (strcmp(s, v[i].text) == 0 || (i < 2 && strncmp(s, v[i].text, 4) == 0))
+            return v[i].cls;
+    return NULL;
+}
+
+/* The command's outcome first: a "result" (PASS/FAIL) and the counts of a "summary" object,
+   each verdict count in its verdict's colour. */
+static void html_summary(FILE *f, json_t *meta)
+{
+    json_t *sum = json_object_get(meta, "summary"), *res = json_object_get(meta, "result"), *v;
+    const char *k;
+    int first = 1;
+    char buf[64];
+
+    if (!json_is_object(sum) && !json_is_string(res))
+        return;
+    fputs("<p class=\"summary\">", f);
+    if (json_is_string(res)) {
+        const char *cls = verdict_class(json_string_value(res));
+        fprintf(f, "<span%s>", cls ? cls : "");
+        html_text(f, json_string_value(res));
+        fputs("</span>", f);
+        first = 0;
+    }
+    json_object_foreach(sum, k, v)
+    {
+        const char *cls;
+        if (!json_is_number(v))
+            continue;
+        snprintf(buf, sizeof(buf), "%s", strcmp(k, "no_change") == 0 ? "no significant change" : k);
+        cls = verdict_class(buf);
+        fprintf(f, "%s<span%s>", first ? "" : " &middot; ",
+                cls && json_number_value(v) > 0 ? cls : "");
+        html_text(f, buf);
+        fprintf(f, " %.15g</span>", json_number_value(v));
+        first = 0;
+    }
+    fputs("</p>\n", f);
+}
+
 static void html_table(FILE *f, const struct an_table *t)
 {
     if (t->title[0]) {
@@ -319,10 +369,9 @@ static void html_table(FILE *f, const struct an_table *t)
         for (int c = 0; c < t->ncols; c++) {
             const struct an_cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
             const char *s = txt(x);
-            const char *cls = strncmp(s, "PASS", 4) == 0   ? " class=\"pass\""
-                              : strncmp(s, "FAIL", 4) == 0 ? " class=\"fail\""
-                              : x->isnum                   ? " class=\"num\""
-                                                           : "";
+            const char *cls = verdict_class(s);
+            if (!cls)
+                cls = x->isnum ? " class=\"num\"" : "";
             fprintf(f, "<td%s>", cls);
             html_text(f, s);
             fputs("</td>", f);
@@ -343,6 +392,10 @@ void an_html_head(FILE *f, const char *title)
           "th{background:#eee}\n"
           "td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
           ".pass{background:#dff5df}\n.fail{background:#f9d6d5;font-weight:bold}\n"
+          ".v-regressed{background:#f9d6d5;font-weight:bold}\n.v-improved{background:#dff5df}\n"
+          ".v-inconclusive{background:#fff4cc}\n.v-unstable{background:#ffe0b8}\n"
+          ".summary{font-size:1.1em;padding:.5em .8em;background:#f3f3f3;border-left:4px solid "
+          "#888}\n"
           ".meta{color:#555}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
@@ -357,7 +410,7 @@ static void scalar_text(json_t *v, char *buf, size_t len)
     else if (json_is_integer(v))
         snprintf(buf, len, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
-        snprintf(buf, len, "%g", json_real_value(v));
+        snprintf(buf, len, "%.15g", json_real_value(v)); /* 1000000, not 1e+06 */
     else if (json_is_boolean(v))
         snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
     else
@@ -420,6 +473,7 @@ int an_report_write(FILE *f, enum an_fmt fmt, const char *title, json_t *meta,
         break;
     case AF_HTML:
         an_html_head(f, title);
+        html_summary(f, meta);
         if (json_object_size(meta)) {
             fputs("<ul class=\"meta\">\n", f);
             json_object_foreach(meta, k, v)

@@ -62,7 +62,9 @@ py 'import csv,sys
 rows=list(csv.DictReader(open(sys.argv[1])))
 assert len(rows)>=32 and set(rows[0])>={"benchmark","metric","change_pct","ci_low_pct","u_pvalue","verdict"}, rows[0]' "$T/cmp.csv" || fail "compare CSV"
 "$V" analyze compare "$T/sw/a" "$T/sw/b" --format markdown | grep -q '^| storage/uring/randread/bs:4k/qd:1 | p50 |' || fail "compare markdown"
-"$V" analyze compare --db "$RDB" "$RA" "$RB" --format html | grep -q '<td>regressed</td>' || fail "compare html"
+"$V" analyze compare --db "$RDB" "$RA" "$RB" --format html >"$T/cmp.html" || fail "compare html"
+grep -q '<td class="v-regressed">regressed</td>' "$T/cmp.html" || fail "compare html: the verdict is coloured"
+grep -q '<p class="summary">.*<span class="v-regressed">regressed [1-9]' "$T/cmp.html" || fail "compare html: summary line"
 "$V" analyze compare --db "$RDB" "$RA" "$RB" --fail-on-regression >/dev/null
 [ $? -eq 1 ] || fail "--fail-on-regression did not exit 1"
 "$V" analyze compare --db "$DB" 'hypervisor=kvm source=viobench run_id=synth-*' 'hypervisor=hyperv' -f 'synth/*' >"$T/sel.txt" || fail "compare selectors"
@@ -163,6 +165,8 @@ assert a["knee_load"]==8 and 150000<a["knee_throughput"]<170000 and a["guests"]=
 h=k[("hypervisor=hyperv","net/tcp_rr/size:64/flows:*")]
 assert h["knee_load"]==4, h
 assert all(0.9<p["little_ratio"]<1.1 for p in d["points"]), "Little"' "$T/cap.json" || fail "capacity knee/Little"
+"$V" analyze capacity "$T/sw/a" --p99-budget 1ms --format html >"$T/cap.html" || fail "capacity html"
+grep -q 'p99_budget_ns: 1000000<' "$T/cap.html" || fail "capacity html: the budget in plain digits, not 1e+06"
 expect_error 1 'no sweep in the selected runs' "$V" analyze capacity "$T/runs/run-000000"
 expect_error 2 "p99-budget: bad duration 'soon'" "$V" analyze capacity "$T/sw/a" --p99-budget soon
 
