@@ -74,8 +74,9 @@ int export_hdrlog(FILE *f, struct store *s, const struct store_run_info *r)
         ret = -ENOMEM;
         goto out;
     }
-    fprintf(f, "#[viobench export of run %s: tags are <benchmark>#<repetition> with '%%', "
-               "',', '#' and blanks as %%XX; values in ns]\n",
+    fprintf(f,
+            "#[viobench export of run %s: tags are <benchmark>#<repetition> with '%%', "
+            "',', '#' and blanks as %%XX; values in ns]\n",
             r->run_id);
     fprintf(f, "#[Histogram log format version 1.3]\n");
     if (!isnan(t0))

@@ -75,7 +75,7 @@ void hdr_index_range(const struct hdr_layout *l, int64_t i, int64_t *lo, int64_t
     size = (uint64_t)1 << (bucket + l->unit_mag);
     *lo = low > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)low;
     *hi = low + size - 1 > (uint64_t)INT64_MAX || low + size - 1 < low ? INT64_MAX
-                                                                        : (int64_t)(low + size - 1);
+                                                                       : (int64_t)(low + size - 1);
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -141,8 +141,7 @@ static int inflate_capped(const uint8_t *src, size_t n, uint8_t **out, size_t *o
 }
 
 /* The payload's counts into d's sparse arrays. */
-static int read_counts(const uint8_t *p, size_t n, struct hdr_decoded *d, char *err,
-                       size_t errlen)
+static int read_counts(const uint8_t *p, size_t n, struct hdr_decoded *d, char *err, size_t errlen)
 {
     size_t pos = 0, cap = 0;
     int64_t at = 0;

@@ -27,7 +27,7 @@ struct hdr_layout {
     int64_t lowest, highest; /* lowest discernible and highest trackable value */
     int sig;                 /* significant value digits, 0..5 */
     int unit_mag, sub_half_mag;
-    int64_t sub_half;  /* sub-buckets in each half bucket */
+    int64_t sub_half;   /* sub-buckets in each half bucket */
     int64_t counts_len; /* entries of the counts array */
 };
 

@@ -82,8 +82,8 @@ static void unescape(const char *src, size_t n, char *out, size_t outlen)
 
 struct log_state {
     struct ingest_item *it;
-    json_t *seen;   /* "name#rep" -> 1 */
-    json_t *nreps;  /* name -> intervals so far */
+    json_t *seen;  /* "name#rep" -> 1 */
+    json_t *nreps; /* name -> intervals so far */
     double start_time, base_time, first_ts, last_end;
     int legend;
     char version[16];
@@ -146,9 +146,9 @@ static int to_store(const struct hdr_decoded *d, struct vb_row *w, struct store_
         goto out;
     w->real_time = w->cpu_time = sh->sum / (double)sh->count;
     for (size_t k = 0; k < 5; k++)
-        if (vb_row_set_counter(w, pcts[k],
-                               hist_percentile_of(sh->count, sh->min, sh->max, idx, cnt, (int)n,
-                                                  pvals[k])))
+        if (vb_row_set_counter(
+                w, pcts[k],
+                hist_percentile_of(sh->count, sh->min, sh->max, idx, cnt, (int)n, pvals[k])))
             goto out;
     if (vb_row_set_counter(w, "min_ns", sh->min) || vb_row_set_counter(w, "max_ns", sh->max) ||
         vb_row_set_counter(w, "stddev_ns", hist_stddev_of(sh->count, sh->sum, sh->sumsq)) ||
@@ -177,8 +177,10 @@ static int interval(struct log_state *s, const char *tag, size_t taglen, char *r
     f[0] = rest;
     for (int i = 1; i < 4; i++) {
         if (!(f[i] = strchr(f[i - 1], ','))) {
-            snprintf(err, errlen, "an interval line has %d fields, not 4 (start,length,max,"
-                                  "histogram)", i);
+            snprintf(err, errlen,
+                     "an interval line has %d fields, not 4 (start,length,max,"
+                     "histogram)",
+                     i);
             return -EINVAL;
         }
         *f[i]++ = 0;
@@ -341,8 +343,8 @@ static int make_context(struct log_state *s)
 
 int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err, size_t errlen)
 {
-    struct log_state s = {.it = it, .start_time = NAN, .base_time = NAN, .first_ts = NAN,
-                          .last_end = NAN};
+    struct log_state s = {
+        .it = it, .start_time = NAN, .base_time = NAN, .first_ts = NAN, .last_end = NAN};
     char e[600], *copy = NULL;
     const char *p = buf, *end = buf + len;
     long lineno = 0;
@@ -363,7 +365,9 @@ int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
         lineno++;
         if (n > HDR_MAX_LINE) {
-            snprintf(err, errlen, "line %ld: longer than %u bytes", lineno, HDR_MAX_LINE);
+            snprintf(err, errlen, "HdrHistogram log line %ld: longer than %u bytes", lineno,
+                     HDR_MAX_LINE);
+            ret = -EINVAL;
             goto out;
         }
         memcpy(copy, p, n);

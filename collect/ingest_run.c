@@ -255,13 +255,13 @@ int ingest_parse_json(const char *buf, size_t len, struct ingest_item *it, char 
     const char *doc;
     int ret, skipped;
 
+    if (ingest_hdrlog_sniff(buf, len))
+        return ingest_hdrlog(buf, len, it, err, errlen);
     if (memchr(buf, 0, len)) {
         snprintf(err, errlen, "binary data (a NUL byte at offset %zu), not JSON",
                  (size_t)((const char *)memchr(buf, 0, len) - buf));
         return -EINVAL;
     }
-    if (ingest_hdrlog_sniff(buf, len))
-        return ingest_hdrlog(buf, len, it, err, errlen);
     doc = skip_preamble(buf);
     skipped = doc != buf && doc[-1] == '\n' && strspn(buf, " \t\r\n") < (size_t)(doc - buf);
     root = json_loadb(doc, len - (size_t)(doc - buf), JSON_REJECT_DUPLICATES, &je);
