@@ -24,7 +24,7 @@ int hdr_layout_init(struct hdr_layout *l, int64_t lowest, int64_t highest, int s
     int64_t single = 2, untrackable;
     int count_mag = 0, buckets = 1;
 
-    if (lowest < 1 || sig < 0 || sig > 5 || highest < 2 * lowest)
+    if (lowest < 1 || sig < 0 || sig > 5 || highest / 2 < lowest)
         return -EINVAL;
     for (int i = 0; i < sig; i++)
         single *= 10;
@@ -65,17 +65,22 @@ void hdr_index_range(const struct hdr_layout *l, int64_t i, int64_t *lo, int64_t
 {
     int64_t bucket = (i >> l->sub_half_mag) - 1;
     int64_t sub = (i & (l->sub_half - 1)) + l->sub_half;
-    uint64_t low, size;
+    unsigned __int128 low, top;
+    int shift;
 
     if (bucket < 0) {
         sub -= l->sub_half;
         bucket = 0;
     }
-    low = (uint64_t)sub << (bucket + l->unit_mag);
-    size = (uint64_t)1 << (bucket + l->unit_mag);
-    *lo = low > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)low;
-    *hi = low + size - 1 > (uint64_t)INT64_MAX || low + size - 1 < low ? INT64_MAX
-                                                                       : (int64_t)(low + size - 1);
+    shift = (int)bucket + l->unit_mag;
+    if (shift > 62) {
+        *lo = *hi = INT64_MAX;
+        return;
+    }
+    low = (unsigned __int128)sub << shift;
+    top = low + ((unsigned __int128)1 << shift) - 1;
+    *lo = low > INT64_MAX ? INT64_MAX : (int64_t)low;
+    *hi = top > INT64_MAX ? INT64_MAX : (int64_t)top;
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -102,12 +107,14 @@ static void put64(uint8_t *p, uint64_t v)
     put32(p + 4, (uint32_t)v);
 }
 
-/* Inflate src into a new buffer of at most HDR_MAX_INFLATED bytes. */
+/* Inflate src into a new buffer of at most HDR_MAX_INFLATED bytes (grown from 64 KiB as
+   the data needs). */
 static int inflate_capped(const uint8_t *src, size_t n, uint8_t **out, size_t *outlen, char *err,
                           size_t errlen)
 {
+    size_t cap = 64 * 1024;
+    uint8_t *buf = malloc(cap), *nb;
     z_stream z;
-    uint8_t *buf = malloc(HDR_MAX_INFLATED);
     int zr;
 
     if (!buf)
@@ -120,8 +127,19 @@ static int inflate_capped(const uint8_t *src, size_t n, uint8_t **out, size_t *o
     z.next_in = (uint8_t *)src;
     z.avail_in = (uInt)n;
     z.next_out = buf;
-    z.avail_out = HDR_MAX_INFLATED;
-    zr = inflate(&z, Z_FINISH);
+    z.avail_out = (uInt)cap;
+    while ((zr = inflate(&z, Z_FINISH)) != Z_STREAM_END) {
+        if ((zr != Z_OK && zr != Z_BUF_ERROR) || z.avail_out || cap >= HDR_MAX_INFLATED)
+            break;
+        cap = cap * 2 > HDR_MAX_INFLATED ? HDR_MAX_INFLATED : cap * 2;
+        if (!(nb = realloc(buf, cap))) {
+            zr = Z_MEM_ERROR;
+            break;
+        }
+        buf = nb;
+        z.next_out = buf + z.total_out;
+        z.avail_out = (uInt)(cap - z.total_out);
+    }
     *outlen = z.total_out;
     inflateEnd(&z);
     if (zr == Z_STREAM_END) {
@@ -129,11 +147,11 @@ static int inflate_capped(const uint8_t *src, size_t n, uint8_t **out, size_t *o
         return 0;
     }
     free(buf);
-    if (zr == Z_BUF_ERROR && z.avail_out == 0)
+    if (zr == Z_MEM_ERROR)
+        return -ENOMEM;
+    if (z.avail_out == 0 && cap >= HDR_MAX_INFLATED)
         snprintf(err, errlen, "histogram inflates to more than %u bytes (the limit)",
                  HDR_MAX_INFLATED);
-    else if (zr == Z_MEM_ERROR)
-        return -ENOMEM;
     else
         snprintf(err, errlen, "histogram's zlib data is %s",
                  zr == Z_BUF_ERROR ? "truncated" : "corrupt");

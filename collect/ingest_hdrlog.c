@@ -356,7 +356,7 @@ int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err
         return -EINVAL;
     }
     if (!(s.seen = json_object()) || !(s.nreps = json_object()) ||
-        !(copy = malloc(HDR_MAX_LINE + 1))) {
+        !(copy = malloc((len < HDR_MAX_LINE ? len : HDR_MAX_LINE) + 1))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
