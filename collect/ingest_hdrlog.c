@@ -80,6 +80,20 @@ static void unescape(const char *src, size_t n, char *out, size_t outlen)
     out[o] = 0;
 }
 
+/* name for a message: bytes outside printable ASCII as %XX, at most 60 of them. */
+static void shown(const char *name, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)name; *c && o + 4 < outlen && o < 60;
+         c++) {
+        if (*c < 0x20 || *c >= 0x7f)
+            o += (size_t)snprintf(out + o, outlen - o, "%%%02X", *c);
+        else
+            out[o++] = (char)*c;
+    }
+    out[o] = 0;
+}
+
 struct log_state {
     struct ingest_item *it;
     json_t *seen;  /* "name#rep" -> 1 */
@@ -221,9 +235,17 @@ static int interval(struct log_state *s, const char *tag, size_t taglen, char *r
         snprintf(name, sizeof(name), "hdrlog");
     for (const char *c = name; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            snprintf(err, errlen, "tag '%.60s' holds a control character", name);
+            shown(name, key, 100);
+            snprintf(err, errlen, "tag '%.100s' holds a control character", key);
             return -EINVAL;
         }
+    json_t *probe = json_string(name); /* NULL unless valid UTF-8, as names must be */
+    if (!probe) {
+        shown(name, key, 100);
+        snprintf(err, errlen, "tag '%.100s' is not valid UTF-8", key);
+        return -EINVAL;
+    }
+    json_decref(probe);
     json_int_t k = json_integer_value(json_object_get(s->nreps, name));
     if (rep < 0)
         rep = (long)k;

@@ -83,6 +83,7 @@ CASES = {
     "twice": lambda: log(good("a#1"), good("a#1")),
     "start": lambda: log("-5,1.000,0.004," + histogram()),
     "control": lambda: log(good("bad%0Aname#0")),
+    "utf8": lambda: log(good("bad\xffname#0")),
     "nul": lambda: log(good()) + "\0",
     "halfgood": lambda: log(good("a#0"), good("a#1"), "0.000,1.000,0.004," + histogram(sig=9)),
 }
