@@ -5,7 +5,8 @@
  * tool_version, the pairing keys and one column per label key of any selected run, then
  * for every benchmark three metric columns in ns, "<benchmark>.mean_ns",
  * "<benchmark>.p50_ns" and "<benchmark>.p99_ns" (all repetitions merged; empty where a
- * run lacks the benchmark). docs/collect.md has a matching Otava configuration.
+ * run lacks the benchmark). Runs without a start time are left out with a warning: Otava
+ * orders by time. docs/collect.md has a matching Otava configuration.
  */
 #include "csv.h"
 #include "export.h"
@@ -70,6 +71,8 @@ static void write_csv(FILE *f, const struct store_run_info *runs, const struct r
     }
     fputc('\n', f);
     for (size_t r = 0; r < n; r++) {
+        if (!runs[r].start[0])
+            continue;
         csv_put_field(f, runs[r].start, 0);
         fputc(',', f);
         csv_put_field(f, runs[r].run_id, 0);
@@ -111,6 +114,11 @@ int export_otava(FILE *f, struct store *s, const struct store_run_info *runs, si
     for (; loaded < n; loaded++) {
         const char *k;
         json_t *v;
+        if (!runs[loaded].start[0]) {
+            vb_warn("export: otava-csv: run %s has no start time: left out (Otava needs one)",
+                    runs[loaded].run_id);
+            continue;
+        }
         if ((ret = export_load(s, &runs[loaded], &rf[loaded].run)))
             goto out;
         ret = -ENOMEM;

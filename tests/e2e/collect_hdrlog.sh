@@ -32,6 +32,9 @@ got=$(q "SELECT b.name || '#' || r.repetition_index FROM results r JOIN benchmar
 [ "$(q "SELECT iterations || ' ' || p50_ns || ' ' || max_ns FROM results LIMIT 1")" = "35 1500.0 1502.0" ] ||
     fail "figures: $(q "SELECT iterations, p50_ns, max_ns, min_ns FROM results LIMIT 1")"
 [ "$(q "SELECT count(*) FROM histograms")" = 6 ] || fail "histograms: $(q "SELECT count(*) FROM histograms")"
+# a first line that is a plain comment still makes a log (JSON never starts with '#')
+craft good-comment "$T/comment.hlog"
+"$V" collect --db "$T/c.db" "$T/comment.hlog" >/dev/null 2>&1 || fail "a log opening with a comment"
 # the same content again is already stored
 "$V" collect --db "$DB" "$T/good.hlog" >"$T/out" 2>&1 && grep -q "1 already stored" "$T/out" ||
     fail "re-collect: $(cat "$T/out")"

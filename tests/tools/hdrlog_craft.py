@@ -63,6 +63,8 @@ CASES = {
     "good-endtimestamp": lambda: log(good(None), header='#[BaseTime: 1764000000.000 (seconds since epoch)]\n'
                                      '"EndTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n'),
     "good-absolute": lambda: "1764000000.000,1.000,0.004," + histogram() + "\n",
+    "good-notime": lambda: log(good("x/y#0"), header=HEADER.split("\n", 2)[2]),
+    "good-comment": lambda: "# written by hand\n" + log(good("x/c#0")),
     # hostile
     "fields": lambda: log("0.000,1.000,0.004"),
     "base64": lambda: log("0.000,1.000,0.004,HISTFA!!notbase64"),
