@@ -72,7 +72,7 @@ PKG_LIBS   := $(WIN_DEPS)/lib/libjansson.a -lws2_32 -lsetupapi -ladvapi32 -lntdl
               $(shell $(CC) -print-file-name=binmode.o) $(shell $(CC) -print-file-name=CRT_noglob.o)
 else
 PKGS_GUEST := hwloc jansson liburing
-PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle
+PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
 LIBVERS    := $(foreach p,$(PKGS_FULL),$(p) $(shell $(PKG_CONFIG) --modversion $(p) 2>/dev/null);)

@@ -47,14 +47,17 @@ static const struct cmd_help collect_help = {
     .usage = "[OPTIONS] [PATH...]\n  viobench collect ls [OPTIONS] [KEY=VALUE...]",
     .summary =
         "Ingest runs into the store (SQLite): viobench run directories, tar bundles of them\n"
-        "(.tar, .tgz, .tar.gz, .tar.xz ...), Google Benchmark JSON and fio JSON (json or\n"
-        "json+). Directories are walked; PATH defaults to results/. Each input is stored in\n"
+        "(.tar, .tgz, .tar.gz, .tar.xz ...), Google Benchmark JSON, fio JSON (json or\n"
+        "json+) and HdrHistogram interval logs (.hlog; values in ns, tags\n"
+        "<benchmark>#<repetition>). Files named on the command line are told apart by\n"
+        "content. Directories are walked; PATH defaults to results/. Each input is stored in\n"
         "one transaction: a malformed input is reported with the reason and nothing of it is\n"
         "stored. Ingesting the same content again changes nothing. `collect ls` lists runs.",
     .examples = "  viobench collect\n"
                 "  viobench collect --db fleet.db guest1-runs.tgz guest2-runs.tgz\n"
                 "  viobench collect --label hypervisor=kvm --label kernel=6.1.0 fio-randread.json\n"
                 "  viobench collect --keep-going incoming/\n"
+                "  viobench collect --label hypervisor=kvm wrk2-latency.hlog\n"
                 "  viobench collect ls hypervisor=kvm --since 2026-11-01",
     .more = "EXIT STATUS\n  0 all inputs stored (or already there), 1 an input was rejected or "
             "the store\n  failed, 2 usage error.",

@@ -4,10 +4,12 @@
  * the results.json/results.csv `viobench run` wrote, and an imported Google Benchmark file
  * comes back with its rows as they were read (compare.py accepts either). csv is one tidy
  * table, one line per run x row x metric, for spreadsheets and gnuplot; it takes several
- * runs (--run repeated, or selectors).
+ * runs (--run repeated, or selectors). The interchange formats other tools read (hdrlog,
+ * prometheus, bmf, otava-csv) are written by export_*.c (export.h).
  */
 #include "collect.h"
 #include "csv.h"
+#include "export.h"
 #include "log.h"
 #include "opt.h"
 #include "store.h"
@@ -26,28 +28,45 @@ static struct {
 
 static const struct opt export_opts[] = {
     {"run", 'r', OPT_LIST, &a.runs, "ID",
-     "run id (or a unique prefix) as `collect ls` shows it; csv takes several"},
-    {"format", 'f', OPT_STR, &a.format, "FMT", "gbench-json (default), gbench-csv or csv"},
+     "run id (or a unique prefix) as `collect ls` shows it; csv, prometheus and otava-csv "
+     "take several"},
+    {"format", 'f', OPT_STR, &a.format, "FMT",
+     "gbench-json (default), gbench-csv, csv, hdrlog (HdrHistogram interval log), "
+     "prometheus (text exposition 0.0.4), bmf (Bencher Metric Format) or otava-csv"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write to FILE (default standard output)"},
     {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
-    {"since", 0, OPT_STR, &a.since, "DATE", "csv: runs started on or after DATE"},
-    {"until", 0, OPT_STR, &a.until, "DATE", "csv: runs started on or before DATE"},
+    {"since", 0, OPT_STR, &a.since, "DATE",
+     "csv, prometheus, otava-csv: runs started on or after DATE"},
+    {"until", 0, OPT_STR, &a.until, "DATE",
+     "csv, prometheus, otava-csv: runs started on or before DATE"},
     {NULL},
 };
 
 static const struct cmd_help export_help = {
     .name = "viobench export",
-    .usage = "--run ID [--format gbench-json|gbench-csv] [--out FILE]\n"
-             "  viobench export --format csv [--run ID...] [KEY=VALUE...] [--out FILE]",
+    .usage = "--run ID [--format gbench-json|gbench-csv|hdrlog|bmf] [--out FILE]\n"
+             "  viobench export --format csv|prometheus|otava-csv [--run ID...] [KEY=VALUE...] "
+             "[--out FILE]",
     .summary = "Write stored runs out. gbench-json and gbench-csv give one run in Google "
                "Benchmark's\nformats (what `viobench run` wrote, or the imported file's rows); "
                "compare.py reads them.\ncsv is a tidy table of one or more runs: run_id, "
                "pairing keys, labels, benchmark, row,\nmetric, value, unit. KEY=VALUE selectors "
-               "work as in `viobench collect ls`.",
-    .examples = "  viobench export --run 20261125-000539-vm-10722 > run.json\n"
-                "  compare.py benchmarks old.json <(viobench export --run 20261125-0005)\n"
-                "  viobench export --run 20261125-000539 --format gbench-csv --out run.csv\n"
-                "  viobench export --format csv hypervisor=kvm --since 2026-11-01 --out kvm.csv",
+               "work as in `viobench collect ls`.\nFor other tools: hdrlog is one run as an "
+               "HdrHistogram interval log (tags\n<benchmark>#<repetition>, values in ns; "
+               "`viobench collect` reads it back); prometheus\nis text exposition (histogram "
+               "and quantiles in seconds, pairing as labels) for\npromtool, a Pushgateway or "
+               "node_exporter; bmf is one run as Bencher Metric Format\n(latency, p50-latency, "
+               "p99-latency in ns, lowest/highest repetition as bounds);\notava-csv is one line "
+               "per run for Apache Otava (see docs/collect.md).",
+    .examples =
+        "  viobench export --run 20261125-000539-vm-10722 > run.json\n"
+        "  compare.py benchmarks old.json <(viobench export --run 20261125-0005)\n"
+        "  viobench export --run 20261125-000539 --format gbench-csv --out run.csv\n"
+        "  viobench export --format csv hypervisor=kvm --since 2026-11-01 --out kvm.csv\n"
+        "  viobench export --run 20261125-000539 --format hdrlog --out run.hlog\n"
+        "  viobench export --format prometheus hypervisor=kvm --out /var/lib/node/vb.prom\n"
+        "  viobench export --run 20261125-000539 --format bmf | bencher run --adapter json\n"
+        "  viobench export --format otava-csv guest_os=rhel* --out otava/viobench.csv",
 };
 
 /* The leading columns shared by every line of a run. */
@@ -228,7 +247,9 @@ int cmd_export(int argc, char **argv)
     size_t n = 0;
     FILE *f = stdout;
     char err[1024];
-    int npos, ret, fmt;
+    static const char *const fmts[] = {"gbench-json", "gbench-csv", "csv",      "hdrlog",
+                                       "prometheus",  "bmf",        "otava-csv"};
+    int npos, ret, fmt, one_run;
     struct stat st;
 
     memset(&a, 0, sizeof(a));
@@ -236,19 +257,20 @@ int cmd_export(int argc, char **argv)
     if (ret)
         return ret == 1 ? 0 : 2;
     ret = 2;
-    if (!a.format || strcmp(a.format, "gbench-json") == 0)
+    for (fmt = 0; a.format && fmt < 7 && strcmp(a.format, fmts[fmt]); fmt++)
+        ;
+    if (!a.format)
         fmt = 0;
-    else if (strcmp(a.format, "gbench-csv") == 0)
-        fmt = 1;
-    else if (strcmp(a.format, "csv") == 0)
-        fmt = 2;
-    else {
-        vb_err("export: --format: '%s' is not gbench-json, gbench-csv or csv", a.format);
+    if (fmt == 7) {
+        vb_err("export: --format: '%s' is not gbench-json, gbench-csv, csv, hdrlog, prometheus, "
+               "bmf or otava-csv",
+               a.format);
         goto out;
     }
-    if (fmt < 2 && (a.runs.n != 1 || npos || a.since || a.until)) {
+    one_run = fmt < 2 || fmt == 3 || fmt == 5;
+    if (one_run && (a.runs.n != 1 || npos || a.since || a.until)) {
         vb_err("export: --format %s writes one run: give exactly one --run ID and no selectors",
-               fmt ? "gbench-csv" : "gbench-json");
+               fmts[fmt]);
         goto out;
     }
     for (int i = 0; i < npos; i++)
@@ -278,7 +300,29 @@ int cmd_export(int argc, char **argv)
         f = stdout;
         goto out;
     }
-    ret = fmt == 2 ? write_tidy(f, s, runs, n) : write_gbench(f, s, &runs[0], fmt == 0);
+    if (one_run && n == 0) {
+        vb_err("export: --run %s: no such run", a.runs.v[0]);
+        goto out;
+    }
+    switch (fmt) {
+    case 2:
+        ret = write_tidy(f, s, runs, n);
+        break;
+    case 3:
+        ret = export_hdrlog(f, s, &runs[0]);
+        break;
+    case 4:
+        ret = export_prometheus(f, s, runs, n);
+        break;
+    case 5:
+        ret = export_bmf(f, s, &runs[0]);
+        break;
+    case 6:
+        ret = export_otava(f, s, runs, n);
+        break;
+    default:
+        ret = write_gbench(f, s, &runs[0], fmt == 0);
+    }
     if (fflush(f) || ferror(f) || ret) {
         if (!ret)
             vb_err("export: %s: write failed", a.out ? a.out : "standard output");

@@ -7,7 +7,8 @@
 
 /* viobench collect [PATH...] | collect ls [SELECTOR...]; returns the exit status. */
 int cmd_collect(int argc, char **argv);
-/* viobench export --run ID --format gbench-json|gbench-csv|csv; returns the exit status. */
+/* viobench export --run ID --format gbench-json|gbench-csv|csv|hdrlog|prometheus|bmf|
+   otava-csv; returns the exit status. */
 int cmd_export(int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * Ingesting inputs into the store: viobench run directories, tar bundles of them, Google
- * Benchmark JSON and fio JSON. Each input (a run directory, a JSON file, a whole bundle)
+ * Benchmark JSON, fio JSON and HdrHistogram interval logs. Each input (a run directory, a JSON file, a whole bundle)
  * is read and checked, then stored in one transaction, so a malformed input leaves nothing
  * behind and a second ingest of the same content changes nothing.
  *
@@ -70,8 +70,9 @@ void ingest_hists_free(struct store_hist *hs, size_t n);
 /* Read a whole input file (*buf malloc'ed, NUL-terminated) and its SHA-256. 0 or -EINVAL. */
 int ingest_json_bytes(const char *path, char **buf, size_t *len, char hash[65], char *err,
                       size_t errlen);
-/* Fill an item from JSON bytes (Google Benchmark or fio, told apart by content; fio's notes
-   before the document are skipped). 0, or -EINVAL with the reason in err. */
+/* Fill an item from a file's bytes: an HdrHistogram log (ingest_hdrlog_sniff), else JSON
+   (Google Benchmark or fio, told apart by content; fio's notes before the document are
+   skipped). 0, or -EINVAL with the reason in err. */
 int ingest_parse_json(const char *buf, size_t len, struct ingest_item *it, char *err,
                       size_t errlen);
 /* ingest_json_bytes then ingest_parse_json. */
@@ -80,6 +81,12 @@ int ingest_read_json(const char *path, struct ingest_item *it, char *err, size_t
 int ingest_gbench(json_t *root, struct ingest_item *it, char *err, size_t errlen);
 /* Fill an item from a parsed fio JSON or json+ document. */
 int ingest_fio(json_t *root, struct ingest_item *it, char *err, size_t errlen);
+/* Do these first bytes look like an HdrHistogram interval log (a "#[" header, a
+   "StartTimestamp"/"EndTimestamp" legend, "Tag=", or an interval line)? 1 or 0. */
+int ingest_hdrlog_sniff(const char *buf, size_t len);
+/* Fill an item from an HdrHistogram interval log (len bytes, NUL-terminated; see
+   ingest_hdrlog.c). 0, or -EINVAL with the reason (and line number) in err. */
+int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err, size_t errlen);
 /* Directories nested deeper than this are not walked, and bundle members with more name
    components are refused. */
 #define INGEST_MAX_DEPTH 64

@@ -255,6 +255,9 @@ int ingest_parse_json(const char *buf, size_t len, struct ingest_item *it, char 
     const char *doc;
     int ret, skipped;
 
+    /* JSON never starts with '#': a log whose first line is a plain comment is one too */
+    if (ingest_hdrlog_sniff(buf, len) || buf[strspn(buf, " \t\r\n")] == '#')
+        return ingest_hdrlog(buf, len, it, err, errlen);
     if (memchr(buf, 0, len)) {
         snprintf(err, errlen, "binary data (a NUL byte at offset %zu), not JSON",
                  (size_t)((const char *)memchr(buf, 0, len) - buf));

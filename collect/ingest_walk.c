@@ -97,7 +97,7 @@ static int list_dir(const char *dir, int bundles, int depth, struct ingest_list 
         if (S_ISDIR(st.st_mode))
             ret = ingest_is_run_dir(p) ? push(l, p, IN_RUNDIR, NULL)
                                        : list_dir(p, bundles, depth + 1, l);
-        else if (S_ISREG(st.st_mode) && has_suffix(name, ".json"))
+        else if (S_ISREG(st.st_mode) && (has_suffix(name, ".json") || has_suffix(name, ".hlog")))
             ret = push(l, p, IN_JSON, NULL);
         else if (S_ISREG(st.st_mode) && bundles && bundle_name(name))
             ret = push(l, p, IN_BUNDLE, NULL);
@@ -131,12 +131,14 @@ ssize_t ingest_read_head(const char *path, void *buf, size_t len)
     return n;
 }
 
-/* The first non-blank byte of a regular file (opened without blocking), or 0. */
-static int first_byte(const char *path)
+/* The first non-blank byte of a regular file (opened without blocking), or 0; *hdrlog
+   set when its start looks like an HdrHistogram log. */
+static int first_byte(const char *path, int *hdrlog)
 {
     char b[512];
     ssize_t n = ingest_read_head(path, b, sizeof(b));
 
+    *hdrlog = n > 0 && ingest_hdrlog_sniff(b, (size_t)n);
     for (ssize_t i = 0; i < n; i++)
         if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')
             return (unsigned char)b[i];
@@ -147,6 +149,7 @@ static int first_byte(const char *path)
 static int named(const char *path, struct ingest_list *l)
 {
     struct stat st;
+    int hdrlog;
 
     if (stat(path, &st))
         return push(l, path, IN_ERROR, strerror(errno));
@@ -157,11 +160,12 @@ static int named(const char *path, struct ingest_list *l)
         return push(l, path, IN_ERROR, "not a regular file or directory");
     if (ingest_is_bundle(path))
         return push(l, path, IN_BUNDLE, NULL);
-    if (first_byte(path) == '{' || has_suffix(path, ".json"))
+    if (first_byte(path, &hdrlog) == '{' || hdrlog || has_suffix(path, ".json") ||
+        has_suffix(path, ".hlog"))
         return push(l, path, IN_JSON, NULL);
     return push(l, path, IN_ERROR,
                 "unknown input: not a viobench run directory, Google Benchmark or fio JSON, "
-                "or a tar bundle");
+                "an HdrHistogram log, or a tar bundle");
 }
 
 int ingest_list_paths(const char *const *paths, int n, struct ingest_list *l)

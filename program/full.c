@@ -7,7 +7,10 @@
 
 const struct cli_cmd variant_cmds[] = {
     {"collect", "gather runs, Google Benchmark and fio JSON into the store", cmd_collect},
-    {"export", "write a stored run as Google Benchmark JSON/CSV or a tidy CSV", cmd_export},
+    {"export",
+     "write stored runs as Google Benchmark JSON/CSV, tidy CSV, HdrHistogram, Prometheus, Bencher "
+     "or Otava",
+     cmd_export},
     {"analyze", "compare, trend, gate, matrix, capacity and plots over stored results",
      cmd_analyze},
     {NULL, NULL, NULL},
