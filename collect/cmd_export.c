@@ -29,7 +29,8 @@ static const struct opt export_opts[] = {
      "run id (or a unique prefix) as `collect ls` shows it; csv takes several"},
     {"format", 'f', OPT_STR, &a.format, "FMT", "gbench-json (default), gbench-csv or csv"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write to FILE (default standard output)"},
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"since", 0, OPT_STR, &a.since, "DATE", "csv: runs started on or after DATE"},
     {"until", 0, OPT_STR, &a.until, "DATE", "csv: runs started on or before DATE"},
     {NULL},
@@ -263,7 +264,7 @@ int cmd_export(int argc, char **argv)
     ret = 1;
     if (!a.db)
         a.db = STORE_DEFAULT_PATH;
-    if (stat(a.db, &st)) {
+    if (!store_is_remote(a.db) && stat(a.db, &st)) {
         vb_err("export: %s: no store here (run viobench collect first)", a.db);
         goto out;
     }
