@@ -76,8 +76,8 @@ int pgs_resfail(struct store *s, PGresult *r, const char *what)
 
     if (!msg || !*msg)
         msg = PQerrorMessage(s->pg->conn);
-    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-                  strcmp(state, "55P03") == 0))
+    if (state &&
+        (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
         ret = -EBUSY;
     else if (state && strcmp(state, "42501") == 0)
         ret = -EACCES;
@@ -89,8 +89,8 @@ int pgs_resfail(struct store *s, PGresult *r, const char *what)
     return ret;
 }
 
-PGresult *pgs_exec(struct store *s, const char *what, ExecStatusType want, const char *sql,
-                   int n, const char *const *v)
+PGresult *pgs_exec(struct store *s, const char *what, ExecStatusType want, const char *sql, int n,
+                   const char *const *v)
 {
     PGresult *r = n || v ? PQexecParams(s->pg->conn, sql, n, NULL, v, NULL, NULL, 0)
                          : PQexec(s->pg->conn, sql);
@@ -120,10 +120,12 @@ static void name_from(struct store *s, const char *h, const char *p, const char 
     p = p ? p : "";
     d = d ? d : "";
     if (h[0] == '/')
-        snprintf(s->path, sizeof(s->path), "postgresql:///%s?host=%s%s%s", d, h,
-                 *p ? "&port=" : "", p);
+        snprintf(s->path, sizeof(s->path), "postgresql:///%s?host=%s%s%s", d, h, *p ? "&port=" : "",
+                 p);
+    else if (strchr(h, ':')) /* IPv6 */
+        snprintf(s->path, sizeof(s->path), "postgresql://[%s]%s%s/%s", h, *p ? ":" : "", p, d);
     else
-        name_from(s, h, p, d);
+        snprintf(s->path, sizeof(s->path), "postgresql://%s%s%s/%s", h, *p ? ":" : "", p, d);
 }
 
 static void display_name(struct store *s)
@@ -167,9 +169,8 @@ static int read_version(struct store *s, int *v)
         PQclear(r);
         if (n > 0)
             return pgs_fail(s, -EPROTO,
-                            "%s: not a viobench store (%ld table%s and no viobench_meta in "
-                            "schema %s)",
-                            s->path, n, n == 1 ? "" : "s", "current_schema()");
+                            "%s: not a viobench store (%ld table%s and no viobench_meta)", s->path,
+                            n, n == 1 ? "" : "s");
         return 0;
     }
     PQclear(r);
@@ -259,8 +260,7 @@ static void pg_close(struct store *s)
     free(s);
 }
 
-static int pg_open(const char *target, unsigned flags, struct store **out, char *err,
-                   size_t errlen)
+static int pg_open(const char *target, unsigned flags, struct store **out, char *err, size_t errlen)
 {
     /* connect_timeout first: the target's own value, when it has one, overrides it */
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};

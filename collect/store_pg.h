@@ -35,7 +35,7 @@ struct store_pg {
     PGresult *ahead_ctx; /* full loads: (id, context) of the same runs, ordered by id */
     size_t ahead_lo, ahead_hi;
     int64_t ahead_id; /* or of this one run, not in the selection */
-    int ahead_full;     /* rows of STORE_LOAD_COLS, else STORE_SUMMARY_COLS */
+    int ahead_full;   /* rows of STORE_LOAD_COLS, else STORE_SUMMARY_COLS */
 };
 
 /* Record a one-line message without the password; returns ret. */
@@ -46,8 +46,8 @@ int pgs_fail(struct store *s, int ret, const char *fmt, ...) __attribute__((form
 int pgs_resfail(struct store *s, PGresult *r, const char *what);
 /* Run sql with n text parameters v (bind parameters, never spliced into the SQL); the
    result when its status is want, else NULL with the error recorded. */
-PGresult *pgs_exec(struct store *s, const char *what, ExecStatusType want, const char *sql,
-                   int n, const char *const *v);
+PGresult *pgs_exec(struct store *s, const char *what, ExecStatusType want, const char *sql, int n,
+                   const char *const *v);
 /* pgs_exec for a command without rows: 0 or -errno. */
 int pgs_cmd(struct store *s, const char *what, const char *sql, int n, const char *const *v);
 

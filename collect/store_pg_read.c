@@ -152,7 +152,8 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
         copy_val(r, i, 8, ri->content_hash, sizeof(ri->content_hash));
         ri->complete = atoi(PQgetvalue(r, i, 9));
         ri->rows = atol(PQgetvalue(r, i, 10));
-        ri->labels = PQgetisnull(r, i, 11) ? json_object() : json_loads(PQgetvalue(r, i, 11), 0, NULL);
+        ri->labels =
+            PQgetisnull(r, i, 11) ? json_object() : json_loads(PQgetvalue(r, i, 11), 0, NULL);
         for (int k = 0; k < SP_NKEYS; k++)
             copy_val(r, i, 12 + k, ri->pairing.v[k], sizeof(ri->pairing.v[k]));
         if (!ri->labels)
@@ -295,12 +296,13 @@ static int fetch(struct store *s, int64_t id, int full)
         *o = 0;
     }
     v[0] = arr;
-    p->ahead = pgs_exec(s, "load results", PGRES_TUPLES_OK,
-                        full ? STORE_LOAD_COLS ", r.run" STORE_LOAD_FROM " WHERE r.run = ANY($1::bigint[])"
+    p->ahead = pgs_exec(
+        s, "load results", PGRES_TUPLES_OK,
+        full ? STORE_LOAD_COLS ", r.run" STORE_LOAD_FROM " WHERE r.run = ANY($1::bigint[])"
                                " ORDER BY r.run, r.seq"
-                             : STORE_SUMMARY_COLS ", r.run" STORE_SUMMARY_FROM " WHERE r.run = ANY($1::bigint[])"
-                                                  " ORDER BY r.run, r.seq",
-                        1, v);
+             : STORE_SUMMARY_COLS ", r.run" STORE_SUMMARY_FROM " WHERE r.run = ANY($1::bigint[])"
+                                  " ORDER BY r.run, r.seq",
+        1, v);
     if (p->ahead && full)
         p->ahead_ctx = pgs_exec(s, "load run", PGRES_TUPLES_OK,
                                 "SELECT id, context FROM runs WHERE id = ANY($1::bigint[])"
@@ -361,8 +363,8 @@ int pgs_load_run_each(struct store *s, int64_t id, struct vb_run *out,
         if ((ret = store_row_load(s, &c, out)))
             break;
         if (row_cb && (ret = row_cb(&out->rows[out->nrows - 1], out->nrows - 1, arg)))
-            pgs_fail(s, ret, "%s: run %lld: row %zu refused by the reader", s->path,
-                     (long long)id, out->nrows - 1);
+            pgs_fail(s, ret, "%s: run %lld: row %zu refused by the reader", s->path, (long long)id,
+                     out->nrows - 1);
     }
     free(pr.blob);
     return ret;
@@ -402,8 +404,7 @@ json_t *pgs_load_raw_rows(struct store *s, int64_t id)
     }
     nt = PQntuples(r);
     for (int i = 0; i < nt && !missing; i++) {
-        json_t *row =
-            PQgetisnull(r, i, 0) ? NULL : json_loads(PQgetvalue(r, i, 0), 0, NULL);
+        json_t *row = PQgetisnull(r, i, 0) ? NULL : json_loads(PQgetvalue(r, i, 0), 0, NULL);
         if (!row)
             missing = 1;
         else

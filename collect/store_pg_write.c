@@ -139,7 +139,7 @@ static void field(struct buf *b, const char *v, int last)
     } else {
         const char *start = v;
         for (const char *c = v;; c++) {
-            const char *esc = *c == '\\' ? "\\\\"
+            const char *esc = *c == '\\'   ? "\\\\"
                               : *c == '\n' ? "\\n"
                               : *c == '\r' ? "\\r"
                               : *c == '\t' ? "\\t"
@@ -345,9 +345,18 @@ static int insert_run(struct store *s, const struct store_new_run *nr, int64_t p
     snprintf(pids, sizeof(pids), "%lld", (long long)pid);
     snprintf(complete, sizeof(complete), "%d", nr->complete);
 #define S(x) ((x) ? (x) : "")
-    const char *vals[13] = {S(nr->run_id), S(nr->source), S(nr->content_hash), pids,
-                            S(nr->start),  S(nr->end),    S(nr->tool),         S(nr->tool_version),
-                            S(nr->host),   complete,      S(nr->origin),       now,
+    const char *vals[13] = {S(nr->run_id),
+                            S(nr->source),
+                            S(nr->content_hash),
+                            pids,
+                            S(nr->start),
+                            S(nr->end),
+                            S(nr->tool),
+                            S(nr->tool_version),
+                            S(nr->host),
+                            complete,
+                            S(nr->origin),
+                            now,
                             ctx};
 #undef S
     memcpy(v, vals, sizeof(v));

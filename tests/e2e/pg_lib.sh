@@ -6,7 +6,7 @@
 #
 #   pg_start [EXTRA_POSTGRES_OPTIONS]   sets PG_DIR, PG_PORT, PG_AS (command prefix to run a
 #                                       server tool as the cluster's owner), pg_uri ROLE DB
-#   pg_psql DB SQL                      run SQL as the superuser vbadmin
+#   pg_psql DB SQL [PSQL_OPTIONS]       run SQL as the superuser vbadmin
 #   pg_stop                             stop the server (immediate) and remove PG_DIR
 
 pg_bindir() {
@@ -42,8 +42,10 @@ pg_uri() {
 }
 
 pg_psql() {
-    "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U vbadmin -d "$1" \
-        -c "$2"
+    db=$1 sql=$2
+    shift 2
+    "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U vbadmin -d "$db" \
+        "$@" -c "$sql"
 }
 
 pg_stop() {
