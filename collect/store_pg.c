@@ -311,8 +311,26 @@ static int pg_open(const char *target, unsigned flags, struct store **out, char 
                        (flags & STORE_RDONLY) ? "SET extra_float_digits = 3;"
                                                 " SET default_transaction_read_only = on"
                                               : "SET extra_float_digits = 3",
-                       0, NULL)) ||
-        (ret = ensure_schema(s)))
+                       0, NULL)))
+        goto fail;
+    /* A writer's commits are durable like the SQLite store's (WAL, synchronous=NORMAL):
+       through a crash of the collector, not necessarily of the server, whose last fraction
+       of a second of commits a new ingest restores (ingests are idempotent). So no WAL
+       flush per input, unless the server's configuration or the connection string
+       (options=-csynchronous_commit=on) sets synchronous_commit. */
+    if (!(flags & STORE_RDONLY)) {
+        PGresult *r = pgs_exec(s, "set up session", PGRES_TUPLES_OK,
+                               "SELECT set_config('synchronous_commit', 'off', false)"
+                               " FROM pg_settings WHERE name = 'synchronous_commit'"
+                               " AND source = 'default'",
+                               0, NULL);
+        if (!r) {
+            ret = s->pg->last;
+            goto fail;
+        }
+        PQclear(r);
+    }
+    if ((ret = ensure_schema(s)))
         goto fail;
     *out = s;
     return 0;
@@ -327,16 +345,19 @@ static int pg_schema_version(struct store *s)
     return s->pg->version;
 }
 
+/* BEGIN is sent with the transaction's first statement (one round trip less per input). */
 static int pg_begin(struct store *s)
 {
-    int ret = pgs_cmd(s, "begin transaction", "BEGIN", 0, NULL);
-    if (!ret)
-        s->in_txn = 1;
-    return ret;
+    if (PQtransactionStatus(s->pg->conn) != PQTRANS_IDLE)
+        return pgs_fail(s, -EIO, "%s: begin transaction: the connection is not idle", s->path);
+    s->pg->need_begin = 1;
+    s->in_txn = 1;
+    return 0;
 }
 
 static void pg_rollback(struct store *s)
 {
+    s->pg->need_begin = 0;
     if (PQtransactionStatus(s->pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(s->pg->conn, "ROLLBACK"));
     pgs_cache_end(s, 0);
@@ -345,7 +366,7 @@ static void pg_rollback(struct store *s)
 
 static int pg_commit(struct store *s)
 {
-    int ret = pgs_cmd(s, "commit", "COMMIT", 0, NULL);
+    int ret = s->pg->need_begin ? 0 : pgs_cmd(s, "commit", "COMMIT", 0, NULL);
     if (ret) {
         pg_rollback(s);
         return ret;

@@ -24,9 +24,11 @@ struct pgs_cache {
 
 struct store_pg {
     PGconn *conn;
-    char *password; /* from the connection string, scrubbed from every message */
-    int version;    /* schema version */
-    int last;       /* -errno of the last failure (pgs_resfail) */
+    char *password;   /* from the connection string, scrubbed from every message */
+    int version;      /* schema version */
+    int last;         /* -errno of the last failure (pgs_resfail) */
+    int need_begin;   /* store_begin deferred BEGIN to the first statement (store_pg_write.c) */
+    int add_prepared; /* the add-run statement is prepared on this connection */
     struct pgs_cache bench, pairing;
     /* read-ahead of summaries (store_pg_read.c): runs listed by the last select */
     int64_t *ids;
