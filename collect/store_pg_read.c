@@ -91,14 +91,107 @@ static struct store_cols pg_cols(struct pgrow *p)
 
 /* ---- Selecting runs ---- */
 
-static const char *const run_cols =
+static const char run_cols[] =
     "SELECT r.id, r.run_id, r.source, r.start_time, r.end_time, r.tool, r.tool_version, r.host,"
     " r.content_hash, r.complete, (SELECT count(*) FROM results x WHERE x.run = r.id),"
     " (SELECT json_object_agg(l.key, l.value ORDER BY l.key COLLATE \"C\") FROM labels l"
     " WHERE l.run = r.id),"
     " p.hypervisor, p.hypervisor_version, p.guest_os, p.guest_version, p.kernel, p.cpu_model,"
-    " p.clocksource FROM runs r JOIN pairings p ON p.id = r.pairing"
-    " ORDER BY r.start_time COLLATE \"C\", r.id";
+    " p.clocksource FROM runs r JOIN pairings p ON p.id = r.pairing WHERE true";
+
+static const char *const run_keys[] = {"run_id",       "source", "tool",
+                                       "tool_version", "host",   "complete"};
+
+/* The SQL text grows by fixed pieces only: column names from the tables above, never
+   from the input; every value is a parameter. */
+struct sqlbuf {
+    char *p;
+    size_t n;
+    int oom;
+    const char *v[256]; /* parameters */
+    char *own[256];     /* those allocated here */
+    int nv;
+};
+
+static void sql_add(struct sqlbuf *b, const char *piece)
+{
+    size_t len = strlen(piece);
+    char *p = b->oom ? NULL : realloc(b->p, b->n + len + 1);
+    if (!p) {
+        b->oom = 1;
+        return;
+    }
+    memcpy(p + b->n, piece, len + 1);
+    b->p = p;
+    b->n += len;
+}
+
+/* Add a parameter; its placeholder ("$N") is returned in ph. */
+static void param(struct sqlbuf *b, const char *v, char *own, char ph[16])
+{
+    if (b->nv >= 256) {
+        b->oom = 1;
+        free(own);
+        return;
+    }
+    b->own[b->nv] = own;
+    b->v[b->nv++] = v;
+    snprintf(ph, 16, "$%d", b->nv);
+}
+
+/* A condition the glob implies (the literal text before its first *, ? or [ starts the
+   value; without those, the value equals it), so the server sends only candidates; the
+   exact match is done in C afterwards. */
+static void glob_cond(struct sqlbuf *b, const char *col, const char *glob)
+{
+    size_t lit = strcspn(glob, "*?[");
+    char ph[16], *prefix;
+
+    if (lit == 0)
+        return;
+    if (!(prefix = strndup(glob, lit))) {
+        b->oom = 1;
+        return;
+    }
+    param(b, prefix, prefix, ph);
+    sql_add(b, glob[lit] ? " AND starts_with(" : " AND ");
+    sql_add(b, col);
+    sql_add(b, glob[lit] ? ", " : " = ");
+    sql_add(b, ph);
+    if (glob[lit])
+        sql_add(b, ")");
+}
+
+static void sel_sql(struct sqlbuf *b, const struct store_sel *sel)
+{
+    char ph[16];
+    sql_add(b, run_cols);
+    for (int i = 0; sel && i < sel->n; i++) {
+        const char *k = sel->keys[i], *col = NULL;
+        char name[64];
+        for (int j = 0; j < SP_NKEYS && !col; j++)
+            if (strcmp(k, store_pairing_keys[j]) == 0)
+                col = store_pairing_keys[j], snprintf(name, sizeof(name), "p.%s", col);
+        for (size_t j = 0; j < sizeof(run_keys) / sizeof(run_keys[0]) && !col; j++)
+            if (strcmp(k, run_keys[j]) == 0)
+                col = run_keys[j], snprintf(name, sizeof(name), "r.%s::text", col);
+        if (col) {
+            glob_cond(b, name, sel->values[i]);
+            continue;
+        }
+        param(b, k, NULL, ph);
+        sql_add(b, " AND EXISTS (SELECT 1 FROM labels l WHERE l.run = r.id AND l.key = ");
+        sql_add(b, ph);
+        glob_cond(b, "l.value", sel->values[i]);
+        sql_add(b, ")");
+    }
+    if (sel && sel->since) {
+        param(b, sel->since, NULL, ph);
+        sql_add(b, " AND r.start_time COLLATE \"C\" >= ");
+        sql_add(b, ph);
+    }
+    sql_add(b, " ORDER BY r.start_time COLLATE \"C\", r.id");
+}
 
 static void copy_val(PGresult *r, int row, int col, char *dst, size_t len)
 {
@@ -125,13 +218,22 @@ static int selected(const struct store_run_info *ri, const struct store_sel *sel
 int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_run_info **out,
                     size_t *n)
 {
-    PGresult *r = pgs_exec(s, "select runs", PGRES_TUPLES_OK, run_cols, 0, NULL);
+    struct sqlbuf q = {0};
+    PGresult *r = NULL;
     struct store_run_info *v = NULL;
     int64_t *ids = NULL;
     int nt;
 
     *out = NULL;
     *n = 0;
+    sel_sql(&q, sel);
+    if (!q.oom)
+        r = pgs_exec(s, "select runs", PGRES_TUPLES_OK, q.p, q.nv, q.v);
+    for (int i = 0; i < q.nv; i++)
+        free(q.own[i]);
+    free(q.p);
+    if (q.oom)
+        return pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
     if (!r)
         return s->pg->last;
     nt = PQntuples(r);
@@ -165,10 +267,18 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
         ids[(*n)++] = ri->id;
     }
     PQclear(r);
+    /* the read-ahead follows every selection made on this connection (compare loads side A
+       after selecting side B), kept one after the other */
     pgs_ahead_free(s);
-    free(s->pg->ids);
-    s->pg->ids = ids;
-    s->pg->nids = *n;
+    {
+        int64_t *all = realloc(s->pg->ids, (s->pg->nids + *n + 1) * sizeof(*all));
+        if (!all)
+            goto nomem;
+        memcpy(all + s->pg->nids, ids, *n * sizeof(*ids));
+        s->pg->ids = all;
+        s->pg->nids += *n;
+        free(ids);
+    }
     *out = v;
     return 0;
 nomem:

@@ -58,6 +58,8 @@ same "export gbench-json" export --format gbench-json --run gbench-
 same "collect ls" collect ls
 same "collect ls selectors" collect ls 'hypervisor=kvm' 'release=r*' --since 2026-01-01
 same "collect ls json" collect ls --json
+same "collect ls globs" collect ls 'kernel=6.1.0-1[0-3]-amd64' complete=1 'source=v*' 'hypervisor=?vm' --until 2026-01-01T00:05
+same "collect ls label" collect ls 'suite=synth*' 'release=r2'
 same "analyze compare" analyze compare hypervisor=kvm hypervisor=hyperv
 same "analyze compare fio" analyze compare source=fio source=fio
 same "analyze trend" analyze trend --by kernel
