@@ -133,6 +133,11 @@ sort "$T/o" | cmp -s - "$T/lite.csv" || fail "read-only export differs"
 run "$V" analyze compare --db "$R" hypervisor=kvm hypervisor=hyperv || fail "analyze as read-only: $(cat "$T/e")"
 "$GEN" "$T/new" 1 2 77 >/dev/null || fail "gen_runs new"
 xerr 1 "^viobench: collect: .*permission denied" "$V" collect --db "$R" "$T/new"
+# a collector role needs SELECT and INSERT on the tables, nothing more (docs/collect.md)
+pg_psql postgres "CREATE ROLE vbins LOGIN" >/dev/null
+pg_psql vb "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO vbins" >/dev/null
+run "$V" collect --db "$(pg_uri vbins vb)" "$T/new" || fail "collect with SELECT and INSERT only: $(cat "$T/e")"
+grep -q "1 run stored" "$T/o" || fail "collect with SELECT and INSERT only: $(cat "$T/o")"
 
 # --- bad servers, strings and schemas ------------------------------------------------------------------
 BADU="postgresql://vbw:$SECRET@/vb?host=$T/nowhere&port=5"
