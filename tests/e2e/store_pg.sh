@@ -18,6 +18,7 @@ V=$VIOBENCH
 SECRET=secret-xyz
 export PGPASSWORD=$SECRET
 trap 'pg_stop; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
 pg_start "-c fsync=off -c synchronous_commit=off" || exit 1
 pg_psql postgres "CREATE ROLE vbw LOGIN PASSWORD '$SECRET'" >/dev/null
 pg_psql postgres "CREATE ROLE vbro LOGIN" >/dev/null
