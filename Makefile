@@ -72,7 +72,7 @@ PKG_LIBS   := $(WIN_DEPS)/lib/libjansson.a -lws2_32 -lsetupapi -ladvapi32 -lntdl
               $(shell $(CC) -print-file-name=binmode.o) $(shell $(CC) -print-file-name=CRT_noglob.o)
 else
 PKGS_GUEST := hwloc jansson liburing
-PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle zlib
+PKGS_FULL  := $(PKGS_GUEST) sqlite3 inih libarchive nettle zlib libpq
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_FULL) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_FULL) 2>/dev/null)
 LIBVERS    := $(foreach p,$(PKGS_FULL),$(p) $(shell $(PKG_CONFIG) --modversion $(p) 2>/dev/null);)
@@ -185,7 +185,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The store schema is compiled in from its one SQL file (.incbin in collect/schema_sql.c).
-$(BUILD)/collect/schema_sql.o: collect/schema.sql
+$(BUILD)/collect/schema_sql.o: collect/schema.sql collect/schema_pg.sql
 
 # Unit tests link against the same archives as the binary; each test_*.c is one program.
 $(BUILD)/tests/%: tests/unit/%.c $(LAYER_LIBS) tests/unit/check.h
@@ -284,7 +284,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_BUILD)/obj/collect/schema_sql.o: collect/schema.sql
+$(FUZZ_BUILD)/obj/collect/schema_sql.o: collect/schema.sql collect/schema_pg.sql
 
 $(FUZZ_BUILD)/libvb.a: $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIBSRC))
 	rm -f $@

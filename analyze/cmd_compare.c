@@ -27,7 +27,8 @@ static struct {
 } a;
 
 static const struct opt compare_opts[] = {
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"metric", 'm', OPT_STR, &a.metrics, "LIST",
      "metrics to compare, comma-separated: p50, p90, p99, p99.9, p99.99, mean, max, "
      "real_time, cpu_time, iops, bandwidth (default: p50,p99,p99.9 with histograms, "

@@ -29,7 +29,8 @@ static struct {
 } a;
 
 static const struct opt matrix_opts[] = {
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"benchmark", 'b', OPT_STR, &a.bench, "PATTERN",
      "benchmarks shown, one table each (globs, -excluded; default all)"},
     {"metric", 'm', OPT_STR, &a.metric, "NAME", "headline figure of a cell (default p99)"},

@@ -26,7 +26,8 @@ static const struct opt trend_opts[] = {
     {"by", 'b', OPT_STR, &a.by, "KEY",
      "the x axis: a version key (kernel, hypervisor_version, guest_version, tool_version, a "
      "*version label) or any key; required"},
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"metric", 'm', OPT_STR, &a.metric, "NAME",
      "figure of each point: p50, p90, p99, p99.9, mean, max, real_time, iops, bandwidth "
      "(default p50, and real_time for rows without histograms)"},

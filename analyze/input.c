@@ -32,7 +32,7 @@ int an_store(struct an_ctx *c)
 
     if (c->store)
         return 0;
-    if (stat(path, &sb)) {
+    if (!store_is_remote(path) && stat(path, &sb)) {
         vb_err("%s: store %s: %s%s", c->cmd, path, strerror(errno),
                c->db ? "" : " (collect runs first, or give --db FILE)");
         return -1;
@@ -95,7 +95,8 @@ int an_key_known(struct an_ctx *c, const char *key)
         one[n] = 0;
         if (builtin_key(one))
             found = 1;
-        else if (!c->store && access(c->db ? c->db : STORE_DEFAULT_PATH, F_OK) != 0)
+        else if (!c->store && !store_is_remote(c->db) &&
+                 access(c->db ? c->db : STORE_DEFAULT_PATH, F_OK) != 0)
             found = 1; /* no store to check against: inputs are files */
         else if (load_all(c) == 0)
             for (size_t i = 0; i < c->nall && !found; i++)
@@ -226,7 +227,7 @@ int an_select(struct an_ctx *c, const char *const *words, int nwords, const char
                      words[i]);
         vb_err("%s: no stored run matches '%s'%s%s%s%s in %s", c->cmd, desc, since ? " since " : "",
                since ? since : "", until ? " until " : "", until ? until : "",
-               c->db ? c->db : STORE_DEFAULT_PATH);
+               store_name(c->store));
         store_runs_free(*out, 0);
         *out = NULL;
         goto out;

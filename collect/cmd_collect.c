@@ -23,14 +23,18 @@
 #define MAX_PATHS 65536
 
 static struct {
-    const char *db;
+    const char *db, *from;
     struct opt_list labels;
     int keep_going, verbose, json, jobs;
     const char *since, *until;
 } a;
 
 static const struct opt collect_opts[] = {
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ", created)"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ", created) or PostgreSQL URI"},
+    {"from", 0, OPT_STR, &a.from, "DB",
+     "also copy every run of another store (SQLite file or PostgreSQL URI), e.g. an offline "
+     "host's, into --db; runs already there are skipped"},
     {"label", 'l', OPT_LIST, &a.labels, "KEY=VALUE",
      "add a label to every run ingested (repeatable); a pairing key (hypervisor, kernel ...) "
      "also fills that key where the input did not detect it"},
@@ -46,7 +50,8 @@ static const struct cmd_help collect_help = {
     .name = "viobench collect",
     .usage = "[OPTIONS] [PATH...]\n  viobench collect ls [OPTIONS] [KEY=VALUE...]",
     .summary =
-        "Ingest runs into the store (SQLite): viobench run directories, tar bundles of them\n"
+        "Ingest runs into the store (an SQLite file, or a PostgreSQL database for a fleet:\n"
+        "--db postgresql://...): viobench run directories, tar bundles of them\n"
         "(.tar, .tgz, .tar.gz, .tar.xz ...), Google Benchmark JSON, fio JSON (json or\n"
         "json+) and HdrHistogram interval logs (.hlog; values in ns, tags\n"
         "<benchmark>#<repetition>). Files named on the command line are told apart by\n"
@@ -58,13 +63,16 @@ static const struct cmd_help collect_help = {
                 "  viobench collect --label hypervisor=kvm --label kernel=6.1.0 fio-randread.json\n"
                 "  viobench collect --keep-going incoming/\n"
                 "  viobench collect --label hypervisor=kvm wrk2-latency.hlog\n"
+                "  viobench collect --db 'postgresql://vb@db.lab/viobench' guest1-runs.tgz\n"
+                "  viobench collect --from lab.db --db 'postgresql://vb@db.lab/viobench'\n"
                 "  viobench collect ls hypervisor=kvm --since 2026-11-01",
     .more = "EXIT STATUS\n  0 all inputs stored (or already there), 1 an input was rejected or "
             "the store\n  failed, 2 usage error.",
 };
 
 static const struct opt ls_opts[] = {
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"since", 0, OPT_STR, &a.since, "DATE", "runs started on or after DATE (2026-11-25[T10:00])"},
     {"until", 0, OPT_STR, &a.until, "DATE", "runs started on or before DATE (whole day/minute)"},
     {"json", 0, OPT_FLAG, &a.json, NULL, "print a JSON array instead of a table"},
@@ -135,7 +143,7 @@ static void summary(struct store *s, const struct ingest_stats *st, const json_t
         printf("bundles: %ld symbolic link%s skipped (links are never extracted)\n",
                st->links_skipped, st->links_skipped == 1 ? "" : "s");
     if (store_stats(s, &runs, &rows, &bytes) == 0)
-        printf("store %s: %ld runs, %ld rows, %s (%s per run)\n", a.db, runs, rows,
+        printf("store %s: %ld runs, %ld rows, %s (%s per run)\n", store_name(s), runs, rows,
                units_fmt_size((double)bytes, b1, sizeof(b1)),
                units_fmt_size(runs ? (double)bytes / (double)runs : 0, b2, sizeof(b2)));
     if (st->already && json_object_size(labels))
@@ -197,9 +205,13 @@ static int collect_main(int argc, char **argv)
         goto out;
     }
     tune_allocator();
-    if (npos == 0 && stat("results", &sb) == 0)
+    if (npos == 0 && !a.from && stat("results", &sb) == 0)
         pos[npos++] = "results";
-    ret = ingest_paths(s, a.db, pos, npos, &o, &st);
+    ret = a.from ? ingest_store(s, a.from, &o, &st) : 0;
+    if (npos && (!ret || (ret == 1 && o.keep_going))) {
+        int r = ingest_paths(s, a.db, pos, npos, &o, &st);
+        ret = r ? r : ret;
+    }
     summary(s, &st, o.labels);
     ret = ret ? 1 : 0;
 out:
@@ -299,7 +311,7 @@ static int ls_main(int argc, char **argv)
         ret = 2;
         goto out;
     }
-    if (stat(a.db ? a.db : STORE_DEFAULT_PATH, &sb)) {
+    if (!store_is_remote(a.db) && stat(a.db ? a.db : STORE_DEFAULT_PATH, &sb)) {
         vb_err("collect ls: %s: no store here (run viobench collect first)",
                a.db ? a.db : STORE_DEFAULT_PATH);
         ret = 1;

@@ -34,7 +34,8 @@ static const struct opt export_opts[] = {
      "gbench-json (default), gbench-csv, csv, hdrlog (HdrHistogram interval log), "
      "prometheus (text exposition 0.0.4), bmf (Bencher Metric Format) or otava-csv"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write to FILE (default standard output)"},
-    {"db", 0, OPT_STR, &a.db, "FILE", "the store (default " STORE_DEFAULT_PATH ")"},
+    {"db", 0, OPT_STR, &a.db, "DB",
+     "the store: SQLite file (default " STORE_DEFAULT_PATH ") or PostgreSQL URI"},
     {"since", 0, OPT_STR, &a.since, "DATE",
      "csv, prometheus, otava-csv: runs started on or after DATE"},
     {"until", 0, OPT_STR, &a.until, "DATE",
@@ -285,7 +286,7 @@ int cmd_export(int argc, char **argv)
     ret = 1;
     if (!a.db)
         a.db = STORE_DEFAULT_PATH;
-    if (stat(a.db, &st)) {
+    if (!store_is_remote(a.db) && stat(a.db, &st)) {
         vb_err("export: %s: no store here (run viobench collect first)", a.db);
         goto out;
     }

@@ -166,4 +166,14 @@ int ingest_paths(struct store *s, const char *db_path, const char *const *paths,
 /* Free the rejects list. */
 void ingest_stats_free(struct ingest_stats *st);
 
+/* ---- Copying another store (ingest_store.c) ---- */
+
+/* Ingest every run of the store at from (an SQLite file or a PostgreSQL URI, opened
+   read-only) into s: each run as stored there (pairing, labels plus o->labels, rows,
+   histograms, content hash), one transaction each, skipped when its content is in s
+   already; so an upload of an offline host's store can be repeated. Returns like
+   ingest_paths (each run counts as an input). */
+int ingest_store(struct store *s, const char *from, const struct ingest_opts *o,
+                 struct ingest_stats *st);
+
 #endif

@@ -74,11 +74,6 @@ int store_sqlfail(struct store *s, const char *what)
     return -EIO;
 }
 
-const char *store_errmsg(const struct store *s)
-{
-    return s->err;
-}
-
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id)
 {
     if (!s->st[id]) {
@@ -129,7 +124,7 @@ int store_user_version(struct store *s, int *v)
     return pragma_int(s, "PRAGMA user_version", v);
 }
 
-int store_schema_version(struct store *s)
+int lite_schema_version(struct store *s)
 {
     int v = -1;
     store_user_version(s, &v);
@@ -150,7 +145,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-int store_begin(struct store *s)
+int lite_begin(struct store *s)
 {
     for (int i = 0; i <= BUSY_RETRIES; i++) {
         int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -166,7 +161,7 @@ int store_begin(struct store *s)
                       BUSY_TIMEOUT_MS * (BUSY_RETRIES + 1) / 1000);
 }
 
-int store_commit(struct store *s)
+int lite_commit(struct store *s)
 {
     int rc = SQLITE_BUSY;
     for (int i = 0; i <= BUSY_RETRIES && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); i++) {
@@ -179,20 +174,15 @@ int store_commit(struct store *s)
         return 0;
     }
     rc = store_sqlfail(s, "commit");
-    store_rollback(s);
+    lite_rollback(s);
     return rc;
 }
 
-void store_rollback(struct store *s)
+void lite_rollback(struct store *s)
 {
     if (sqlite3_get_autocommit(s->db) == 0)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
-}
-
-int store_txn_open(const struct store *s)
-{
-    return s->in_txn;
 }
 
 /* Bring the schema to STORE_SCHEMA_VERSION: create it in an empty file, migrate an older
@@ -215,7 +205,7 @@ static int ensure_schema(struct store *s)
                           "%s: store schema version %d needs migrating to %d: open it once "
                           "with `viobench collect --db %s` (no inputs needed)",
                           s->path, v, STORE_SCHEMA_VERSION, s->path);
-    if ((ret = store_begin(s)))
+    if ((ret = lite_begin(s)))
         return ret;
     if ((ret = store_user_version(s, &v)) || (ret = pragma_int(s, "PRAGMA application_id", &app)))
         goto fail;
@@ -225,9 +215,9 @@ static int ensure_schema(struct store *s)
     }
     if (v < STORE_SCHEMA_VERSION && (ret = store_migrate(s, v)))
         goto fail;
-    return store_commit(s);
+    return lite_commit(s);
 fail:
-    store_rollback(s);
+    lite_rollback(s);
     return ret;
 }
 
@@ -324,7 +314,7 @@ static int check_integrity(struct store *s)
     return ret;
 }
 
-int store_open(const char *path, unsigned flags, struct store **out, char *err, size_t errlen)
+int lite_open(const char *path, unsigned flags, struct store **out, char *err, size_t errlen)
 {
     struct store *s;
     struct stat st;
@@ -344,6 +334,7 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err, 
         snprintf(err, errlen, "%s: out of memory", path);
         return -ENOMEM;
     }
+    s->ops = &store_sqlite_ops;
     s->flags = flags;
     snprintf(s->path, sizeof(s->path), "%s", path);
     if ((ret = db_open(s, path, 0)))
@@ -396,23 +387,23 @@ int store_open(const char *path, unsigned flags, struct store **out, char *err, 
     return 0;
 fail:
     snprintf(err, errlen, "%s", s->err[0] ? s->err : "cannot open store");
-    store_close(s);
+    lite_close(s);
     return ret;
 }
 
-void store_close(struct store *s)
+void lite_close(struct store *s)
 {
     if (!s)
         return;
     if (s->in_txn)
-        store_rollback(s);
+        lite_rollback(s);
     for (int i = 0; i < SS_N; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     free(s);
 }
 
-int store_stats(struct store *s, long *runs, long *rows, long long *bytes)
+int lite_stats(struct store *s, long *runs, long *rows, long long *bytes)
 {
     int n = 0, pages = 0, psize = 0, ret;
 
@@ -429,3 +420,22 @@ int store_stats(struct store *s, long *runs, long *rows, long long *bytes)
     *bytes = (long long)pages * psize;
     return 0;
 }
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = lite_open,
+    .close = lite_close,
+    .schema_version = lite_schema_version,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .has_hash = lite_has_hash,
+    .add_run = lite_add_run,
+    .select_runs = lite_select_runs,
+    .find_run = lite_find_run,
+    .list_benchmarks = lite_list_benchmarks,
+    .load_run_each = lite_load_run_each,
+    .load_summaries = lite_load_summaries,
+    .load_raw_rows = lite_load_raw_rows,
+    .stats = lite_stats,
+};

@@ -1,9 +1,11 @@
 /*
- * The results store: one SQLite file (default results/viobench.db) that holds runs from
- * many guests, Google Benchmark programs and fio, keyed by the host/guest pairing, by
- * labels and by version. The schema is documented in collect/schema.sql (the one place
- * that defines it) and versioned with PRAGMA user_version; older stores are migrated
- * forward when opened for writing.
+ * The results store: one SQLite file (default results/viobench.db), or a PostgreSQL
+ * database for a fleet, that holds runs from many guests, Google Benchmark programs and
+ * fio, keyed by the host/guest pairing, by labels and by version. The schema is documented
+ * in collect/schema.sql (the one place that defines it; collect/schema_pg.sql is its
+ * PostgreSQL form) and versioned (PRAGMA user_version; viobench_meta in PostgreSQL); older
+ * stores are migrated forward when opened for writing. store_open picks the backend from
+ * its target; nothing else here depends on which one it is.
  *
  * This header is the store's whole interface: the collector writes through it and the
  * analyzer reads through it (open read-only, select runs, list their benchmarks, load a
@@ -48,9 +50,17 @@ struct store_pairing {
 
 struct store;
 
-/* Open (and, unless STORE_RDONLY, create and migrate) the store at path. 0 or -errno with
-   the reason in err. */
-int store_open(const char *path, unsigned flags, struct store **out, char *err, size_t errlen);
+/* Open (and, unless STORE_RDONLY, create and migrate) the store at target: an SQLite file
+   path, or a PostgreSQL connection (postgresql:// or postgres:// URI, or a libpq key=value
+   string; see store_is_remote). 0 or -errno with the reason in err (never a password). */
+int store_open(const char *target, unsigned flags, struct store **out, char *err, size_t errlen);
+/* 1 when a --db value names a PostgreSQL database rather than a file. */
+int store_is_remote(const char *target);
+/* The store's name for messages: its path, or postgresql://host:port/db (no user, no
+   password). */
+const char *store_name(const struct store *s);
+/* The backend of an open store: "sqlite" or "postgresql". */
+const char *store_backend(const struct store *s);
 /* Close the store (NULL is fine). */
 void store_close(struct store *s);
 /* The last error on this store, one line. */
@@ -59,6 +69,8 @@ const char *store_errmsg(const struct store *s);
 int store_schema_version(struct store *s);
 /* The SQL text of collect/schema.sql compiled into this binary. */
 const char *store_schema_sql(void);
+/* The same for collect/schema_pg.sql (the PostgreSQL form). */
+const char *store_schema_pg_sql(void);
 
 /* ---- Writing (the collector) ---- */
 

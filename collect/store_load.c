@@ -2,7 +2,9 @@
  * Loading one run back from the store as a struct vb_run: the context object, every row
  * in its original order with counters (in their original order), kernel info and the
  * histogram rebuilt from its blob. Exports and the analyzer start here; a viobench run
- * loaded back writes the same results.json bytes it was ingested from.
+ * loaded back writes the same results.json bytes it was ingested from. The row decoding
+ * (store_row_load, store_row_summary) reads columns through struct store_cols, so the
+ * PostgreSQL backend (store_pg_read.c) rebuilds rows with the same code.
  */
 #include "store_int.h"
 
@@ -12,88 +14,88 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    C_BENCH,
-    C_NAME,
-    C_TYPE,
-    C_AGG,
-    C_AGGUNIT,
-    C_REPS,
-    C_REPIDX,
-    C_THREADS,
-    C_ITERS,
-    C_REAL,
-    C_CPU,
-    C_UNIT,
-    C_BPS,
-    C_IPS,
-    C_LABEL,
-    C_ERR,
-    C_ERRMSG,
-    C_SKIPPED,
-    C_COUNTERS,
-    C_INFO,
-    C_HSUB,
-    C_HMINEXP,
-    C_HCOUNT,
-    C_HUNDER,
-    C_HOVER,
-    C_HMIN,
-    C_HMAX,
-    C_HSUM,
-    C_HSUMSQ,
-    C_HBUCKETS,
-};
+static const char load_sql[] = STORE_LOAD_COLS STORE_LOAD_FROM " WHERE r.run = ?1 ORDER BY r.seq";
 
-static const char load_sql[] =
-    "SELECT b.name, r.name, r.run_type, r.aggregate_name, r.aggregate_unit, r.repetitions,"
-    " r.repetition_index, r.threads, r.iterations, r.real_time, r.cpu_time, r.time_unit,"
-    " r.bytes_per_second, r.items_per_second, r.label, r.error_occurred, r.error_message,"
-    " r.skipped, r.counters, r.info, h.sub_bits, h.min_exp, h.count, h.underflow, h.overflow,"
-    " h.min_ns, h.max_ns, h.sum_ns, h.sumsq_ns, h.buckets"
-    " FROM results r JOIN benchmarks b ON b.id = r.benchmark"
-    " LEFT JOIN histograms h ON h.result = r.id WHERE r.run = ?1 ORDER BY r.seq";
-
-static double col_num(sqlite3_stmt *st, int c)
+/* struct store_cols over the current row of a SQLite statement. */
+static int lite_isnull(const struct store_cols *c, int col)
 {
-    return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
+    return sqlite3_column_type((sqlite3_stmt *)c->h, col) == SQLITE_NULL;
 }
 
-static const char *col_text(sqlite3_stmt *st, int c)
+static const char *lite_text(const struct store_cols *c, int col)
 {
-    return (const char *)sqlite3_column_text(st, c);
+    return (const char *)sqlite3_column_text((sqlite3_stmt *)c->h, col);
+}
+
+static int64_t lite_i64(const struct store_cols *c, int col)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)c->h, col);
+}
+
+static double lite_num(const struct store_cols *c, int col)
+{
+    return lite_isnull(c, col) ? NAN : sqlite3_column_double((sqlite3_stmt *)c->h, col);
+}
+
+static const void *lite_blob(const struct store_cols *c, int col, size_t *len)
+{
+    const void *b = sqlite3_column_blob((sqlite3_stmt *)c->h, col);
+    *len = (size_t)sqlite3_column_bytes((sqlite3_stmt *)c->h, col);
+    return b;
+}
+
+static struct store_cols lite_cols(sqlite3_stmt *st)
+{
+    return (struct store_cols){st, lite_isnull, lite_text, lite_i64, lite_num, lite_blob};
+}
+
+static const char *col_text(const struct store_cols *c, int col)
+{
+    return c->text(c, col);
+}
+
+static double col_num(const struct store_cols *c, int col)
+{
+    return c->num(c, col);
+}
+
+static int col_int(const struct store_cols *c, int col)
+{
+    return (int)c->i64(c, col);
 }
 
 /* Rebuild a histogram from its columns; 0, -ENOMEM, or -EPROTO for a foreign layout or a
    corrupt blob. */
-static int load_hist(struct store *s, sqlite3_stmt *st, struct hist **out)
+static int load_hist(struct store *s, const struct store_cols *st, struct hist **out)
 {
     struct hist *h;
     uint64_t total = 0;
 
-    if (sqlite3_column_int(st, C_HSUB) != HIST_SUB_BITS ||
-        sqlite3_column_int(st, C_HMINEXP) != HIST_MIN_EXP)
+    const void *blob;
+    size_t blen;
+
+    if (col_int(st, C_HSUB) != HIST_SUB_BITS || col_int(st, C_HMINEXP) != HIST_MIN_EXP)
         return store_fail(s, -EPROTO,
                           "%s: histogram layout (sub_bits %d, min_exp %d) differs from this "
                           "build's (%d, %d)",
-                          s->path, sqlite3_column_int(st, C_HSUB),
-                          sqlite3_column_int(st, C_HMINEXP), HIST_SUB_BITS, HIST_MIN_EXP);
+                          s->path, col_int(st, C_HSUB), col_int(st, C_HMINEXP), HIST_SUB_BITS,
+                          HIST_MIN_EXP);
     if (!(h = hist_new()))
         return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
-    if (histblob_decode(sqlite3_column_blob(st, C_HBUCKETS),
-                        (size_t)sqlite3_column_bytes(st, C_HBUCKETS), h)) {
+    blob = st->blob(st, C_HBUCKETS, &blen);
+    if (!blob || histblob_decode(blob, blen, h)) {
         hist_free(h);
         return store_fail(s, -EPROTO, "%s: corrupt histogram blob", s->path);
     }
     for (int i = 0; i < HIST_NBUCKETS; i++)
         total += h->counts[i];
-    h->count = (uint64_t)sqlite3_column_int64(st, C_HCOUNT);
-    h->underflow = (uint64_t)sqlite3_column_int64(st, C_HUNDER);
-    h->overflow = (uint64_t)sqlite3_column_int64(st, C_HOVER);
-    h->min = sqlite3_column_double(st, C_HMIN);
-    h->max = sqlite3_column_double(st, C_HMAX);
-    h->sum = sqlite3_column_double(st, C_HSUM);
-    h->sumsq = sqlite3_column_double(st, C_HSUMSQ);
+    h->count = (uint64_t)st->i64(st, C_HCOUNT);
+    h->underflow = (uint64_t)st->i64(st, C_HUNDER);
+    h->overflow = (uint64_t)st->i64(st, C_HOVER);
+    h->min = st->num(st, C_HMIN);
+    h->max = st->num(st, C_HMAX);
+    h->sum = st->num(st, C_HSUM);
+    h->sumsq = st->num(st, C_HSUMSQ);
     if (total != h->count) {
         hist_free(h);
         return store_fail(s, -EPROTO, "%s: histogram buckets hold %llu values, count says %llu",
@@ -111,7 +113,7 @@ static int set_str(char **dst, const char *v)
     return (*dst = strdup(v)) ? 0 : -ENOMEM;
 }
 
-static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
+int store_row_load(struct store *s, const struct store_cols *st, struct vb_run *out)
 {
     struct vb_row *w = vb_run_add_row(out, col_text(st, C_NAME));
     const char *t;
@@ -126,10 +128,10 @@ static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
         t = col_text(st, C_AGGUNIT);
         w->aggregate_is_pct = t && strcmp(t, "percentage") == 0;
     }
-    w->repetitions = sqlite3_column_int(st, C_REPS);
-    w->repetition_index = sqlite3_column_int(st, C_REPIDX);
-    w->threads = sqlite3_column_int(st, C_THREADS);
-    w->iterations = (uint64_t)sqlite3_column_int64(st, C_ITERS);
+    w->repetitions = col_int(st, C_REPS);
+    w->repetition_index = col_int(st, C_REPIDX);
+    w->threads = col_int(st, C_THREADS);
+    w->iterations = (uint64_t)st->i64(st, C_ITERS);
     w->real_time = col_num(st, C_REAL);
     w->cpu_time = col_num(st, C_CPU);
     snprintf(w->time_unit, sizeof(w->time_unit), "%s", col_text(st, C_UNIT));
@@ -137,9 +139,9 @@ static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
     w->items_per_second = col_num(st, C_IPS);
     if (set_str(&w->label, col_text(st, C_LABEL)))
         goto nomem;
-    if (sqlite3_column_int(st, C_ERR)) {
+    if (col_int(st, C_ERR)) {
         t = col_text(st, C_ERRMSG);
-        if (vb_row_set_error(w, sqlite3_column_int(st, C_SKIPPED), t ? t : ""))
+        if (vb_row_set_error(w, col_int(st, C_SKIPPED), t ? t : ""))
             goto nomem;
     }
     if ((t = col_text(st, C_COUNTERS))) {
@@ -161,20 +163,15 @@ static int load_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
     }
     if ((t = col_text(st, C_INFO)) && !(w->info = json_loads(t, 0, NULL)))
         return store_fail(s, -EPROTO, "%s: row '%s': info is not JSON", s->path, w->name);
-    if (sqlite3_column_type(st, C_HCOUNT) != SQLITE_NULL)
+    if (!st->isnull(st, C_HCOUNT))
         return load_hist(s, st, &w->hist);
     return 0;
 nomem:
     return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
 }
 
-int store_load_run(struct store *s, int64_t id, struct vb_run *out)
-{
-    return store_load_run_each(s, id, out, NULL, NULL);
-}
-
-int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
-                        int (*row_cb)(struct vb_row *w, size_t idx, void *arg), void *arg)
+int lite_load_run_each(struct store *s, int64_t id, struct vb_run *out,
+                       int (*row_cb)(struct vb_row *w, size_t idx, void *arg), void *arg)
 {
     sqlite3_stmt *st;
     json_t *ctx = NULL;
@@ -186,7 +183,7 @@ int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        ctx = json_loads(col_text(st, 0), 0, NULL);
+        ctx = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE)
         return store_fail(s, -ENOENT, "%s: no run with store id %lld", s->path, (long long)id);
@@ -199,8 +196,9 @@ int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
     if (sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL) != SQLITE_OK)
         return store_sqlfail(s, "load results");
     sqlite3_bind_int64(st, 1, id);
+    struct store_cols c = lite_cols(st);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((ret = load_row(s, st, out)))
+        if ((ret = store_row_load(s, &c, out)))
             break;
         if (row_cb && (ret = row_cb(&out->rows[out->nrows - 1], out->nrows - 1, arg))) {
             store_fail(s, ret, "%s: run %lld: row %zu refused by the reader", s->path,
@@ -214,7 +212,7 @@ int store_load_run_each(struct store *s, int64_t id, struct vb_run *out,
     return ret;
 }
 
-json_t *store_load_raw_rows(struct store *s, int64_t id)
+json_t *lite_load_raw_rows(struct store *s, int64_t id)
 {
     sqlite3_stmt *st;
     json_t *arr = json_array();
@@ -227,7 +225,7 @@ json_t *store_load_raw_rows(struct store *s, int64_t id)
     }
     sqlite3_bind_int64(st, 1, id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = col_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 0);
         json_t *row = t ? json_loads(t, 0, NULL) : NULL;
         if (!row) {
             missing = 1;
@@ -245,13 +243,9 @@ json_t *store_load_raw_rows(struct store *s, int64_t id)
 
 /* The light loader: the columns a series over many runs needs, no JSON and no histogram. */
 static const char summary_sql[] =
-    "SELECT b.name, r.name, r.run_type, r.aggregate_name, r.aggregate_unit, r.repetitions,"
-    " r.repetition_index, r.threads, r.iterations, r.real_time, r.cpu_time, r.time_unit,"
-    " r.bytes_per_second, r.items_per_second, r.error_occurred, r.error_message, r.skipped,"
-    " r.p50_ns, r.p90_ns, r.p99_ns, r.p999_ns, r.p9999_ns, r.min_ns, r.max_ns, r.stddev_ns"
-    " FROM results r JOIN benchmarks b ON b.id = r.benchmark WHERE r.run = ?1 ORDER BY r.seq";
+    STORE_SUMMARY_COLS STORE_SUMMARY_FROM " WHERE r.run = ?1 ORDER BY r.seq";
 
-static int summary_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
+int store_row_summary(struct store *s, const struct store_cols *st, struct vb_run *out)
 {
     static const char *const cols[] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns",
                                        "p9999_ns", "min_ns", "max_ns", "stddev_ns"};
@@ -267,30 +261,29 @@ static int summary_row(struct store *s, sqlite3_stmt *st, struct vb_run *out)
         t = col_text(st, 4);
         w->aggregate_is_pct = t && strcmp(t, "percentage") == 0;
     }
-    w->repetitions = sqlite3_column_int(st, 5);
-    w->repetition_index = sqlite3_column_int(st, 6);
-    w->threads = sqlite3_column_int(st, 7);
-    w->iterations = (uint64_t)sqlite3_column_int64(st, 8);
+    w->repetitions = col_int(st, 5);
+    w->repetition_index = col_int(st, 6);
+    w->threads = col_int(st, 7);
+    w->iterations = (uint64_t)st->i64(st, 8);
     w->real_time = col_num(st, 9);
     w->cpu_time = col_num(st, 10);
     snprintf(w->time_unit, sizeof(w->time_unit), "%s", col_text(st, 11));
     w->bytes_per_second = col_num(st, 12);
     w->items_per_second = col_num(st, 13);
-    if (sqlite3_column_int(st, 14)) {
+    if (col_int(st, 14)) {
         t = col_text(st, 15);
-        if (vb_row_set_error(w, sqlite3_column_int(st, 16), t ? t : ""))
+        if (vb_row_set_error(w, col_int(st, 16), t ? t : ""))
             goto nomem;
     }
     for (int i = 0; i < 8; i++)
-        if (sqlite3_column_type(st, 17 + i) != SQLITE_NULL &&
-            vb_row_set_counter(w, cols[i], sqlite3_column_double(st, 17 + i)))
+        if (!st->isnull(st, 17 + i) && vb_row_set_counter(w, cols[i], col_num(st, 17 + i)))
             goto nomem;
     return 0;
 nomem:
     return store_fail(s, -ENOMEM, "%s: out of memory", s->path);
 }
 
-int store_load_summaries(struct store *s, int64_t id, struct vb_run *out)
+int lite_load_summaries(struct store *s, int64_t id, struct vb_run *out)
 {
     sqlite3_stmt *st;
     int ret = 0, rc;
@@ -298,8 +291,9 @@ int store_load_summaries(struct store *s, int64_t id, struct vb_run *out)
     if (sqlite3_prepare_v2(s->db, summary_sql, -1, &st, NULL) != SQLITE_OK)
         return store_sqlfail(s, "load results");
     sqlite3_bind_int64(st, 1, id);
+    struct store_cols c = lite_cols(st);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((ret = summary_row(s, st, out)))
+        if ((ret = store_row_summary(s, &c, out)))
             break;
     if (!ret && rc != SQLITE_DONE)
         ret = store_sqlfail(s, "load results");

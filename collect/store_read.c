@@ -145,8 +145,8 @@ static int sel_cond(char **sql, size_t *len, const char *key)
                    NULL);
 }
 
-int store_select_runs(struct store *s, const struct store_sel *sel, struct store_run_info **out,
-                      size_t *n)
+int lite_select_runs(struct store *s, const struct store_sel *sel, struct store_run_info **out,
+                     size_t *n)
 {
     char *sql = NULL;
     size_t len = 0, cap = 0;
@@ -273,7 +273,7 @@ const char *store_run_key(const struct store_run_info *r, const char *key)
     return json_string_value(json_object_get(r->labels, key));
 }
 
-int store_find_run(struct store *s, const char *run_id, int64_t *id)
+int lite_find_run(struct store *s, const char *run_id, int64_t *id)
 {
     sqlite3_stmt *st;
     int n = 0, rc;
@@ -302,7 +302,7 @@ int store_find_run(struct store *s, const char *run_id, int64_t *id)
     return 0;
 }
 
-int store_list_benchmarks(struct store *s, int64_t id, char ***names, size_t *n)
+int lite_list_benchmarks(struct store *s, int64_t id, char ***names, size_t *n)
 {
     sqlite3_stmt *st;
     size_t cap = 0;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-int store_has_hash(struct store *s, const char *hash)
+int lite_has_hash(struct store *s, const char *hash)
 {
     sqlite3_stmt *st = store_stmt(s, SS_HAS_HASH);
     int rc;
@@ -122,7 +122,7 @@ static size_t json_key(char *buf, size_t o, const char *k)
 
 /* The counters of a row as a compact JSON object in row order; NULL when none (or on
    ENOMEM, told apart by the caller). Written directly: this runs for every row. */
-static char *counters_json(const struct vb_row *w)
+char *store_counters_json(const struct vb_row *w)
 {
     size_t cap = 2, o = 0;
     char *buf;
@@ -184,7 +184,7 @@ static int add_hist(struct store *s, int64_t result, const struct hist *h,
     return step_done(s, st, "add histogram");
 }
 
-static const char *const pct_cols[] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns",
+const char *const store_pct_cols[8] = {"p50_ns",   "p90_ns", "p99_ns", "p999_ns",
                                        "p9999_ns", "min_ns", "max_ns", "stddev_ns"};
 
 static int add_row(struct store *s, int64_t run, size_t seq, const struct vb_row *w,
@@ -200,7 +200,7 @@ static int add_row(struct store *s, int64_t run, size_t seq, const struct vb_row
         return ret;
     if (!(st = store_stmt(s, SS_RESULT_INS)))
         return -EIO;
-    counters = counters_json(w);
+    counters = store_counters_json(w);
     info = w->info ? json_dumps(w->info, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     rawtext = raw ? json_dumps(raw, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     if ((w->ncounters && !counters) || (w->info && !info) || (raw && !rawtext)) {
@@ -225,7 +225,7 @@ static int add_row(struct store *s, int64_t run, size_t seq, const struct vb_row
     bind_str(st, 14, w->time_unit);
     bind_num(st, 15, (w->aggregate_is_pct || scale == 0) ? NAN : w->real_time / scale);
     for (int k = 0; k < 8; k++)
-        bind_num(st, 16 + k, vb_row_counter(w, pct_cols[k]));
+        bind_num(st, 16 + k, vb_row_counter(w, store_pct_cols[k]));
     bind_num(st, 24, w->bytes_per_second);
     bind_num(st, 25, w->items_per_second);
     if (w->label)
@@ -275,7 +275,7 @@ static int add_labels(struct store *s, int64_t run, const json_t *labels)
     return 0;
 }
 
-int store_add_run(struct store *s, const struct store_new_run *nr)
+int lite_add_run(struct store *s, const struct store_new_run *nr)
 {
     sqlite3_stmt *st;
     char now[40], *ctx = NULL;
@@ -284,7 +284,7 @@ int store_add_run(struct store *s, const struct store_new_run *nr)
 
     if (!s->in_txn)
         return store_fail(s, -EINVAL, "%s: store_add_run outside a transaction", s->path);
-    if ((ret = store_has_hash(s, nr->content_hash)))
+    if ((ret = lite_has_hash(s, nr->content_hash)))
         return ret < 0 ? ret : 1;
     if (!(st = store_stmt(s, SS_RUN_BY_ID)))
         return -EIO;

@@ -10,6 +10,9 @@
 # collect them into the store, print the matrix, name gamma and delta, exit 4, leave
 # nothing in the guests' temporary directories and stop the peer. Everything stays on
 # 127.0.0.1. The syntax and lint checks (Windows tasks included) are in ansible_lint.sh.
+# When PostgreSQL is installed, viobench_db is a postgresql:// URI (with a password in it)
+# to a private server (pg_lib.sh), and the password must appear nowhere in the play's
+# output; otherwise an SQLite file.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to run sshd and log in as root"
@@ -19,7 +22,9 @@ command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installe
 make -s static >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make static failed"; finish; }
 
 . "$(dirname "$0")/sshd_lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 stop_all() {
+    pg_stop
     sshd_stop
     for s in "$T"/ansible-home/cp/*; do
         [ -S "$s" ] && ssh -o ControlPath="$s" -O exit dummy >/dev/null 2>&1
@@ -31,6 +36,15 @@ trap 'exit 130' INT TERM
 
 sshd_start 2
 mkdir -p "$T/remote" "$T/out"
+STORE="$T/out/store.db" STORE_SHOWN="$T/out/store.db" SECRET=secret-xyz-ansible
+if pg_bindir >/dev/null; then
+    pg_start "-c fsync=off" || fail "PostgreSQL did not start"
+    pg_psql postgres "CREATE ROLE vbw LOGIN" >/dev/null && pg_psql postgres "CREATE DATABASE vb OWNER vbw" >/dev/null ||
+        fail "creating the database"
+    STORE="postgresql://vbw:$SECRET@/vb?host=$PG_DIR&port=$PG_PORT"
+    STORE_SHOWN="postgresql://vbw:***@/vb?host=$PG_DIR&port=$PG_PORT"
+    echo "store: PostgreSQL at $PG_DIR port $PG_PORT"
+fi
 
 PEER_PORT=$(free_port)
 AT="$T/ansible-remote"
@@ -76,7 +90,7 @@ export ANSIBLE_HOME="$T/ansible-home" ANSIBLE_SSH_CONTROL_PATH_DIR="$T/ansible-h
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCAL_TEMP="$T/ansible-local"
 start=$(date +%s)
 ansible-playbook -i "$T/inventory.yml" scripts/ansible/viobench.yml \
-    -e viobench_out="$T/out" -e viobench_db="$T/out/store.db" -e viobench_summary_file="$T/summary.jsonl" \
+    -e viobench_out="$T/out" -e viobench_db="$STORE" -e viobench_summary_file="$T/summary.jsonl" \
     -e viobench_filter=exit/syscall,timer/read/boottime,net/tcp_rr \
     -e '{"viobench_args": ["--min-time", "0.05s"]}' >"$T/play.out" 2>&1
 rc=$?
@@ -137,9 +151,10 @@ grep -q 'stopped viobench serve (pid' "$T/play.out" || fail "the peer was not st
 ! pgrep -f "viobench serve --listen 127.0.0.1:$PEER_PORT" >/dev/null || fail "viobench serve still runs"
 
 # The store and the matrix.
-[ -s "$T/out/store.db" ] || fail "the store was not written"
-grep -q '"collected 2 run(s) into '"$T/out/store.db"'"' "$T/play.out" || fail "collect not reported"
-"$VIOBENCH" collect ls --db "$T/out/store.db" >"$T/ls.out" 2>&1 || fail "collect ls failed: $(cat "$T/ls.out")"
+case $STORE in /*) [ -s "$STORE" ] || fail "the store was not written" ;; esac
+grep -qF '"collected 2 run(s) into '"$STORE_SHOWN"'"' "$T/play.out" || fail "collect not reported"
+grep -q "$SECRET" "$T/play.out" && fail "the store's password appears in the play's output"
+"$VIOBENCH" collect ls --db "$STORE" >"$T/ls.out" 2>&1 || fail "collect ls failed: $(cat "$T/ls.out")"
 [ "$(grep -c -- '-alpha\|-beta' "$T/ls.out")" -ge 2 ] || fail "the store lacks alpha's and beta's runs: $(cat "$T/ls.out")"
 grep -q 'TASK \[viobench : Viobench: matrix\]' "$T/play.out" && grep -q 'kvm' "$T/play.out" && grep -q 'hyperv' "$T/play.out" ||
     fail "the matrix with the kvm and hyperv pairings was not printed"

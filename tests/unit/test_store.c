@@ -83,6 +83,34 @@ static void test_times(void)
         CHECK(store_norm_time(bad[i], out, sizeof(out)) == -EINVAL, "'%s' accepted", bad[i]);
 }
 
+/* Which --db values name PostgreSQL, and that a bad one is refused without echoing it. */
+static void test_backend_choice(void)
+{
+    static const char *const remote[] = {"postgresql://u@h/db", "postgres://h/db",
+                                         "host=/run/pg dbname=vb", " dbname = vb", "service=fleet"};
+    static const char *const local[] = {
+        "results/viobench.db", "./host=x.db", "/srv/a=b.db", "fleet.db", "Host=x", "",
+        "postgresql:/x.db"};
+    char err[512];
+    struct store *s = NULL;
+
+    for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
+        CHECK(store_is_remote(remote[i]), "'%s' not taken for PostgreSQL", remote[i]);
+    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+        CHECK(!store_is_remote(local[i]), "'%s' taken for PostgreSQL", local[i]);
+    CHECK(store_open("host=/nowhere password=hunter22 bogus", STORE_RDONLY, &s, err, sizeof(err)) ==
+              -EINVAL,
+          "an unparsable connection string opened");
+    CHECK(strstr(err, "hunter22") == NULL && strstr(err, "not a valid PostgreSQL") != NULL,
+          "message: %s", err);
+    CHECK(store_open("postgresql://u:hunter22@/db?host=/nowhere&port=1", STORE_RDONLY, &s, err,
+                     sizeof(err)) < 0,
+          "an unreachable server opened");
+    CHECK(strstr(err, "hunter22") == NULL && strstr(err, "postgresql:///db?host=/nowhere") == err,
+          "message: %s", err);
+    CHECK(strchr(err, '\n') == NULL, "one line: %s", err);
+}
+
 static void test_refusals(void)
 {
     char p[300], err[512];
@@ -426,6 +454,7 @@ int main(void)
     test_histblob();
     test_times();
     test_refusals();
+    test_backend_choice();
     test_pairing();
     path_in(p, sizeof(p), "store.db");
     CHECK(store_open(p, 0, &s, err, sizeof(err)) == 0, "create: %s", err);
