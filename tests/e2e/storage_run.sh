@@ -62,6 +62,14 @@ for run, expect in (("q", 6), ("f", 5)):
         if info["engine"].startswith("uring"):
             need(info["registered_buffers"] and info["registered_files"], "%s: registration" % n)
             need(info["sqpoll"] == ("sqpoll" in n), "%s: sqpoll flag" % n)
+            # the ring set-up is recorded: batch sizes (at most 4 per enter, 2 completions
+            # per wait from QD16 up) and how the batching turned out
+            need(info.get("submit_batch") == min(info["qd"], 4), "%s: submit_batch %s" % (n, info.get("submit_batch")))
+            need(info.get("wait_min_complete") == (2 if info["qd"] >= 16 else 1),
+                 "%s: wait_min_complete %s" % (n, info.get("wait_min_complete")))
+            need(isinstance(info.get("ring_flags"), list), "%s: ring_flags" % n)
+            need(info.get("ios_per_wait", 0) >= 1 and info.get("ios_per_enter", 0) > 0,
+                 "%s: ios_per_wait %s ios_per_enter %s" % (n, info.get("ios_per_wait"), info.get("ios_per_enter")))
         if info["pattern"] == "randrw":
             total = r["read_ios"] + r["write_ios"]
             need(total == r["iterations"] and 0.55 < r["read_ios"] / total < 0.85,

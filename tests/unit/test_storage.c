@@ -163,6 +163,13 @@ static double counter(const struct vb_meas *m, const char *name)
     return v ? json_number_value(v) : -1;
 }
 
+/* The parameters of the row called name, or NULL. */
+static const struct st_spec *find_spec(const char *name)
+{
+    const struct vb_kernel *k = vb_kernel_find(name);
+    return k ? k->arg : NULL;
+}
+
 static void check_kernel(struct vb_opts *o, const char *name, unsigned bs, int uring)
 {
     struct vb_meas m;
@@ -182,10 +189,23 @@ static void check_kernel(struct vb_opts *o, const char *name, unsigned bs, int u
             CHECK(counter(&m, "cpu_per_io_ns") > 0, "%s: cpu_per_io_ns", name);
             CHECK(json_is_true(json_object_get(info, "direct")), "%s: O_DIRECT", name);
         }
-        if (uring && bs)
+        if (uring && bs) {
+            const struct st_spec *sp = find_spec(name);
+            json_int_t qd = sp ? (json_int_t)sp->qd : 0;
+            json_int_t batch = json_integer_value(json_object_get(info, "submit_batch"));
+            json_int_t wait = json_integer_value(json_object_get(info, "wait_min_complete"));
+            json_t *per_wait = json_object_get(m.info, "ios_per_wait");
             CHECK(json_is_true(json_object_get(info, "registered_buffers")) &&
                       json_is_true(json_object_get(info, "registered_files")),
                   "%s: registered buffers and files", name);
+            /* the ring set-up is on the row: at most 4 I/Os per enter, never more than qd;
+               waits for 2 completions from QD16 up, 1 below */
+            CHECK(batch == (qd < 4 ? qd : 4), "%s: submit_batch %lld", name, (long long)batch);
+            CHECK(wait == (qd >= 16 ? 2 : 1), "%s: wait_min_complete %lld", name, (long long)wait);
+            CHECK(json_is_array(json_object_get(info, "ring_flags")), "%s: ring_flags", name);
+            CHECK(json_is_number(per_wait) && json_number_value(per_wait) >= 1,
+                  "%s: ios_per_wait %g", name, json_number_value(per_wait));
+        }
     }
     meas_free(&m, info);
 }
@@ -217,6 +237,7 @@ static void test_created_target(void)
     check_kernel(&o, "storage/uring/randread/bs:4k/qd:1", 4096, 1);
     check_kernel(&o, "storage/uring/randrw/bs:16k/qd:8", 16384, 1);
     check_kernel(&o, "storage/uring/read/bs:1m/qd:2", 1048576, 1);
+    check_kernel(&o, "storage/uring/randread/bs:4k/qd:32", 4096, 1);
     check_kernel(&o, "storage/psync/randrw/bs:64k/qd:1", 65536, 0);
     check_kernel(&o, "storage/flush", 4096, 0);
     check_kernel(&o, "storage/uring/nop", 0, 1);
