@@ -21,17 +21,16 @@ int timer_check_opts(const struct vb_opts *o, char *msg, size_t len);
 /* Portable modules (measure/kernels/). */
 const struct vb_kernel *timer_tsc_kernels(size_t *n);
 const struct vb_kernel *exit_kernels(size_t *n);
+const struct vb_kernel *net_kernels(size_t *n); /* net_flow.c over the platform's net_io_*.c */
 
 /* Linux modules (measure/kernels/linux/). */
 const struct vb_kernel *timer_clock_kernels(size_t *n);
 const struct vb_kernel *timer_wake_kernels(size_t *n);
 const struct vb_kernel *timer_clocksource_kernels(size_t *n);
-const struct vb_kernel *net_kernels(size_t *n);
 const struct vb_kernel *storage_kernels(size_t *n);
 
 /* Windows modules (measure/kernels/windows/). */
 const struct vb_kernel *timer_win_kernels(size_t *n);
-const struct vb_kernel *net_win_kernels(size_t *n);
 const struct vb_kernel *storage_iocp_kernels(size_t *n);
 
 #endif

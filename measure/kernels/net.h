@@ -1,10 +1,10 @@
 /*
  * The network kernels' part that more than one file needs: the client kernels' portable part
  * (measure/kernels/net_client.c): the net/... row table, the parameters and description of
- * a row, and the run context's peer entry. The kernels' loops are platform files
- * (measure/kernels/linux/net_*.c, measure/kernels/windows/net_win_*.c); the peer server and
- * the socket helpers both ends use are measure/peer/ (peer.h); the wire protocol is
- * lib/netproto.h.
+ * a row, and the run context's peer entry. The kernels' one loop is net_flow.c over the
+ * platform's socket calls (net_flow.h; measure/kernels/<platform>/net_io_*.c); the peer
+ * server and the socket helpers both ends use are measure/peer/ (peer.h); the wire protocol
+ * is lib/netproto.h.
  */
 #ifndef VB_NET_H
 #define VB_NET_H
@@ -85,7 +85,7 @@ void nk_tally_begin(struct nk_tally *t, struct vb_meas *m, int nflows);
 int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan *p,
                  struct nk_tally *(*at)(void *arg, int i), void *arg);
 /*
- * The measured loops' portable steps (each platform's loop calls them around its own I/O).
+ * The measured loop's steps (net_flow.c).
  */
 /* Record why a flow stopped, "what: reason", in t->err (not for -EINTR); timed_out names
    the peer's 5 s silence whatever ret is. Returns ret. */

@@ -1,10 +1,8 @@
 /*
- * The part of the network client kernels that does not depend on the socket API, so the
- * Linux kernels (measure/kernels/linux/net_kernels.c) and the Windows ones
- * (measure/kernels/windows/net_win_kernels.c) list the same rows under the same names, size the
- * same messages and describe their figures in the same words: the row table and its names,
- * a row's plan under the run's options, the common tail of describe, and the run context's
- * peer entry. Sockets, I/O modes and loops stay in the platform files.
+ * The network client kernels' rows and bookkeeping, apart from their loop
+ * (measure/kernels/net_flow.c) so each stays short: the row table and its names, a row's
+ * plan under the run's options, the window's tally and its merge, the udp_rr and tcp_crr
+ * reply checks, the common tail of describe, and the run context's peer entry.
  */
 #include "hist.h"
 #include "jsonx.h"

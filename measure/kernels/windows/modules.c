@@ -10,6 +10,6 @@ const struct vb_module vb_modules[] = {
     {timer_tsc_kernels, NULL},             /* timer/read/rdtsc[p] */
     {exit_kernels, NULL},                  /* exit/... */
     {storage_iocp_kernels, NULL},          /* storage/iocp/..., storage/flush */
-    {net_win_kernels, net_check_opts},     /* net/... */
+    {net_kernels, net_check_opts},         /* net/... */
     {NULL, NULL},
 };

@@ -1,0 +1,237 @@
+/*
+ * The Winsock calls under the network client's one loop (measure/kernels/net_flow.h), so a
+ * Windows client measures the same rows, figures and wire protocol as the Linux one
+ * against a Linux or Windows `viobench serve`. What Windows lacks is a clean skip here:
+ * net/vsock_rr (AF_VSOCK is Linux's; hv_sock is not measured) and --net-io epoll; there is
+ * no SO_BUSY_POLL (busy_poll_us is 0) and no watchdog: blocking sockets keep a 5 s
+ * SO_RCVTIMEO/SO_SNDTIMEO (Windows has no cheaper way to bound a blocked call). Pacing
+ * sleeps with Sleep (its granularity is the timer resolution) until 2 ms before a send.
+ * The peer the run starts is net_win_peer.c.
+ */
+#include "net_flow.h"
+#include "net_win.h"
+
+#include "platform.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double nio_spin_min_ns = 2e6, nio_spin_max_ns = 2e6;
+const int nio_has_watchdog = 0;
+
+struct nio_ctx {
+    const struct netw_peer *peer;
+};
+
+int nio_valid(const struct nk_row *r, const struct vb_opts *o, char *why, size_t len)
+{
+    if (r->kind == NK_VSOCK_RR) {
+        snprintf(why, len, "AF_VSOCK is Linux's; Windows' hv_sock (AF_HYPERV) is not measured");
+        return 1;
+    }
+    if (net_io_mode(o->net_io) == NET_IO_EPOLL) {
+        snprintf(why, len, "--net-io epoll is Linux's (Windows: blocking or spin)");
+        return 1;
+    }
+    if (netw_init()) {
+        snprintf(why, len, "WSAStartup failed");
+        return 1;
+    }
+    return 0;
+}
+
+int nio_begin(struct nk_state *s, const struct vb_opts *o, char *why, size_t len)
+{
+    struct nio_ctx *px = calloc(1, sizeof(*px));
+    if (!(s->px = px))
+        return -ENOMEM;
+    s->busy_us = 0; /* no SO_BUSY_POLL */
+    px->peer = netw_peer_get(o, why, len);
+    if (!px->peer || !netw_peer_alive(o, why, len))
+        return -EHOSTUNREACH;
+    return 0;
+}
+
+void nio_end(struct nk_state *s)
+{
+    free(s->px);
+    s->px = NULL;
+}
+
+const char *nio_peer_name(const struct nio_ctx *px)
+{
+    return px->peer->name;
+}
+
+int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
+{
+    SOCKET s =
+        netw_connect((const struct sockaddr *)&px->peer->sa, px->peer->len, timeout_ms, err, len);
+    if (s == INVALID_SOCKET)
+        return -ECONNREFUSED;
+    *fd = (nio_fd)s;
+    return 0;
+}
+
+int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what)
+{
+    const struct netw_peer *p = px->peer;
+    int one = 1, ret;
+    SOCKET s =
+        WSASocketW(p->sa.ss_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+
+    (void)busy_us;
+    if (s == INVALID_SOCKET) {
+        *what = "socket";
+        return -netw_errno(WSAGetLastError());
+    }
+    netw_set_timeouts(s, NETW_IO_TIMEOUT_MS);
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
+    if (connect(s, (const struct sockaddr *)&p->sa, p->len)) {
+        ret = -netw_errno(WSAGetLastError());
+        closesocket(s);
+        *what = "connect";
+        return ret;
+    }
+    *fd = (nio_fd)s;
+    return 0;
+}
+
+void nio_stream_opts(nio_fd fd, int nodelay, unsigned busy_us)
+{
+    int one = 1;
+    (void)busy_us;
+    if (nodelay)
+        setsockopt((SOCKET)fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
+}
+
+void nio_set_timeouts(nio_fd fd, int timeout_ms)
+{
+    netw_set_timeouts((SOCKET)fd, timeout_ms);
+}
+
+int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char *text,
+                  size_t textlen, char *err, size_t errlen)
+{
+    return netw_handshake((SOCKET)fd, h, r, text, textlen, err, errlen);
+}
+
+int nio_udp_open(nio_fd ctl, nio_fd *u, char *why, size_t len)
+{
+    struct sockaddr_storage local;
+    int l = sizeof(local);
+    DWORD t = NK_UDP_TIMEOUT_MS;
+    SOCKET s;
+
+    if (getsockname((SOCKET)ctl, (struct sockaddr *)&local, &l))
+        goto fail;
+    netw_set_port(&local, 0);
+    s = WSASocketW(local.ss_family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET)
+        goto fail;
+    *u = (nio_fd)s;
+    if (bind(s, (struct sockaddr *)&local, l))
+        goto fail;
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof(t));
+    return 0;
+fail:
+    snprintf(why, len, "UDP socket: %s", strerror(netw_errno(WSAGetLastError())));
+    return -EIO;
+}
+
+int nio_udp_connect(struct nio_ctx *px, nio_fd u, unsigned port, uint64_t token, char *why,
+                    size_t len)
+{
+    const struct netw_peer *p = px->peer;
+    struct sockaddr_storage srv = p->sa;
+    char err[200];
+    int ret;
+
+    netw_set_port(&srv, port);
+    if (connect((SOCKET)u, (struct sockaddr *)&srv, p->len)) {
+        snprintf(why, len, "UDP connect to the peer: %s", strerror(netw_errno(WSAGetLastError())));
+        return -EIO;
+    }
+    if ((ret = netw_udp_bind((SOCKET)u, token, err, sizeof(err))))
+        snprintf(why, len, "peer %s port %u: %s", p->name, port, err);
+    return ret;
+}
+
+int nio_nonblock(nio_fd fd, int epoll, nio_fd *ep, char *why, size_t len)
+{
+    u_long nb = 1;
+    (void)ep;
+    if (epoll) { /* nio_valid skipped the row already */
+        snprintf(why, len, "--net-io epoll is Linux's");
+        return -ENOTSUP;
+    }
+    ioctlsocket((SOCKET)fd, FIONBIO, &nb);
+    return 0;
+}
+
+/* Bytes, 0, or -errno of the last Winsock call that returned r. */
+static long result(int r)
+{
+    return r >= 0 ? (long)r : -(long)netw_errno(WSAGetLastError());
+}
+
+long nio_send(nio_fd fd, const void *p, size_t n, int flags)
+{
+    (void)flags; /* a spinning socket was made non-blocking by nio_nonblock */
+    return result(send((SOCKET)fd, (const char *)p, n > 1u << 30 ? 1 << 30 : (int)n, 0));
+}
+
+long nio_recv(nio_fd fd, void *p, size_t n, int flags)
+{
+    (void)flags; /* the loop asks again for the rest */
+    return result(recv((SOCKET)fd, (char *)p, n > 1u << 30 ? 1 << 30 : (int)n, 0));
+}
+
+int nio_poll(nio_fd ep, int timeout_ms)
+{
+    (void)ep;
+    (void)timeout_ms;
+    return -ENOTSUP;
+}
+
+void nio_close(nio_fd fd)
+{
+    if (fd != NIO_NONE)
+        closesocket((SOCKET)fd);
+}
+
+void nio_shutdown(nio_fd fd)
+{
+    shutdown((SOCKET)fd, SD_BOTH);
+}
+
+void nio_sleep_ns(double ns)
+{
+    Sleep((DWORD)(ns / 1e6));
+}
+
+void *nio_watchdog_start(struct nk_state *s, int timeout_ms)
+{
+    (void)s;
+    (void)timeout_ms;
+    return NULL; /* never asked: nio_has_watchdog is 0 */
+}
+
+void nio_watchdog_stop(void *w)
+{
+    (void)w;
+}
+
+void nio_window_end(struct nk_state *s, int warmup)
+{
+    (void)s;
+    (void)warmup;
+}
+
+void nio_describe(struct nk_state *s, json_t *d)
+{
+    (void)s;
+    json_object_set_new(d, "api", json_string("Winsock"));
+}
