@@ -111,8 +111,8 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
             return ret;
     }
     if (s->io != NET_IO_BLOCKING)
-        return nio_nonblock(kind == NK_UDP_RR ? f->ufd : f->fd, s->io == NET_IO_EPOLL, &f->ep,
-                            why, len);
+        return nio_nonblock(kind == NK_UDP_RR ? f->ufd : f->fd, s->io == NET_IO_EPOLL, &f->ep, why,
+                            len);
     return 0;
 }
 
@@ -492,15 +492,15 @@ static json_t *nk_describe(void *state)
 {
     struct nk_state *s = state;
     const struct nk_row *r = s->row;
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", nio_peer_name(s->px),
-                          "transport",
-                          r->kind == NK_UDP_RR     ? "udp"
-                          : r->kind == NK_VSOCK_RR ? "vsock"
-                                                   : "tcp",
-                          "msg_bytes", (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
-                          r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows",
-                          s->plan.nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
-                          r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
+    json_t *o =
+        json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", nio_peer_name(s->px), "transport",
+                  r->kind == NK_UDP_RR     ? "udp"
+                  : r->kind == NK_VSOCK_RR ? "vsock"
+                                           : "tcp",
+                  "msg_bytes", (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
+                  r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows", s->plan.nflows,
+                  "busy_poll_us", (double)s->busy_us, "nodelay",
+                  r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
     nk_describe_tail(o, r, s->plan.rate);
     nio_describe(s, o);
     return o;

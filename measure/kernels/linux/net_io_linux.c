@@ -32,6 +32,8 @@ struct nio_ctx {
     int watching;                    /* watch holds a start not yet read back */
     json_t *client_cpus, *peer_cpus; /* observed in the last window (owned), or NULL */
     long client_mig, peer_mig;       /* migrations in the last window, -1 unknown */
+    int peer_asked;                  /* --peer: the peer's own threads report at the start */
+    char peer_err[300];              /* why a remote peer's CPUs are unknown */
 };
 
 int nio_valid(const struct nk_row *r, const struct vb_opts *o, char *why, size_t len)
@@ -60,8 +62,8 @@ int nio_begin(struct nk_state *s, const struct vb_opts *o, char *why, size_t len
        row (flow threads started later inherit it) */
     if (o->cpu < 0 && px->place->client_cpu >= 0) {
         if ((ret = pf_pin_thread(px->place->client_cpu))) {
-            snprintf(why, len, "placement %s: cannot pin the client to CPU %d: %s",
-                     px->place->mode, px->place->client_cpu, strerror(-ret));
+            snprintf(why, len, "placement %s: cannot pin the client to CPU %d: %s", px->place->mode,
+                     px->place->client_cpu, strerror(-ret));
             return ret;
         }
         px->pinned = 1;
@@ -89,8 +91,8 @@ const char *nio_peer_name(const struct nio_ctx *px)
 
 int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
 {
-    int r = netl_connect((const struct sockaddr *)&px->peer->sa, px->peer->len, timeout_ms, err,
-                         len);
+    int r =
+        netl_connect((const struct sockaddr *)&px->peer->sa, px->peer->len, timeout_ms, err, len);
     if (r < 0)
         return r;
     *fd = r;
@@ -212,9 +214,9 @@ long nio_send(nio_fd fd, const void *p, size_t n, int flags)
 
 long nio_recv(nio_fd fd, void *p, size_t n, int flags)
 {
-    ssize_t r = recv((int)fd, p, n,
-                     (flags & NIO_DONTWAIT ? MSG_DONTWAIT : 0) |
-                         (flags & NIO_WAITALL ? MSG_WAITALL : 0));
+    ssize_t r =
+        recv((int)fd, p, n,
+             (flags & NIO_DONTWAIT ? MSG_DONTWAIT : 0) | (flags & NIO_WAITALL ? MSG_WAITALL : 0));
     return r >= 0 ? (long)r : -errno;
 }
 
@@ -319,13 +321,34 @@ void nio_watchdog_stop(void *arg)
 
 /* Where the client's and the local peer's threads run: noted when the warm-up ends, read
    back in describe() after the window, so that reading /proc costs the window nothing. */
+/* A peer the run did not start reports its own threads (NP_TEST_THREADS); NULL with
+   px->peer_err set when it cannot (an older viobench serve refuses the test). */
+static const struct np_threads *ask_peer(struct nio_ctx *px, struct np_threads *r)
+{
+    char err[160];
+    int ret = netl_threads_ask((const struct sockaddr *)&px->peer->sa, px->peer->len, r, err,
+                               sizeof(err));
+    if (!ret)
+        return r;
+    snprintf(px->peer_err, sizeof(px->peer_err), "the peer did not report its CPUs (%s%s)",
+             ret == -ECONNREFUSED ? "a viobench serve older than the threads report: " : "", err);
+    return NULL;
+}
+
 void nio_window_end(struct nk_state *s, int warmup)
 {
     struct nio_ctx *px = s->px;
+    struct np_threads r;
     if (!warmup)
         return;
     netl_watch_begin(&px->watch[0], (int)getpid());
-    netl_watch_begin(&px->watch[1], px->peer_pid);
+    if (px->peer_pid > 0) {
+        netl_watch_begin(&px->watch[1], px->peer_pid);
+    } else {
+        px->peer_err[0] = 0;
+        netl_watch_begin_report(&px->watch[1], ask_peer(px, &r));
+        px->peer_asked = px->watch[1].pid != 0;
+    }
     px->watching = 1;
 }
 
@@ -337,9 +360,15 @@ void nio_describe(struct nk_state *s, json_t *o)
         px->watching = 0;
         json_decref(px->client_cpus);
         px->client_cpus = netl_watch_end(&px->watch[0], &px->client_mig);
+        json_decref(px->peer_cpus);
+        px->peer_cpus = NULL;
+        px->peer_mig = -1;
         if (px->peer_pid > 0) {
-            json_decref(px->peer_cpus);
             px->peer_cpus = netl_watch_end(&px->watch[1], &px->peer_mig);
+        } else if (px->peer_asked) {
+            struct np_threads r;
+            if (ask_peer(px, &r))
+                px->peer_cpus = netl_watch_end_report(&px->watch[1], &r, &px->peer_mig);
         }
     }
     json_object_set_new(o, "placement", json_string(pl->mode));
@@ -354,9 +383,12 @@ void nio_describe(struct nk_state *s, json_t *o)
                         px->client_mig >= 0 ? json_integer(px->client_mig) : json_null());
     json_object_set_new(o, "peer_cpus", px->peer_cpus ? json_incref(px->peer_cpus) : json_null());
     json_object_set_new(o, "peer_migrations",
-                        px->peer_pid > 0 && px->peer_mig >= 0 ? json_integer(px->peer_mig)
-                                                              : json_null());
+                        px->peer_cpus && px->peer_mig >= 0 ? json_integer(px->peer_mig)
+                                                           : json_null());
     if (px->peer_pid <= 0)
         json_object_set_new(o, "peer_cpus_note",
-                            json_string("a peer the run did not start: its CPUs are not observed"));
+                            json_string(px->peer_cpus     ? "reported by the peer (viobench serve) "
+                                                            "over the protocol"
+                                        : px->peer_err[0] ? px->peer_err
+                                                          : "the peer's CPUs are unknown"));
 }

@@ -55,10 +55,14 @@ struct netl_watch {
 };
 /* Note every thread of pid (0: nothing to watch) at the window's start. */
 void netl_watch_begin(struct netl_watch *w, int pid);
+/* The same from a threads report (a remote peer's; NULL: nothing to watch). */
+void netl_watch_begin_report(struct netl_watch *w, const struct np_threads *r);
 /* At the window's end: the CPUs (a JSON array of numbers, ascending) the threads that did
    the work were on at the start and end of the window, and their migrations in between
    (*migrations, -1 when unknown). When migrations > 0 the list may miss a CPU visited in
    between. */
 json_t *netl_watch_end(struct netl_watch *w, long *migrations);
+/* The same from the report r taken at the window's end (begun with netl_watch_begin_report). */
+json_t *netl_watch_end_report(struct netl_watch *w, const struct np_threads *r, long *migrations);
 
 #endif
