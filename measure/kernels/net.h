@@ -121,7 +121,8 @@ void nk_describe_tail(json_t *d, const struct nk_row *r, double rate);
 /* The run context's entry for a peer: its address, whether the run started it (pid), and
    the server and sysinfo of its info reply (info may be NULL: info_error says why). */
 json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, const char *err);
-/* The run context's "options" object of the network options in o. */
-json_t *nk_context_options(const struct vb_opts *o);
+/* The run's network state (o->run->net, a platform's struct net_run of size bytes), made
+   zeroed on first use. NULL with why set (no run state, out of memory). */
+struct net_run *nk_run_of(const struct vb_opts *o, size_t size, char *why, size_t len);
 
 #endif

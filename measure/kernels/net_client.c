@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Rows: quick-suite members first in each family, then the full suite's sweeps. */
@@ -269,9 +270,13 @@ json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, con
     return e;
 }
 
-json_t *nk_context_options(const struct vb_opts *o)
+struct net_run *nk_run_of(const struct vb_opts *o, size_t size, char *why, size_t len)
 {
-    return json_pack("{s:b, s:f, s:s, s:f, s:i, s:s?}", "nodelay", !o->nagle, "busy_poll_us",
-                     o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking", "rate",
-                     o->rate, "flows", o->flows > 0 ? o->flows : 1, "placement", o->placement);
+    if (!o->run) {
+        snprintf(why, len, "net: no run state (vb_opts.run)");
+        return NULL;
+    }
+    if (!o->run->net && !(o->run->net = calloc(1, size)))
+        snprintf(why, len, "net: out of memory");
+    return o->run->net;
 }

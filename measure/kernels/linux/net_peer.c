@@ -168,8 +168,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
 }
 
 /* Ask the peer for its info and publish the context with both ends of the path. */
-static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netl_peer *p,
-                          const char *key)
+static void describe_peer(struct net_run *nr, const struct netl_peer *p, const char *key)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -196,20 +195,13 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
         json_object_set_new(nr->context, "vsock_local", netl_vsock_facts());
     else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
         json_object_set_new(nr->context, "local", netl_nic_facts((struct sockaddr *)&local));
-    json_object_set_new(nr->context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(nr->context));
 }
 
-/* The run's peer state, made on first use. NULL with why set. */
+/* The run's peer state, made on first use (net_client.c). NULL with why set. */
 static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
 {
-    if (!o->run) {
-        snprintf(why, len, "net: no run state (vb_opts.run)");
-        return NULL;
-    }
-    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
-        snprintf(why, len, "net: out of memory");
-    return o->run->net;
+    return nk_run_of(o, sizeof(struct net_run), why, len);
 }
 
 const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
@@ -248,7 +240,7 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
+        describe_peer(nr, p, vsock ? "vsock_peer" : "peer");
     }
     return p;
 }

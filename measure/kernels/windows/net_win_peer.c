@@ -155,7 +155,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
     return set_peer(&nr->child.ip, lines, 1, why, len);
 }
 
-static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netw_peer *p)
+static void describe_peer(struct net_run *nr, const struct netw_peer *p)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -185,20 +185,13 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
                         nk_peer_entry(p->name, p->started, (long)nr->child.pid, info,
                                       s == INVALID_SOCKET ? err : "no info reply"));
     json_decref(info);
-    json_object_set_new(nr->context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(nr->context));
 }
 
-/* The run's peer state, made on first use. NULL with why set. */
+/* The run's peer state, made on first use (net_client.c). NULL with why set. */
 static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
 {
-    if (!o->run) {
-        snprintf(why, len, "net: no run state (vb_opts.run)");
-        return NULL;
-    }
-    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
-        snprintf(why, len, "net: out of memory");
-    return o->run->net;
+    return nk_run_of(o, sizeof(struct net_run), why, len);
 }
 
 const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len)
@@ -226,7 +219,7 @@ const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(nr, o, p);
+        describe_peer(nr, p);
     }
     return p;
 }
