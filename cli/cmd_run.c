@@ -168,34 +168,6 @@ static int parse_labels(json_t *labels)
     return 0;
 }
 
-/* --target must exist; a directory must take a new file; with --allow-destructive-writes a
-   file or device must be writable. Checked before the run directory exists, so a bad target
-   is one line and nothing written. Storage kernels check again when they open it. */
-static int check_target(void)
-{
-    struct stat st;
-    if (!a.o.target)
-        return 0;
-    if (stat(a.o.target, &st)) {
-        vb_err("run: --target %s: %s", a.o.target, strerror(errno));
-        return -EINVAL;
-    }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        vb_err("run: --target %s: not a directory, regular file or block device", a.o.target);
-        return -EINVAL;
-    }
-    if (S_ISDIR(st.st_mode) && access(a.o.target, W_OK | X_OK)) {
-        vb_err("run: --target %s: cannot create the test file there: %s", a.o.target,
-               strerror(errno));
-        return -EINVAL;
-    }
-    if (!S_ISDIR(st.st_mode) && a.o.allow_destructive_writes && access(a.o.target, W_OK)) {
-        vb_err("run: --target %s: not writable: %s", a.o.target, strerror(errno));
-        return -EINVAL;
-    }
-    return 0;
-}
-
 static int check_args(unsigned *suite, enum ts_mode *mode)
 {
     if (strcmp(a.suite, "quick") == 0)
@@ -228,12 +200,6 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --size: must be at least 1M");
         return -EINVAL;
     }
-    if (a.o.target && !*a.o.target) {
-        vb_err("run: --target: empty path");
-        return -EINVAL;
-    }
-    if (check_target())
-        return -EINVAL;
     if (a.o.cpu < -1 || a.o.cpu >= pf_ncpus()) {
         vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.o.cpu, pf_ncpus() - 1);
         return -EINVAL;

@@ -12,11 +12,13 @@
 /* The platform's module list, ended by a row with rows NULL. */
 extern const struct vb_module vb_modules[];
 
-/* Portable option checks (the modules' check_opts hooks): net_opts.c, timer_opts.c. The net
-   options are --peer, --vsock-peer, --flows, --rate, --net-io, --busy-poll, --peer-cpu; the
-   timer ones --interval and --rt-priority. */
+/* Portable option checks (the modules' check_opts hooks): net_opts.c, timer_opts.c,
+   storage_opts.c. The net options are --peer, --vsock-peer, --flows, --rate, --net-io,
+   --busy-poll, --peer-cpu; the timer ones --interval and --rt-priority; the storage ones
+   --target and --allow-destructive-writes. */
 int net_check_opts(const struct vb_opts *o, char *msg, size_t len);
 int timer_check_opts(const struct vb_opts *o, char *msg, size_t len);
+int storage_check_opts(const struct vb_opts *o, char *msg, size_t len); /* --target */
 
 /* Portable modules (measure/kernels/). */
 const struct vb_kernel *timer_tsc_kernels(size_t *n);
