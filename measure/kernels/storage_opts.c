@@ -28,8 +28,7 @@ int storage_check_opts(const struct vb_opts *o, char *msg, size_t len)
         return -EINVAL;
     }
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        snprintf(msg, len, "--target %s: not a directory, regular file or block device",
-                 o->target);
+        snprintf(msg, len, "--target %s: not a directory, regular file or block device", o->target);
         return -EINVAL;
     }
     /* a directory must take a new file; with --allow-destructive-writes a file or device
