@@ -64,6 +64,41 @@ static void nk_teardown(void *state)
     free(s);
 }
 
+/* udp_rr: a UDP socket on the control connection's local address (any port), so both take
+   the same path. 0 or -errno + why. */
+static int udp_open(struct nk_flow *f, char *why, size_t len)
+{
+    struct nio_addr local;
+    int ret = nio_sockname(f->fd, &local);
+    if (!ret) {
+        nio_addr_set_port(&local, 0);
+        ret = nio_udp_socket(&local, NK_UDP_TIMEOUT_MS, &f->ufd);
+    }
+    if (ret)
+        snprintf(why, len, "UDP socket: %s", strerror(-ret));
+    return ret;
+}
+
+/* udp_rr after the handshake: connect the UDP socket to the server's UDP port and bind the
+   session with the token of the reply, so the server learns our address as our datagrams
+   arrive (through any NAT). 0 or -errno + why. */
+static int udp_bind(struct nk_state *s, struct nk_flow *f, unsigned port, char *why, size_t len)
+{
+    struct nio_addr srv;
+    char err[200];
+    int ret;
+
+    nio_peer_addr(s->px, &srv);
+    nio_addr_set_port(&srv, port);
+    if ((ret = nio_dgram_connect(f->ufd, &srv))) {
+        snprintf(why, len, "UDP connect to the peer: %s", strerror(-ret));
+        return ret;
+    }
+    if ((ret = nio_udp_bind(f->ufd, f->token, err, sizeof(err))))
+        snprintf(why, len, "peer %s port %u: %s", nio_peer_name(s->px), port, err);
+    return ret;
+}
+
 /* Connect one flow, shake hands, and make it ready for the loop. 0 or -errno + why. */
 static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t len)
 {
@@ -91,7 +126,7 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
     h.req_size = s->plan.req;
     h.resp_size = s->plan.resp;
     h.busy_poll_us = s->busy_us;
-    if (kind == NK_UDP_RR && (ret = nio_udp_open(f->fd, &f->ufd, why, len)))
+    if (kind == NK_UDP_RR && (ret = udp_open(f, why, len)))
         return ret;
     ret = nio_handshake(f->fd, &h, &r, kind == NK_UDP_RR ? text : NULL, sizeof(text), err,
                         sizeof(err));
@@ -107,7 +142,7 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
             snprintf(why, len, "peer %s: %s", peer, err);
             return ret;
         }
-        if ((ret = nio_udp_connect(s->px, f->ufd, r.udp_port, f->token, why, len)))
+        if ((ret = udp_bind(s, f, r.udp_port, why, len)))
             return ret;
     }
     if (s->io != NET_IO_BLOCKING)
@@ -190,44 +225,17 @@ static int io_wait(struct nk_flow *f, uint64_t *t0, int timeout_ms)
     return 0;
 }
 
-/* Send n bytes. 0 or -errno. */
-static int io_send(struct nk_flow *f, nio_fd fd, const uint8_t *p, size_t n)
+/* Send n bytes (tx), or receive n bytes (all) or up to n bytes (!all). Bytes moved, or
+   -errno; -EPIPE when the peer closed. */
+static long io_move(struct nk_flow *f, nio_fd fd, uint8_t *p, size_t n, int tx, int all,
+                    int timeout_ms)
 {
     int blocking = f->s->io == NET_IO_BLOCKING;
-    uint64_t t0 = 0;
-    while (n) {
-        long w = nio_send(fd, p, n, blocking ? 0 : NIO_DONTWAIT);
-        int ret;
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        if (w == -EINTR) {
-            if (vb_interrupted)
-                return -EINTR;
-            continue;
-        }
-        if (w != -EAGAIN)
-            return w ? (int)w : -EPIPE;
-        if (blocking)
-            return -ETIMEDOUT; /* SO_SNDTIMEO */
-        if ((ret = io_wait(f, &t0, IO_TIMEOUT_MS)))
-            return ret;
-    }
-    return 0;
-}
-
-/* Receive n bytes (all) or up to n bytes (!all). Bytes received, or -errno; -EPIPE when
-   the peer closed. */
-static long io_recv(struct nk_flow *f, nio_fd fd, uint8_t *p, size_t n, int all, int timeout_ms)
-{
-    int blocking = f->s->io == NET_IO_BLOCKING;
-    int flags = blocking ? (all ? NIO_WAITALL : 0) : NIO_DONTWAIT;
+    int flags = blocking ? (all && !tx ? NIO_WAITALL : 0) : NIO_DONTWAIT;
     uint64_t t0 = 0;
     size_t got = 0;
     while (got < n) {
-        long r = nio_recv(fd, p + got, n - got, flags);
+        long r = tx ? nio_send(fd, p + got, n - got, flags) : nio_recv(fd, p + got, n - got, flags);
         int ret;
         if (r > 0) {
             got += (size_t)r;
@@ -243,11 +251,24 @@ static long io_recv(struct nk_flow *f, nio_fd fd, uint8_t *p, size_t n, int all,
         if (r != -EAGAIN)
             return r ? r : -EPIPE;
         if (blocking)
-            return -ETIMEDOUT; /* SO_RCVTIMEO */
+            return -ETIMEDOUT; /* SO_RCVTIMEO, SO_SNDTIMEO */
         if ((ret = io_wait(f, &t0, timeout_ms)))
             return ret;
     }
     return (long)got;
+}
+
+/* Send n bytes. 0 or -errno. */
+static int io_send(struct nk_flow *f, nio_fd fd, uint8_t *p, size_t n)
+{
+    long r = io_move(f, fd, p, n, 1, 1, IO_TIMEOUT_MS);
+    return r < 0 ? (int)r : 0;
+}
+
+/* Receive n bytes (all) or up to n bytes (!all). Bytes received, or -errno. */
+static long io_recv(struct nk_flow *f, nio_fd fd, uint8_t *p, size_t n, int all, int timeout_ms)
+{
+    return io_move(f, fd, p, n, 0, all, timeout_ms);
 }
 
 /*

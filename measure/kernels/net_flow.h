@@ -86,12 +86,21 @@ void nio_set_timeouts(nio_fd fd, int timeout_ms);
 /* np_handshake (lib/netproto.h) on fd. */
 int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char *text,
                   size_t textlen, char *err, size_t errlen);
-/* A UDP socket on ctl's local address (any port) with a NK_UDP_TIMEOUT_MS receive timeout. */
-int nio_udp_open(nio_fd ctl, nio_fd *u, char *why, size_t len);
-/* Connect the UDP socket u to the peer's address at port and bind the udp_rr session with
-   token (np_udp_bind). 0 or -errno with why. */
-int nio_udp_connect(struct nio_ctx *px, nio_fd u, unsigned port, uint64_t token, char *why,
-                    size_t len);
+/* A socket address of either family (a struct sockaddr_storage and its length). */
+struct nio_addr {
+    _Alignas(8) unsigned char sa[128];
+    int len;
+};
+/* The peer's address; the local address of fd; set the port of an IP address. */
+void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a);
+int nio_sockname(nio_fd fd, struct nio_addr *a);
+void nio_addr_set_port(struct nio_addr *a, unsigned port);
+/* A UDP socket bound to a with a receive timeout of timeout_ms: 0 with *u, or -errno. */
+int nio_udp_socket(const struct nio_addr *a, int timeout_ms, nio_fd *u);
+/* Connect a datagram socket to a: 0 or -errno. */
+int nio_dgram_connect(nio_fd u, const struct nio_addr *a);
+/* np_udp_bind (lib/netproto.h) on the connected UDP socket u. */
+int nio_udp_bind(nio_fd u, uint64_t token, char *err, size_t errlen);
 /* Make fd non-blocking; with epoll, also a readiness set watching it in *ep. */
 int nio_nonblock(nio_fd fd, int epoll, nio_fd *ep, char *why, size_t len);
 /* One send or receive call (NIO_* flags): bytes moved, 0 when the peer closed (receive), or

@@ -141,52 +141,50 @@ int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char 
     return netl_handshake((int)fd, h, r, text, textlen, err, errlen);
 }
 
-int nio_udp_open(nio_fd ctl, nio_fd *u, char *why, size_t len)
+void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
 {
-    struct sockaddr_storage local;
-    socklen_t l = sizeof(local);
-    struct timeval tv = {.tv_sec = NK_UDP_TIMEOUT_MS / 1000,
-                         .tv_usec = (NK_UDP_TIMEOUT_MS % 1000) * 1000};
-    int fd;
-
-    if (getsockname((int)ctl, (struct sockaddr *)&local, &l))
-        goto fail;
-    if (local.ss_family == AF_INET)
-        ((struct sockaddr_in *)&local)->sin_port = 0;
-    else
-        ((struct sockaddr_in6 *)&local)->sin6_port = 0;
-    fd = socket(local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto fail;
-    *u = fd;
-    if (bind(fd, (struct sockaddr *)&local, l) || getsockname(fd, (struct sockaddr *)&local, &l))
-        goto fail;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    return 0;
-fail:
-    snprintf(why, len, "UDP socket: %s", strerror(errno));
-    return -errno;
+    memcpy(a->sa, &px->peer->sa, sizeof(px->peer->sa));
+    a->len = (int)px->peer->len;
 }
 
-int nio_udp_connect(struct nio_ctx *px, nio_fd u, unsigned port, uint64_t token, char *why,
-                    size_t len)
+int nio_sockname(nio_fd fd, struct nio_addr *a)
 {
-    const struct netl_peer *p = px->peer;
-    struct sockaddr_storage srv = p->sa;
-    char err[200];
-    int ret;
-
-    if (srv.ss_family == AF_INET)
-        ((struct sockaddr_in *)&srv)->sin_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in6 *)&srv)->sin6_port = htons((uint16_t)port);
-    if (connect((int)u, (struct sockaddr *)&srv, p->len)) {
-        snprintf(why, len, "UDP connect to the peer: %s", strerror(errno));
+    socklen_t l = sizeof(a->sa);
+    if (getsockname((int)fd, (struct sockaddr *)a->sa, &l))
         return -errno;
-    }
-    if ((ret = netl_udp_bind((int)u, token, err, sizeof(err))))
-        snprintf(why, len, "peer %s port %u: %s", p->name, port, err);
-    return ret;
+    a->len = (int)l;
+    return 0;
+}
+
+void nio_addr_set_port(struct nio_addr *a, unsigned port)
+{
+    if (((struct sockaddr *)a->sa)->sa_family == AF_INET)
+        ((struct sockaddr_in *)a->sa)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)a->sa)->sin6_port = htons((uint16_t)port);
+}
+
+int nio_udp_socket(const struct nio_addr *a, int timeout_ms, nio_fd *u)
+{
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    int fd = socket(((const struct sockaddr *)a->sa)->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    *u = fd;
+    if (bind(fd, (const struct sockaddr *)a->sa, (socklen_t)a->len))
+        return -errno; /* the caller closes *u */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return 0;
+}
+
+int nio_dgram_connect(nio_fd u, const struct nio_addr *a)
+{
+    return connect((int)u, (const struct sockaddr *)a->sa, (socklen_t)a->len) ? -errno : 0;
+}
+
+int nio_udp_bind(nio_fd u, uint64_t token, char *err, size_t errlen)
+{
+    return netl_udp_bind((int)u, token, err, errlen);
 }
 
 int nio_nonblock(nio_fd fd, int epoll, nio_fd *ep, char *why, size_t len)

@@ -118,45 +118,50 @@ int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char 
     return netw_handshake((SOCKET)fd, h, r, text, textlen, err, errlen);
 }
 
-int nio_udp_open(nio_fd ctl, nio_fd *u, char *why, size_t len)
+void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
 {
-    struct sockaddr_storage local;
-    int l = sizeof(local);
-    DWORD t = NK_UDP_TIMEOUT_MS;
-    SOCKET s;
-
-    if (getsockname((SOCKET)ctl, (struct sockaddr *)&local, &l))
-        goto fail;
-    netw_set_port(&local, 0);
-    s = WSASocketW(local.ss_family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
-    if (s == INVALID_SOCKET)
-        goto fail;
-    *u = (nio_fd)s;
-    if (bind(s, (struct sockaddr *)&local, l))
-        goto fail;
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof(t));
-    return 0;
-fail:
-    snprintf(why, len, "UDP socket: %s", strerror(netw_errno(WSAGetLastError())));
-    return -EIO;
+    memcpy(a->sa, &px->peer->sa, sizeof(px->peer->sa));
+    a->len = px->peer->len;
 }
 
-int nio_udp_connect(struct nio_ctx *px, nio_fd u, unsigned port, uint64_t token, char *why,
-                    size_t len)
+int nio_sockname(nio_fd fd, struct nio_addr *a)
 {
-    const struct netw_peer *p = px->peer;
-    struct sockaddr_storage srv = p->sa;
-    char err[200];
-    int ret;
+    int l = sizeof(a->sa);
+    if (getsockname((SOCKET)fd, (struct sockaddr *)a->sa, &l))
+        return -netw_errno(WSAGetLastError());
+    a->len = l;
+    return 0;
+}
 
-    netw_set_port(&srv, port);
-    if (connect((SOCKET)u, (struct sockaddr *)&srv, p->len)) {
-        snprintf(why, len, "UDP connect to the peer: %s", strerror(netw_errno(WSAGetLastError())));
-        return -EIO;
-    }
-    if ((ret = netw_udp_bind((SOCKET)u, token, err, sizeof(err))))
-        snprintf(why, len, "peer %s port %u: %s", p->name, port, err);
-    return ret;
+void nio_addr_set_port(struct nio_addr *a, unsigned port)
+{
+    netw_set_port((struct sockaddr_storage *)a->sa, port);
+}
+
+int nio_udp_socket(const struct nio_addr *a, int timeout_ms, nio_fd *u)
+{
+    DWORD t = (DWORD)timeout_ms;
+    SOCKET s = WSASocketW(((const struct sockaddr *)a->sa)->sa_family, SOCK_DGRAM, IPPROTO_UDP,
+                          NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET)
+        return -netw_errno(WSAGetLastError());
+    *u = (nio_fd)s;
+    if (bind(s, (const struct sockaddr *)a->sa, a->len))
+        return -netw_errno(WSAGetLastError()); /* the caller closes *u */
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof(t));
+    return 0;
+}
+
+int nio_dgram_connect(nio_fd u, const struct nio_addr *a)
+{
+    return connect((SOCKET)u, (const struct sockaddr *)a->sa, a->len)
+               ? -netw_errno(WSAGetLastError())
+               : 0;
+}
+
+int nio_udp_bind(nio_fd u, uint64_t token, char *err, size_t errlen)
+{
+    return netw_udp_bind((SOCKET)u, token, err, errlen);
 }
 
 int nio_nonblock(nio_fd fd, int epoll, nio_fd *ep, char *why, size_t len)
