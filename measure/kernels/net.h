@@ -21,6 +21,26 @@
    the reason in err. */
 int net_vsock_addr(const char *s, struct np_addr *a, char *err, size_t len);
 
+/* A socket address of either family (a struct sockaddr_storage and its length). */
+struct nio_addr {
+    _Alignas(8) unsigned char sa[128];
+    int len;
+};
+
+/* A peer: where a kernel connects (--peer, --vsock-peer, or a server the run started). */
+struct nk_peer {
+    struct nio_addr addr;
+    char name[160]; /* as the user or the started server wrote it */
+    int started;    /* the run started this server */
+    int ok, described;
+};
+/* Make p the peer written text ("HOST:PORT", or a vsock "CID:PORT" when vsock), resolved
+   by the platform (nio_resolve). 0, or -EINVAL with the reason in why. */
+int nk_peer_set(struct nk_peer *p, const char *text, int started, int vsock, char *why, size_t len);
+/* The platform's resolution of a parsed address into a socket address (net_io_*.c):
+   0, or -errno with the reason in err. */
+int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t len);
+
 /* Client I/O modes (--net-io). */
 enum net_io { NET_IO_BLOCKING = 0, NET_IO_EPOLL = 1, NET_IO_SPIN = 2 };
 /* The mode named by --net-io (NULL is blocking), or -EINVAL. */

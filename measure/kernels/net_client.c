@@ -270,6 +270,22 @@ json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, con
     return e;
 }
 
+int nk_peer_set(struct nk_peer *p, const char *text, int started, int vsock, char *why, size_t len)
+{
+    struct np_addr a;
+    char err[256];
+    if ((vsock ? net_vsock_addr(text, &a, err, sizeof(err))
+               : np_addr_parse(text, &a, err, sizeof(err))) ||
+        nio_resolve(&a, &p->addr, err, sizeof(err))) {
+        snprintf(why, len, "peer %s: %s", text, err);
+        return -EINVAL;
+    }
+    snprintf(p->name, sizeof(p->name), "%s", text);
+    p->started = started;
+    p->ok = 1;
+    return 0;
+}
+
 struct net_run *nk_run_of(const struct vb_opts *o, size_t size, char *why, size_t len)
 {
     if (!o->run) {

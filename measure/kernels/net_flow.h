@@ -86,11 +86,6 @@ void nio_set_timeouts(nio_fd fd, int timeout_ms);
 /* np_handshake (lib/netproto.h) on fd. */
 int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char *text,
                   size_t textlen, char *err, size_t errlen);
-/* A socket address of either family (a struct sockaddr_storage and its length). */
-struct nio_addr {
-    _Alignas(8) unsigned char sa[128];
-    int len;
-};
 /* The peer's address; the local address of fd; set the port of an IP address. */
 void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a);
 int nio_sockname(nio_fd fd, struct nio_addr *a);

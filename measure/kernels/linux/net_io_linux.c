@@ -22,9 +22,11 @@
 
 const double nio_spin_min_ns = 20e3, nio_spin_max_ns = 1e6;
 const int nio_has_watchdog = 1;
+_Static_assert(sizeof(((struct nio_addr *)0)->sa) >= sizeof(struct sockaddr_storage),
+               "struct nio_addr holds any socket address");
 
 struct nio_ctx {
-    const struct netl_peer *peer;
+    const struct nk_peer *peer;
     const struct netl_place *place;  /* the run's placement (net_place.c) */
     int peer_pid;                    /* the run's own peer, 0 for --peer */
     int pinned;                      /* setup pinned the measuring thread for the placement */
@@ -91,8 +93,7 @@ const char *nio_peer_name(const struct nio_ctx *px)
 
 int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
 {
-    int r =
-        netl_connect((const struct sockaddr *)&px->peer->sa, px->peer->len, timeout_ms, err, len);
+    int r = netl_connect(NETL_SA(px->peer), (socklen_t)px->peer->addr.len, timeout_ms, err, len);
     if (r < 0)
         return r;
     *fd = r;
@@ -101,8 +102,8 @@ int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_
 
 int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what)
 {
-    const struct netl_peer *p = px->peer;
-    int s = socket(p->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
+    const struct nk_peer *p = px->peer;
+    int s = socket(NETL_SA(p)->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
 
     if (s < 0) {
         *what = "socket";
@@ -111,7 +112,7 @@ int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char
     netl_set_timeouts(s, NETL_IO_TIMEOUT_MS);
     if (busy_us)
         setsockopt(s, SOL_SOCKET, SO_BUSY_POLL, &busy_us, sizeof(int));
-    if (connect(s, (const struct sockaddr *)&p->sa, p->len)) {
+    if (connect(s, NETL_SA(p), (socklen_t)p->addr.len)) {
         ret = -errno;
         close(s);
         *what = "connect";
@@ -141,10 +142,17 @@ int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char 
     return netl_handshake((int)fd, h, r, text, textlen, err, errlen);
 }
 
+int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t len)
+{
+    socklen_t l = 0;
+    int ret = netl_sockaddr(a, 0, (struct sockaddr_storage *)out->sa, &l, err, len);
+    out->len = (int)l;
+    return ret;
+}
+
 void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
 {
-    memcpy(a->sa, &px->peer->sa, sizeof(px->peer->sa));
-    a->len = (int)px->peer->len;
+    *a = px->peer->addr;
 }
 
 int nio_sockname(nio_fd fd, struct nio_addr *a)
@@ -324,8 +332,8 @@ void nio_watchdog_stop(void *arg)
 static const struct np_threads *ask_peer(struct nio_ctx *px, struct np_threads *r)
 {
     char err[160];
-    int ret = netl_threads_ask((const struct sockaddr *)&px->peer->sa, px->peer->len, r, err,
-                               sizeof(err));
+    int ret =
+        netl_threads_ask(NETL_SA(px->peer), (socklen_t)px->peer->addr.len, r, err, sizeof(err));
     if (!ret)
         return r;
     snprintf(px->peer_err, sizeof(px->peer_err), "the peer did not report its CPUs (%s%s)",

@@ -20,9 +20,11 @@
 
 const double nio_spin_min_ns = 2e6, nio_spin_max_ns = 2e6;
 const int nio_has_watchdog = 0;
+_Static_assert(sizeof(((struct nio_addr *)0)->sa) >= sizeof(struct sockaddr_storage),
+               "struct nio_addr holds any socket address");
 
 struct nio_ctx {
-    const struct netw_peer *peer;
+    const struct nk_peer *peer;
 };
 
 int nio_valid(const struct nk_row *r, const struct vb_opts *o, char *why, size_t len)
@@ -67,8 +69,7 @@ const char *nio_peer_name(const struct nio_ctx *px)
 
 int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
 {
-    SOCKET s =
-        netw_connect((const struct sockaddr *)&px->peer->sa, px->peer->len, timeout_ms, err, len);
+    SOCKET s = netw_connect(NETW_SA(px->peer), px->peer->addr.len, timeout_ms, err, len);
     if (s == INVALID_SOCKET)
         return -ECONNREFUSED;
     *fd = (nio_fd)s;
@@ -77,10 +78,10 @@ int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_
 
 int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what)
 {
-    const struct netw_peer *p = px->peer;
+    const struct nk_peer *p = px->peer;
     int one = 1, ret;
-    SOCKET s =
-        WSASocketW(p->sa.ss_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s = WSASocketW(NETW_SA(p)->sa_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                          WSA_FLAG_NO_HANDLE_INHERIT);
 
     (void)busy_us;
     if (s == INVALID_SOCKET) {
@@ -89,7 +90,7 @@ int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char
     }
     netw_set_timeouts(s, NETW_IO_TIMEOUT_MS);
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
-    if (connect(s, (const struct sockaddr *)&p->sa, p->len)) {
+    if (connect(s, NETW_SA(p), p->addr.len)) {
         ret = -netw_errno(WSAGetLastError());
         closesocket(s);
         *what = "connect";
@@ -118,10 +119,14 @@ int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char 
     return netw_handshake((SOCKET)fd, h, r, text, textlen, err, errlen);
 }
 
+int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t len)
+{
+    return netw_sockaddr(a, 0, (struct sockaddr_storage *)out->sa, &out->len, err, len);
+}
+
 void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
 {
-    memcpy(a->sa, &px->peer->sa, sizeof(px->peer->sa));
-    a->len = px->peer->len;
+    *a = px->peer->addr;
 }
 
 int nio_sockname(nio_fd fd, struct nio_addr *a)
