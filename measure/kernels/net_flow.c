@@ -84,25 +84,24 @@ static int udp_open(struct nk_flow *f, char *why, size_t len)
    arrive (through any NAT). 0 or -errno + why. */
 static int udp_bind(struct nk_state *s, struct nk_flow *f, unsigned port, char *why, size_t len)
 {
-    struct nio_addr srv;
+    struct nio_addr srv = s->peer->addr;
     char err[200];
     int ret;
 
-    nio_peer_addr(s->px, &srv);
     nio_addr_set_port(&srv, port);
     if ((ret = nio_dgram_connect(f->ufd, &srv))) {
         snprintf(why, len, "UDP connect to the peer: %s", strerror(-ret));
         return ret;
     }
     if ((ret = nio_udp_bind(f->ufd, f->token, err, sizeof(err))))
-        snprintf(why, len, "peer %s port %u: %s", nio_peer_name(s->px), port, err);
+        snprintf(why, len, "peer %s port %u: %s", s->peer->name, port, err);
     return ret;
 }
 
 /* Connect one flow, shake hands, and make it ready for the loop. 0 or -errno + why. */
 static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t len)
 {
-    const char *peer = nio_peer_name(s->px);
+    const char *peer = s->peer->name;
     struct np_hello h;
     struct np_reply r;
     char err[256], text[NP_TOKEN_LEN + 1];
@@ -115,7 +114,7 @@ static int open_flow(struct nk_state *s, struct nk_flow *f, char *why, size_t le
         return -ENOMEM;
     if (kind == NK_TCP_CRR)
         return 0; /* a connection per transaction */
-    if ((ret = nio_connect(s->px, IO_TIMEOUT_MS, &f->fd, err, sizeof(err)))) {
+    if ((ret = nio_connect(&s->peer->addr, IO_TIMEOUT_MS, &f->fd, err, sizeof(err)))) {
         snprintf(why, len, "%s", err);
         return ret;
     }
@@ -359,7 +358,7 @@ static int crr(struct nk_flow *f)
     const char *what = "connect";
     uint8_t byte;
     nio_fd fd;
-    int ret = nio_crr_connect(s->px, s->busy_us, &fd, &what);
+    int ret = nio_crr_connect(&s->peer->addr, s->busy_us, &fd, &what);
 
     if (ret) {
         f->seq++;
@@ -513,15 +512,14 @@ static json_t *nk_describe(void *state)
 {
     struct nk_state *s = state;
     const struct nk_row *r = s->row;
-    json_t *o =
-        json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", nio_peer_name(s->px), "transport",
-                  r->kind == NK_UDP_RR     ? "udp"
-                  : r->kind == NK_VSOCK_RR ? "vsock"
-                                           : "tcp",
-                  "msg_bytes", (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
-                  r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows", s->plan.nflows,
-                  "busy_poll_us", (double)s->busy_us, "nodelay",
-                  r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:f, s:b}", "peer", s->peer->name, "transport",
+                          r->kind == NK_UDP_RR     ? "udp"
+                          : r->kind == NK_VSOCK_RR ? "vsock"
+                                                   : "tcp",
+                          "msg_bytes", (int)(nk_is_rr(r->kind) ? s->plan.req : r->size), "io",
+                          r->kind == NK_TCP_CRR ? "blocking" : net_io_name(s->io), "flows",
+                          s->plan.nflows, "busy_poll_us", (double)s->busy_us, "nodelay",
+                          r->kind != NK_UDP_RR && r->kind != NK_VSOCK_RR && !s->nagle);
     nk_describe_tail(o, r, s->plan.rate);
     nio_describe(s, o);
     return o;

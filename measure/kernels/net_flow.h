@@ -49,6 +49,7 @@ struct nk_state {
     uint8_t hello[NP_HELLO_LEN]; /* the encoded hello (CRR sends it on every connection) */
     struct nk_flow *f;
     int watchdog; /* blocking TCP/vsock data sockets carry no timeout: a thread watches */
+    const struct nk_peer *peer; /* where the flows connect (set by nio_begin) */
     struct nio_ctx *px;
 };
 
@@ -65,20 +66,17 @@ extern const double nio_spin_min_ns, nio_spin_max_ns;
 
 /* 0 when this platform runs the row under o's I/O mode; else 1 with why (a clean skip). */
 int nio_valid(const struct nk_row *r, const struct vb_opts *o, char *why, size_t len);
-/* The row's platform state in s->px: the peer (started on first use), the placement and
-   whatever set-up it asks of the measuring thread; may clear s->busy_us. 0, 1 with why (a
-   clean skip), or -errno with why. */
+/* The row's platform state in s->px and its peer in s->peer (started on first use), the
+   placement and whatever set-up it asks of the measuring thread; may clear s->busy_us. 0,
+   1 with why (a clean skip), or -errno with why. */
 int nio_begin(struct nk_state *s, const struct vb_opts *o, char *why, size_t len);
 /* Undo nio_begin (s->px may be NULL). */
 void nio_end(struct nk_state *s);
-/* The peer's name as the user or the started server wrote it. */
-const char *nio_peer_name(const struct nio_ctx *px);
-
-/* A blocking stream connection to the peer within timeout_ms: 0 with *fd, or -errno + err. */
-int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len);
-/* tcp_crr's connection of one transaction (socket, timeouts, options, connect); 0 with *fd,
-   or -errno with *what naming the call that failed ("socket", "connect"). */
-int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what);
+/* A blocking stream connection to a within timeout_ms: 0 with *fd, or -errno + err. */
+int nio_connect(const struct nio_addr *a, int timeout_ms, nio_fd *fd, char *err, size_t len);
+/* tcp_crr's connection of one transaction to a (socket, timeouts, options, connect); 0 with
+   *fd, or -errno with *what naming the call that failed ("socket", "connect"). */
+int nio_crr_connect(const struct nio_addr *a, unsigned busy_us, nio_fd *fd, const char **what);
 /* TCP_NODELAY (nodelay) and SO_BUSY_POLL (busy_us > 0) on a data connection. */
 void nio_stream_opts(nio_fd fd, int nodelay, unsigned busy_us);
 /* SO_RCVTIMEO and SO_SNDTIMEO in ms (0: none). */
@@ -86,8 +84,7 @@ void nio_set_timeouts(nio_fd fd, int timeout_ms);
 /* np_handshake (lib/netproto.h) on fd. */
 int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char *text,
                   size_t textlen, char *err, size_t errlen);
-/* The peer's address; the local address of fd; set the port of an IP address. */
-void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a);
+/* The local address of fd; set the port of an IP address. */
 int nio_sockname(nio_fd fd, struct nio_addr *a);
 void nio_addr_set_port(struct nio_addr *a, unsigned port);
 /* A UDP socket bound to a with a receive timeout of timeout_ms: 0 with *u, or -errno. */

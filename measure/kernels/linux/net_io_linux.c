@@ -59,6 +59,7 @@ int nio_begin(struct nk_state *s, const struct vb_opts *o, char *why, size_t len
     px->peer = netl_peer_get(o, s->row->kind == NK_VSOCK_RR, why, len);
     if (!px->peer || !netl_peer_alive(o, why, len))
         return -EHOSTUNREACH;
+    s->peer = px->peer;
     px->peer_pid = px->peer->started ? netl_peer_pid(o) : 0;
     /* the client's CPU: --cpu pinned the thread for the run; else the placement, for this
        row (flow threads started later inherit it) */
@@ -86,24 +87,19 @@ void nio_end(struct nk_state *s)
     s->px = NULL;
 }
 
-const char *nio_peer_name(const struct nio_ctx *px)
+int nio_connect(const struct nio_addr *a, int timeout_ms, nio_fd *fd, char *err, size_t len)
 {
-    return px->peer->name;
-}
-
-int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
-{
-    int r = netl_connect(NETL_SA(px->peer), (socklen_t)px->peer->addr.len, timeout_ms, err, len);
+    int r = netl_connect((const struct sockaddr *)a->sa, (socklen_t)a->len, timeout_ms, err, len);
     if (r < 0)
         return r;
     *fd = r;
     return 0;
 }
 
-int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what)
+int nio_crr_connect(const struct nio_addr *a, unsigned busy_us, nio_fd *fd, const char **what)
 {
-    const struct nk_peer *p = px->peer;
-    int s = socket(NETL_SA(p)->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
+    const struct sockaddr *sa = (const struct sockaddr *)a->sa;
+    int s = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
 
     if (s < 0) {
         *what = "socket";
@@ -112,7 +108,7 @@ int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char
     netl_set_timeouts(s, NETL_IO_TIMEOUT_MS);
     if (busy_us)
         setsockopt(s, SOL_SOCKET, SO_BUSY_POLL, &busy_us, sizeof(int));
-    if (connect(s, NETL_SA(p), (socklen_t)p->addr.len)) {
+    if (connect(s, sa, (socklen_t)a->len)) {
         ret = -errno;
         close(s);
         *what = "connect";
@@ -148,11 +144,6 @@ int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t
     int ret = netl_sockaddr(a, 0, (struct sockaddr_storage *)out->sa, &l, err, len);
     out->len = (int)l;
     return ret;
-}
-
-void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
-{
-    *a = px->peer->addr;
 }
 
 int nio_sockname(nio_fd fd, struct nio_addr *a)

@@ -53,6 +53,7 @@ int nio_begin(struct nk_state *s, const struct vb_opts *o, char *why, size_t len
     px->peer = netw_peer_get(o, why, len);
     if (!px->peer || !netw_peer_alive(o, why, len))
         return -EHOSTUNREACH;
+    s->peer = px->peer;
     return 0;
 }
 
@@ -62,26 +63,21 @@ void nio_end(struct nk_state *s)
     s->px = NULL;
 }
 
-const char *nio_peer_name(const struct nio_ctx *px)
+int nio_connect(const struct nio_addr *a, int timeout_ms, nio_fd *fd, char *err, size_t len)
 {
-    return px->peer->name;
-}
-
-int nio_connect(struct nio_ctx *px, int timeout_ms, nio_fd *fd, char *err, size_t len)
-{
-    SOCKET s = netw_connect(NETW_SA(px->peer), px->peer->addr.len, timeout_ms, err, len);
+    SOCKET s = netw_connect((const struct sockaddr *)a->sa, a->len, timeout_ms, err, len);
     if (s == INVALID_SOCKET)
         return -ECONNREFUSED;
     *fd = (nio_fd)s;
     return 0;
 }
 
-int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char **what)
+int nio_crr_connect(const struct nio_addr *a, unsigned busy_us, nio_fd *fd, const char **what)
 {
-    const struct nk_peer *p = px->peer;
+    const struct sockaddr *sa = (const struct sockaddr *)a->sa;
     int one = 1, ret;
-    SOCKET s = WSASocketW(NETW_SA(p)->sa_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
-                          WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s =
+        WSASocketW(sa->sa_family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
 
     (void)busy_us;
     if (s == INVALID_SOCKET) {
@@ -90,7 +86,7 @@ int nio_crr_connect(struct nio_ctx *px, unsigned busy_us, nio_fd *fd, const char
     }
     netw_set_timeouts(s, NETW_IO_TIMEOUT_MS);
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
-    if (connect(s, NETW_SA(p), p->addr.len)) {
+    if (connect(s, sa, a->len)) {
         ret = -netw_errno(WSAGetLastError());
         closesocket(s);
         *what = "connect";
@@ -122,11 +118,6 @@ int nio_handshake(nio_fd fd, const struct np_hello *h, struct np_reply *r, char 
 int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t len)
 {
     return netw_sockaddr(a, 0, (struct sockaddr_storage *)out->sa, &out->len, err, len);
-}
-
-void nio_peer_addr(const struct nio_ctx *px, struct nio_addr *a)
-{
-    *a = px->peer->addr;
 }
 
 int nio_sockname(nio_fd fd, struct nio_addr *a)
