@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the option table fills: the kernels' options (for their valid() probes) directly. */
 static struct {
+    struct vb_opts o;
     int json;
     int verbose;
-    double interval_ns;
-    int switch_clocksource;
 } a;
 
 static const struct opt list_opts[] = {
     {"json", 0, OPT_FLAG, &a.json, NULL, "print a JSON array instead of a table"},
     {"verbose", 'v', OPT_FLAG, &a.verbose, NULL, "also print what one operation is"},
-    {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
+    {"switch-clocksource", 0, OPT_FLAG, &a.o.switch_clocksource, NULL,
      "probe as `run --switch-clocksource` would"},
     {NULL},
 };
@@ -38,7 +38,7 @@ int cmd_list(int argc, char **argv)
 {
     const char *pos[1] = {NULL};
     struct plan_item *plan = NULL;
-    struct vb_opts o;
+    struct vb_opts *o = &a.o;
     long n;
     int npos, ret, width = 8;
 
@@ -46,12 +46,10 @@ int cmd_list(int argc, char **argv)
     ret = opt_parse(list_opts, &list_help, argc, argv, pos, 1, &npos);
     if (ret)
         return ret == 1 ? 0 : 2;
-    memset(&o, 0, sizeof(o));
-    o.cpu = -1;
-    o.min_time_ns = 0.5e9;
-    o.interval_ns = 1e6;
-    o.switch_clocksource = a.switch_clocksource;
-    n = plan_build(&o, 0, pos[0], &plan);
+    o->cpu = -1;
+    o->min_time_ns = 0.5e9;
+    o->interval_ns = 1e6;
+    n = plan_build(o, 0, pos[0], &plan);
     if (n < 0) {
         vb_err("list: out of memory");
         return 1;

@@ -20,27 +20,22 @@
 
 #define EXIT_USAGE 2
 
+/* What the option table fills: the kernels' options straight into the run's vb_opts (o),
+   and the options only the command reads. --size stays apart so that "not given" is
+   recorded as null (the kernels read 0 for the default). */
 struct run_args {
+    struct vb_opts o;
     const char *filter;
     const char *suite;
     int repetitions;
-    double min_time_ns;
-    double warmup_ns;
-    int cpu;
     const char *out;
     struct opt_list formats;
     struct opt_list labels;
     const char *timer;
     double noise_pct;
-    double interval_ns;
-    int rt_priority;
-    int switch_clocksource;
     const char *run_id;
     int quiet;
-    const char *target;
     uint64_t size;
-    int allow_destructive_writes;
-    struct vb_opts net; /* network options, copied into the run's vb_opts */
 };
 
 static struct run_args a;
@@ -51,11 +46,11 @@ static const struct opt run_opts[] = {
     {"suite", 's', OPT_STR, &a.suite, "NAME", "quick (default) or full"},
     {"repetitions", 'r', OPT_INT, &a.repetitions, "N",
      "measure every kernel N times, round-robin (default 1)"},
-    {"min-time", 't', OPT_DURATION, &a.min_time_ns, "TIME",
+    {"min-time", 't', OPT_DURATION, &a.o.min_time_ns, "TIME",
      "measured window per kernel and repetition (default 0.5s)", .flags = OPT_F_RESULT},
-    {"warmup", 0, OPT_DURATION, &a.warmup_ns, "TIME",
+    {"warmup", 0, OPT_DURATION, &a.o.warmup_ns, "TIME",
      "warm-up before each window (default min-time/5, at most 0.1s)", .flags = OPT_F_RESULT},
-    {"cpu", 'c', OPT_INT, &a.cpu, "N", "pin the measuring thread to CPU N (hwloc)",
+    {"cpu", 'c', OPT_INT, &a.o.cpu, "N", "pin the measuring thread to CPU N (hwloc)",
      .flags = OPT_F_RESULT},
     {"out", 'o', OPT_STR, &a.out, "DIR", "parent of the run directory (default results)"},
     {"format", 0, OPT_LIST, &a.formats, "LIST",
@@ -66,46 +61,46 @@ static const struct opt run_opts[] = {
      .flags = OPT_F_RESULT},
     {"noise-threshold", 0, OPT_PERCENT, &a.noise_pct, "PCT",
      "flag a result noisy when steal time exceeds PCT of the window (default 5%)"},
-    {"interval", 0, OPT_DURATION, &a.interval_ns, "TIME", "timer/wake period (default 1ms)",
+    {"interval", 0, OPT_DURATION, &a.o.interval_ns, "TIME", "timer/wake period (default 1ms)",
      .flags = OPT_F_RESULT},
-    {"rt-priority", 0, OPT_INT, &a.rt_priority, "N",
+    {"rt-priority", 0, OPT_INT, &a.o.rt_priority, "N",
      "run timer/wake under SCHED_FIFO priority N (1-99)", .flags = OPT_F_RESULT},
-    {"switch-clocksource", 0, OPT_FLAG, &a.switch_clocksource, NULL,
+    {"switch-clocksource", 0, OPT_FLAG, &a.o.switch_clocksource, NULL,
      "allow timer/clocksource to switch the system clocksource (root; restored after)",
      .flags = OPT_F_RESULT},
-    {"target", 0, OPT_STR, &a.target, "PATH",
+    {"target", 0, OPT_STR, &a.o.target, "PATH",
      "storage: DIR for a test file (default: the run directory), or a FILE or BLOCKDEV",
      .flags = OPT_F_RESULT},
     {"size", 0, OPT_SIZE, &a.size, "SIZE",
      "storage: test file size (default 256M in the quick suite, 1G in the full one)",
      .flags = OPT_F_RESULT},
-    {"allow-destructive-writes", 0, OPT_FLAG, &a.allow_destructive_writes, NULL,
+    {"allow-destructive-writes", 0, OPT_FLAG, &a.o.allow_destructive_writes, NULL,
      "storage: let write kernels overwrite a --target FILE or BLOCKDEV (not mounted)",
      .flags = OPT_F_RESULT},
-    {"peer", 0, OPT_STR, &a.net.peer, "HOST:PORT",
+    {"peer", 0, OPT_STR, &a.o.peer, "HOST:PORT",
      "net/*: a `viobench serve` there (default: the run starts one on 127.0.0.1)",
      .flags = OPT_F_RESULT},
-    {"vsock-peer", 0, OPT_STR, &a.net.vsock_peer, "CID:PORT",
+    {"vsock-peer", 0, OPT_STR, &a.o.vsock_peer, "CID:PORT",
      "net/vsock_rr: a `viobench serve --listen vsock:PORT` at that vsock CID and port",
      .flags = OPT_F_RESULT},
-    {"peer-cpu", 0, OPT_INT, &a.net.peer_cpu, "N", "pin the peer the run starts to CPU N",
+    {"peer-cpu", 0, OPT_INT, &a.o.peer_cpu, "N", "pin the peer the run starts to CPU N",
      .flags = OPT_F_RESULT},
-    {"placement", 0, OPT_STR, &a.net.placement, "MODE",
+    {"placement", 0, OPT_STR, &a.o.placement, "MODE",
      "net/*: client and local peer CPUs: cross-cpu (default), same-cpu, cross-core, "
      "cross-numa or scheduler",
      .flags = OPT_F_RESULT},
-    {"rate", 0, OPT_RATE, &a.net.rate, "N/s",
+    {"rate", 0, OPT_RATE, &a.o.rate, "N/s",
      "net RR kernels: open loop at N transactions/s over all flows (default closed loop)",
      .flags = OPT_F_RESULT},
-    {"flows", 0, OPT_INT, &a.net.flows, "N",
+    {"flows", 0, OPT_INT, &a.o.flows, "N",
      "net/*: N connections at once, one thread each (rows named .../flows:F keep F)",
      .flags = OPT_F_RESULT},
-    {"nagle", 0, OPT_FLAG, &a.net.nagle, NULL,
+    {"nagle", 0, OPT_FLAG, &a.o.nagle, NULL,
      "net/tcp_*: leave Nagle's algorithm on (default TCP_NODELAY on both ends)",
      .flags = OPT_F_RESULT},
-    {"busy-poll", 0, OPT_DURATION, &a.net.busy_poll_ns, "TIME",
+    {"busy-poll", 0, OPT_DURATION, &a.o.busy_poll_ns, "TIME",
      "net/*: SO_BUSY_POLL for TIME on both ends (e.g. 50us; default off)", .flags = OPT_F_RESULT},
-    {"net-io", 0, OPT_STR, &a.net.net_io, "MODE",
+    {"net-io", 0, OPT_STR, &a.o.net_io, "MODE",
      "net/*: client I/O: blocking (default), epoll or spin", .flags = OPT_F_RESULT},
     {"run-id", 0, OPT_STR, &a.run_id, "ID", "name of the run directory (default: time-host-pid)"},
     {"quiet", 'q', OPT_FLAG, &a.quiet, NULL,
@@ -173,34 +168,6 @@ static int parse_labels(json_t *labels)
     return 0;
 }
 
-/* --target must exist; a directory must take a new file; with --allow-destructive-writes a
-   file or device must be writable. Checked before the run directory exists, so a bad target
-   is one line and nothing written. Storage kernels check again when they open it. */
-static int check_target(void)
-{
-    struct stat st;
-    if (!a.target)
-        return 0;
-    if (stat(a.target, &st)) {
-        vb_err("run: --target %s: %s", a.target, strerror(errno));
-        return -EINVAL;
-    }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        vb_err("run: --target %s: not a directory, regular file or block device", a.target);
-        return -EINVAL;
-    }
-    if (S_ISDIR(st.st_mode) && access(a.target, W_OK | X_OK)) {
-        vb_err("run: --target %s: cannot create the test file there: %s", a.target,
-               strerror(errno));
-        return -EINVAL;
-    }
-    if (!S_ISDIR(st.st_mode) && a.allow_destructive_writes && access(a.target, W_OK)) {
-        vb_err("run: --target %s: not writable: %s", a.target, strerror(errno));
-        return -EINVAL;
-    }
-    return 0;
-}
-
 static int check_args(unsigned *suite, enum ts_mode *mode)
 {
     if (strcmp(a.suite, "quick") == 0)
@@ -225,7 +192,7 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --repetitions: %d is out of range (1-1000)", a.repetitions);
         return -EINVAL;
     }
-    if (a.min_time_ns <= 0) {
+    if (a.o.min_time_ns <= 0) {
         vb_err("run: --min-time: must be more than zero");
         return -EINVAL;
     }
@@ -233,14 +200,8 @@ static int check_args(unsigned *suite, enum ts_mode *mode)
         vb_err("run: --size: must be at least 1M");
         return -EINVAL;
     }
-    if (a.target && !*a.target) {
-        vb_err("run: --target: empty path");
-        return -EINVAL;
-    }
-    if (check_target())
-        return -EINVAL;
-    if (a.cpu < -1 || a.cpu >= pf_ncpus()) {
-        vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.cpu, pf_ncpus() - 1);
+    if (a.o.cpu < -1 || a.o.cpu >= pf_ncpus()) {
+        vb_err("run: --cpu: CPU %d does not exist here (0-%d)", a.o.cpu, pf_ncpus() - 1);
         return -EINVAL;
     }
     return 0;
@@ -331,7 +292,7 @@ int cmd_run(int argc, char **argv)
     int npos, ret, status = EXIT_USAGE;
     unsigned suite, fmt;
     enum ts_mode mode;
-    struct vb_opts o;
+    struct vb_opts *o = &a.o;
     struct vb_run_state run_state;
     struct plan_item *plan = NULL;
     struct vb_run run = {0};
@@ -342,15 +303,15 @@ int cmd_run(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.suite = "quick";
     a.repetitions = 1;
-    a.min_time_ns = 0.5 * NS_PER_S;
-    a.warmup_ns = -1;
-    a.cpu = -1;
+    a.o.min_time_ns = 0.5 * NS_PER_S;
+    a.o.warmup_ns = -1;
+    a.o.cpu = -1;
     a.out = "results";
     a.timer = "auto";
     a.noise_pct = 5;
-    a.interval_ns = NS_PER_MS;
+    a.o.interval_ns = NS_PER_MS;
     a.size = UINT64_MAX; /* not given */
-    a.net.peer_cpu = -1;
+    a.o.peer_cpu = -1;
     defaults = opt_values_json(run_opts, OPT_F_RESULT);
     ret = opt_parse(run_opts, &run_help, argc, argv, pos, 1, &npos);
     if (ret) {
@@ -367,41 +328,23 @@ int cmd_run(int argc, char **argv)
     }
     if (check_args(&suite, &mode) || parse_formats(&fmt) || parse_labels(NULL))
         goto out_args;
-    if (a.warmup_ns < 0)
-        a.warmup_ns = a.min_time_ns / 5 < 0.1 * NS_PER_S ? a.min_time_ns / 5 : 0.1 * NS_PER_S;
+    if (a.o.warmup_ns < 0)
+        a.o.warmup_ns = a.o.min_time_ns / 5 < 0.1 * NS_PER_S ? a.o.min_time_ns / 5 : 0.1 * NS_PER_S;
 
-    memset(&o, 0, sizeof(o));
     memset(&run_state, 0, sizeof(run_state));
-    o.run = &run_state; /* the kernels' run-level state: storage target, network peer */
-    o.min_time_ns = a.min_time_ns;
-    o.warmup_ns = a.warmup_ns;
-    o.cpu = a.cpu;
-    o.interval_ns = a.interval_ns;
-    o.rt_priority = a.rt_priority;
-    o.switch_clocksource = a.switch_clocksource;
-    o.suite = suite;
-    o.target = a.target;
-    o.target_size = a.size == UINT64_MAX ? 0 : a.size;
-    o.allow_destructive_writes = a.allow_destructive_writes;
-    o.peer = a.net.peer;
-    o.vsock_peer = a.net.vsock_peer;
-    o.peer_cpu = a.net.peer_cpu;
-    o.placement = a.net.placement;
-    o.rate = a.net.rate;
-    o.flows = a.net.flows;
-    o.nagle = a.net.nagle;
-    o.busy_poll_ns = a.net.busy_poll_ns;
-    o.net_io = a.net.net_io;
-    if (vb_kernel_check_opts(&o, err, sizeof(err))) { /* each kernel family's own options */
+    o->run = &run_state; /* the kernels' run-level state: storage target, network peer */
+    o->suite = suite;
+    o->target_size = a.size == UINT64_MAX ? 0 : a.size;
+    if (vb_kernel_check_opts(o, err, sizeof(err))) { /* each kernel family's own options */
         vb_err("run: %s", err);
         goto out_args;
     }
 
-    if (a.cpu >= 0 && pin_thread(a.cpu, err, sizeof(err))) {
+    if (a.o.cpu >= 0 && pin_thread(a.o.cpu, err, sizeof(err))) {
         vb_err("run: --cpu: %s", err);
         goto out_args;
     }
-    nplan = plan_build(&o, suite, a.filter, &plan);
+    nplan = plan_build(o, suite, a.filter, &plan);
     if (nplan < 0) {
         vb_err("run: out of memory");
         status = 1;
@@ -424,9 +367,9 @@ int cmd_run(int argc, char **argv)
     }
     if (make_run_dir(dir, sizeof(dir), run_id))
         goto out_args;
-    o.run_dir = dir;
+    o->run_dir = dir;
 
-    if (ts_init(mode, a.cpu) != 0) {
+    if (ts_init(mode, a.o.cpu) != 0) {
         vb_err("run: --timer tsc: this CPU has no invariant TSC");
         rmdir(dir);
         goto out_args;
@@ -443,12 +386,12 @@ int cmd_run(int argc, char **argv)
     row_options = opt_values_json(run_opts, OPT_F_RESULT);
     json_object_set_new(ctx, "noise",
                         json_pack("{s:f, s:s}", "steal_threshold_pct", a.noise_pct, "scope",
-                                  a.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
+                                  a.o.cpu >= 0 ? "measuring CPU" : "all CPUs (not pinned)"));
     parse_labels(jx_obj(ctx, "labels"));
     vb_interrupt_install();
     {
         struct runner_cfg cfg = {
-            .opts = &o,
+            .opts = o,
             .repetitions = a.repetitions,
             .noise_threshold_pct = a.noise_pct,
             .row_options = row_options,

@@ -19,37 +19,32 @@
 
 #define EXIT_USAGE 2
 
-struct serve_args {
-    struct opt_list listen;
-    int max_conns;
-    uint64_t max_msg;
-    double idle_ns, handshake_ns, duration_ns;
-    int cpu, ready_fd, quiet, workers;
-};
-
-static struct serve_args a;
+/* The table fills the server's own settings directly; only the --listen addresses are
+   parsed from their text into serve_cfg.listen afterwards. */
+static struct net_serve_cfg serve_cfg;
+static struct opt_list listen_args;
 
 static const struct opt serve_opts[] = {
-    {"listen", 'L', OPT_LIST, &a.listen, "ADDR:PORT",
+    {"listen", 'L', OPT_LIST, &listen_args, "ADDR:PORT",
      "listen here (repeatable): HOST:PORT, [IPV6]:PORT, vsock:PORT or vsock:CID:PORT; port 0 "
      "picks one (default 127.0.0.1:7700)"},
-    {"max-conns", 0, OPT_INT, &a.max_conns, "N",
+    {"max-conns", 0, OPT_INT, &serve_cfg.max_conns, "N",
      "connections held at once; one more is refused with a message (default 1024)"},
-    {"max-msg", 0, OPT_SIZE, &a.max_msg, "BYTES",
+    {"max-msg", 0, OPT_SIZE, &serve_cfg.max_msg, "BYTES",
      "largest request or response a client may ask for (default 1M)"},
-    {"idle-timeout", 0, OPT_DURATION, &a.idle_ns, "TIME",
+    {"idle-timeout", 0, OPT_DURATION, &serve_cfg.idle_timeout_ns, "TIME",
      "close a connection that makes no progress for TIME (default 60s)"},
-    {"handshake-timeout", 0, OPT_DURATION, &a.handshake_ns, "TIME",
+    {"handshake-timeout", 0, OPT_DURATION, &serve_cfg.handshake_timeout_ns, "TIME",
      "refuse a connection without a complete hello after TIME (default 5s)"},
-    {"duration", 0, OPT_DURATION, &a.duration_ns, "TIME",
+    {"duration", 0, OPT_DURATION, &serve_cfg.duration_ns, "TIME",
      "stop after TIME (default: run until Ctrl-C or SIGTERM)"},
-    {"workers", 0, OPT_INT, &a.workers, "N",
+    {"workers", 0, OPT_INT, &serve_cfg.max_workers, "N",
      "threads that take over busy round-trip and stream connections, so a round trip costs "
      "the server one recv and one send (default 256; 0 serves all from the event loop)"},
-    {"cpu", 'c', OPT_INT, &a.cpu, "N", "pin the server to CPU N"},
-    {"ready-fd", 0, OPT_INT, &a.ready_fd, "FD",
+    {"cpu", 'c', OPT_INT, &serve_cfg.cpu, "N", "pin the server to CPU N"},
+    {"ready-fd", 0, OPT_INT, &serve_cfg.ready_fd, "FD",
      "once listening, write the bound addresses (one a line) to FD and close it"},
-    {"quiet", 'q', OPT_FLAG, &a.quiet, NULL, "no start and stop lines on stderr"},
+    {"quiet", 'q', OPT_FLAG, &serve_cfg.quiet, NULL, "no start and stop lines on stderr"},
     {NULL},
 };
 
@@ -74,58 +69,49 @@ static int check_args(struct net_serve_cfg *cfg)
 {
     char err[300];
 
-    if (a.listen.n > NET_MAX_LISTEN) {
+    if (listen_args.n > NET_MAX_LISTEN) {
         vb_err("serve: --listen: at most %d addresses", NET_MAX_LISTEN);
         return -EINVAL;
     }
-    for (int i = 0; i < a.listen.n; i++) {
-        if (np_addr_parse(a.listen.v[i], &cfg->listen[i], err, sizeof(err))) {
+    for (int i = 0; i < listen_args.n; i++) {
+        if (np_addr_parse(listen_args.v[i], &cfg->listen[i], err, sizeof(err))) {
             vb_err("serve: --listen: %s", err);
             return -EINVAL;
         }
     }
-    cfg->nlisten = a.listen.n;
+    cfg->nlisten = listen_args.n;
     if (cfg->nlisten == 0) {
         cfg->nlisten = 1;
         cfg->listen[0].kind = NP_ADDR_IP;
         snprintf(cfg->listen[0].host, sizeof(cfg->listen[0].host), "127.0.0.1");
         cfg->listen[0].port = NET_DEFAULT_PORT;
     }
-    if (a.max_conns < 1 || a.max_conns > 100000) {
-        vb_err("serve: --max-conns: %d is out of range (1-100000)", a.max_conns);
+    if (cfg->max_conns < 1 || cfg->max_conns > 100000) {
+        vb_err("serve: --max-conns: %d is out of range (1-100000)", cfg->max_conns);
         return -EINVAL;
     }
-    if (a.max_msg < 1 || a.max_msg > NP_MSG_LIMIT) {
+    if (cfg->max_msg < 1 || cfg->max_msg > NP_MSG_LIMIT) {
         vb_err("serve: --max-msg: %llu is out of range (1 byte to 256M)",
-               (unsigned long long)a.max_msg);
+               (unsigned long long)cfg->max_msg);
         return -EINVAL;
     }
-    if (a.idle_ns < 1e6 || a.handshake_ns < 1e6) {
+    if (cfg->idle_timeout_ns < 1e6 || cfg->handshake_timeout_ns < 1e6) {
         vb_err("serve: --%s: must be at least 1ms",
-               a.idle_ns < 1e6 ? "idle-timeout" : "handshake-timeout");
+               cfg->idle_timeout_ns < 1e6 ? "idle-timeout" : "handshake-timeout");
         return -EINVAL;
     }
-    if (a.workers < 0 || a.workers > 4096) {
-        vb_err("serve: --workers: %d is out of range (0-4096)", a.workers);
+    if (cfg->max_workers < 0 || cfg->max_workers > 4096) {
+        vb_err("serve: --workers: %d is out of range (0-4096)", cfg->max_workers);
         return -EINVAL;
     }
-    if (a.duration_ns < 0) {
+    if (cfg->duration_ns < 0) {
         vb_err("serve: --duration: must not be negative");
         return -EINVAL;
     }
-    if (a.ready_fd != -1 && (a.ready_fd < 0 || fcntl(a.ready_fd, F_GETFD) < 0)) {
-        vb_err("serve: --ready-fd: %d is not an open file descriptor", a.ready_fd);
+    if (cfg->ready_fd != -1 && (cfg->ready_fd < 0 || fcntl(cfg->ready_fd, F_GETFD) < 0)) {
+        vb_err("serve: --ready-fd: %d is not an open file descriptor", cfg->ready_fd);
         return -EINVAL;
     }
-    cfg->max_conns = a.max_conns;
-    cfg->max_msg = (uint32_t)a.max_msg;
-    cfg->idle_timeout_ns = a.idle_ns;
-    cfg->handshake_timeout_ns = a.handshake_ns;
-    cfg->duration_ns = a.duration_ns;
-    cfg->cpu = a.cpu;
-    cfg->max_workers = a.workers;
-    cfg->ready_fd = a.ready_fd;
-    cfg->quiet = a.quiet;
     return 0;
 }
 
@@ -146,38 +132,37 @@ static void warn_exposure(const struct net_serve_cfg *cfg)
 
 int cmd_serve(int argc, char **argv)
 {
-    struct net_serve_cfg cfg;
     json_t *sys;
     char *sys_text = NULL;
     const char *pos[1];
     int ret, npos, status = EXIT_USAGE;
 
-    memset(&a, 0, sizeof(a));
-    memset(&cfg, 0, sizeof(cfg));
-    a.max_conns = NET_DEFAULT_CONNS;
-    a.max_msg = NET_DEFAULT_MAX_MSG;
-    a.idle_ns = 60 * NS_PER_S;
-    a.handshake_ns = 5 * NS_PER_S;
-    a.cpu = -1;
-    a.ready_fd = -1;
-    a.workers = 256;
+    memset(&listen_args, 0, sizeof(listen_args));
+    memset(&serve_cfg, 0, sizeof(serve_cfg));
+    serve_cfg.max_conns = NET_DEFAULT_CONNS;
+    serve_cfg.max_msg = NET_DEFAULT_MAX_MSG;
+    serve_cfg.idle_timeout_ns = 60 * NS_PER_S;
+    serve_cfg.handshake_timeout_ns = 5 * NS_PER_S;
+    serve_cfg.cpu = -1;
+    serve_cfg.ready_fd = -1;
+    serve_cfg.max_workers = 256;
     ret = opt_parse(serve_opts, &serve_help, argc, argv, pos, 0, &npos);
     if (ret) {
         status = ret == 1 ? 0 : EXIT_USAGE;
         goto out;
     }
-    if (check_args(&cfg))
+    if (check_args(&serve_cfg))
         goto out;
-    warn_exposure(&cfg);
+    warn_exposure(&serve_cfg);
     /* What this machine is, for the clients' context.json (both ends of the path). */
     sys = sysinfo_detect(probe_live());
     if (sys)
         sys_text = json_dumps(sys, JSON_COMPACT);
     json_decref(sys);
-    cfg.sysinfo_json = sys_text;
-    status = net_serve(&cfg) ? 1 : 0;
+    serve_cfg.sysinfo_json = sys_text;
+    status = net_serve(&serve_cfg) ? 1 : 0;
 out:
     free(sys_text);
-    opt_list_free(&a.listen);
+    opt_list_free(&listen_args);
     return status;
 }

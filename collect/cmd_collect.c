@@ -22,10 +22,13 @@
 
 #define MAX_PATHS 65536
 
+/* What the option tables fill: collect's ingest options directly (io; its labels come from
+   --label afterwards), and the rest. */
 static struct {
+    struct ingest_opts io;
     const char *db, *from;
     struct opt_list labels;
-    int keep_going, verbose, json, jobs;
+    int json;
     const char *since, *until;
 } a;
 
@@ -38,11 +41,11 @@ static const struct opt collect_opts[] = {
     {"label", 'l', OPT_LIST, &a.labels, "KEY=VALUE",
      "add a label to every run ingested (repeatable); a pairing key (hypervisor, kernel ...) "
      "also fills that key where the input did not detect it"},
-    {"keep-going", 'k', OPT_FLAG, &a.keep_going, NULL,
+    {"keep-going", 'k', OPT_FLAG, &a.io.keep_going, NULL,
      "go on after a rejected input; the summary lists what was rejected"},
-    {"jobs", 'j', OPT_INT, &a.jobs, "N",
+    {"jobs", 'j', OPT_INT, &a.io.jobs, "N",
      "threads reading inputs ahead of the writer (default: CPUs - 1, 1 to 4; 0: none)"},
-    {"verbose", 'v', OPT_FLAG, &a.verbose, NULL, "one line per input"},
+    {"verbose", 'v', OPT_FLAG, &a.io.verbose, NULL, "one line per input"},
     {NULL},
 };
 
@@ -175,7 +178,7 @@ static int collect_main(int argc, char **argv)
 {
     static const char *pos[MAX_PATHS];
     struct ingest_stats st = {0};
-    struct ingest_opts o = {0};
+    struct ingest_opts *o = &a.io;
     struct store *s = NULL;
     struct stat sb;
     int npos, ret;
@@ -183,22 +186,19 @@ static int collect_main(int argc, char **argv)
     ret = opt_parse(collect_opts, &collect_help, argc, argv, pos, MAX_PATHS, &npos);
     if (ret)
         return ret == 1 ? 0 : 2;
-    o.labels = json_object();
-    if (!o.labels || parse_labels(o.labels)) {
+    o->labels = json_object();
+    if (!o->labels || parse_labels(o->labels)) {
         ret = 2;
         goto out;
     }
-    o.keep_going = a.keep_going;
-    o.verbose = a.verbose;
-    o.jobs = a.jobs;
-    if (o.jobs < -1 || o.jobs > INGEST_MAX_JOBS) {
-        vb_err("collect: --jobs: %d is out of range (0 to %d)", o.jobs, INGEST_MAX_JOBS);
+    if (o->jobs < -1 || o->jobs > INGEST_MAX_JOBS) {
+        vb_err("collect: --jobs: %d is out of range (0 to %d)", o->jobs, INGEST_MAX_JOBS);
         ret = 2;
         goto out;
     }
-    if (o.jobs < 0) {
+    if (o->jobs < 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        o.jobs = cpus < 3 ? 1 : cpus > 5 ? 4 : (int)cpus - 1; /* the writer has a CPU too */
+        o->jobs = cpus < 3 ? 1 : cpus > 5 ? 4 : (int)cpus - 1; /* the writer has a CPU too */
     }
     if (!(s = open_rw())) {
         ret = 1;
@@ -207,17 +207,17 @@ static int collect_main(int argc, char **argv)
     tune_allocator();
     if (npos == 0 && !a.from && stat("results", &sb) == 0)
         pos[npos++] = "results";
-    ret = a.from ? ingest_store(s, a.from, &o, &st) : 0;
-    if (npos && (!ret || (ret == 1 && o.keep_going))) {
-        int r = ingest_paths(s, a.db, pos, npos, &o, &st);
+    ret = a.from ? ingest_store(s, a.from, o, &st) : 0;
+    if (npos && (!ret || (ret == 1 && o->keep_going))) {
+        int r = ingest_paths(s, a.db, pos, npos, o, &st);
         ret = r ? r : ret;
     }
-    summary(s, &st, o.labels);
+    summary(s, &st, o->labels);
     ret = ret ? 1 : 0;
 out:
     ingest_stats_free(&st);
     store_close(s);
-    json_decref(o.labels);
+    json_decref(o->labels);
     opt_list_free(&a.labels);
     return ret;
 }
@@ -378,7 +378,7 @@ out:
 int cmd_collect(int argc, char **argv)
 {
     memset(&a, 0, sizeof(a));
-    a.jobs = -1;
+    a.io.jobs = -1;
     if (argc > 1 && strcmp(argv[1], "ls") == 0)
         return ls_main(argc - 1, argv + 1);
     return collect_main(argc, argv);

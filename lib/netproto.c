@@ -143,8 +143,9 @@ int np_hello_parse(const uint8_t in[NP_HELLO_LEN], const struct np_limits *lim, 
         }
         return check_size("chunk size", h->resp_size, lim->max_msg, 0, reason, len);
     case NP_TEST_INFO:
+    case NP_TEST_THREADS:
         if (h->req_size || h->resp_size) {
-            snprintf(reason, len, "message sizes are set for an info request");
+            snprintf(reason, len, "message sizes are set for an %s request", np_test_name(h->test));
             return NP_E_FIELD;
         }
         return NP_OK;
@@ -318,7 +319,8 @@ int np_udp_bind(const struct np_dgram_io *io, uint64_t token, char *err, size_t 
 
 const char *np_test_name(int test)
 {
-    static const char *const names[] = {"?", "rr", "crr", "stream", "maerts", "udp_rr", "info"};
+    static const char *const names[] = {"?",      "rr",     "crr",  "stream",
+                                        "maerts", "udp_rr", "info", "threads"};
     return test >= NP_TEST_MIN && test <= NP_TEST_MAX ? names[test] : "?";
 }
 
@@ -447,4 +449,64 @@ const char *np_addr_format(const struct np_addr *a, char *buf, size_t len)
         snprintf(buf, len, "%s:%u", a->host, a->port);
     }
     return buf;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)(v >> 32));
+    put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return ((uint64_t)get32(p) << 32) | get32(p + 4);
+}
+
+size_t np_threads_encode(const struct np_threads *r, uint8_t *out, size_t len)
+{
+    unsigned n = r->n < NP_THREADS_MAX ? r->n : NP_THREADS_MAX;
+    size_t need = 4 + (size_t)n * NP_THREAD_LEN;
+    if (len < need)
+        return 0;
+    memset(out, 0, need);
+    put16(out, (uint16_t)n);
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *e = out + 4 + (size_t)i * NP_THREAD_LEN;
+        put32(e, r->t[i].tid);
+        put32(e + 4, r->t[i].cpu);
+        put64(e + 8, r->t[i].runtime_ns);
+        put64(e + 16, (uint64_t)r->t[i].migrations);
+    }
+    return need;
+}
+
+int np_threads_parse(const uint8_t *in, size_t len, struct np_threads *r, char *err, size_t errlen)
+{
+    unsigned n;
+    memset(r, 0, sizeof(*r));
+    if (len < 4 || !all_zero(in + 2, 2)) {
+        snprintf(err, errlen, "threads report: bad header");
+        return -EPROTO;
+    }
+    n = get16(in);
+    if (n > NP_THREADS_MAX || len != 4 + (size_t)n * NP_THREAD_LEN) {
+        snprintf(err, errlen, "threads report: %u threads in %zu bytes (at most %u threads)", n,
+                 len, NP_THREADS_MAX);
+        return -EPROTO;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *e = in + 4 + (size_t)i * NP_THREAD_LEN;
+        struct np_thread *t = &r->t[i];
+        t->tid = get32(e);
+        t->cpu = get32(e + 4);
+        t->runtime_ns = get64(e + 8);
+        t->migrations = (int64_t)get64(e + 16);
+        if (!t->tid || (t->cpu >= NP_CPU_LIMIT && t->cpu != NP_CPU_UNKNOWN) || t->migrations < -1) {
+            snprintf(err, errlen, "threads report: entry %u is out of range", i);
+            memset(r, 0, sizeof(*r));
+            return -EPROTO;
+        }
+    }
+    r->n = n;
+    return 0;
 }

@@ -39,15 +39,17 @@
 #define NP_BIND_TRIES    20  /* this many times at most (2 s), then the client gives up */
 
 enum np_test {
-    NP_TEST_RR = 1,     /* request/response ping-pong on this connection */
-    NP_TEST_CRR = 2,    /* one request/response with the hello, then the server closes */
-    NP_TEST_STREAM = 3, /* the client sends, the server reads and discards */
-    NP_TEST_MAERTS = 4, /* the server sends resp_size chunks until the client closes */
-    NP_TEST_UDP_RR = 5, /* register a UDP ping-pong; the reply text is its token */
-    NP_TEST_INFO = 6,   /* reply text is the server's info JSON, then the server closes */
+    NP_TEST_RR = 1,      /* request/response ping-pong on this connection */
+    NP_TEST_CRR = 2,     /* one request/response with the hello, then the server closes */
+    NP_TEST_STREAM = 3,  /* the client sends, the server reads and discards */
+    NP_TEST_MAERTS = 4,  /* the server sends resp_size chunks until the client closes */
+    NP_TEST_UDP_RR = 5,  /* register a UDP ping-pong; the reply text is its token */
+    NP_TEST_INFO = 6,    /* reply text is the server's info JSON, then the server closes */
+    NP_TEST_THREADS = 7, /* reply text is the server's threads report (np_threads), then it
+                            closes; a server older than this test refuses it (NP_E_TEST) */
 };
 #define NP_TEST_MIN NP_TEST_RR
-#define NP_TEST_MAX NP_TEST_INFO
+#define NP_TEST_MAX NP_TEST_THREADS
 
 enum np_status {
     NP_OK = 0,
@@ -169,6 +171,38 @@ struct np_dgram_io {
    server's ack of that token comes back, at most NP_BIND_TRIES times; anything else that
    arrives is ignored. 0, or -errno with the reason in err (-ETIMEDOUT: no ack). */
 int np_udp_bind(const struct np_dgram_io *io, uint64_t token, char *err, size_t errlen);
+
+/*
+ * The threads report (NP_TEST_THREADS): where each thread of the server process is now and
+ * what it has done so far, so a client can take one report as its window begins and one as
+ * it ends and tell which CPUs the server's working threads were on and how often they moved
+ * (as it does from /proc for a peer it started itself). Text layout, big-endian:
+ *   0 count(16)  2..3 zero, then count entries of 24 bytes:
+ *   0 tid(32)  4 cpu(32, NP_CPU_UNKNOWN)  8 runtime_ns(64)  16 migrations(64, all ones unknown)
+ * A report is refused unless its length is exactly 4 + 24 * count, count is at most
+ * NP_THREADS_MAX, the reserved bytes are zero, every tid is non-zero and every cpu is below
+ * NP_CPU_LIMIT or unknown.
+ */
+#define NP_THREADS_MAX   64          /* threads in one report */
+#define NP_THREAD_LEN    24          /* bytes of one entry */
+#define NP_CPU_LIMIT     4096u       /* CPU numbers a report may carry */
+#define NP_CPU_UNKNOWN   0xffffffffu /* the thread's CPU could not be read */
+#define NP_THREADS_BYTES (4 + NP_THREADS_MAX * NP_THREAD_LEN)
+struct np_thread {
+    uint32_t tid;        /* the server's thread id, never 0 */
+    uint32_t cpu;        /* the CPU it is on (or last ran on), NP_CPU_UNKNOWN */
+    uint64_t runtime_ns; /* CPU time it has used so far */
+    int64_t migrations;  /* times it moved between CPUs so far, -1 unknown */
+};
+struct np_threads {
+    unsigned n;
+    struct np_thread t[NP_THREADS_MAX];
+};
+/* Encode a report (at most NP_THREADS_MAX threads) into out of len bytes: its length, or 0
+   when out is too small. */
+size_t np_threads_encode(const struct np_threads *r, uint8_t *out, size_t len);
+/* Decode a report's text of len bytes: 0, or -EPROTO with the reason in err. */
+int np_threads_parse(const uint8_t *in, size_t len, struct np_threads *r, char *err, size_t errlen);
 
 /* A peer or listen address as the user writes it. */
 enum np_addr_kind { NP_ADDR_IP = 1, NP_ADDR_VSOCK = 2 };

@@ -1,10 +1,10 @@
 /*
  * The network kernels' part that more than one file needs: the client kernels' portable part
  * (measure/kernels/net_client.c): the net/... row table, the parameters and description of
- * a row, and the run context's peer entry. The kernels' loops are platform files
- * (measure/kernels/linux/net_*.c, measure/kernels/windows/net_win_*.c); the peer server and
- * the socket helpers both ends use are measure/peer/ (peer.h); the wire protocol is
- * lib/netproto.h.
+ * a row, and the run context's peer entry. The kernels' one loop is net_flow.c over the
+ * platform's socket calls (net_flow.h; measure/kernels/<platform>/net_io_*.c); the peer
+ * server and the socket helpers both ends use are measure/peer/ (peer.h); the wire protocol
+ * is lib/netproto.h.
  */
 #ifndef VB_NET_H
 #define VB_NET_H
@@ -20,6 +20,26 @@
 /* Parse a vsock peer, "CID:PORT" or "vsock:CID:PORT" (both required). 0 or -EINVAL with
    the reason in err. */
 int net_vsock_addr(const char *s, struct np_addr *a, char *err, size_t len);
+
+/* A socket address of either family (a struct sockaddr_storage and its length). */
+struct nio_addr {
+    _Alignas(8) unsigned char sa[128];
+    int len;
+};
+
+/* A peer: where a kernel connects (--peer, --vsock-peer, or a server the run started). */
+struct nk_peer {
+    struct nio_addr addr;
+    char name[160]; /* as the user or the started server wrote it */
+    int started;    /* the run started this server */
+    int ok, described;
+};
+/* Make p the peer written text ("HOST:PORT", or a vsock "CID:PORT" when vsock), resolved
+   by the platform (nio_resolve). 0, or -EINVAL with the reason in why. */
+int nk_peer_set(struct nk_peer *p, const char *text, int started, int vsock, char *why, size_t len);
+/* The platform's resolution of a parsed address into a socket address (net_io_*.c):
+   0, or -errno with the reason in err. */
+int nio_resolve(const struct np_addr *a, struct nio_addr *out, char *err, size_t len);
 
 /* Client I/O modes (--net-io). */
 enum net_io { NET_IO_BLOCKING = 0, NET_IO_EPOLL = 1, NET_IO_SPIN = 2 };
@@ -85,7 +105,7 @@ void nk_tally_begin(struct nk_tally *t, struct vb_meas *m, int nflows);
 int nk_tally_end(struct vb_meas *m, const struct nk_row *r, const struct nk_plan *p,
                  struct nk_tally *(*at)(void *arg, int i), void *arg);
 /*
- * The measured loops' portable steps (each platform's loop calls them around its own I/O).
+ * The measured loop's steps (net_flow.c).
  */
 /* Record why a flow stopped, "what: reason", in t->err (not for -EINTR); timed_out names
    the peer's 5 s silence whatever ret is. Returns ret. */
@@ -121,7 +141,8 @@ void nk_describe_tail(json_t *d, const struct nk_row *r, double rate);
 /* The run context's entry for a peer: its address, whether the run started it (pid), and
    the server and sysinfo of its info reply (info may be NULL: info_error says why). */
 json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, const char *err);
-/* The run context's "options" object of the network options in o. */
-json_t *nk_context_options(const struct vb_opts *o);
+/* The run's network state (o->run->net, a platform's struct net_run of size bytes), made
+   zeroed on first use. NULL with why set (no run state, out of memory). */
+struct net_run *nk_run_of(const struct vb_opts *o, size_t size, char *why, size_t len);
 
 #endif

@@ -1,10 +1,8 @@
 /*
- * The part of the network client kernels that does not depend on the socket API, so the
- * Linux kernels (measure/kernels/linux/net_kernels.c) and the Windows ones
- * (measure/kernels/windows/net_win_kernels.c) list the same rows under the same names, size the
- * same messages and describe their figures in the same words: the row table and its names,
- * a row's plan under the run's options, the common tail of describe, and the run context's
- * peer entry. Sockets, I/O modes and loops stay in the platform files.
+ * The network client kernels' rows and bookkeeping, apart from their loop
+ * (measure/kernels/net_flow.c) so each stays short: the row table and its names, a row's
+ * plan under the run's options, the window's tally and its merge, the udp_rr and tcp_crr
+ * reply checks, the common tail of describe, and the run context's peer entry.
  */
 #include "hist.h"
 #include "jsonx.h"
@@ -13,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Rows: quick-suite members first in each family, then the full suite's sweeps. */
@@ -271,9 +270,29 @@ json_t *nk_peer_entry(const char *name, int started, long pid, json_t *info, con
     return e;
 }
 
-json_t *nk_context_options(const struct vb_opts *o)
+int nk_peer_set(struct nk_peer *p, const char *text, int started, int vsock, char *why, size_t len)
 {
-    return json_pack("{s:b, s:f, s:s, s:f, s:i, s:s?}", "nodelay", !o->nagle, "busy_poll_us",
-                     o->busy_poll_ns / 1e3, "io", o->net_io ? o->net_io : "blocking", "rate",
-                     o->rate, "flows", o->flows > 0 ? o->flows : 1, "placement", o->placement);
+    struct np_addr a;
+    char err[256];
+    if ((vsock ? net_vsock_addr(text, &a, err, sizeof(err))
+               : np_addr_parse(text, &a, err, sizeof(err))) ||
+        nio_resolve(&a, &p->addr, err, sizeof(err))) {
+        snprintf(why, len, "peer %s: %s", text, err);
+        return -EINVAL;
+    }
+    snprintf(p->name, sizeof(p->name), "%s", text);
+    p->started = started;
+    p->ok = 1;
+    return 0;
+}
+
+struct net_run *nk_run_of(const struct vb_opts *o, size_t size, char *why, size_t len)
+{
+    if (!o->run) {
+        snprintf(why, len, "net: no run state (vb_opts.run)");
+        return NULL;
+    }
+    if (!o->run->net && !(o->run->net = calloc(1, size)))
+        snprintf(why, len, "net: out of memory");
+    return o->run->net;
 }

@@ -22,7 +22,7 @@ struct net_serve_cfg {
     struct np_addr listen[NET_MAX_LISTEN];
     int nlisten;
     int max_conns;               /* connections held at once; one more is refused politely */
-    uint32_t max_msg;            /* largest request or response in bytes */
+    uint64_t max_msg;            /* largest request or response in bytes (<= NP_MSG_LIMIT) */
     double idle_timeout_ns;      /* close a connection without progress for this long */
     double handshake_timeout_ns; /* refuse a connection without a complete hello by then */
     double duration_ns;          /* stop after this long; 0 runs until SIGINT/SIGTERM */

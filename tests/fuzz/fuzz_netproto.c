@@ -1,7 +1,7 @@
 /*
  * Fuzz lib/netproto.c, the wire protocol of `viobench serve`: a server parses hellos from
  * any client and bind datagrams from any UDP source; a client parses replies, their text and
- * bind acknowledgements from the peer; both parse addresses given on the command line. The
+ * bind acknowledgements and threads reports from the peer; both parse addresses given on the command line. The
  * input is read as a byte stream: one hello (server side; its first 16 bytes also as a bind
  * datagram), then a client handshake and a UDP bind whose received bytes come from the rest
  * of the input (each datagram a length byte and its bytes), then the rest as an address. Time is a counter, so the bind's retry loop is deterministic and quick.
@@ -74,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct np_hello h, ch = {0};
     struct np_reply r;
     struct np_bind b;
+    struct np_threads th;
     struct np_io io = {&s, s_send, s_recv};
     struct np_dgram_io dio = {&s, s_send, d_recv, d_now};
     struct np_addr a;
@@ -96,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (np_handshake(&io, &ch, &r, text, size & 1 ? sizeof(text) : 0, err, sizeof(err)) == 0 &&
         np_reply_token(r.text_len, text, &token, err, sizeof(err)) == 0)
         np_udp_bind(&dio, token, err, sizeof(err));
+    if (np_threads_parse(data, size, &th, err, sizeof(err)) == 0) /* a threads report */
+        np_threads_encode(&th, (uint8_t[NP_THREADS_BYTES]){0}, NP_THREADS_BYTES);
     np_status_name(size ? data[0] : 0);
     np_seq_match(data, size, 42);
     /* an address from what is left */

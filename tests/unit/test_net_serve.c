@@ -248,6 +248,19 @@ static void test_good(void)
     json_decref(j);
     CHECK(closed_by_server(fd), "server closes after info");
     close(fd);
+    /* threads: the server's own threads report (NP_TEST_THREADS), well formed */
+    fd = hello(NP_TEST_THREADS, 0, 0, &st, &r, text, NP_TEXT_MAX + 1);
+    CHECK(fd >= 0 && st == NP_OK, "threads reply");
+    {
+        struct np_threads th = {0};
+        char err[160] = "";
+        CHECK(fd >= 0 &&
+                  np_threads_parse((const uint8_t *)text, r.text_len, &th, err, sizeof(err)) == 0 &&
+                  th.n >= 1 && th.t[0].tid > 0 && th.t[0].cpu != NP_CPU_UNKNOWN,
+              "threads report of %u threads %s", th.n, err);
+    }
+    CHECK(closed_by_server(fd), "server closes after the threads report");
+    close(fd);
     free(text);
     /* stream: 1 MB in; maerts: 1 MB out */
     {

@@ -2,8 +2,9 @@
  * Unit tests of the network wire protocol (lib/netproto.c): hello and reply round trips,
  * every way a hello can be malformed (each must be refused with its status and a reason),
  * reply validation, the UDP bind datagram and its token (byte layout, every malformed
- * variant refused), the sequence stamp, the address syntax of --listen and --peer, and the
- * client side of the handshake (np_handshake) over a scripted in-memory connection.
+ * variant refused), the threads report of NP_TEST_THREADS (byte layout, bounds, garbage
+ * refused), the sequence stamp, the address syntax of --listen and --peer, and the client
+ * side of the handshake (np_handshake) over a scripted in-memory connection.
  */
 #include "check.h"
 #include "netproto.h"
@@ -470,6 +471,68 @@ static void test_udp_bind(void)
           "a failing send: %s", err);
 }
 
+static void test_threads(void)
+{
+    struct np_threads r = {.n = 2}, out;
+    uint8_t b[NP_THREADS_BYTES + 8], h[NP_HELLO_LEN];
+    char err[200], reason[NP_REASON_MAX + 1];
+    size_t n;
+
+    r.t[0] =
+        (struct np_thread){.tid = 4242, .cpu = 1, .runtime_ns = 0x0102030405ull, .migrations = 7};
+    r.t[1] = (struct np_thread){.tid = 9, .cpu = NP_CPU_UNKNOWN, .runtime_ns = 0, .migrations = -1};
+    n = np_threads_encode(&r, b, sizeof(b));
+    CHECK(n == 4 + 2 * NP_THREAD_LEN, "two threads take %zu bytes", n);
+    CHECK(b[0] == 0 && b[1] == 2 && b[2] == 0 && b[3] == 0, "count big-endian, reserved zero");
+    CHECK(b[4] == 0 && b[5] == 0 && b[6] == 0x10 && b[7] == 0x92, "tid 4242 big-endian");
+    CHECK(b[8 + 3] == 1 && b[12 + 3] == 0x01 && b[19] == 0x05, "cpu and runtime bytes");
+    CHECK(memcmp(b + 4 + NP_THREAD_LEN + 20, "\xff\xff\xff\xff", 4) == 0, "unknown migrations");
+    CHECK(np_threads_parse(b, n, &out, err, sizeof(err)) == 0, "parse: %s", err);
+    CHECK(out.n == 2 && out.t[0].tid == 4242 && out.t[0].cpu == 1 &&
+              out.t[0].runtime_ns == 0x0102030405ull && out.t[0].migrations == 7 &&
+              out.t[1].cpu == NP_CPU_UNKNOWN && out.t[1].migrations == -1,
+          "fields survive the round trip");
+    CHECK(np_threads_encode(&r, b, n - 1) == 0, "too small a buffer: 0");
+
+    /* garbage is refused, whatever it claims */
+    CHECK(np_threads_parse(b, n - 1, &out, err, sizeof(err)) == -EPROTO && out.n == 0 &&
+              strstr(err, "threads report"),
+          "a short report: %s", err);
+    CHECK(np_threads_parse(b, 3, &out, err, sizeof(err)) == -EPROTO, "no header");
+    b[2] = 1;
+    CHECK(np_threads_parse(b, n, &out, err, sizeof(err)) == -EPROTO, "reserved bytes set");
+    b[2] = 0;
+    b[1] = NP_THREADS_MAX + 1;
+    CHECK(np_threads_parse(b, 4 + (NP_THREADS_MAX + 1) * NP_THREAD_LEN, &out, err, sizeof(err)) ==
+              -EPROTO,
+          "over NP_THREADS_MAX threads");
+    b[1] = 2;
+    r.t[0].cpu = NP_CPU_LIMIT;
+    np_threads_encode(&r, b, sizeof(b));
+    CHECK(np_threads_parse(b, n, &out, err, sizeof(err)) == -EPROTO && strstr(err, "entry 0"),
+          "a CPU past NP_CPU_LIMIT: %s", err);
+    r.t[0].cpu = 0;
+    r.t[0].tid = 0;
+    np_threads_encode(&r, b, sizeof(b));
+    CHECK(np_threads_parse(b, n, &out, err, sizeof(err)) == -EPROTO, "tid 0");
+    r.t[0].tid = 1;
+    r.t[0].migrations = -2;
+    np_threads_encode(&r, b, sizeof(b));
+    CHECK(np_threads_parse(b, n, &out, err, sizeof(err)) == -EPROTO, "negative migrations");
+    r.n = 0;
+    CHECK(np_threads_encode(&r, b, sizeof(b)) == 4 &&
+              np_threads_parse(b, 4, &out, err, sizeof(err)) == 0 && out.n == 0,
+          "an empty report");
+
+    /* the request: a hello of test 7 with no sizes; named "threads" */
+    encode(h, NP_TEST_THREADS, 0, 0);
+    CHECK(parse(h, &lim, reason) == NP_OK, "threads hello: %s", reason);
+    encode(h, NP_TEST_THREADS, 0, 64);
+    CHECK(parse(h, &lim, reason) == NP_E_FIELD && strstr(reason, "threads request"),
+          "sizes on a threads hello: %s", reason);
+    CHECK(strcmp(np_test_name(NP_TEST_THREADS), "threads") == 0, "name");
+}
+
 int main(void)
 {
     test_hello_roundtrip();
@@ -480,5 +543,6 @@ int main(void)
     test_addr();
     test_handshake();
     test_udp_bind();
+    test_threads();
     return check_done("test_netproto");
 }

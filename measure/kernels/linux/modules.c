@@ -11,6 +11,6 @@ const struct vb_module vb_modules[] = {
     {timer_wake_kernels, timer_check_opts}, /* timer/wake/<method>: --interval ... */
     {exit_kernels, NULL},                   /* exit/... */
     {net_kernels, net_check_opts},          /* net/...: --peer, --flows ... */
-    {storage_kernels, NULL},                /* storage/... */
+    {storage_kernels, storage_check_opts},  /* storage/...: --target */
     {NULL, NULL},
 };

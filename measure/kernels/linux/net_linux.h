@@ -13,18 +13,12 @@
 #include "net.h"
 #include "net_sock.h"
 
-/* A peer: where a kernel connects. */
-struct netl_peer {
-    struct sockaddr_storage sa;
-    socklen_t len;
-    char name[160]; /* as the user or the started server wrote it */
-    int started;    /* the run started this server */
-    int ok, described;
-};
+/* The socket address of a peer (struct nk_peer, net.h). */
+#define NETL_SA(p) ((const struct sockaddr *)(p)->addr.sa)
 /* The run's peer (state in o->run, see kernel.h) for IP kernels (vsock 0) or net/vsock_rr (vsock 1): --peer/--vsock-peer,
    else the `viobench serve` the run starts on first use. The first call per peer records
    it in the run context. NULL with the reason in why. */
-const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len);
+const struct nk_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len);
 /* 1 while the server the run started (if any) is running; else 0 and why. */
 int netl_peer_alive(const struct vb_opts *o, char *why, size_t len);
 /* The pid of the server the run started, 0 when there is none (--peer). */
@@ -55,10 +49,14 @@ struct netl_watch {
 };
 /* Note every thread of pid (0: nothing to watch) at the window's start. */
 void netl_watch_begin(struct netl_watch *w, int pid);
+/* The same from a threads report (a remote peer's; NULL: nothing to watch). */
+void netl_watch_begin_report(struct netl_watch *w, const struct np_threads *r);
 /* At the window's end: the CPUs (a JSON array of numbers, ascending) the threads that did
    the work were on at the start and end of the window, and their migrations in between
    (*migrations, -1 when unknown). When migrations > 0 the list may miss a CPU visited in
    between. */
 json_t *netl_watch_end(struct netl_watch *w, long *migrations);
+/* The same from the report r taken at the window's end (begun with netl_watch_begin_report). */
+json_t *netl_watch_end_report(struct netl_watch *w, const struct np_threads *r, long *migrations);
 
 #endif

@@ -34,9 +34,9 @@ struct net_run {
         int cleanup_id;
         int tried;
         char err[256];
-        struct netl_peer ip, vsock; /* addresses the started server reported */
+        struct nk_peer ip, vsock; /* addresses the started server reported */
     } child;
-    struct netl_peer user_ip, user_vsock;
+    struct nk_peer user_ip, user_vsock;
     struct netl_place place; /* client and peer CPUs (net_place.c) */
     int place_state;         /* 0 not resolved, 1 resolved, 2 cannot be had (place_why) */
     char place_why[256];
@@ -53,23 +53,6 @@ static void stop_child(void *arg)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
-}
-
-static int set_peer(struct netl_peer *p, const char *text, int started, int vsock, char *why,
-                    size_t len)
-{
-    struct np_addr a;
-    char err[256];
-    if ((vsock ? net_vsock_addr(text, &a, err, sizeof(err))
-               : np_addr_parse(text, &a, err, sizeof(err))) ||
-        netl_sockaddr(&a, 0, &p->sa, &p->len, err, sizeof(err))) {
-        snprintf(why, len, "peer %s: %s", text, err);
-        return -EINVAL;
-    }
-    snprintf(p->name, sizeof(p->name), "%s", text);
-    p->started = started;
-    p->ok = 1;
-    return 0;
 }
 
 /* Read the ready lines of the child until it closes the pipe. */
@@ -156,7 +139,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
             break;
         *nl = 0;
         v = strncmp(line, "vsock:", 6) == 0;
-        ret = set_peer(v ? &nr->child.vsock : &nr->child.ip, line, 1, v, why, len);
+        ret = nk_peer_set(v ? &nr->child.vsock : &nr->child.ip, line, 1, v, why, len);
         if (ret)
             return ret;
     }
@@ -168,8 +151,7 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
 }
 
 /* Ask the peer for its info and publish the context with both ends of the path. */
-static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netl_peer *p,
-                          const char *key)
+static void describe_peer(struct net_run *nr, const struct nk_peer *p, const char *key)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -177,9 +159,9 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
     char err[256];
     char *text = malloc(NP_TEXT_MAX + 1);
     json_t *info = NULL;
-    int fd =
-        text ? netl_connect((struct sockaddr *)&p->sa, p->len, NETL_IO_TIMEOUT_MS, err, sizeof(err))
-             : -ENOMEM;
+    int fd = text ? netl_connect(NETL_SA(p), (socklen_t)p->addr.len, NETL_IO_TIMEOUT_MS, err,
+                                 sizeof(err))
+                  : -ENOMEM;
 
     if (!nr->context)
         nr->context = json_object();
@@ -192,40 +174,33 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
         nr->context, key,
         nk_peer_entry(p->name, p->started, nr->child.pid, info, fd < 0 ? err : "no info reply"));
     json_decref(info);
-    if (p->sa.ss_family == AF_VSOCK)
+    if (NETL_SA(p)->sa_family == AF_VSOCK)
         json_object_set_new(nr->context, "vsock_local", netl_vsock_facts());
-    else if (netl_local_for((struct sockaddr *)&p->sa, p->len, &local) == 0)
+    else if (netl_local_for(NETL_SA(p), (socklen_t)p->addr.len, &local) == 0)
         json_object_set_new(nr->context, "local", netl_nic_facts((struct sockaddr *)&local));
-    json_object_set_new(nr->context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(nr->context));
 }
 
-/* The run's peer state, made on first use. NULL with why set. */
+/* The run's peer state, made on first use (net_client.c). NULL with why set. */
 static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
 {
-    if (!o->run) {
-        snprintf(why, len, "net: no run state (vb_opts.run)");
-        return NULL;
-    }
-    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
-        snprintf(why, len, "net: out of memory");
-    return o->run->net;
+    return nk_run_of(o, sizeof(struct net_run), why, len);
 }
 
-const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
+const struct nk_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *why, size_t len)
 {
     struct net_run *nr = run_of(o, why, len);
-    struct netl_peer *p;
+    struct nk_peer *p;
 
     if (!nr)
         return NULL;
     if (vsock && o->vsock_peer) {
         p = &nr->user_vsock;
-        if (!p->ok && set_peer(p, o->vsock_peer, 0, 1, why, len))
+        if (!p->ok && nk_peer_set(p, o->vsock_peer, 0, 1, why, len))
             return NULL;
     } else if (!vsock && o->peer) {
         p = &nr->user_ip;
-        if (!p->ok && set_peer(p, o->peer, 0, 0, why, len))
+        if (!p->ok && nk_peer_set(p, o->peer, 0, 0, why, len))
             return NULL;
     } else {
         if (!nr->child.tried) {
@@ -248,7 +223,7 @@ const struct netl_peer *netl_peer_get(const struct vb_opts *o, int vsock, char *
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(nr, o, p, vsock ? "vsock_peer" : "peer");
+        describe_peer(nr, p, vsock ? "vsock_peer" : "peer");
     }
     return p;
 }

@@ -5,12 +5,13 @@
  * placement (--placement; by default client and peer on two different CPUs when there are
  * two) and every row records it with the CPUs its threads were seen on during the window
  * and their migrations. The choice of CPUs uses hwloc for cores and NUMA nodes; what the
- * threads did comes from /proc/<pid>/task/<tid>/{stat,sched}.
+ * threads did comes from threads reports (lib/netproto.h): read from /proc for the client
+ * and a peer the run started (measure/peer/linux/net_threads.c), asked of a remote
+ * `viobench serve` over the protocol.
  */
 #include "net_linux.h"
 #include "platform.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <hwloc.h>
 #include <stdio.h>
@@ -100,91 +101,66 @@ int netl_place_resolve(const struct vb_opts *o, struct netl_place *pl, char *why
     return 1;
 }
 
-/* One thread's CPU (the stat file's processor field), run time and migrations; 0 or -1. */
-static int read_thread(int pid, int tid, int *cpu, double *rt, long *mig)
+/* Note a threads report (net_threads.c, or a remote peer's) at the window's start or end. */
+static void note(struct netl_watch *w, const struct np_threads *r, int end)
 {
-    char path[96], buf[4096], *p;
-    FILE *f;
-    size_t n;
-
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-    if (!(f = fopen(path, "r")))
-        return -1;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    p = strrchr(buf, ')'); /* the name may hold spaces */
-    if (!p)
-        return -1;
-    /* after ") ": field 3 (state) ... field 39 (processor) */
-    for (int field = 2; field < 39 && p; field++)
-        p = strchr(p + 1, ' ');
-    if (!p || sscanf(p + 1, "%d", cpu) != 1)
-        return -1;
-    *rt = 0;
-    *mig = -1;
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/sched", pid, tid);
-    if ((f = fopen(path, "r"))) {
-        while (fgets(buf, sizeof(buf), f)) {
-            if (strncmp(buf, "se.sum_exec_runtime", 19) == 0 && (p = strchr(buf, ':')))
-                *rt = atof(p + 1);
-            else if (strncmp(buf, "se.nr_migrations", 16) == 0 && (p = strchr(buf, ':')))
-                *mig = atol(p + 1);
-        }
-        fclose(f);
-    }
-    return 0;
-}
-
-static void scan(struct netl_watch *w, int end)
-{
-    char path[64];
-    DIR *d;
-    struct dirent *e;
-
-    snprintf(path, sizeof(path), "/proc/%d/task", w->pid);
-    if (!(d = opendir(path)))
-        return;
-    while ((e = readdir(d))) {
-        int tid = atoi(e->d_name), cpu, i;
-        double rt;
-        long mig;
-        if (tid <= 0 || read_thread(w->pid, tid, &cpu, &rt, &mig))
-            continue;
-        for (i = 0; i < w->n && w->t[i].tid != tid; i++)
+    for (unsigned k = 0; k < r->n; k++) {
+        const struct np_thread *t = &r->t[k];
+        int i, cpu = t->cpu == NP_CPU_UNKNOWN ? -1 : (int)t->cpu;
+        for (i = 0; i < w->n && w->t[i].tid != (int)t->tid; i++)
             ;
         if (i == w->n) {
             if (w->n == NETL_WATCH_MAX)
                 continue;
             w->n++; /* a thread born in the window counts from nothing */
-            w->t[i].tid = tid;
+            w->t[i].tid = (int)t->tid;
             w->t[i].cpu0 = -1;
             w->t[i].rt0 = 0;
             w->t[i].mig0 = 0;
         }
         if (!end) {
             w->t[i].cpu0 = cpu;
-            w->t[i].rt0 = rt;
-            w->t[i].mig0 = mig;
+            w->t[i].rt0 = (double)t->runtime_ns / 1e6;
+            w->t[i].mig0 = (long)t->migrations;
         } else {
             w->t[i].cpu1 = cpu;
-            w->t[i].rt1 = rt;
-            w->t[i].mig1 = mig;
+            w->t[i].rt1 = (double)t->runtime_ns / 1e6;
+            w->t[i].mig1 = (long)t->migrations;
             w->t[i].seen_end = 1;
         }
     }
-    closedir(d);
+}
+
+void netl_watch_begin_report(struct netl_watch *w, const struct np_threads *r)
+{
+    memset(w, 0, sizeof(*w));
+    if (r) {
+        w->pid = -1;
+        note(w, r, 0);
+    }
 }
 
 void netl_watch_begin(struct netl_watch *w, int pid)
 {
+    struct np_threads r;
     memset(w, 0, sizeof(*w));
     w->pid = pid;
-    if (pid > 0)
-        scan(w, 0);
+    if (pid > 0 && netl_threads_read(pid, &r) == 0)
+        note(w, &r, 0);
 }
 
 json_t *netl_watch_end(struct netl_watch *w, long *migrations)
+{
+    struct np_threads r;
+    *migrations = -1;
+    if (w->pid <= 0)
+        return json_array();
+    if (netl_threads_read(w->pid, &r))
+        r.n = 0;
+    return netl_watch_end_report(w, &r, migrations);
+}
+
+json_t *netl_watch_end_report(struct netl_watch *w, const struct np_threads *r, long *migrations)
 {
     double most = 0;
     int seen[1024] = {0};
@@ -193,9 +169,9 @@ json_t *netl_watch_end(struct netl_watch *w, long *migrations)
     json_t *cpus = json_array();
 
     *migrations = -1;
-    if (w->pid <= 0 || !cpus)
+    if (!w->pid || !cpus)
         return cpus;
-    scan(w, 1);
+    note(w, r, 1);
     for (int i = 0; i < w->n; i++)
         if (w->t[i].seen_end && w->t[i].rt1 - w->t[i].rt0 > most)
             most = w->t[i].rt1 - w->t[i].rt0;

@@ -9,7 +9,7 @@ const struct vb_module vb_modules[] = {
     {timer_win_kernels, timer_check_opts}, /* timer/read/{qpc,precise_filetime}, timer/wake/... */
     {timer_tsc_kernels, NULL},             /* timer/read/rdtsc[p] */
     {exit_kernels, NULL},                  /* exit/... */
-    {storage_iocp_kernels, NULL},          /* storage/iocp/..., storage/flush */
-    {net_win_kernels, net_check_opts},     /* net/... */
+    {storage_iocp_kernels, storage_check_opts}, /* storage/iocp/..., storage/flush */
+    {net_kernels, net_check_opts},              /* net/... */
     {NULL, NULL},
 };

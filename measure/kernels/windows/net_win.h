@@ -15,17 +15,11 @@
 #include "net.h"
 #include "net_win_sock.h"
 
-/* Where the kernels connect: --peer, or the `viobench serve` the run starts itself. */
-struct netw_peer {
-    struct sockaddr_storage sa;
-    int len;
-    char name[160];
-    int started;
-    int ok, described;
-};
+/* The socket address of a peer (struct nk_peer, net.h). */
+#define NETW_SA(p) ((const struct sockaddr *)(p)->addr.sa)
 /* The run's peer (the first call starts one when there is no --peer, and records both ends
    in the run context). NULL with the reason in why. */
-const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len);
+const struct nk_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len);
 /* 1 while the server the run started (if any) runs; else 0 and why. */
 int netw_peer_alive(const struct vb_opts *o, char *why, size_t len);
 

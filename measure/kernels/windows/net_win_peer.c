@@ -26,9 +26,9 @@ struct net_run {
         DWORD pid;
         int tried;
         char err[256];
-        struct netw_peer ip;
+        struct nk_peer ip;
     } child;
-    struct netw_peer user_ip;
+    struct nk_peer user_ip;
     json_t *context;
 };
 
@@ -43,21 +43,6 @@ static void stop_child(void *arg)
         WaitForSingleObject(p, 5000);
         CloseHandle(p);
     }
-}
-
-static int set_peer(struct netw_peer *p, const char *text, int started, char *why, size_t len)
-{
-    struct np_addr a;
-    char err[256];
-    if (np_addr_parse(text, &a, err, sizeof(err)) ||
-        netw_sockaddr(&a, 0, &p->sa, &p->len, err, sizeof(err))) {
-        snprintf(why, len, "peer %s: %s", text, err);
-        return -EINVAL;
-    }
-    snprintf(p->name, sizeof(p->name), "%s", text);
-    p->started = started;
-    p->ok = 1;
-    return 0;
 }
 
 /* Read the child's ready output until it closes the pipe or the timeout passes. */
@@ -152,10 +137,10 @@ static int start_child(struct net_run *nr, const struct vb_opts *o, char *why, s
         *nl = 0;
     if (nl > lines && nl[-1] == '\r')
         nl[-1] = 0;
-    return set_peer(&nr->child.ip, lines, 1, why, len);
+    return nk_peer_set(&nr->child.ip, lines, 1, 0, why, len);
 }
 
-static void describe_peer(struct net_run *nr, const struct vb_opts *o, const struct netw_peer *p)
+static void describe_peer(struct net_run *nr, const struct nk_peer *p)
 {
     struct np_hello h = {.test = NP_TEST_INFO};
     struct np_reply r;
@@ -164,8 +149,7 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
     char err[256], name[80];
     char *text = malloc(NP_TEXT_MAX + 1);
     json_t *info = NULL;
-    SOCKET s = text ? netw_connect((const struct sockaddr *)&p->sa, p->len, NETW_IO_TIMEOUT_MS, err,
-                                   sizeof(err))
+    SOCKET s = text ? netw_connect(NETW_SA(p), p->addr.len, NETW_IO_TIMEOUT_MS, err, sizeof(err))
                     : INVALID_SOCKET;
 
     if (!nr->context)
@@ -185,32 +169,25 @@ static void describe_peer(struct net_run *nr, const struct vb_opts *o, const str
                         nk_peer_entry(p->name, p->started, (long)nr->child.pid, info,
                                       s == INVALID_SOCKET ? err : "no info reply"));
     json_decref(info);
-    json_object_set_new(nr->context, "options", nk_context_options(o));
     vb_run_context("network", json_incref(nr->context));
 }
 
-/* The run's peer state, made on first use. NULL with why set. */
+/* The run's peer state, made on first use (net_client.c). NULL with why set. */
 static struct net_run *run_of(const struct vb_opts *o, char *why, size_t len)
 {
-    if (!o->run) {
-        snprintf(why, len, "net: no run state (vb_opts.run)");
-        return NULL;
-    }
-    if (!o->run->net && !(o->run->net = calloc(1, sizeof(*o->run->net))))
-        snprintf(why, len, "net: out of memory");
-    return o->run->net;
+    return nk_run_of(o, sizeof(struct net_run), why, len);
 }
 
-const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len)
+const struct nk_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t len)
 {
     struct net_run *nr = run_of(o, why, len);
-    struct netw_peer *p;
+    struct nk_peer *p;
 
     if (!nr)
         return NULL;
     if (o->peer) {
         p = &nr->user_ip;
-        if (!p->ok && set_peer(p, o->peer, 0, why, len))
+        if (!p->ok && nk_peer_set(p, o->peer, 0, 0, why, len))
             return NULL;
     } else {
         if (!nr->child.tried) {
@@ -226,7 +203,7 @@ const struct netw_peer *netw_peer_get(const struct vb_opts *o, char *why, size_t
     }
     if (!p->described) {
         p->described = 1;
-        describe_peer(nr, o, p);
+        describe_peer(nr, p);
     }
     return p;
 }

@@ -310,6 +310,24 @@ static void start_info(struct server *s, struct conn *c)
     conn_flush(s, c);
 }
 
+/* NP_TEST_THREADS: this process's threads report (net_threads.c), then close. */
+static void start_threads(struct server *s, struct conn *c)
+{
+    struct np_threads r;
+    size_t n;
+    c->owned = malloc(NP_THREADS_BYTES);
+    if (!c->owned || netl_threads_read((int)getpid(), &r) ||
+        !(n = np_threads_encode(&r, (uint8_t *)c->owned, NP_THREADS_BYTES))) {
+        serve_refuse(s, c, NP_E_INTERNAL, "cannot read this server's threads");
+        return;
+    }
+    queue_reply(s, c, NP_OK, c->owned, n, NULL, 0);
+    c->body_left = 0;
+    c->state = C_OUT;
+    c->next = C_CLOSE;
+    conn_flush(s, c);
+}
+
 static void set_sockopts(struct conn *c, const struct np_hello *h)
 {
     int one = 1;
@@ -356,6 +374,9 @@ static int handle_hello(struct server *s, struct conn *c)
         return 1;
     case NP_TEST_INFO:
         start_info(s, c);
+        return 0;
+    case NP_TEST_THREADS:
+        start_threads(s, c);
         return 0;
     case NP_TEST_UDP_RR:
         c->next = C_UDPCTL;

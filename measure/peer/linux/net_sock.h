@@ -45,6 +45,13 @@ int netl_handshake(int fd, const struct np_hello *h, struct np_reply *r, char *t
    server's UDP port) every NP_BIND_EVERY_MS until the server's ack arrives, at most
    NP_BIND_TRIES times (np_udp_bind). 0, or -errno with the reason in err. */
 int netl_udp_bind(int fd, uint64_t token, char *err, size_t errlen);
+/* The threads report (NP_TEST_THREADS) of process pid from /proc: 0 or -errno (the first
+   NP_THREADS_MAX threads when there are more). net_threads.c. */
+int netl_threads_read(int pid, struct np_threads *r);
+/* Ask the server at sa for its threads report: 0, or -errno with the reason in err
+   (-ECONNREFUSED "unknown test": a server older than the report). */
+int netl_threads_ask(const struct sockaddr *sa, socklen_t len, struct np_threads *r, char *err,
+                     size_t errlen);
 /* send()/recv() exactly n bytes on a blocking socket (MSG_NOSIGNAL). 0 or -errno (-EPIPE
    for a peer that closed). */
 int netl_send_all(int fd, const void *buf, size_t n);

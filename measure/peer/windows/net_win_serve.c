@@ -234,6 +234,9 @@ static void serve_test(struct conn *c, const struct np_hello *h)
         serve_count(&s->served);
         serve_info(c);
         return;
+    case NP_TEST_THREADS: /* the client records the peer's CPUs as unknown */
+        serve_refuse(c, NP_E_TEST, "the threads report is not available on Windows");
+        return;
     case NP_TEST_CRR: {
         struct np_reply r = {.status = NP_OK, .max_msg = s->cfg->max_msg};
         serve_count(&s->served);
