@@ -97,7 +97,7 @@ rc=$?
 cat "$T/play.out"
 echo "ansible-playbook took $(($(date +%s) - start)) s"
 [ $rc -eq 4 ] || fail "ansible-playbook exited $rc, expected 4 (an unreachable host)"
-grep -q 'fatal: \[gamma\]: UNREACHABLE!.*refused' "$T/play.out" || fail "gamma not named unreachable"
+grep -q 'fatal: \[gamma\]: UNREACHABLE!' "$T/play.out" || fail "gamma not named unreachable"  # refused, or a broken pipe on a busy machine
 grep -q '"2 of 4 guests ran, 1 unreachable, 1 failed"' "$T/play.out" || fail "summary line missing or wrong"
 grep -q '"gamma: UNREACHABLE' "$T/play.out" || fail "gamma not in the summary"
 grep -q '"delta: FAILED, run failed (exit 2): .*suite.*bogus' "$T/play.out" || fail "delta's failing run not in the summary"
