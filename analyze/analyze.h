@@ -340,6 +340,29 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v);
 /* 1 when n repetition values of a metric form distinct modes (as compare's "unstable"),
    with "repetitions in distinct modes: 9.95 us (1), 44.9 us (2)" in buf; else 0, "". */
 int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
+
+/* One compared row (compare, report): a benchmark's metric on both sides, the repetitions
+   (values and run indexes, owned), the statistics and the Mann-Whitney U figures. */
+struct an_vrow {
+    const struct an_bench *x, *y;
+    int m;
+    double *ra, *rb;
+    int *runa, *runb;
+    struct an_verdict_in in;
+    struct an_verdict v;
+    struct an_mwu u;
+};
+/* Compare's metrics for one benchmark: the n_want asked for, or by default p50 plus p99 and
+   p99.9 where each repetition has 10 values above them (real_time without histograms).
+   Returns how many were written to out (room for AM_NMETRICS). */
+int an_vrow_metrics(const struct an_bench *x, const struct an_bench *y, const int *want, int nwant,
+                    int *out);
+/* The statistics of one row (the verdict waits for the correction over the table): alpha,
+   level and min_change as fractions. 1 filled, 0 the metric is missing on a side, -1 ENOMEM. */
+int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_bench *y, int m,
+                 double alpha, double level, double min_change);
+/* Free what an_vrow_test allocated. */
+void an_vrow_free(struct an_vrow *r);
 /* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */
 void an_bh(const double *p, int n, double *q);
 /* Student's t quantile: t with P(T <= t) = p, df degrees of freedom; NAN outside (0,1). */

@@ -98,17 +98,6 @@ struct counts {
     long both, regressed, improved, same, inconclusive, unstable, only_a, only_b, skipped;
 };
 
-/* One row of the table before the correction over all rows. */
-struct crow {
-    const struct an_bench *x, *y;
-    int m;
-    double *ra, *rb;
-    int *runa, *runb;
-    struct an_verdict_in in;
-    struct an_verdict v;
-    struct an_mwu u;
-};
-
 static void fmt_pct(double v, char *buf, size_t len)
 {
     if (!isfinite(v))
@@ -117,77 +106,7 @@ static void fmt_pct(double v, char *buf, size_t len)
         snprintf(buf, len, "%+.1f%%", v * 100);
 }
 
-/* Metrics compared for one benchmark: the user's list, or the default. */
-static int pick_metrics(const struct an_bench *x, const struct an_bench *y, const int *want,
-                        int nwant, int *out)
-{
-    int n = 0;
-    if (nwant) {
-        for (int i = 0; i < nwant; i++)
-            out[n++] = want[i];
-        return n;
-    }
-    if (x->hist && y->hist) {
-        double nmin = fmin((double)x->hist->count, (double)y->hist->count) /
-                      fmax(1, fmax(x->nrows, y->nrows));
-        out[n++] = AM_P50;
-        /* A percentile needs at least 10 values above it in each repetition. */
-        if (nmin * 0.01 >= 10)
-            out[n++] = AM_P99;
-        if (nmin * 0.001 >= 10)
-            out[n++] = AM_P999;
-        return n;
-    }
-    out[n++] = AM_REAL;
-    return n;
-}
-
-/* The statistics of one row (the verdict waits for the correction). 1 added, 0 the metric
-   does not exist on a side, -1 ENOMEM. */
-static int test_row(struct crow *r, const struct an_bench *x, const struct an_bench *y, int m)
-{
-    int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0);
-
-    memset(r, 0, sizeof(*r));
-    if (na == 0 || nb == 0)
-        return 0;
-    r->x = x;
-    r->y = y;
-    r->m = m;
-    r->u.p = NAN;
-    if (!(r->ra = malloc(sizeof(double) * (size_t)na)) ||
-        !(r->rb = malloc(sizeof(double) * (size_t)nb)) ||
-        !(r->runa = malloc(sizeof(int) * (size_t)na)) ||
-        !(r->runb = malloc(sizeof(int) * (size_t)nb))) {
-        free(r->ra);
-        free(r->rb);
-        free(r->runa);
-        return -1;
-    }
-    an_bench_reps(x, m, r->ra, na);
-    an_bench_reps(y, m, r->rb, nb);
-    an_bench_rep_runs(x, m, r->runa, na);
-    an_bench_rep_runs(y, m, r->runb, nb);
-    r->in = (struct an_verdict_in){.a = r->ra,
-                                   .b = r->rb,
-                                   .run_a = r->runa,
-                                   .run_b = r->runb,
-                                   .na = na,
-                                   .nb = nb,
-                                   .noisy_a = x->noisy,
-                                   .noisy_b = y->noisy,
-                                   .metric = m,
-                                   .higher_better = an_metrics[m].higher_better,
-                                   .alpha = a.alpha,
-                                   .level = a.conf / 100,
-                                   .min_change = a.min_change / 100};
-    an_verdict_test(&r->in, &r->v);
-    if (an_mwu(r->ra, na, r->rb, nb, &r->u))
-        r->u.p = NAN;
-    return 1;
-}
-
-static void put_row(struct an_table *t, struct crow *r, struct counts *cnt)
+static void put_row(struct an_table *t, struct an_vrow *r, struct counts *cnt)
 {
     const struct an_verdict *v = &r->v;
     char b1[64], b2[64], b3[64];
@@ -289,7 +208,7 @@ int an_cmd_compare(int argc, char **argv)
         "benchmark", "metric",    "A",      "B",       "change", "CI",     "low",
         "high",      "Welch p",   "adj. p", "U p",     "reps A", "reps B", "samples A",
         "samples B", "CI method", "U test", "verdict", "why",    "spread", "reps needed"};
-    struct crow *rows = NULL;
+    struct an_vrow *rows = NULL;
     size_t nrows = 0, caprows = 0;
     const char *pos[2];
     struct an_ctx c = {.cmd = "analyze compare"};
@@ -355,18 +274,19 @@ int an_cmd_compare(int argc, char **argv)
             continue;
         }
         cnt.both++;
-        nm = pick_metrics(x, y, want, nwant, ms);
+        nm = an_vrow_metrics(x, y, want, nwant, ms);
         for (int k = 0; k < nm; k++) {
             int r;
             if (nrows == caprows) {
                 size_t nc = caprows ? caprows * 2 : 64;
-                struct crow *nr = realloc(rows, nc * sizeof(*nr));
+                struct an_vrow *nr = realloc(rows, nc * sizeof(*nr));
                 if (!nr)
                     goto out;
                 rows = nr;
                 caprows = nc;
             }
-            if ((r = test_row(&rows[nrows], x, y, ms[k])) < 0)
+            if ((r = an_vrow_test(&rows[nrows], x, y, ms[k], a.alpha, a.conf / 100,
+                                  a.min_change / 100)) < 0)
                 goto out;
             nrows += (size_t)r;
         }
@@ -476,10 +396,7 @@ int an_cmd_compare(int argc, char **argv)
     ret = a.fail && cnt.regressed ? 1 : 0;
 out:
     for (size_t i = 0; i < nrows; i++) {
-        free(rows[i].ra);
-        free(rows[i].rb);
-        free(rows[i].runa);
-        free(rows[i].runb);
+        an_vrow_free(&rows[i]);
     }
     free(rows);
     json_decref(meta);

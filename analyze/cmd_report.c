@@ -207,72 +207,8 @@ struct counts {
     long rows, st[AV_NSTATES];
 };
 
-struct crow {
-    const struct an_bench *x, *y;
-    int m;
-    double *ra, *rb;
-    int *runa, *runb;
-    struct an_verdict_in in;
-    struct an_verdict v;
-};
-
 static const char *const vclass[AV_NSTATES] = {"same", "regressed", "improved", "inconclusive",
                                                "unstable"};
-
-/* compare's default metrics (its pick_metrics, static in cmd_compare.c): p50, and p99 /
-   p99.9 where every repetition has 10 values above them; real_time without histograms. */
-static int default_metrics(const struct an_bench *x, const struct an_bench *y, int *out)
-{
-    int n = 0;
-    if (x->hist && y->hist) {
-        double nmin = fmin((double)x->hist->count, (double)y->hist->count) /
-                      fmax(1, fmax(x->nrows, y->nrows));
-        out[n++] = AM_P50;
-        if (nmin * 0.01 >= 10)
-            out[n++] = AM_P99;
-        if (nmin * 0.001 >= 10)
-            out[n++] = AM_P999;
-        return n;
-    }
-    out[n++] = AM_REAL;
-    return n;
-}
-
-static int test_row(struct crow *r, const struct an_bench *x, const struct an_bench *y, int m)
-{
-    int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0);
-    memset(r, 0, sizeof(*r));
-    if (!na || !nb)
-        return 0;
-    r->x = x;
-    r->y = y;
-    r->m = m;
-    r->ra = malloc(sizeof(double) * (size_t)na);
-    r->rb = malloc(sizeof(double) * (size_t)nb);
-    r->runa = malloc(sizeof(int) * (size_t)na);
-    r->runb = malloc(sizeof(int) * (size_t)nb);
-    if (!r->ra || !r->rb || !r->runa || !r->runb)
-        return -1;
-    an_bench_reps(x, m, r->ra, na);
-    an_bench_reps(y, m, r->rb, nb);
-    an_bench_rep_runs(x, m, r->runa, na);
-    an_bench_rep_runs(y, m, r->runb, nb);
-    r->in = (struct an_verdict_in){.a = r->ra,
-                                   .b = r->rb,
-                                   .run_a = r->runa,
-                                   .run_b = r->runb,
-                                   .na = na,
-                                   .nb = nb,
-                                   .noisy_a = x->noisy,
-                                   .noisy_b = y->noisy,
-                                   .metric = m,
-                                   .higher_better = an_metrics[m].higher_better,
-                                   .alpha = 0.05,
-                                   .level = 0.95,
-                                   .min_change = a.min_change / 100};
-    an_verdict_test(&r->in, &r->v);
-    return 1;
-}
 
 /* The CI of a change as a small bar on a common scale of +-range (fractions). */
 static void ci_bar(FILE *f, const struct an_verdict *v, double range, const char *cls)
@@ -297,7 +233,7 @@ static void ci_bar(FILE *f, const struct an_verdict *v, double range, const char
 static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
                        const struct an_set *sb, const char *lb, struct counts *tot)
 {
-    struct crow *rows = NULL;
+    struct an_vrow *rows = NULL;
     size_t n = 0, cap = 0;
     struct counts cnt = {0};
     double *p = NULL, *q = NULL, range = 0.05;
@@ -306,21 +242,21 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
 
     for (size_t i = 0; i < sa->n; i++) {
         const struct an_bench *x = &sa->b[i], *y;
-        int ms[4], nm;
+        int ms[AM_NMETRICS], nm;
         if ((r->filter && !match_filter(r->filter, x->name)) || !(y = an_set_find(sb, x->name)) ||
             !x->nrows || !y->nrows)
             continue;
-        nm = default_metrics(x, y, ms);
+        nm = an_vrow_metrics(x, y, NULL, 0, ms);
         for (int k = 0; k < nm; k++) {
             int t;
             if (n == cap) {
-                struct crow *nr = realloc(rows, sizeof(*nr) * (cap ? cap * 2 : 32));
+                struct an_vrow *nr = realloc(rows, sizeof(*nr) * (cap ? cap * 2 : 32));
                 if (!nr)
                     goto out;
                 rows = nr;
                 cap = cap ? cap * 2 : 32;
             }
-            t = test_row(&rows[n], x, y, ms[k]);
+            t = an_vrow_test(&rows[n], x, y, ms[k], 0.05, 0.95, a.min_change / 100);
             if (t < 0) {
                 n++;
                 goto out;
@@ -367,7 +303,7 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
             "<th>reps A/B</th><th>verdict</th><th>why</th></tr>\n",
             range * 100);
     for (size_t i = 0; i < n; i++) {
-        const struct crow *c = &rows[i];
+        const struct an_vrow *c = &rows[i];
         const struct an_verdict *v = &c->v;
         fputs("<tr><td>", r->f);
         an_xml_text(r->f, c->x->name);
@@ -392,10 +328,7 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
     ret = 0;
 out:
     for (size_t i = 0; i < n; i++) {
-        free(rows[i].ra);
-        free(rows[i].rb);
-        free(rows[i].runa);
-        free(rows[i].runb);
+        an_vrow_free(&rows[i]);
     }
     free(rows);
     free(p);

@@ -357,3 +357,79 @@ int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len)
              an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1]);
     return 1;
 }
+
+int an_vrow_metrics(const struct an_bench *x, const struct an_bench *y, const int *want, int nwant,
+                    int *out)
+{
+    int n = 0;
+    if (nwant) {
+        for (int i = 0; i < nwant && i < AM_NMETRICS; i++)
+            out[n++] = want[i];
+        return n;
+    }
+    if (x->hist && y->hist) {
+        double nmin = fmin((double)x->hist->count, (double)y->hist->count) /
+                      fmax(1, fmax(x->nrows, y->nrows));
+        out[n++] = AM_P50;
+        /* A percentile needs at least 10 values above it in each repetition. */
+        if (nmin * 0.01 >= 10)
+            out[n++] = AM_P99;
+        if (nmin * 0.001 >= 10)
+            out[n++] = AM_P999;
+        return n;
+    }
+    out[n++] = AM_REAL;
+    return n;
+}
+
+int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_bench *y, int m,
+                 double alpha, double level, double min_change)
+{
+    int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0);
+
+    memset(r, 0, sizeof(*r));
+    if (na == 0 || nb == 0)
+        return 0;
+    r->x = x;
+    r->y = y;
+    r->m = m;
+    r->u.p = NAN;
+    if (!(r->ra = malloc(sizeof(double) * (size_t)na)) ||
+        !(r->rb = malloc(sizeof(double) * (size_t)nb)) ||
+        !(r->runa = malloc(sizeof(int) * (size_t)na)) ||
+        !(r->runb = malloc(sizeof(int) * (size_t)nb))) {
+        an_vrow_free(r);
+        return -1;
+    }
+    an_bench_reps(x, m, r->ra, na);
+    an_bench_reps(y, m, r->rb, nb);
+    an_bench_rep_runs(x, m, r->runa, na);
+    an_bench_rep_runs(y, m, r->runb, nb);
+    r->in = (struct an_verdict_in){.a = r->ra,
+                                   .b = r->rb,
+                                   .run_a = r->runa,
+                                   .run_b = r->runb,
+                                   .na = na,
+                                   .nb = nb,
+                                   .noisy_a = x->noisy,
+                                   .noisy_b = y->noisy,
+                                   .metric = m,
+                                   .higher_better = an_metrics[m].higher_better,
+                                   .alpha = alpha,
+                                   .level = level,
+                                   .min_change = min_change};
+    an_verdict_test(&r->in, &r->v);
+    if (an_mwu(r->ra, na, r->rb, nb, &r->u))
+        r->u.p = NAN;
+    return 1;
+}
+
+void an_vrow_free(struct an_vrow *r)
+{
+    free(r->ra);
+    free(r->rb);
+    free(r->runa);
+    free(r->runb);
+    r->ra = r->rb = NULL;
+    r->runa = r->runb = NULL;
+}
