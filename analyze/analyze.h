@@ -499,6 +499,9 @@ struct an_budgets {
 /* Parse a budget file. 0, or -EINVAL with "FILE:LINE: reason" in err; -errno when it
    cannot be read. */
 int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t errlen);
+/* an_budget_load over an open stream (path names it in messages; the fuzz harness reads
+   from memory). Same results; f is not closed. */
+int an_budget_read(FILE *f, const char *path, struct an_budgets *out, char *err, size_t errlen);
 void an_budget_free(struct an_budgets *b);
 /* 1 when the budget applies to a benchmark of a run group with info ri (selectors). */
 int an_budget_applies(const struct an_budget *b, const char *bench,

@@ -153,9 +153,7 @@ static int parse_line(char *line, int lineno, const char *path, struct an_budget
 int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0, ret = 0;
+    int ret;
 
     memset(out, 0, sizeof(*out));
     if (!f) {
@@ -163,6 +161,18 @@ int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t e
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return ret;
     }
+    ret = an_budget_read(f, path, out, err, errlen);
+    fclose(f);
+    return ret;
+}
+
+int an_budget_read(FILE *f, const char *path, struct an_budgets *out, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, ret = 0;
+
+    memset(out, 0, sizeof(*out));
     while (getline(&line, &cap, f) >= 0) {
         struct an_budget b, *nb;
         lineno++;
@@ -194,7 +204,6 @@ int an_budget_load(const char *path, struct an_budgets *out, char *err, size_t e
                  path, lineno);
     }
     free(line);
-    fclose(f);
     if (ret)
         an_budget_free(out);
     return ret;

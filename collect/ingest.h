@@ -99,6 +99,9 @@ int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err
    removed with ingest_rmtree, a crash removes it too. */
 int ingest_tar_extract(const char *path, char *dir, size_t dirlen, long *skipped, char *err,
                        size_t errlen);
+/* ingest_tar_extract of a bundle held in memory (len bytes at buf; the fuzz harness). */
+int ingest_tar_extract_mem(const void *buf, size_t len, char *dir, size_t dirlen, long *skipped,
+                           char *err, size_t errlen);
 /* Remove a directory tree (the extraction directory; not following links, at most
    INGEST_MAX_DEPTH + 2 deep). Async-signal-safe but for the crash guard's reset. */
 void ingest_rmtree(const char *dir);
@@ -110,6 +113,8 @@ int ingest_interrupted(void);
    (a FIFO never hangs): the count read, or -errno (-EINVAL: not a regular file). */
 ssize_t ingest_read_head(const char *path, void *buf, size_t len);
 int ingest_is_bundle(const char *path);
+/* The same test over the first n bytes of a file. 1 or 0. */
+int ingest_bundle_magic(const unsigned char *b, size_t n);
 
 /* ---- Finding inputs (ingest_walk.c) ---- */
 

@@ -51,6 +51,11 @@ int ingest_is_bundle(const char *path)
     unsigned char b[264];
     ssize_t n = ingest_read_head(path, b, sizeof(b));
 
+    return n > 0 && ingest_bundle_magic(b, (size_t)n);
+}
+
+int ingest_bundle_magic(const unsigned char *b, size_t n)
+{
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
         return 1; /* gzip */
     if (n >= 3 && memcmp(b, "BZh", 3) == 0)
@@ -365,8 +370,9 @@ out:
     return ret == -EINTR ? -EINTR : ret ? -EINVAL : 0;
 }
 
-int ingest_tar_extract(const char *path, char *dir, size_t dirlen, long *skipped, char *err,
-                       size_t errlen)
+/* Extract from a file (path) or, when path is NULL, from memory (buf, len). */
+static int extract(const char *path, const void *buf, size_t len, char *dir, size_t dirlen,
+                   long *skipped, char *err, size_t errlen)
 {
     struct archive *a = archive_read_new();
     struct archive_entry *e;
@@ -395,7 +401,8 @@ int ingest_tar_extract(const char *path, char *dir, size_t dirlen, long *skipped
     }
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
-    if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+    if ((path ? archive_read_open_filename(a, path, 1 << 16)
+              : archive_read_open_memory(a, buf, len)) != ARCHIVE_OK) {
         snprintf(err, errlen, "unreadable tar bundle: %s", archive_error_string(a));
         goto out;
     }
@@ -437,4 +444,16 @@ out:
     if (ret)
         ingest_rmtree(dir);
     return ret;
+}
+
+int ingest_tar_extract(const char *path, char *dir, size_t dirlen, long *skipped, char *err,
+                       size_t errlen)
+{
+    return extract(path, NULL, 0, dir, dirlen, skipped, err, errlen);
+}
+
+int ingest_tar_extract_mem(const void *buf, size_t len, char *dir, size_t dirlen, long *skipped,
+                           char *err, size_t errlen)
+{
+    return extract(NULL, buf, len, dir, dirlen, skipped, err, errlen);
 }

@@ -244,25 +244,30 @@ static int cmp_leaf(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int fx_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+int cpuid_leaves_get(const struct cpuid_leaves *l, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-    const struct fixture *f = ctx;
     struct cpuid_leaf key = {.leaf = leaf, .sub = subleaf, .line = 0};
-    size_t lo = 0, hi = f->leaves.n;
+    size_t lo = 0, hi = l->n;
 
     while (lo < hi) { /* the first entry >= key; entries are unique per (leaf, sub) */
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_leaf(&f->leaves.v[mid], &key) < 0)
+        if (cmp_leaf(&l->v[mid], &key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < f->leaves.n && f->leaves.v[lo].leaf == leaf && f->leaves.v[lo].sub == subleaf) {
-        memcpy(out, f->leaves.v[lo].r, 4 * sizeof(out[0]));
+    if (lo < l->n && l->v[lo].leaf == leaf && l->v[lo].sub == subleaf) {
+        memcpy(out, l->v[lo].r, 4 * sizeof(out[0]));
         return 0;
     }
     memset(out, 0, 4 * sizeof(out[0]));
     return -ENOENT;
+}
+
+static int fx_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    const struct fixture *f = ctx;
+    return cpuid_leaves_get(&f->leaves, leaf, subleaf, out);
 }
 
 /* A fixture is outside input: every path stays inside its root/ (pf_open_beneath), so a
@@ -372,13 +377,11 @@ static void sort_leaves(struct cpuid_leaves *l)
     l->n = o;
 }
 
-/* Parse cpuid.txt; -EINVAL with the line at fault in err. Lines of any length are read
-   whole (getline), so the number in a message is the file's line. */
+/* Parse cpuid.txt; -EINVAL with the line at fault in err. */
 static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_t errlen)
 {
-    char *line = NULL, dir[PATH_MAX];
-    size_t cap = 0, lineno = 0;
-    int ret = 0, fd;
+    char dir[PATH_MAX];
+    int ret, fd;
     FILE *f;
 
     snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path), path);
@@ -395,6 +398,18 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
         snprintf(err, errlen, "%s: out of memory", path);
         return -ENOMEM;
     }
+    ret = cpuid_txt_read(f, path, l, err, errlen);
+    fclose(f);
+    return ret;
+}
+
+/* Lines of any length are read whole (getline), so the number in a message is the file's
+   line. */
+int cpuid_txt_read(FILE *f, const char *path, struct cpuid_leaves *l, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int ret = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, f)) >= 0) {
         unsigned long v[6];
@@ -432,7 +447,6 @@ static int load_cpuid(const char *path, struct cpuid_leaves *l, char *err, size_
         }
     }
     free(line);
-    fclose(f);
     if (!ret && l->n == 0) {
         /* no CPUID data is not bare metal: nothing is known about the machine */
         snprintf(err, errlen, "%s: no CPUID leaves (empty or only comments)", path);
@@ -516,6 +530,8 @@ void probe_free(struct probe *p)
     if (f && p->cpuid == fx_cpuid) {
         free(f->leaves.v);
         free(f);
+    } else {
+        probe_mem_release(p);
     }
     memset(p, 0, sizeof(*p));
 }

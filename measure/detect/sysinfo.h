@@ -44,6 +44,22 @@ const struct probe *probe_live(void);
 int probe_fixture(const char *dir, struct probe *p);
 /* probe_fixture with a one-line reason (naming the file and line at fault) in err. */
 int probe_fixture_open(const char *dir, struct probe *p, char *err, size_t errlen);
+/* One file of a fixture held in memory: its path in the fixture ("cpuid.txt",
+   "root/proc/cpuinfo"; ending in '/': an empty directory) and its len bytes at data, or with
+   link set, data is the symbolic link's target. */
+struct probe_file {
+    const char *path;
+    const char *data;
+    size_t len;
+    int link;
+};
+/* probe_fixture_open over n files in memory instead of a directory (the fuzz harness): the
+   same cpuid.txt parser and the same answers for reads (bounded by the caller's buffer),
+   sorted listings and links; a link is followed by reads only when relative (-EXDEV when
+   absolute, as the directory probe refuses it). No topology.xml. The files are not copied
+   and must outlive the probe. 0 or -errno with a one-line reason in err. */
+int probe_fixture_mem(const struct probe_file *files, size_t n, struct probe *p, char *err,
+                      size_t errlen);
 /* Release what probe_fixture allocated. */
 void probe_free(struct probe *p);
 /* Record the live machine as a fixture in dir (created; must be absent or empty): cpuid.txt

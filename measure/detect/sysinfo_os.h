@@ -51,6 +51,16 @@ struct cpuid_leaves {
 };
 /* Set (or replace) one leaf. 0 or -ENOMEM. */
 int cpuid_leaves_put(struct cpuid_leaves *l, uint32_t leaf, uint32_t sub, const uint32_t r[4]);
+/* The leaf (leaf, subleaf) of sorted, unique leaves (as cpuid_txt_read leaves them) into
+   out; 0, or -ENOENT with zeros in out. */
+int cpuid_leaves_get(const struct cpuid_leaves *l, uint32_t leaf, uint32_t subleaf,
+                     uint32_t out[4]);
+/* Parse a cpuid.txt read from f (path names it in messages) into l, sorted by (leaf,
+   subleaf), the last line of a leaf winning. 0, or -EINVAL with "PATH:LINE: reason" in err
+   (also for a file without any leaf), -ENOMEM. */
+int cpuid_txt_read(FILE *f, const char *path, struct cpuid_leaves *l, char *err, size_t errlen);
+/* Release a probe_fixture_mem probe (probe_free calls it; nothing for other probes). */
+void probe_mem_release(struct probe *p);
 /* Placeholder file the recorder puts in directories it creates empty (git keeps no empty
    directory); fixture listings skip it. */
 #define FIXTURE_KEEP ".keep"

@@ -17,6 +17,8 @@
 
 /* The libFuzzer entry point every harness defines. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional: called once before the first input (one-time set-up: a store, a skeleton). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* This process's private directory (created on first use, removed with everything in it
    at exit). Aborts when it cannot be created: a harness without it would test nothing. */

@@ -4,6 +4,7 @@
  * anyone can hand over). Both call forms are used: counting only, and filling an array.
  * Ranges with huge ends ("0-9223372036854775807") once looped for ever or overflowed: the
  * inputs are regressions/fuzz_cpulist/.
+ * fuzz-options: -max_len=4096
  */
 #include "fuzz.h"
 #include "sysinfo_os.h"

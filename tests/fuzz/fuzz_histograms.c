@@ -4,6 +4,7 @@
  * into the store's encoding). The input is the file; the rows it is matched against are a
  * fixed run of three iteration rows (two repetitions of one benchmark and one of another,
  * one name with a blank) and an aggregate, so record names can match, repeat or miss.
+ * fuzz-options: -max_len=4096
  */
 #include "fuzz.h"
 #include "ingest.h"

@@ -2,6 +2,7 @@
  * Fuzz lib/match.c: --filter lists and the globs of selectors and budget files come from
  * users and files. The input is "PATTERN\nNAME" (a missing NAME matches against the
  * pattern itself and a fixed benchmark name).
+ * fuzz-options: -max_len=1024
  */
 #include "fuzz.h"
 #include "match.h"

@@ -5,6 +5,7 @@
  * store. The store is made once per process (two runs with pairings and labels) in its
  * private directory; each input is lines: --since, --until (empty: none), then one selector
  * word per line. Every run selected is then read back by key (an_run_key), as grouping does.
+ * fuzz-options: -max_len=1024
  */
 #include "analyze.h"
 #include "fuzz.h"

@@ -1,10 +1,13 @@
 /*
  * Fuzz collect/ingest_tar.c, the bundles guests send home (`viobench collect runs.tgz`,
- * often as root): the input is the bundle (any compression libarchive reads), written to a
- * file in this process's private directory and extracted by ingest_tar_extract() into its
- * own private directory under $TMPDIR (this process's directory too). The extraction is
- * then walked as collect walks it (ingest_list_dir) and every run directory and JSON file
- * found is read (ingest_read_rundir, ingest_read_json); the extraction is removed with ingest_rmtree() after each input.
+ * often as root): the input is the bundle (any compression libarchive reads), read from
+ * memory by ingest_tar_extract_mem() (the same extraction as ingest_tar_extract() over a
+ * file) into its own private directory under $TMPDIR (this process's directory, which
+ * tests/fuzz/run puts on a tmpfs when there is one). The extraction is then walked as
+ * collect walks it (ingest_list_dir) and every run directory and JSON file found is read
+ * (ingest_read_rundir, ingest_read_json); the extraction is removed with ingest_rmtree()
+ * after each input.
+ * fuzz-options: -max_len=16384
  */
 #include "fuzz.h"
 #include "ingest.h"
@@ -12,21 +15,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    /* extractions go into this process's directory, removed at exit */
+    setenv("TMPDIR", fuzz_dir(), 1);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[4200];
     char dir[4200], err[512];
     struct ingest_list l = {0};
     long skipped;
 
-    if (!path[0]) {
-        snprintf(path, sizeof(path), "%s/bundle", fuzz_dir());
-        /* extractions go into this process's directory, removed at exit */
-        setenv("TMPDIR", fuzz_dir(), 1);
-    }
-    fuzz_write(path, data, size);
-    ingest_is_bundle(path);
-    if (ingest_tar_extract(path, dir, sizeof(dir), &skipped, err, sizeof(err)) != 0)
+    ingest_bundle_magic(data, size);
+    if (ingest_tar_extract_mem(size ? (const void *)data : "", size, dir, sizeof(dir), &skipped,
+                               err, sizeof(err)) != 0)
         return 0;
     if (ingest_list_dir(dir, 0, &l) == 0) {
         for (size_t i = 0; i < l.n; i++) {

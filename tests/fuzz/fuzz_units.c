@@ -2,6 +2,7 @@
  * Fuzz lib/units.c: every option and budget value a user or a file gives (durations, sizes,
  * counts, rates, percentages) goes through these parsers, and every parsed value may be
  * printed back with the formatters. The input is one string.
+ * fuzz-options: -max_len=256
  */
 #include "fuzz.h"
 #include "units.h"

@@ -232,6 +232,24 @@ static void test_budget(void)
         an_budget_free(&b);
     }
     CHECK(an_budget_load("/nonexistent/budget", &b, err, sizeof(err)) == -ENOENT, "missing file");
+    {
+        /* the parser on an open stream (the fuzz harness reads from memory) */
+        char good[] = "x p50 <= 1us\ny p99 < 2ms\n", badcmp[] = "x p50 =< 1us\n";
+        FILE *f = fmemopen(good, strlen(good), "r");
+        CHECK(f && an_budget_read(f, "mem", &b, err, sizeof(err)) == 0 && b.n == 2 &&
+                  b.b[1].value == 2e6,
+              "budgets from a stream: %s", err);
+        if (f) {
+            fclose(f);
+            an_budget_free(&b);
+        }
+        f = fmemopen(badcmp, strlen(badcmp), "r");
+        CHECK(f && an_budget_read(f, "mem", &b, err, sizeof(err)) == -EINVAL &&
+                  strncmp(err, "mem:1: unknown comparison '=<'", 30) == 0,
+              "a bad stream names it: %s", err);
+        if (f)
+            fclose(f);
+    }
     unlink(path);
 }
 
