@@ -6,7 +6,9 @@
  * the same cpuid.txt parser, file reads bounded by the caller's buffer, sorted listings,
  * link targets) from a table of paths and bytes, so the fuzz harness spends its time in the
  * parsers. Confinement to the fixture's root, FIFOs and devices are the directory probe's
- * business (probe.c, pf_open_beneath) and are tested there.
+ * business (probe.c, pf_open_beneath) and are tested there. It lives with the Linux parts
+ * because it reads through fmemopen, which the Windows C runtime lacks; the fuzz harnesses
+ * and their tests build on Linux only.
  */
 #include "sysinfo_os.h"
 
