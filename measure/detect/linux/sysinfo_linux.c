@@ -162,7 +162,13 @@ static json_t *memory_facts(const struct probe *p)
     const char *s;
     if (probe_text(p, "/proc/meminfo", text, sizeof(text)) || !(s = strstr(text, "MemTotal:")))
         return json_pack("{s:n}", "total_bytes");
-    return json_pack("{s:I}", "total_bytes", (json_int_t)strtoll(s + 9, NULL, 10) * 1024);
+    {
+        /* kB; a value that does not fit in bytes (a hostile fixture) is unknown, not wrapped */
+        long long kb = strtoll(s + 9, NULL, 10);
+        if (kb < 0 || kb > LLONG_MAX / 1024)
+            return json_pack("{s:n}", "total_bytes");
+        return json_pack("{s:I}", "total_bytes", (json_int_t)kb * 1024);
+    }
 }
 
 static json_t *clocksource_facts(const struct probe *p)
