@@ -27,24 +27,11 @@
 #define EXP_DIGITS  3
 
 /* Seconds since 1970 of an ISO 8601 UTC time as the store writes it, or NAN. */
+/* A stored ISO time in seconds since the epoch; NAN when it does not parse. */
 static double iso_seconds(const char *iso)
 {
-    struct tm tm;
-    double frac = 0;
-    int y, mo, d, h, mi, s, n = 0;
-
-    if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6)
-        return NAN;
-    if (iso[n] == '.')
-        frac = strtod(iso + n, NULL);
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return (double)timegm(&tm) + frac;
+    double ms;
+    return iso && store_parse_time(iso, &ms) == 0 ? ms / 1000 : NAN;
 }
 
 static void put_tag(FILE *f, const char *name)

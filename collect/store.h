@@ -205,4 +205,8 @@ void store_pairing_from_context(const json_t *ctx, const json_t *labels, struct 
    kernel, tool_version, and every label whose key ends in "version". 1 when key is one. */
 int store_is_version_key(const char *key);
 
+/* An ISO 8601 date/time (with 'T' or ' ', optional fraction and zone; no zone means UTC)
+   as a Unix time in ms (*unix_ms). 0 or -EINVAL. */
+int store_parse_time(const char *in, double *unix_ms);
+
 #endif

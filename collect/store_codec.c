@@ -155,7 +155,7 @@ void store_iso_time(double unix_ms, char *out, size_t len)
     snprintf(out, len, "%.19s.%03dZ", day, ms < 0 ? 0 : ms > 999 ? 999 : ms);
 }
 
-int store_norm_time(const char *in, char *out, size_t len)
+int store_parse_time(const char *in, double *unix_ms)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
     const char *p = in;
@@ -199,6 +199,15 @@ int store_norm_time(const char *in, char *out, size_t len)
     tm.tm_min = mi;
     tm.tm_sec = sec;
     t = timegm(&tm) - off;
-    store_iso_time((double)t * 1000 + ms, out, len);
+    *unix_ms = (double)t * 1000 + ms;
     return 0;
+}
+
+int store_norm_time(const char *in, char *out, size_t len)
+{
+    double ms;
+    int ret = store_parse_time(in, &ms);
+    if (ret == 0)
+        store_iso_time(ms, out, len);
+    return ret;
 }
