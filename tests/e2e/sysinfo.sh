@@ -46,14 +46,19 @@ FX=tests/fixtures/detect
 grep -q '^Disagreement  *yes: signals disagree: cpuid 0x40000000 says bhyve' "$T/fx.txt" ||
     fail "bhyve-kvmclock-2026-11 replay does not show the bhyve disagreement"
 grep -q '\[DISAGREES\] cpuid 0x40000000' "$T/fx.txt" || fail "bhyve-kvmclock-2026-11: bhyve signal not marked"
-"$VB" sysinfo --fixture $FX/firecracker-kvm-2026-12 >"$T/fc.txt" || fail "replay of firecracker-kvm-2026-12 failed"
-head -1 "$T/fc.txt" | grep -q '^Hypervisor  *KVM$' || fail "firecracker-kvm-2026-12: hypervisor line: $(head -1 "$T/fc.txt")"
-grep -q 'all signals agree' "$T/fc.txt" && ! grep -q '^Disagreement' "$T/fc.txt" ||
-    fail "firecracker-kvm-2026-12: signals should agree"
-grep -q 'Firecracker' "$T/fc.txt" || fail "firecracker-kvm-2026-12: Firecracker not named"
-grep -q '^  \[info\]  *dmi .*no DMI tables' "$T/fc.txt" || fail "firecracker-kvm-2026-12: missing DMI not said"
-grep -q '^Clocksource  *tsc (available: tsc kvm-clock)$' "$T/fc.txt" || fail "firecracker-kvm-2026-12: clocksource"
-grep -q '^Confidence  *high$' "$T/fc.txt" || fail "firecracker-kvm-2026-12: confidence should be high"
+# the same microVM kind on two CPU vendors: detection must not depend on the vendor
+for fc in firecracker-kvm-2026-12:AMD firecracker-kvm-intel-2026-12:Intel; do
+    name=${fc%%:*} vendor=${fc#*:}
+    "$VB" sysinfo --fixture $FX/$name >"$T/fc.txt" || fail "replay of $name failed"
+    head -1 "$T/fc.txt" | grep -q '^Hypervisor  *KVM$' || fail "$name: hypervisor line: $(head -1 "$T/fc.txt")"
+    grep -q 'all signals agree' "$T/fc.txt" && ! grep -q '^Disagreement' "$T/fc.txt" ||
+        fail "$name: signals should agree"
+    grep -q 'Firecracker' "$T/fc.txt" || fail "$name: Firecracker not named"
+    grep -q '^  \[info\]  *dmi .*no DMI tables' "$T/fc.txt" || fail "$name: missing DMI not said"
+    grep -q '^Clocksource  *tsc (available: tsc kvm-clock)$' "$T/fc.txt" || fail "$name: clocksource"
+    grep -q '^Confidence  *high$' "$T/fc.txt" || fail "$name: confidence should be high"
+    grep -q "^CPU  *$vendor" "$T/fc.txt" || fail "$name: CPU line does not name $vendor: $(grep '^CPU' "$T/fc.txt")"
+done
 grep -q '^Confidence  *low$' "$T/fx.txt" || fail "bhyve-kvmclock-2026-11: a disagreement must lower the confidence"
 "$VB" sysinfo --fixture tests/fixtures/detect/hyperv | grep -q '^Hypervisor  *Hyper-V 10.0 (build 20348)$' ||
     fail "hyperv fixture: wrong hypervisor line"

@@ -184,7 +184,8 @@ static int fixtures_run(void)
                                        "tcg",
                                        "baremetal",
                                        "bhyve-kvmclock-2026-11",
-                                       "firecracker-kvm-2026-12"};
+                                       "firecracker-kvm-2026-12",
+                                       "firecracker-kvm-intel-2026-12"};
     int found[sizeof(must) / sizeof(must[0])] = {0}, n = 0;
     struct dirent *e;
     DIR *d = opendir(FIXTURES);
@@ -627,9 +628,10 @@ int main(void)
     decision_cases();
     fixture_errors();
     n = fixtures_run();
-    CHECK(n >= 8, "only %d fixtures", n);
+    CHECK(n >= 10, "only %d fixtures", n);
     recorded_matches("bhyve-kvmclock-2026-11");
     recorded_matches("firecracker-kvm-2026-12");
+    recorded_matches("firecracker-kvm-intel-2026-12");
     record_replay();
     live_listing();
     return check_done("test_detect");
