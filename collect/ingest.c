@@ -275,18 +275,18 @@ static void *reader(void *arg)
     return NULL;
 }
 
-static void reject(struct pipe *p, const char *path, const char *why)
+void ingest_stats_reject(struct ingest_stats *st, const char *what, const char *why)
 {
     char *line = NULL, **n;
 
-    vb_err("collect: %s: %s", path, why);
-    p->st->rejected++;
-    n = realloc(p->st->rejects, sizeof(*n) * (p->st->nrejects + 1));
+    vb_err("collect: %s: %s", what, why);
+    st->rejected++;
+    n = realloc(st->rejects, sizeof(*n) * (st->nrejects + 1));
     if (!n)
         return;
-    p->st->rejects = n;
-    if (asprintf(&line, "%s: %s", path, why) >= 0)
-        n[p->st->nrejects++] = line;
+    st->rejects = n;
+    if (asprintf(&line, "%s: %s", what, why) >= 0)
+        n[st->nrejects++] = line;
 }
 
 /* Store input i (prepared); returns 0, -EINVAL (rejected) or the store's error. */
@@ -318,7 +318,7 @@ static int store_input(struct pipe *p, size_t i)
         return ret;
     }
     if (ret) {
-        reject(p, in->path, pr->err);
+        ingest_stats_reject(p->st, in->path, pr->err);
         return ret;
     }
     p->st->stored += t.stored;

@@ -168,6 +168,9 @@ struct ingest_stats {
    -errno when the store failed. */
 int ingest_paths(struct store *s, const char *db_path, const char *const *paths, int n,
                  const struct ingest_opts *o, struct ingest_stats *st);
+/* Count one rejected input (what: its path or name) and keep "what: why" in st->rejects;
+   the reason is also printed as an error line. */
+void ingest_stats_reject(struct ingest_stats *st, const char *what, const char *why);
 /* Free the rejects list. */
 void ingest_stats_free(struct ingest_stats *st);
 

@@ -14,19 +14,6 @@
 
 #define BUSY_ATTEMPTS 5
 
-static void reject(struct ingest_stats *st, const char *what, const char *why)
-{
-    char *line = NULL, **n;
-
-    vb_err("collect: %s: %s", what, why);
-    st->rejected++;
-    if (!(n = realloc(st->rejects, sizeof(*n) * (st->nrejects + 1))))
-        return;
-    st->rejects = n;
-    if (asprintf(&line, "%s: %s", what, why) >= 0)
-        n[st->nrejects++] = line;
-}
-
 /* Copy one run: 0 stored, 1 already there, -EEXIST (run id stored with other content),
    other -errno: the store failed (message in s). */
 static int copy_run(struct store *s, struct store *from, const struct store_run_info *ri,
@@ -133,7 +120,7 @@ int ingest_store(struct store *s, const char *from_db, const struct ingest_opts 
             if (o->verbose)
                 fprintf(stderr, "collect: %s: stored (%ld rows)\n", what, rows);
         } else if (r == -EEXIST) {
-            reject(st, what, why);
+            ingest_stats_reject(st, what, why);
             if (!o->keep_going)
                 break;
         } else {
