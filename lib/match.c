@@ -4,6 +4,7 @@
  */
 #include "match.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Match a [set] at p against c; returns the position after ']' or NULL when unmatched. */
@@ -90,14 +91,17 @@ static int match_components(const char *text, const char *name)
 
 static int match_one(const char *pat, size_t len, const char *name)
 {
-    char buf[512];
-    if (len >= sizeof(buf))
-        len = sizeof(buf) - 1;
-    memcpy(buf, pat, len);
-    buf[len] = 0;
-    if (strpbrk(buf, "*?["))
-        return match_glob(buf, name);
-    return match_components(buf, name);
+    char buf[512], *item = buf;
+    int hit;
+
+    if (len >= sizeof(buf) && !(item = malloc(len + 1)))
+        return 0; /* out of memory: an item that cannot be read selects nothing */
+    memcpy(item, pat, len);
+    item[len] = 0;
+    hit = strpbrk(item, "*?[") ? match_glob(item, name) : match_components(item, name);
+    if (item != buf)
+        free(item);
+    return hit;
 }
 
 int match_filter(const char *filter, const char *name)

@@ -101,6 +101,21 @@ static void test_match(void)
     CHECK(match_filter("exit", "exit/cpuid/leaf:0x0"), "leading component");
     CHECK(match_filter("bs:4k/qd:1", "storage/uring/randread/bs:4k/qd:1"), "trailing components");
     CHECK(!match_filter("qd:1", "storage/uring/randread/bs:4k/qd:16"), "qd:1 is not qd:16");
+    {
+        /* a filter item longer than any buffer is matched whole, not cut short */
+        char item[700], name[700];
+        item[0] = '*';
+        memset(item + 1, 'a', 600);
+        item[601] = 0;
+        memset(name, 'a', 600);
+        name[600] = 0;
+        CHECK(match_filter(item, name), "a 601-character glob matches its 600 a's");
+        name[510] = 0;
+        CHECK(!match_filter(item, name), "a 601-character glob needs all 600 a's, not 510");
+        memset(item, 'b', 600);
+        item[600] = 0;
+        CHECK(!match_filter(item, name) && match_filter(item, item), "a 600-character item matches itself whole");
+    }
     CHECK(!match_filter("timer/read/monotonic", "timer/read/monotonic_raw"), "not a prefix");
     CHECK(!match_filter("cpu", "exit/cpuid/leaf:0x0"), "part of a component");
     CHECK(match_filter("*/monotonic*", "timer/read/monotonic_raw"), "glob for prefixes");
