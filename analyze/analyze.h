@@ -117,6 +117,7 @@ struct an_bench {
     int nohist;           /* rows without a histogram */
     double *vals;         /* nrows x AM_NMETRICS per-row values (NAN where absent) */
     int *runs;            /* per row: the ordinal of its run in the set */
+    double *preempt;      /* per row: involuntary context switches per sample (NAN: unknown) */
     int cap;
     int noisy;       /* measured rows flagged noisy (counter "noisy") */
     json_t *info;    /* first measured row's info (a reference), or NULL */
@@ -163,6 +164,9 @@ double an_bench_value(const struct an_bench *b, int metric);
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max);
 /* The run ordinal of each of those values, in the same order (up to max). Their number. */
 int an_bench_rep_runs(const struct an_bench *b, int metric, int *out, int max);
+/* Median over the rows of involuntary context switches per sample (a fraction: 0.001 is
+   one preemption per 1,000 samples); NAN unless at least half the rows record both. */
+double an_bench_preempt(const struct an_bench *b);
 
 /* ---- Inputs (analyze/input.c) ---- */
 
@@ -313,6 +317,7 @@ struct an_verdict_in {
     double alpha;      /* after the table's correction (default 0.05) */
     double level;      /* CI level in (0, 1) */
     double min_change; /* fraction (0.02 = 2%) */
+    double pre_a, pre_b; /* an_bench_preempt of each side (NAN: unknown) */
 };
 struct an_verdict {
     int na, nb;        /* positive finite repetitions used */
@@ -322,7 +327,7 @@ struct an_verdict {
     double p, q;       /* Welch p-value, and adjusted over the table (set by caller) */
     double cv;         /* pooled SD of the log values (about the CV of a repetition) */
     int need;          /* repetitions a side to resolve min_change at 80% power, 0 */
-    int unstable;      /* 1 distinct modes, 2 noisy windows, 0 */
+    int unstable;      /* 1 distinct modes, 2 noisy windows, 3 one side preempted far more, 0 */
     int mode_side;     /* 0 A, 1 B */
     double mode[2];    /* geometric means of the two modes */
     int nmode[2];      /* repetitions in each */
@@ -330,6 +335,7 @@ struct an_verdict {
     int by_runs;       /* runs are the unit: 1 they differ more than their repetitions explain,
                     2 one repetition per run; 0 repetitions are */
     int nruns_a, nruns_b;
+    double pre[2];    /* the sides' preemptions per sample, when unstable == 3 */
     int state;        /* AV_*, by an_verdict_decide */
     char reason[200]; /* why inconclusive or unstable */
 };

@@ -182,12 +182,19 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
         if (!(nr = realloc(b->runs, (size_t)nc * sizeof(*nr))))
             return -ENOMEM;
         b->runs = nr;
+        if (!(nv = realloc(b->preempt, (size_t)nc * sizeof(*nv))))
+            return -ENOMEM;
+        b->preempt = nv;
         b->cap = nc;
     }
     for (int m = 0; m < AM_NMETRICS; m++)
         AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
     b->noisy += vb_row_counter(w, "noisy") > 0;
     b->runs[b->nrows] = run;
+    {
+        double ic = vb_row_counter(w, "invol_csw"), ns = vb_row_counter(w, "samples");
+        b->preempt[b->nrows] = isfinite(ic) && ic >= 0 && ns > 0 ? ic / ns : NAN;
+    }
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -247,6 +254,7 @@ void an_set_free(struct an_set *s)
         an_hist_free(s->b[i].hist);
         free(s->b[i].vals);
         free(s->b[i].runs);
+        free(s->b[i].preempt);
         json_decref(s->b[i].info);
         free(s->b[i].skip);
     }
@@ -267,6 +275,33 @@ int an_bench_rep_runs(const struct an_bench *b, int metric, int *out, int max)
         n++;
     }
     return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double an_bench_preempt(const struct an_bench *b)
+{
+    double tmp[64], *v = tmp, med = NAN;
+    int n = 0;
+
+    if (!b->preempt || b->nrows == 0)
+        return NAN;
+    if (b->nrows > 64 && !(v = malloc((size_t)b->nrows * sizeof(*v))))
+        return NAN;
+    for (int r = 0; r < b->nrows; r++)
+        if (isfinite(b->preempt[r]))
+            v[n++] = b->preempt[r];
+    if (n * 2 >= b->nrows && n > 0) {
+        qsort(v, (size_t)n, sizeof(*v), cmp_double);
+        med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+    if (v != tmp)
+        free(v);
+    return med;
 }
 
 int an_bench_reps(const struct an_bench *b, int metric, double *out, int max)

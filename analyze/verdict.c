@@ -17,7 +17,10 @@
  *           and twice the others' spread) is left out, and the reason says so;
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
  *   called  regressed/improved when the adjusted p < alpha and |change| >= min-change;
- *   else    unstable (a side's repetitions form distinct modes, or most ran in noisy
+ *   else    unstable (a side's repetitions form distinct modes; or one side's windows were
+ *           preempted by other tasks at least 4 times as often as the other side's and often
+ *           enough to reach the metric's tail (a quarter of it: 0.25% of the samples for a
+ *           p99), so the difference may be the machine's other load; or most ran in noisy
  *           windows and the CI is neither wholly past nor wholly inside +-min-change),
  *           inconclusive (fewer than 3 repetitions a side, or a CI reaching past
  *           +-min-change with too few repetitions to resolve it at 80% power for the
@@ -222,6 +225,34 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
     }
 }
 
+/* The share of a metric's samples a preemption must reach to move it: a quarter of its
+   tail (p99: 0.25% of the samples); the mean and max move with far fewer (one in 10,000:
+   a preempted sample carries another task's time slice); 0: preemptions are not judged
+   (min, and figures of whole windows such as real_time and throughputs). */
+static double preempt_reach(int metric)
+{
+    double pct = an_metrics[metric].pct;
+
+    if (metric == AM_MEAN || metric == AM_MAX)
+        return 1e-4;
+    if (metric == AM_MIN || pct < 50)
+        return 0;
+    return (1 - pct / 100) / 4;
+}
+
+/* One side's windows were preempted by other tasks far more than the other's: at least 4
+   times as often, and in enough samples to reach the metric's tail. */
+static int preempt_confounds(const struct an_verdict_in *in)
+{
+    double reach = preempt_reach(in->metric), hi, lo;
+
+    if (!(reach > 0) || !isfinite(in->pre_a) || !isfinite(in->pre_b))
+        return 0;
+    hi = fmax(in->pre_a, in->pre_b);
+    lo = fmin(in->pre_a, in->pre_b);
+    return hi >= reach && hi >= 4 * lo;
+}
+
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
 {
     double ma, mb, va, vb, *ca, *cb;
@@ -264,6 +295,12 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
         }
     }
     by_runs(in, v);
+    if (!v->unstable && preempt_confounds(in)) {
+        v->unstable = 3;
+        v->mode_side = in->pre_b > in->pre_a;
+        v->pre[0] = in->pre_a;
+        v->pre[1] = in->pre_b;
+    }
     if (!v->unstable) {
         if (in->noisy_a * 2 > in->na && in->na > 0)
             v->unstable = 2, v->mode_side = 0;
@@ -287,6 +324,19 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                  an_fmt_value(in->metric, v->mode[0], b1, sizeof(b1)), v->nmode[0],
                  v->nmode[0] == 1 ? "" : "s", an_fmt_value(in->metric, v->mode[1], b2, sizeof(b2)),
                  v->nmode[1], v->nmode[1] == 1 ? "" : "s");
+    } else if (v->unstable == 3) {
+        const char *hs = v->mode_side ? "B" : "A", *ls = v->mode_side ? "A" : "B";
+        double hi = v->pre[v->mode_side], lo = v->pre[!v->mode_side];
+        v->state = AV_UNSTABLE;
+        if (lo > 0)
+            snprintf(v->reason, sizeof(v->reason),
+                     "%s's windows were preempted by other tasks %.0fx as often as %s's (in "
+                     "%.3g%% of samples against %.3g%%): the difference may be the machine's "
+                     "other load", hs, hi / lo, ls, hi * 100, lo * 100);
+        else
+            snprintf(v->reason, sizeof(v->reason),
+                     "%s's windows were preempted by other tasks in %.3g%% of samples, %s's "
+                     "never: the difference may be the machine's other load", hs, hi * 100, ls);
     } else if (v->unstable == 2 &&
                !(sig && (v->lo >= in->min_change || v->hi <= -in->min_change)) &&
                !(v->na >= 3 && v->nb >= 3 && v->lo > -in->min_change && v->hi < in->min_change)) {
@@ -417,7 +467,9 @@ int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_be
                                    .higher_better = an_metrics[m].higher_better,
                                    .alpha = alpha,
                                    .level = level,
-                                   .min_change = min_change};
+                                   .min_change = min_change,
+                                   .pre_a = an_bench_preempt(x),
+                                   .pre_b = an_bench_preempt(y)};
     an_verdict_test(&r->in, &r->v);
     if (an_mwu(r->ra, na, r->rb, nb, &r->u))
         r->u.p = NAN;

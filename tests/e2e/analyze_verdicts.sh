@@ -173,4 +173,38 @@ assert not d["change_points"] and d["near_misses"], d
 c=d["near_misses"][0]
 assert c["version"]=="1.4.0" and 0.001 <= c["pvalue"] < 0.05 and c["change_pct"] > 0, c' || fail "trend near-miss"
 "$V" analyze trend --db "$T/nm.db" --by bench_version | grep -q '^Near-misses' || fail "near-misses shown"
+# --- compare: one side preempted by other tasks far more often -----------------------------
+# A real run whose repetitions' p99 are made tight (histograms removed, so compare reads the
+# counters: a real window's p99 on a noisy machine can form modes, which would decide first)
+# and a copy at half the latency (scale_run): B's p99 is 50% lower with a tight interval.
+# When A's windows record 25x the involuntary context switches per sample (as bench-verdicts'
+# pair pl0, run beside a busy collector), its tail measured the machine's other load: compare
+# must say unstable and why; with equal preemptions it calls the row.
+SR=${VIOBENCH_BUILD:-build/default}/tools/scale_run
+"$V" run -q --filter timer/read/rdtsc --min-time 0.05s -r 5 --out "$T/pre" --run-id pa >/dev/null 2>&1 ||
+    fail "run for the preemption case"
+rm -f "$T/pre/pa/histograms.txt"
+set_preempt() { # DIR FRACTION [P99...]: invol_csw = FRACTION x samples in every measured row
+    py '
+import json, sys
+p = sys.argv[1] + "/results.json"
+d = json.load(open(p))
+rows = [b for b in d["benchmarks"] if b.get("run_type") == "iteration"]
+for i, b in enumerate(rows):
+    b["invol_csw"] = b["samples"] * float(sys.argv[2])
+    if len(sys.argv) > 3:
+        b["p99_ns"] = float(sys.argv[3 + i % (len(sys.argv) - 3)])
+json.dump(d, open(p, "w"))
+' "$@" || fail "editing $1"
+}
+set_preempt "$T/pre/pa" 0.01 20 20.2 19.8 20.1 19.9
+"$SR" "$T/pre/pa" "$T/pre/pb" 0.5 >/dev/null || fail "scale_run"
+set_preempt "$T/pre/pb" 0.0004
+"$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb" >"$T/pre.txt" 2>&1 || { cat "$T/pre.txt"; fail "compare (preempted A)"; }
+grep -Eq "^timer/read/rdtsc +p99 .* unstable +A's windows were preempted by other tasks 25x as often as B's" "$T/pre.txt" ||
+    { cat "$T/pre.txt"; fail "a side preempted 25x as often must make the row unstable, with the reason"; }
+set_preempt "$T/pre/pb" 0.01
+"$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb" >"$T/pre2.txt" 2>&1 || fail "compare (both preempted)"
+grep -Eq '^timer/read/rdtsc +p99 .* improved' "$T/pre2.txt" ||
+    { cat "$T/pre2.txt"; fail "sides preempted alike: a halved p99 must be called improved"; }
 finish
