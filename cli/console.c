@@ -75,11 +75,18 @@ static double combine(const struct vb_row **reps, int n, double p, const char *n
     return reps_geomean(v, k);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
 {
     const struct vb_row *row = &r->rows[first], **reps;
     double mean_sum = 0, bps_sum = 0, m2 = 0, mean, mx = NAN, q50, q99, q999, lat, ips;
-    int n = 0, noisy = 0, short_reps = 0;
+    int n = 0, noisy = 0, short_reps = 0, npre = 0;
+    double pre[MAXREP];
     char p50[24], p99[24], p999[24], smx[24], mn[24], sips[24], note[160] = "";
 
     if (!(reps = malloc(sizeof(*reps) * MAXREP)))
@@ -94,6 +101,8 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
         m2 += x->real_time * x->real_time;
         bps_sum += isnan(x->bytes_per_second) ? 0 : x->bytes_per_second;
         noisy |= vb_row_counter(x, "noisy") > 0;
+        if (vb_row_counter(x, "samples") > 0 && vb_row_counter(x, "invol_csw") >= 0)
+            pre[npre++] = vb_row_counter(x, "invol_csw") / vb_row_counter(x, "samples");
         if (json_is_true(json_object_get(x->info, "incomplete")))
             short_reps = 1;
         reps[n++] = x;
@@ -122,6 +131,16 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     }
     if (noisy)
         snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sNOISY", *note ? " " : "");
+    if (npre * 2 >= n && npre > 0) {
+        /* other tasks took the CPU in a quarter of the p99's tail or more (the median
+           repetition): those samples carry their time slices (docs/verdicts.md) */
+        double med;
+        qsort(pre, (size_t)npre, sizeof(pre[0]), cmp_double);
+        med = npre % 2 ? pre[npre / 2] : (pre[npre / 2 - 1] + pre[npre / 2]) / 2;
+        if (med >= 0.0025)
+            snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sPREEMPTED %.2g%%",
+                     *note ? " " : "", med * 100);
+    }
     if (short_reps) /* an interrupt left this kernel short of its repetitions */
         snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sINCOMPLETE %d/%d reps",
                  *note ? " " : "", n, row->repetitions);
