@@ -36,25 +36,31 @@ static void test_t_ppf(void)
     CHECK(isnan(an_t_ppf(1.5, 4)), "outside (0, 1)");
 }
 
-/* The verdict of one row, as if corrected over q_scale rows; noisy_a repetitions of A
-   flagged noisy by the run. */
-static struct an_verdict decide_n(const double *a, int na, const double *b, int nb, double q_scale,
-                                  int noisy_a)
+/* The verdict of one row (defaults: alpha 0.05, 95% CI, min-change 4%), its p-value
+   corrected as if over q_scale rows. */
+static struct an_verdict decide_in(struct an_verdict_in in, double q_scale)
 {
-    struct an_verdict_in in = {.a = a,
-                               .b = b,
-                               .na = na,
-                               .nb = nb,
-                               .noisy_a = noisy_a,
-                               .metric = AM_P50,
-                               .alpha = 0.05,
-                               .level = 0.95,
-                               .min_change = 0.04};
     struct an_verdict v;
+    in.alpha = 0.05;
+    in.level = 0.95;
+    in.min_change = 0.04;
     an_verdict_test(&in, &v);
     v.q = fmin(1, v.p * q_scale);
     an_verdict_decide(&in, &v);
     return v;
+}
+
+/* A p50 row; noisy_a repetitions of A flagged noisy by the run. */
+static struct an_verdict decide_n(const double *a, int na, const double *b, int nb, double q_scale,
+                                  int noisy_a)
+{
+    return decide_in((struct an_verdict_in){.a = a,
+                                            .b = b,
+                                            .na = na,
+                                            .nb = nb,
+                                            .noisy_a = noisy_a,
+                                            .metric = AM_P50},
+                     q_scale);
 }
 
 static struct an_verdict decide(const double *a, int na, const double *b, int nb, double q_scale)
@@ -94,21 +100,14 @@ static void test_noisy(void)
 static struct an_verdict decide_pre(const double *a, const double *b, int n, int m, double pre_a,
                                     double pre_b)
 {
-    struct an_verdict_in in = {.a = a,
-                               .b = b,
-                               .na = n,
-                               .nb = n,
-                               .metric = m,
-                               .alpha = 0.05,
-                               .level = 0.95,
-                               .min_change = 0.04,
-                               .pre_a = pre_a,
-                               .pre_b = pre_b};
-    struct an_verdict v;
-    an_verdict_test(&in, &v);
-    v.q = v.p;
-    an_verdict_decide(&in, &v);
-    return v;
+    return decide_in((struct an_verdict_in){.a = a,
+                                            .b = b,
+                                            .na = n,
+                                            .nb = n,
+                                            .metric = m,
+                                            .pre_a = pre_a,
+                                            .pre_b = pre_b},
+                     1);
 }
 
 /* A side whose windows other tasks preempted far more often measured the machine's load:
