@@ -339,6 +339,11 @@ struct an_verdict {
     int state;        /* AV_*, by an_verdict_decide */
     char reason[200]; /* why inconclusive or unstable */
 };
+/* The share of a metric's samples (a fraction) that preemptions must reach to move it: a
+   quarter of its tail (p99: 0.0025); the mean and max move with far fewer (1e-4: a
+   preempted sample carries another task's time slice); 0: not judged (min, and figures of
+   whole windows such as real_time and throughputs). */
+double an_preempt_reach(int metric);
 /* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
 /* The verdict of a row once v->q is set: v->state and v->reason. */

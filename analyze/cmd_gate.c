@@ -90,26 +90,37 @@ struct tally {
 /* The figure a check compares: the repetitions' aggregate (AN_AGGREGATION), unless they
    fall into distinct modes: then the worse mode for this check (the higher one against an
    upper limit, the lower one against a lower limit), so that a summary never passes a
-   pairing whose other mode breaks the budget. Writes the modes to note; counts them. */
+   pairing whose other mode breaks the budget. Writes the modes to note (counting them),
+   and, first, how often other tasks preempted the windows when that reaches the metric's
+   tail (an_preempt_reach): a failure may then be the machine's load, a pass is not. */
 static double check_value(struct tally *n, const struct an_bench *x, int metric, int upper,
                           char *note, size_t len)
 {
-    double v = an_bench_value(x, metric), tmp[64];
+    double v = an_bench_value(x, metric), tmp[64], pre = an_bench_preempt(x);
+    double reach = an_preempt_reach(metric);
     int nr = an_bench_reps(x, metric, NULL, 0);
     struct reps_modes m;
     char b1[48], b2[48];
 
     note[0] = 0;
-    if (nr < 3 || nr > 64 || !isfinite(v) || metric == AM_MIN || metric == AM_MAX)
-        return v;
-    an_bench_reps(x, metric, tmp, nr);
-    if (reps_modes(tmp, nr, &m) <= 0)
-        return v;
-    n->modes++;
-    snprintf(note, len, "repetitions in distinct modes: %s (%d), %s (%d); the %s is checked",
-             an_fmt_value(metric, m.m[0], b1, sizeof(b1)), m.n[0],
-             an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1], upper ? "higher" : "lower");
-    return upper ? m.m[1] : m.m[0];
+    if (reach > 0 && pre >= reach) /* the figure may be the machine's other load */
+        snprintf(note, len, "preempted by other tasks in %.2g%% of samples; ", pre * 100);
+    if (nr >= 3 && nr <= 64 && isfinite(v) && metric != AM_MIN && metric != AM_MAX) {
+        an_bench_reps(x, metric, tmp, nr);
+        if (reps_modes(tmp, nr, &m) > 0) {
+            size_t o = strlen(note);
+            n->modes++;
+            snprintf(note + o, len - o,
+                     "repetitions in distinct modes: %s (%d), %s (%d); the %s is checked",
+                     an_fmt_value(metric, m.m[0], b1, sizeof(b1)), m.n[0],
+                     an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1],
+                     upper ? "higher" : "lower");
+            v = upper ? m.m[1] : m.m[0];
+        }
+    }
+    if (strlen(note) >= 2 && strcmp(note + strlen(note) - 2, "; ") == 0)
+        note[strlen(note) - 2] = 0;
+    return v;
 }
 
 static void add_check(struct an_table *t, struct tally *n, int ok, const struct an_bench *x,

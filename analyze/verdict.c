@@ -225,11 +225,7 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
     }
 }
 
-/* The share of a metric's samples a preemption must reach to move it: a quarter of its
-   tail (p99: 0.25% of the samples); the mean and max move with far fewer (one in 10,000:
-   a preempted sample carries another task's time slice); 0: preemptions are not judged
-   (min, and figures of whole windows such as real_time and throughputs). */
-static double preempt_reach(int metric)
+double an_preempt_reach(int metric)
 {
     double pct = an_metrics[metric].pct;
 
@@ -244,7 +240,7 @@ static double preempt_reach(int metric)
    times as often, and in enough samples to reach the metric's tail. */
 static int preempt_confounds(const struct an_verdict_in *in)
 {
-    double reach = preempt_reach(in->metric), hi, lo;
+    double reach = an_preempt_reach(in->metric), hi, lo;
 
     if (!(reach > 0) || !isfinite(in->pre_a) || !isfinite(in->pre_b))
         return 0;

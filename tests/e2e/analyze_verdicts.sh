@@ -207,4 +207,10 @@ set_preempt "$T/pre/pb" 0.01
 "$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb" >"$T/pre2.txt" 2>&1 || fail "compare (both preempted)"
 grep -Eq '^timer/read/rdtsc +p99 .* improved' "$T/pre2.txt" ||
     { cat "$T/pre2.txt"; fail "sides preempted alike: a halved p99 must be called improved"; }
+# gate names the preemptions of a failing check (the failure may be the machine's load)
+printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
+"$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/pre_gate.txt"; fail "gate of a preempted run over budget must fail"; }
+grep -q 'preempted by other tasks in 1% of samples' "$T/pre_gate.txt" ||
+    { cat "$T/pre_gate.txt"; fail "gate does not name the preemptions"; }
 finish
