@@ -373,6 +373,14 @@ int an_cmd_compare(int argc, char **argv)
                 "Welch's t on logs, p adjusted over the %zu rows by Benjamini-Hochberg, alpha "
                 "%.3g, min-change %.3g%%)\n",
                 nrows, a.alpha, a.min_change);
+        if ((sa.nruns == 1 || sb.nruns == 1) && cnt.regressed + cnt.improved > 0)
+            fprintf(f,
+                    "note: %s one run: drift between runs is not measured, only assumed "
+                    "under --min-change; to measure it, compare 3 or more runs a side, taken "
+                    "in turn (A B A B ...)\n",
+                    sa.nruns == 1 && sb.nruns == 1 ? "each side is"
+                    : sa.nruns == 1                ? "A is"
+                                                   : "B is");
     }
     for (int s = 0; s < 2; s++) {
         const struct an_set *x = s ? &sb : &sa;

@@ -207,6 +207,10 @@ set_preempt "$T/pre/pb" 0.01
 "$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb" >"$T/pre2.txt" 2>&1 || fail "compare (both preempted)"
 grep -Eq '^timer/read/rdtsc +p99 .* improved' "$T/pre2.txt" ||
     { cat "$T/pre2.txt"; fail "sides preempted alike: a halved p99 must be called improved"; }
+grep -q '^note: each side is one run: drift between runs is not measured' "$T/pre2.txt" ||
+    { cat "$T/pre2.txt"; fail "a verdict over one run a side must say that run-to-run drift is assumed"; }
+grep -q '^note: each side is one run' "$T/pre.txt" &&
+    { cat "$T/pre.txt"; fail "no row was called: no note on run-to-run drift expected"; }
 # gate names the preemptions of a failing check (the failure may be the machine's load)
 printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
 "$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1
