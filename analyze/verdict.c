@@ -20,7 +20,8 @@
  *   else    unstable (a side's repetitions form distinct modes; or one side's windows were
  *           preempted by other tasks at least 4 times as often as the other side's and often
  *           enough to reach the metric's tail (a quarter of it: 0.25% of the samples for a
- *           p99), so the difference may be the machine's other load; or most ran in noisy
+ *           p99), and it is the slower side: the difference may be the machine's other
+ *           load; or most ran in noisy
  *           windows and the CI is neither wholly past nor wholly inside +-min-change),
  *           inconclusive (fewer than 3 repetitions a side, or a CI reaching past
  *           +-min-change with too few repetitions to resolve it at 80% power for the
@@ -236,17 +237,21 @@ double an_preempt_reach(int metric)
     return (1 - pct / 100) / 4;
 }
 
-/* One side's windows were preempted by other tasks far more than the other's: at least 4
-   times as often, and in enough samples to reach the metric's tail. */
-static int preempt_confounds(const struct an_verdict_in *in)
+/* One side's windows were preempted by other tasks far more than the other's (at least 4
+   times as often, and in enough samples to reach the metric's tail), and that side is the
+   slower one (change: B over A minus one): the difference may be the other tasks. A side
+   preempted more that is still the faster one is not explained by them. */
+static int preempt_confounds(const struct an_verdict_in *in, double change)
 {
     double reach = an_preempt_reach(in->metric), hi, lo;
 
-    if (!(reach > 0) || !isfinite(in->pre_a) || !isfinite(in->pre_b))
+    if (!(reach > 0) || !isfinite(in->pre_a) || !isfinite(in->pre_b) || !isfinite(change))
         return 0;
     hi = fmax(in->pre_a, in->pre_b);
     lo = fmin(in->pre_a, in->pre_b);
-    return hi >= reach && hi >= 4 * lo;
+    if (!(hi >= reach && hi >= 4 * lo))
+        return 0;
+    return in->pre_b > in->pre_a ? change > 0 : change < 0;
 }
 
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
@@ -291,7 +296,7 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
         }
     }
     by_runs(in, v);
-    if (!v->unstable && preempt_confounds(in)) {
+    if (!v->unstable && preempt_confounds(in, v->change)) {
         v->unstable = 3;
         v->mode_side = in->pre_b > in->pre_a;
         v->pre[0] = in->pre_a;

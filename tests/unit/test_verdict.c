@@ -129,6 +129,9 @@ static void test_preempt(void)
     v = decide_pre(a, b, 9, AM_MEAN, 0.01, 0);
     CHECK(v.state == AV_UNSTABLE && strstr(v.reason, "B's never"), "B never preempted: %d %s",
           v.state, v.reason);
+    v = decide_pre(b, a, 9, AM_P99, 0.007, 0.0003);
+    CHECK(v.state == AV_REGRESSED, "A preempted more yet faster: B's regression stands (%d %s)",
+          v.state, v.reason);
     v = decide_pre(a, b, 9, AM_P99, 0.007, 0.007);
     CHECK(v.state == AV_IMPROVED, "both sides preempted alike: called (%d %s)", v.state, v.reason);
     v = decide_pre(a, b, 9, AM_P99, 0.002, 0.0001);
