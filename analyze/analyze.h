@@ -314,9 +314,9 @@ struct an_verdict_in {
     int na, nb;
     int noisy_a, noisy_b; /* repetitions flagged noisy */
     int metric, higher_better;
-    double alpha;      /* after the table's correction (default 0.05) */
-    double level;      /* CI level in (0, 1) */
-    double min_change; /* fraction (0.02 = 2%) */
+    double alpha;        /* after the table's correction (default 0.05) */
+    double level;        /* CI level in (0, 1) */
+    double min_change;   /* fraction (0.02 = 2%) */
     double pre_a, pre_b; /* an_bench_preempt of each side (NAN: unknown) */
 };
 struct an_verdict {

@@ -333,11 +333,13 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
             snprintf(v->reason, sizeof(v->reason),
                      "%s's windows were preempted by other tasks %.0fx as often as %s's (in "
                      "%.3g%% of samples against %.3g%%): the difference may be the machine's "
-                     "other load", hs, hi / lo, ls, hi * 100, lo * 100);
+                     "other load",
+                     hs, hi / lo, ls, hi * 100, lo * 100);
         else
             snprintf(v->reason, sizeof(v->reason),
                      "%s's windows were preempted by other tasks in %.3g%% of samples, %s's "
-                     "never: the difference may be the machine's other load", hs, hi * 100, ls);
+                     "never: the difference may be the machine's other load",
+                     hs, hi * 100, ls);
     } else if (v->unstable == 2 &&
                !(sig && (v->lo >= in->min_change || v->hi <= -in->min_change)) &&
                !(v->na >= 3 && v->nb >= 3 && v->lo > -in->min_change && v->hi < in->min_change)) {

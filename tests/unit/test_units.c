@@ -114,7 +114,8 @@ static void test_match(void)
         CHECK(!match_filter(item, name), "a 601-character glob needs all 600 a's, not 510");
         memset(item, 'b', 600);
         item[600] = 0;
-        CHECK(!match_filter(item, name) && match_filter(item, item), "a 600-character item matches itself whole");
+        CHECK(!match_filter(item, name) && match_filter(item, item),
+              "a 600-character item matches itself whole");
     }
     CHECK(!match_filter("timer/read/monotonic", "timer/read/monotonic_raw"), "not a prefix");
     CHECK(!match_filter("cpu", "exit/cpuid/leaf:0x0"), "part of a component");

@@ -54,13 +54,10 @@ static struct an_verdict decide_in(struct an_verdict_in in, double q_scale)
 static struct an_verdict decide_n(const double *a, int na, const double *b, int nb, double q_scale,
                                   int noisy_a)
 {
-    return decide_in((struct an_verdict_in){.a = a,
-                                            .b = b,
-                                            .na = na,
-                                            .nb = nb,
-                                            .noisy_a = noisy_a,
-                                            .metric = AM_P50},
-                     q_scale);
+    return decide_in(
+        (struct an_verdict_in){
+            .a = a, .b = b, .na = na, .nb = nb, .noisy_a = noisy_a, .metric = AM_P50},
+        q_scale);
 }
 
 static struct an_verdict decide(const double *a, int na, const double *b, int nb, double q_scale)
@@ -100,14 +97,10 @@ static void test_noisy(void)
 static struct an_verdict decide_pre(const double *a, const double *b, int n, int m, double pre_a,
                                     double pre_b)
 {
-    return decide_in((struct an_verdict_in){.a = a,
-                                            .b = b,
-                                            .na = n,
-                                            .nb = n,
-                                            .metric = m,
-                                            .pre_a = pre_a,
-                                            .pre_b = pre_b},
-                     1);
+    return decide_in(
+        (struct an_verdict_in){
+            .a = a, .b = b, .na = n, .nb = n, .metric = m, .pre_a = pre_a, .pre_b = pre_b},
+        1);
 }
 
 /* A side whose windows other tasks preempted far more often measured the machine's load:
