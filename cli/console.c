@@ -48,6 +48,20 @@ static double rep_value(const struct vb_row *x, double p)
     return x->hist && hist_count(x->hist) ? hist_percentile(x->hist, p) : NAN;
 }
 
+/* 1 when every repetition's measuring thread stayed on one and the same CPU (counters
+   on_cpu and moved_cpu): modes between them are then not a placement effect. */
+static int one_cpu(const struct vb_row **reps, int n)
+{
+    double c0 = vb_row_counter(reps[0], "on_cpu");
+
+    if (!(c0 >= 0))
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (vb_row_counter(reps[i], "on_cpu") != c0 || vb_row_counter(reps[i], "moved_cpu") != 0)
+            return 0;
+    return 1;
+}
+
 /* The repetitions' figure (REPS_AGGREGATION) of rep_value(p); when name is given and they fall
    into distinct modes of 2 or more repetitions each, adds "MODES name a(n)/b(m)" to note
    (once per row). */
@@ -68,9 +82,10 @@ static double combine(const struct vb_row **reps, int n, double p, const char *n
     /* two groups of 2 or more: one odd window alone shows in the cv, not as a mode */
     if (name && !strstr(note, "MODES") && reps_modes(v, k, &m) > 0 && m.n[0] > 1 && m.n[1] > 1) {
         char a[24], b[24];
-        snprintf(note + strlen(note), len - strlen(note), "%sMODES %s %s(%d)/%s(%d)",
+        snprintf(note + strlen(note), len - strlen(note), "%sMODES %s %s(%d)/%s(%d)%s",
                  *note ? " " : "", name, units_fmt_duration(m.m[0], a, sizeof(a)), m.n[0],
-                 units_fmt_duration(m.m[1], b, sizeof(b)), m.n[1]);
+                 units_fmt_duration(m.m[1], b, sizeof(b)), m.n[1],
+                 one_cpu(reps, n) ? " on one CPU" : "");
     }
     return reps_geomean(v, k);
 }

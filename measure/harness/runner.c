@@ -66,11 +66,13 @@ struct window {
     double cpu_ns;
     struct pf_noise n0, n1;
     int noise_ok;
+    int cpu0, cpu1; /* the CPU the thread ran on at the window's start and end, -1 unknown */
 };
 
 static void window_begin(struct window *w, const struct vb_kernel *k, const struct vb_opts *o)
 {
     uint64_t u, s;
+    w->cpu0 = pf_current_cpu();
     w->noise_ok = pf_noise_read(o->cpu, &w->n0) == 0;
     if (k->flags & VB_K_PROCESS_CPU)
         pf_process_cpu_ns(&u, &s);
@@ -88,6 +90,7 @@ static void window_end(struct window *w, const struct vb_kernel *k, const struct
         pf_thread_cpu_ns(&u, &s);
     w->cpu_ns += (double)(u + s);
     w->noise_ok &= pf_noise_read(o->cpu, &w->n1) == 0;
+    w->cpu1 = pf_current_cpu();
 }
 
 /* Loop kernel: calibrate the batch size during warm-up, then time batches. */
@@ -193,6 +196,11 @@ static int set_counters(struct vb_row *row, const struct vb_meas *m, const struc
         w->noise_ok && w->n0.have_csw ? (double)(w->n1.invol_csw - w->n0.invol_csw) : NAN);
     ret |= vb_row_set_counter(row, "irqs", irqs);
     ret |= vb_row_set_counter(row, "noisy", steal_pct > cfg->noise_threshold_pct ? 1 : 0);
+    /* where the measuring thread ran: repetitions in distinct modes on one CPU are not a
+       placement effect (console.c says which) */
+    ret |= vb_row_set_counter(row, "on_cpu", w->cpu1 >= 0 ? w->cpu1 : NAN);
+    ret |= vb_row_set_counter(row, "moved_cpu",
+                              w->cpu0 >= 0 && w->cpu1 >= 0 ? (w->cpu0 != w->cpu1) : NAN);
     json_object_foreach(m->counters, key, v)
     {
         if (json_is_number(v))

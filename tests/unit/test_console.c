@@ -70,9 +70,30 @@ int main(void)
           "p50 is the geometric mean of the repetitions' p50 (about 21 us), not the pooled "
           "10 us: '%s %s'",
           p50, unit);
-    CHECK(strstr(out, "MODES p50") && strstr(out, "(2)/"), "modes flagged: %s", out);
+    CHECK(strstr(out, "MODES p50") && strstr(out, "(2)/") && !strstr(out, "on one CPU"),
+          "modes flagged, with no CPU recorded: %s", out);
     CHECK(strstr(out, "(figures: geometric mean over repetitions, each weighing the same"),
           "the aggregation is stated");
+    vb_run_free(&r);
+    free(out);
+
+    /* modes while the thread stayed on one CPU are not placement: said */
+    CHECK(vb_run_init(&r) == 0, "init");
+    for (int i = 0; i < 4; i++) {
+        struct vb_row *x = add_rep(&r, i < 2 ? 5000 : 7500, 20000, 4);
+        vb_row_set_counter(x, "on_cpu", 1);
+        vb_row_set_counter(x, "moved_cpu", 0);
+    }
+    f = open_memstream(&out, &len);
+    console_report(f, &r);
+    fclose(f);
+    CHECK(strstr(out, "MODES p50") && strstr(out, "on one CPU"), "modes on one CPU: %s", out);
+    vb_row_set_counter(&r.rows[3], "on_cpu", 0);
+    free(out);
+    f = open_memstream(&out, &len);
+    console_report(f, &r);
+    fclose(f);
+    CHECK(strstr(out, "MODES p50") && !strstr(out, "on one CPU"), "modes on two CPUs: %s", out);
     vb_run_free(&r);
     free(out);
 
