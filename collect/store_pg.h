@@ -29,6 +29,8 @@ struct store_pg {
     int last;         /* -errno of the last failure (pgs_resfail) */
     int need_begin;   /* store_begin deferred BEGIN to the first statement (store_pg_write.c) */
     int add_prepared; /* the add-run statement is prepared on this connection */
+    long added_txn;   /* runs added by the open transaction */
+    long added;       /* runs added by committed transactions of this connection */
     struct pgs_cache bench, pairing;
     /* read-ahead of summaries (store_pg_read.c): runs listed by the last select */
     int64_t *ids;

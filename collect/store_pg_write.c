@@ -591,6 +591,8 @@ int pgs_add_run(struct store *s, const struct store_new_run *nr)
         goto out;
     }
     ret = PQntuples(r) == 1 ? 0 : conflict(s, nr);
+    if (ret == 0)
+        s->pg->added_txn++;
 out:
     PQclear(r);
     for (int i = 0; i < NPARAMS; i++)
