@@ -334,23 +334,6 @@ static int pg_open(const char *target, unsigned flags, struct store **out, char 
                                               : "SET extra_float_digits = 3; SET jit = off",
                        0, NULL)))
         goto fail;
-    /* A writer's commits are durable like the SQLite store's (WAL, synchronous=NORMAL):
-       through a crash of the collector, not necessarily of the server, whose last fraction
-       of a second of commits a new ingest restores (ingests are idempotent). So no WAL
-       flush per input, unless the server's configuration or the connection string
-       (options=-csynchronous_commit=on) sets synchronous_commit. */
-    if (!(flags & STORE_RDONLY)) {
-        PGresult *r = pgs_exec(s, "set up session", PGRES_TUPLES_OK,
-                               "SELECT set_config('synchronous_commit', 'off', false)"
-                               " FROM pg_settings WHERE name = 'synchronous_commit'"
-                               " AND source = 'default'",
-                               0, NULL);
-        if (!r) {
-            ret = s->pg->last;
-            goto fail;
-        }
-        PQclear(r);
-    }
     if ((ret = ensure_schema(s)))
         goto fail;
     *out = s;
