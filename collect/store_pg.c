@@ -190,11 +190,19 @@ static int read_version(struct store *s, int *v)
     return ret;
 }
 
-/* Migrations, one per version step; PostgreSQL stores start at version 2. */
+/* Migrations, one per version step, in the caller's transaction; PostgreSQL stores start
+   at version 2. 2 -> 3: runs.source also allows 'hdrlog' (HdrHistogram log imports). */
 static int migrate(struct store *s, int from)
 {
     if (from == 0)
         return pgs_cmd(s, "create schema", store_schema_pg_sql(), 0, NULL);
+    if (from == 2)
+        return pgs_cmd(s, "migrate schema 2 to 3",
+                       "ALTER TABLE runs DROP CONSTRAINT runs_source_check,"
+                       " ADD CONSTRAINT runs_source_check"
+                       " CHECK (source IN ('viobench', 'gbench', 'fio', 'hdrlog'));"
+                       " UPDATE viobench_meta SET value = '3' WHERE key = 'schema_version'",
+                       0, NULL);
     return pgs_fail(s, -EPROTO, "%s: no migration from schema version %d", s->path, from);
 }
 
@@ -215,6 +223,8 @@ static int ensure_schema(struct store *s)
                         "%s: no viobench store in this database yet: create it with `viobench "
                         "collect --db URI` (a role that may create tables)",
                         s->path);
+    if ((s->flags & STORE_RDONLY) && v >= STORE_SCHEMA_READABLE)
+        return 0; /* readable as it is; collect migrates it */
     if (s->flags & STORE_RDONLY)
         return pgs_fail(s, -EPROTO,
                         "%s: store schema version %d needs migrating to %d: run `viobench "
