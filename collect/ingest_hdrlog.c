@@ -415,7 +415,7 @@ int ingest_hdrlog(const char *buf, size_t len, struct ingest_item *it, char *err
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    it->source = "gbench";
+    it->source = "hdrlog";
     snprintf(it->tool, sizeof(it->tool), "hdrhistogram");
     snprintf(it->tool_version, sizeof(it->tool_version), "%s", s.version);
     ingest_make_run_id(it, "hdrlog");

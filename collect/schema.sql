@@ -1,4 +1,4 @@
--- The viobench store, schema version 2: the one definition of the store's layout.
+-- The viobench store, schema version 3: the one definition of the store's layout.
 --
 -- viobench compiles this file in and runs it to create a new store; an older store is
 -- migrated forward to it when opened for writing (collect/store_migrate.c), and
@@ -27,7 +27,7 @@ CREATE TABLE pairings (
 CREATE TABLE runs (
     id           INTEGER PRIMARY KEY,
     run_id       TEXT NOT NULL UNIQUE,        -- viobench's run id; gbench-/fio-<date>-<hash>
-    source       TEXT NOT NULL CHECK (source IN ('viobench', 'gbench', 'fio')),
+    source       TEXT NOT NULL CHECK (source IN ('viobench', 'gbench', 'fio', 'hdrlog')),
     content_hash TEXT NOT NULL UNIQUE,        -- SHA-256 of the input (see ARCHITECTURE.md)
     pairing      INTEGER NOT NULL REFERENCES pairings (id),
     start_time   TEXT NOT NULL DEFAULT '',
@@ -164,4 +164,4 @@ CREATE VIEW results_view AS
 
 -- 'vbst' marks the file as a viobench store; user_version is the schema version.
 PRAGMA application_id = 1986163572;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

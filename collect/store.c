@@ -200,6 +200,8 @@ static int ensure_schema(struct store *s)
         return store_fail(s, -EPROTO,
                           "%s: store schema version %d is newer than this viobench (%d)", s->path,
                           v, STORE_SCHEMA_VERSION);
+    if ((s->flags & STORE_RDONLY) && v >= STORE_SCHEMA_READABLE)
+        return 0; /* readable as it is; collect migrates it */
     if (s->flags & STORE_RDONLY)
         return store_fail(s, -EPROTO,
                           "%s: store schema version %d needs migrating to %d: open it once "

@@ -22,12 +22,14 @@
 #include "result.h"
 
 /* Schema version this build writes (PRAGMA user_version of a current store). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+/* Oldest schema version a read-only open reads as it is (3 only widened a check). */
+#define STORE_SCHEMA_READABLE 2
 /* Default store path, relative to the working directory. */
 #define STORE_DEFAULT_PATH "results/viobench.db"
 
 /* store_open flags. */
-#define STORE_RDONLY 1u /* never write; fails with -EPROTO on a store that needs migration */
+#define STORE_RDONLY 1u /* never write; -EPROTO on a store older than STORE_SCHEMA_READABLE */
 
 /* Pairing keys, in schema column order (pairings table). */
 enum store_pairing_key {

@@ -8,6 +8,8 @@
  * hist_write() text in results.histogram. Version 2 (schema.sql) moved pairings, labels
  * and benchmarks into their own tables, added the percentile columns, the run's tool, host
  * and completion, the raw Google Benchmark rows, and stores histograms as compact blobs.
+ * Version 3 lets runs.source be 'hdrlog' (HdrHistogram log imports were stored as
+ * 'gbench'): nothing on disk changes but the check, so version 2 stores stay readable.
  */
 #include "store_int.h"
 
@@ -150,6 +152,44 @@ static int migrate_v1(struct store *s)
     return ret;
 }
 
+/* Version 2 -> 3: widen the check on runs.source. SQLite cannot alter a check, and
+   rebuilding runs would cascade-delete its rows' results (foreign keys cannot be switched
+   off inside the migration's transaction), so the table's definition is edited in
+   sqlite_schema, as SQLite's documentation describes for changes that leave the stored
+   rows valid (every old source is still allowed). */
+static int migrate_v2(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int sv = -1, ok = 0, ret;
+    char sql[64];
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA schema_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        sv = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (sv < 0)
+        return store_sqlfail(s, "migrate: read schema version");
+    snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", sv + 1);
+    if ((ret = store_exec(s, "PRAGMA writable_schema = ON;"
+                             "UPDATE sqlite_schema SET sql = replace(sql,"
+                             " '(''viobench'', ''gbench'', ''fio'')',"
+                             " '(''viobench'', ''gbench'', ''fio'', ''hdrlog'')')"
+                             " WHERE type = 'table' AND name = 'runs'")) ||
+        (ret = store_exec(s, sql)) || (ret = store_exec(s, "PRAGMA writable_schema = OFF")))
+        return ret;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT instr(sql, '''hdrlog''') > 0 FROM sqlite_schema"
+                           " WHERE type = 'table' AND name = 'runs'",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        ok = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (!ok)
+        return store_fail(s, -EPROTO, "%s: migrate: runs has no source check of version 2",
+                          s->path);
+    return store_exec(s, "PRAGMA user_version = 3");
+}
+
 /* An empty file gets the current schema directly; any other SQLite file is refused. */
 static int create(struct store *s)
 {
@@ -178,6 +218,8 @@ int store_migrate(struct store *s, int from)
     if (from == 0)
         return create(s);
     if (from == 1 && (ret = migrate_v1(s)))
+        return ret;
+    if (from == 2 && (ret = migrate_v2(s)))
         return ret;
     if ((ret = store_user_version(s, &v)))
         return ret;

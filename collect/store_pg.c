@@ -190,11 +190,19 @@ static int read_version(struct store *s, int *v)
     return ret;
 }
 
-/* Migrations, one per version step; PostgreSQL stores start at version 2. */
+/* Migrations, one per version step, in the caller's transaction; PostgreSQL stores start
+   at version 2. 2 -> 3: runs.source also allows 'hdrlog' (HdrHistogram log imports). */
 static int migrate(struct store *s, int from)
 {
     if (from == 0)
         return pgs_cmd(s, "create schema", store_schema_pg_sql(), 0, NULL);
+    if (from == 2)
+        return pgs_cmd(s, "migrate schema 2 to 3",
+                       "ALTER TABLE runs DROP CONSTRAINT runs_source_check,"
+                       " ADD CONSTRAINT runs_source_check"
+                       " CHECK (source IN ('viobench', 'gbench', 'fio', 'hdrlog'));"
+                       " UPDATE viobench_meta SET value = '3' WHERE key = 'schema_version'",
+                       0, NULL);
     return pgs_fail(s, -EPROTO, "%s: no migration from schema version %d", s->path, from);
 }
 
@@ -215,6 +223,8 @@ static int ensure_schema(struct store *s)
                         "%s: no viobench store in this database yet: create it with `viobench "
                         "collect --db URI` (a role that may create tables)",
                         s->path);
+    if ((s->flags & STORE_RDONLY) && v >= STORE_SCHEMA_READABLE)
+        return 0; /* readable as it is; collect migrates it */
     if (s->flags & STORE_RDONLY)
         return pgs_fail(s, -EPROTO,
                         "%s: store schema version %d needs migrating to %d: run `viobench "
@@ -244,10 +254,29 @@ fail:
     return ret;
 }
 
+/* A bulk load (collect --from, a large directory) is followed by ANALYZE, as PostgreSQL's
+   manual advises: the analyzer's first queries after it would otherwise be planned on no
+   or stale statistics until autovacuum catches up (up to a minute later), and choose
+   whole-table scans per batch of runs. Smaller ingests leave it to autovacuum. */
+#define ANALYZE_AFTER_RUNS 1000
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 static void pg_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->pg && s->pg->added >= ANALYZE_AFTER_RUNS && s->pg->conn &&
+        PQtransactionStatus(s->pg->conn) == PQTRANS_IDLE) {
+        /* best effort: a role that owns no table is warned (not shown), autovacuum runs */
+        PQsetNoticeProcessor(s->pg->conn, quiet, NULL);
+        PQclear(
+            PQexec(s->pg->conn, "ANALYZE pairings, runs, labels, benchmarks, results, histograms"));
+    }
     if (s->pg) {
         pgs_cache_free(s);
         pgs_ahead_free(s);
@@ -306,30 +335,15 @@ static int pg_open(const char *target, unsigned flags, struct store **out, char 
         goto fail;
     }
     /* every float exactly (shortest round-trip form since PostgreSQL 12, 17 digits before);
-       a read-only open cannot write even by mistake */
+       no JIT: viobench's queries are short, and the server's default cost threshold would
+       compile (a store of 10,000 runs without planner statistics yet: ~0.3 s per query)
+       what runs in a fraction of that; a read-only open cannot write even by mistake */
     if ((ret = pgs_cmd(s, "set up session",
-                       (flags & STORE_RDONLY) ? "SET extra_float_digits = 3;"
+                       (flags & STORE_RDONLY) ? "SET extra_float_digits = 3; SET jit = off;"
                                                 " SET default_transaction_read_only = on"
-                                              : "SET extra_float_digits = 3",
+                                              : "SET extra_float_digits = 3; SET jit = off",
                        0, NULL)))
         goto fail;
-    /* A writer's commits are durable like the SQLite store's (WAL, synchronous=NORMAL):
-       through a crash of the collector, not necessarily of the server, whose last fraction
-       of a second of commits a new ingest restores (ingests are idempotent). So no WAL
-       flush per input, unless the server's configuration or the connection string
-       (options=-csynchronous_commit=on) sets synchronous_commit. */
-    if (!(flags & STORE_RDONLY)) {
-        PGresult *r = pgs_exec(s, "set up session", PGRES_TUPLES_OK,
-                               "SELECT set_config('synchronous_commit', 'off', false)"
-                               " FROM pg_settings WHERE name = 'synchronous_commit'"
-                               " AND source = 'default'",
-                               0, NULL);
-        if (!r) {
-            ret = s->pg->last;
-            goto fail;
-        }
-        PQclear(r);
-    }
     if ((ret = ensure_schema(s)))
         goto fail;
     *out = s;
@@ -358,6 +372,7 @@ static int pg_begin(struct store *s)
 static void pg_rollback(struct store *s)
 {
     s->pg->need_begin = 0;
+    s->pg->added_txn = 0;
     if (PQtransactionStatus(s->pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(s->pg->conn, "ROLLBACK"));
     pgs_cache_end(s, 0);
@@ -372,6 +387,8 @@ static int pg_commit(struct store *s)
         return ret;
     }
     pgs_cache_end(s, 1);
+    s->pg->added += s->pg->added_txn;
+    s->pg->added_txn = 0;
     s->in_txn = 0;
     return 0;
 }

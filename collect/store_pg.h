@@ -1,6 +1,7 @@
 /*
  * Internals of the store's PostgreSQL backend (store_pg.c: connection, errors, schema,
- * transactions; store_pg_write.c: adding runs; store_pg_read.c: selecting and loading).
+ * transactions; store_pg_write.c: adding runs, with store_pg_param.c's caches and parameter
+ * encoders; store_pg_read.c: selecting and loading).
  * Only collect/store_pg*.c include this header.
  */
 #ifndef VB_STORE_PG_H
@@ -29,6 +30,8 @@ struct store_pg {
     int last;         /* -errno of the last failure (pgs_resfail) */
     int need_begin;   /* store_begin deferred BEGIN to the first statement (store_pg_write.c) */
     int add_prepared; /* the add-run statement is prepared on this connection */
+    long added_txn;   /* runs added by the open transaction */
+    long added;       /* runs added by committed transactions of this connection */
     struct pgs_cache bench, pairing;
     /* read-ahead of summaries (store_pg_read.c): runs listed by the last select */
     int64_t *ids;
@@ -59,6 +62,39 @@ int pgs_cache_get(struct pgs_cache *c, const char *key, int64_t *id);
 int pgs_cache_put(struct pgs_cache *c, const char *key, int64_t id, int pending);
 void pgs_cache_end(struct store *s, int committed);
 void pgs_cache_free(struct store *s);
+
+/* A growing byte buffer (oom set when an allocation failed; later writes are dropped). */
+struct pgs_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+};
+
+/* A text[] literal: add elements (NULL for SQL NULL; " and \ are escaped), then close it;
+   NULL when out of memory. */
+void pgs_lit_el(struct pgs_buf *b, const char *v);
+const char *pgs_lit_end(struct pgs_buf *b);
+
+/* Element types of binary arrays (pg_type OIDs). */
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23, OID_TEXT = 25, OID_FLOAT8 = 701 };
+
+/* A one-dimensional array in PostgreSQL's binary format (array_recv), for a parameter
+   passed with format 1; set oid, add elements, then take the bytes with pgs_arr_end. */
+struct pgs_arr {
+    struct pgs_buf b; /* ARR_HDR bytes of header, then the elements */
+    uint32_t oid;     /* element type */
+    int32_t n;
+    int nulls;
+};
+
+/* Add a text element (NULL: SQL NULL), an integer of the array's type (int4 or int8), a
+   double (its IEEE bytes, exactly; NaN: SQL NULL), a bytea. */
+void pgs_arr_text(struct pgs_arr *a, const char *v);
+void pgs_arr_int(struct pgs_arr *a, long long v);
+void pgs_arr_f8(struct pgs_arr *a, double v);
+void pgs_arr_bytea(struct pgs_arr *a, const uint8_t *p, size_t len);
+/* The array's bytes (len set to their count), or NULL when out of memory; free a->b.p. */
+const char *pgs_arr_end(struct pgs_arr *a, int *len);
 
 /* The backend's operations (see struct store_ops and store.h). */
 int pgs_add_run(struct store *s, const struct store_new_run *nr);

@@ -6,6 +6,10 @@
  * with COLLATE "C" (bytewise, as SQLite does), and labels come back sorted by key as
  * SQLite's table returns them.
  *
+ * Selecting is set-based: one query for the candidate runs and their pairings, one for
+ * all their labels and one for all their result counts (not a subquery per run), matched
+ * to the runs by id in C.
+ *
  * Round trips cost more than SQLite's function calls, so loads read ahead: after
  * store_select_runs, loading a listed run fetches it with the next runs of the list in one
  * query (256 runs of summaries, 32 full runs) and serves those from memory.
@@ -93,11 +97,9 @@ static struct store_cols pg_cols(struct pgrow *p)
 
 static const char run_cols[] =
     "SELECT r.id, r.run_id, r.source, r.start_time, r.end_time, r.tool, r.tool_version, r.host,"
-    " r.content_hash, r.complete, (SELECT count(*) FROM results x WHERE x.run = r.id),"
-    " (SELECT json_object_agg(l.key, l.value ORDER BY l.key COLLATE \"C\") FROM labels l"
-    " WHERE l.run = r.id),"
-    " p.hypervisor, p.hypervisor_version, p.guest_os, p.guest_version, p.kernel, p.cpu_model,"
-    " p.clocksource FROM runs r JOIN pairings p ON p.id = r.pairing WHERE true";
+    " r.content_hash, r.complete, p.hypervisor, p.hypervisor_version, p.guest_os,"
+    " p.guest_version, p.kernel, p.cpu_model, p.clocksource"
+    " FROM runs r JOIN pairings p ON p.id = r.pairing WHERE true";
 
 static const char *const run_keys[] = {"run_id",       "source", "tool",
                                        "tool_version", "host",   "complete"};
@@ -215,6 +217,105 @@ static int selected(const struct store_run_info *ri, const struct store_sel *sel
     return 1;
 }
 
+/* Where run id is in by_id (the runs' indexes sorted by id); -1 when absent. */
+struct by_id {
+    int64_t id;
+    size_t idx;
+};
+
+static int cmp_by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct by_id *)a)->id, y = ((const struct by_id *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static long find_id(const struct by_id *v, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].id == id)
+            return (long)v[mid].idx;
+        if (v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* "{1,2,3}": the ids as a bigint[] parameter (NULL when out of memory). */
+static char *id_array(const struct by_id *v, size_t n)
+{
+    char *arr = malloc(n * 21 + 3), *o = arr;
+    if (!arr)
+        return NULL;
+    *o++ = '{';
+    for (size_t i = 0; i < n; i++)
+        o += sprintf(o, "%s%lld", i ? "," : "", (long long)v[i].id);
+    *o++ = '}';
+    *o = 0;
+    return arr;
+}
+
+/* Fill the labels (in key order, bytewise, as SQLite's table returns them) and the result
+   counts of the candidate runs v[0..nv), two set-based queries for all of them (every
+   run's when all is set: no array of ids to match then). */
+static int labels_and_counts(struct store *s, struct store_run_info *v, size_t nv, int all)
+{
+    struct by_id *idx = malloc((nv ? nv : 1) * sizeof(*idx));
+    PGresult *r = NULL;
+    const char *par[1];
+    char *arr = NULL;
+    int ret = 0;
+
+    if (!idx)
+        return pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
+    for (size_t i = 0; i < nv; i++)
+        idx[i] = (struct by_id){v[i].id, i};
+    qsort(idx, nv, sizeof(*idx), cmp_by_id);
+    if (!all && !(arr = id_array(idx, nv))) {
+        ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
+        goto out;
+    }
+    par[0] = arr;
+    if (!(r = pgs_exec(s, "select labels", PGRES_TUPLES_OK,
+                       all ? "SELECT run, key, value FROM labels ORDER BY run, key COLLATE \"C\""
+                           : "SELECT run, key, value FROM labels WHERE run = ANY($1::bigint[])"
+                             " ORDER BY run, key COLLATE \"C\"",
+                       all ? 0 : 1, all ? NULL : par))) {
+        ret = s->pg->last;
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        long at = find_id(idx, nv, atoll(PQgetvalue(r, i, 0)));
+        if (at >= 0 && json_object_set_new(v[at].labels, PQgetvalue(r, i, 1),
+                                           json_string(PQgetvalue(r, i, 2)))) {
+            ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
+            goto out;
+        }
+    }
+    PQclear(r);
+    if (!(r = pgs_exec(s, "count results", PGRES_TUPLES_OK,
+                       all ? "SELECT run, count(*) FROM results GROUP BY run"
+                           : "SELECT run, count(*) FROM results WHERE run = ANY($1::bigint[])"
+                             " GROUP BY run",
+                       all ? 0 : 1, all ? NULL : par))) {
+        ret = s->pg->last;
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        long at = find_id(idx, nv, atoll(PQgetvalue(r, i, 0)));
+        if (at >= 0)
+            v[at].rows = atol(PQgetvalue(r, i, 1));
+    }
+out:
+    PQclear(r);
+    free(arr);
+    free(idx);
+    return ret;
+}
+
 int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_run_info **out,
                     size_t *n)
 {
@@ -222,11 +323,13 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
     PGresult *r = NULL;
     struct store_run_info *v = NULL;
     int64_t *ids = NULL;
-    int nt;
+    size_t nv = 0;
+    int nt, ret, all;
 
     *out = NULL;
     *n = 0;
     sel_sql(&q, sel);
+    all = q.nv == 0; /* no condition on the server: every run is a candidate */
     if (!q.oom)
         r = pgs_exec(s, "select runs", PGRES_TUPLES_OK, q.p, q.nv, q.v);
     for (int i = 0; i < q.nv; i++)
@@ -240,9 +343,8 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
     if (!(v = calloc(nt ? (size_t)nt : 1, sizeof(*v))) ||
         !(ids = malloc((nt ? (size_t)nt : 1) * sizeof(*ids))))
         goto nomem;
-    for (int i = 0; i < nt; i++) {
-        struct store_run_info *ri = &v[*n];
-        memset(ri, 0, sizeof(*ri));
+    for (int i = 0; i < nt; i++, nv++) {
+        struct store_run_info *ri = &v[i];
         ri->id = atoll(PQgetvalue(r, i, 0));
         copy_val(r, i, 1, ri->run_id, sizeof(ri->run_id));
         copy_val(r, i, 2, ri->source, sizeof(ri->source));
@@ -253,29 +355,38 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
         copy_val(r, i, 7, ri->host, sizeof(ri->host));
         copy_val(r, i, 8, ri->content_hash, sizeof(ri->content_hash));
         ri->complete = atoi(PQgetvalue(r, i, 9));
-        ri->rows = atol(PQgetvalue(r, i, 10));
-        ri->labels =
-            PQgetisnull(r, i, 11) ? json_object() : json_loads(PQgetvalue(r, i, 11), 0, NULL);
         for (int k = 0; k < SP_NKEYS; k++)
-            copy_val(r, i, 12 + k, ri->pairing.v[k], sizeof(ri->pairing.v[k]));
-        if (!ri->labels)
+            copy_val(r, i, 10 + k, ri->pairing.v[k], sizeof(ri->pairing.v[k]));
+        if (!(ri->labels = json_object()))
             goto nomem;
-        if (!selected(ri, sel)) {
-            json_decref(ri->labels);
-            continue;
-        }
-        ids[(*n)++] = ri->id;
     }
     PQclear(r);
+    r = NULL;
+    if (nv && (ret = labels_and_counts(s, v, nv, all))) {
+        free(ids);
+        store_runs_free(v, nv);
+        return ret;
+    }
+    /* the exact match, in C: keep the selected runs, in order */
+    for (size_t i = 0; i < nv; i++) {
+        if (!selected(&v[i], sel)) {
+            json_decref(v[i].labels);
+            continue;
+        }
+        if (*n != i)
+            v[*n] = v[i];
+        ids[(*n)++] = v[i].id;
+    }
+    nv = *n;
     /* the read-ahead follows every selection made on this connection (compare loads side A
        after selecting side B), kept one after the other */
     pgs_ahead_free(s);
     {
-        int64_t *all = realloc(s->pg->ids, (s->pg->nids + *n + 1) * sizeof(*all));
-        if (!all)
+        int64_t *list = realloc(s->pg->ids, (s->pg->nids + *n + 1) * sizeof(*list));
+        if (!list)
             goto nomem;
-        memcpy(all + s->pg->nids, ids, *n * sizeof(*ids));
-        s->pg->ids = all;
+        memcpy(list + s->pg->nids, ids, *n * sizeof(*ids));
+        s->pg->ids = list;
         s->pg->nids += *n;
         free(ids);
     }
@@ -284,7 +395,7 @@ int pgs_select_runs(struct store *s, const struct store_sel *sel, struct store_r
 nomem:
     PQclear(r);
     free(ids);
-    store_runs_free(v, *n);
+    store_runs_free(v, nv);
     *n = 0;
     return pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
 }

@@ -5,9 +5,10 @@
  * from a per-connection cache and are added in one statement only when new; then a single
  * statement adds the run row (INSERT ... ON CONFLICT DO NOTHING: the unique content hash and
  * run id decide, also against a collector on another host committing the same run at the
- * same moment), its labels, result rows and histograms, from column arrays passed as bind
- * parameters, pipelined behind the transaction's BEGIN. Nothing from the input is ever part
- * of the SQL text.
+ * same moment), its labels, result rows and histograms, from column arrays passed as binary
+ * bind parameters (store_pg_param.c), pipelined behind the transaction's BEGIN, with a
+ * statement prepared once per connection. Nothing from the input is ever part of the SQL
+ * text.
  */
 #include "store_pg.h"
 
@@ -17,189 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-/* ---- The dimension caches ---- */
-
-static size_t cache_pos(const struct pgs_cache *c, const char *key, int *found)
-{
-    size_t lo = 0, hi = c->n;
-    *found = 0;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int cmp = strcmp(c->v[mid].key, key);
-        if (cmp == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-int pgs_cache_get(struct pgs_cache *c, const char *key, int64_t *id)
-{
-    int found;
-    size_t i = cache_pos(c, key, &found);
-    if (found)
-        *id = c->v[i].id;
-    return found;
-}
-
-int pgs_cache_put(struct pgs_cache *c, const char *key, int64_t id, int pending)
-{
-    int found;
-    size_t i = cache_pos(c, key, &found);
-    char *k;
-
-    if (found)
-        return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        struct pgs_dim *v = realloc(c->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
-    if (!(k = strdup(key)))
-        return -ENOMEM;
-    memmove(&c->v[i + 1], &c->v[i], (c->n - i) * sizeof(*c->v));
-    c->v[i] = (struct pgs_dim){k, id, pending};
-    c->n++;
-    return 0;
-}
-
-static void cache_settle(struct pgs_cache *c, int committed)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->v[i].pending && !committed) {
-            free(c->v[i].key);
-            continue;
-        }
-        c->v[i].pending = 0;
-        c->v[o++] = c->v[i];
-    }
-    c->n = o;
-}
-
-void pgs_cache_end(struct store *s, int committed)
-{
-    cache_settle(&s->pg->bench, committed);
-    cache_settle(&s->pg->pairing, committed);
-}
-
-void pgs_cache_free(struct store *s)
-{
-    struct pgs_cache *cs[2] = {&s->pg->bench, &s->pg->pairing};
-    for (int k = 0; k < 2; k++) {
-        for (size_t i = 0; i < cs[k]->n; i++)
-            free(cs[k]->v[i].key);
-        free(cs[k]->v);
-        memset(cs[k], 0, sizeof(*cs[k]));
-    }
-}
-/* ---- Array literals: every column of the run's rows as one text[]-style parameter ---- */
-
-struct buf {
-    char *p;
-    size_t n, cap;
-    int oom;
-};
-
-static void put(struct buf *b, const char *s, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->n + len + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-        while (cap < b->n + len + 2)
-            cap *= 2;
-        if (!(p = realloc(b->p, cap))) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-    b->p[b->n] = 0;
-}
-
-/* Next element of an array literal: '{' or ',' before it; close with arr_end. */
-static void sep(struct buf *b)
-{
-    put(b, b->n ? "," : "{", 1);
-}
-
-/* A quoted element (" and \ escaped), or NULL. */
-static void el(struct buf *b, const char *v)
-{
-    const char *start;
-
-    sep(b);
-    if (!v) {
-        put(b, "NULL", 4);
-        return;
-    }
-    put(b, "\"", 1);
-    start = v;
-    for (const char *c = v;; c++) {
-        if (*c && *c != '"' && *c != '\\')
-            continue;
-        put(b, start, (size_t)(c - start));
-        if (!*c)
-            break;
-        put(b, "\\", 1);
-        put(b, c, 1);
-        start = c + 1;
-    }
-    put(b, "\"", 1);
-}
-
-static void el_i(struct buf *b, long long v)
-{
-    char t[32];
-    sep(b);
-    put(b, t, (size_t)snprintf(t, sizeof(t), "%lld", v));
-}
-
-/* A double exactly (17 significant digits); NULL when it is not a number. */
-static void el_d(struct buf *b, double v)
-{
-    char t[40];
-    sep(b);
-    if (isnan(v))
-        put(b, "NULL", 4);
-    else if (isinf(v))
-        put(b, v > 0 ? "Infinity" : "-Infinity", v > 0 ? 8 : 9);
-    else
-        put(b, t, (size_t)snprintf(t, sizeof(t), "%.17g", v));
-}
-
-/* bytea in hex form, quoted in the array: "\\x0a1b...". */
-static void el_bytea(struct buf *b, const uint8_t *p, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    sep(b);
-    put(b, "\"\\\\x", 4);
-    for (size_t i = 0; i < len; i++) {
-        char two[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
-        put(b, two, 2);
-    }
-    put(b, "\"", 1);
-}
-
-static const char *arr_end(struct buf *b)
-{
-    put(b, b->n ? "}" : "{}", b->n ? 1 : 2);
-    return b->oom ? NULL : b->p;
-}
 
 /* Send BEGIN now when store_begin deferred it (dimension rows go in the transaction). */
 static int flush_begin(struct store *s)
@@ -224,7 +42,7 @@ static int bench_ids(struct store *s, const struct vb_run *run, int64_t *ids)
 {
     char **miss = NULL;
     size_t nmiss = 0;
-    struct buf b = {0};
+    struct pgs_buf b = {0};
     PGresult *r = NULL;
     int ret = 0;
 
@@ -245,8 +63,8 @@ static int bench_ids(struct store *s, const struct vb_run *run, int64_t *ids)
         nmiss = o;
     }
     for (size_t i = 0; i < nmiss; i++)
-        el(&b, miss[i]);
-    if (!arr_end(&b)) {
+        pgs_lit_el(&b, miss[i]);
+    if (!pgs_lit_end(&b)) {
         ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
         goto out;
     }
@@ -332,6 +150,23 @@ enum {
     NPARAMS = 57
 };
 
+/* Element types of the array parameters $14-$55, as add_sql casts them. */
+static const uint32_t col_oid[P_LAYOUT - P_LAB] = {
+    /* labels: key, value */
+    OID_TEXT, OID_TEXT,
+    /* results: seq, benchmark, name, run_type, aggregate_name, aggregate_unit */
+    OID_INT4, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT, OID_TEXT,
+    /* repetitions, repetition_index, threads, iterations, real_time, cpu_time, time_unit */
+    OID_INT4, OID_INT4, OID_INT4, OID_INT8, OID_FLOAT8, OID_FLOAT8, OID_TEXT,
+    /* mean_ns, p50 ... stddev_ns, bytes_per_second, items_per_second */
+    OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8,
+    OID_FLOAT8, OID_FLOAT8, OID_FLOAT8,
+    /* label, error_occurred, error_message, skipped, counters, info, raw */
+    OID_TEXT, OID_INT4, OID_TEXT, OID_INT4, OID_TEXT, OID_TEXT, OID_TEXT,
+    /* histograms: seq, count, underflow, overflow, min, max, sum, sumsq, buckets */
+    OID_INT4, OID_INT8, OID_INT8, OID_INT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8, OID_FLOAT8,
+    OID_BYTEA};
+
 /* One statement adds the whole run: the run row (ON CONFLICT DO NOTHING: no row comes
    back when its content hash or run id is stored), then labels, result rows and
    histograms from column arrays, all only when the run row was added. */
@@ -363,8 +198,8 @@ static const char add_sql[] =
     " SELECT id FROM run";
 
 /* Fill the column arrays from the run's rows; 0 or -ENOMEM. */
-static int columns(const struct store_new_run *nr, const int64_t *bench, struct buf *res,
-                   struct buf *hist)
+static int columns(const struct store_new_run *nr, const int64_t *bench, struct pgs_arr *res,
+                   struct pgs_arr *hist)
 {
     const struct vb_run *vr = nr->run;
 
@@ -380,31 +215,32 @@ static int columns(const struct store_new_run *nr, const int64_t *bench, struct 
 
         if ((w->ncounters && !counters) || (w->info && !info) || (raw && !rawtext))
             ret = -ENOMEM;
-        el_i(&res[k++], (long long)i);
-        el_i(&res[k++], bench[i]);
-        el(&res[k++], w->name ? w->name : "");
-        el(&res[k++], agg ? "aggregate" : "iteration");
-        el(&res[k++], agg ? (w->aggregate_name ? w->aggregate_name : "") : NULL);
-        el(&res[k++], agg ? (w->aggregate_is_pct ? "percentage" : "time") : NULL);
-        el_i(&res[k++], w->repetitions);
-        el_i(&res[k++], w->repetition_index);
-        el_i(&res[k++], w->threads);
-        el_i(&res[k++], (long long)w->iterations);
-        el_d(&res[k++], w->real_time);
-        el_d(&res[k++], w->cpu_time);
-        el(&res[k++], w->time_unit);
-        el_d(&res[k++], (w->aggregate_is_pct || scale == 0) ? NAN : w->real_time / scale);
+        pgs_arr_int(&res[k++], (long long)i);
+        pgs_arr_int(&res[k++], bench[i]);
+        pgs_arr_text(&res[k++], w->name ? w->name : "");
+        pgs_arr_text(&res[k++], agg ? "aggregate" : "iteration");
+        pgs_arr_text(&res[k++], agg ? (w->aggregate_name ? w->aggregate_name : "") : NULL);
+        pgs_arr_text(&res[k++], agg ? (w->aggregate_is_pct ? "percentage" : "time") : NULL);
+        pgs_arr_int(&res[k++], w->repetitions);
+        pgs_arr_int(&res[k++], w->repetition_index);
+        pgs_arr_int(&res[k++], w->threads);
+        pgs_arr_int(&res[k++], (long long)w->iterations);
+        pgs_arr_f8(&res[k++], w->real_time);
+        pgs_arr_f8(&res[k++], w->cpu_time);
+        pgs_arr_text(&res[k++], w->time_unit);
+        pgs_arr_f8(&res[k++], (w->aggregate_is_pct || scale == 0) ? NAN : w->real_time / scale);
         for (int c = 0; c < 8; c++)
-            el_d(&res[k++], vb_row_counter(w, store_pct_cols[c]));
-        el_d(&res[k++], w->bytes_per_second);
-        el_d(&res[k++], w->items_per_second);
-        el(&res[k++], w->label);
-        el_i(&res[k++], w->error_occurred);
-        el(&res[k++], w->error_occurred ? (w->error_message ? w->error_message : "") : NULL);
-        el_i(&res[k++], w->skipped);
-        el(&res[k++], counters);
-        el(&res[k++], info);
-        el(&res[k++], rawtext);
+            pgs_arr_f8(&res[k++], vb_row_counter(w, store_pct_cols[c]));
+        pgs_arr_f8(&res[k++], w->bytes_per_second);
+        pgs_arr_f8(&res[k++], w->items_per_second);
+        pgs_arr_text(&res[k++], w->label);
+        pgs_arr_int(&res[k++], w->error_occurred);
+        pgs_arr_text(&res[k++],
+                     w->error_occurred ? (w->error_message ? w->error_message : "") : NULL);
+        pgs_arr_int(&res[k++], w->skipped);
+        pgs_arr_text(&res[k++], counters);
+        pgs_arr_text(&res[k++], info);
+        pgs_arr_text(&res[k++], rawtext);
         free(counters);
         free(info);
         free(rawtext);
@@ -420,15 +256,15 @@ static int columns(const struct store_new_run *nr, const int64_t *bench, struct 
                     return -ENOMEM;
                 e = &mine;
             }
-            el_i(&hist[0], (long long)i);
-            el_i(&hist[1], (long long)e->count);
-            el_i(&hist[2], (long long)e->underflow);
-            el_i(&hist[3], (long long)e->overflow);
-            el_d(&hist[4], e->min);
-            el_d(&hist[5], e->max);
-            el_d(&hist[6], e->sum);
-            el_d(&hist[7], e->sumsq);
-            el_bytea(&hist[8], e->blob, e->len);
+            pgs_arr_int(&hist[0], (long long)i);
+            pgs_arr_int(&hist[1], (long long)e->count);
+            pgs_arr_int(&hist[2], (long long)e->underflow);
+            pgs_arr_int(&hist[3], (long long)e->overflow);
+            pgs_arr_f8(&hist[4], e->min);
+            pgs_arr_f8(&hist[5], e->max);
+            pgs_arr_f8(&hist[6], e->sum);
+            pgs_arr_f8(&hist[7], e->sumsq);
+            pgs_arr_bytea(&hist[8], e->blob, e->len);
             if (h)
                 free(mine.blob);
         }
@@ -438,7 +274,7 @@ static int columns(const struct store_new_run *nr, const int64_t *bench, struct 
 
 /* Run add_sql, with a deferred BEGIN ahead of it in one pipeline (one round trip). The
    result (rows: the new run's id, or none), or NULL with the error recorded. */
-static PGresult *exec_add(struct store *s, const char *const *v)
+static PGresult *exec_add(struct store *s, const char *const *v, const int *len, const int *fmt)
 {
     PGconn *c = s->pg->conn;
     PGresult *r, *out = NULL, *bad = NULL;
@@ -454,7 +290,7 @@ static PGresult *exec_add(struct store *s, const char *const *v)
         s->pg->add_prepared = 1;
     }
     if (!s->pg->need_begin) {
-        r = PQexecPrepared(c, "vb_add_run", NPARAMS, v, NULL, NULL, 0);
+        r = PQexecPrepared(c, "vb_add_run", NPARAMS, v, len, fmt, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             pgs_resfail(s, r, "add run");
             return NULL;
@@ -462,7 +298,7 @@ static PGresult *exec_add(struct store *s, const char *const *v)
         return r;
     }
     if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
-        !PQsendQueryPrepared(c, "vb_add_run", NPARAMS, v, NULL, NULL, 0) || !PQpipelineSync(c)) {
+        !PQsendQueryPrepared(c, "vb_add_run", NPARAMS, v, len, fmt, 0) || !PQpipelineSync(c)) {
         pgs_resfail(s, NULL, "add run");
         PQexitPipelineMode(c);
         return NULL;
@@ -525,8 +361,9 @@ static int conflict(struct store *s, const struct store_new_run *nr)
 
 int pgs_add_run(struct store *s, const struct store_new_run *nr)
 {
-    struct buf cols[NPARAMS];
+    struct pgs_arr cols[NPARAMS];
     const char *v[NPARAMS];
+    int len[NPARAMS] = {0}, fmt[NPARAMS] = {0};
     char pid_s[32], complete[8], now[40], sub[8], minexp[8];
     int64_t pid = 0, *bench = NULL;
     char *ctx = NULL;
@@ -539,6 +376,8 @@ int pgs_add_run(struct store *s, const struct store_new_run *nr)
     if (!s->in_txn)
         return pgs_fail(s, -EINVAL, "%s: store_add_run outside a transaction", s->path);
     memset(cols, 0, sizeof(cols));
+    for (int i = P_LAB; i < P_LAYOUT; i++)
+        cols[i].oid = col_oid[i - P_LAB];
     if (!(bench = calloc(nr->run->nrows ? nr->run->nrows : 1, sizeof(*bench))) ||
         !(ctx = json_dumps(nr->run->context, JSON_COMPACT | JSON_REAL_PRECISION(17)))) {
         ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
@@ -572,29 +411,33 @@ int pgs_add_run(struct store *s, const struct store_new_run *nr)
     {
         if (!json_is_string(lv))
             continue;
-        el(&cols[P_LAB], k);
-        el(&cols[P_LAB + 1], json_string_value(lv));
+        pgs_arr_text(&cols[P_LAB], k);
+        pgs_arr_text(&cols[P_LAB + 1], json_string_value(lv));
     }
     if (columns(nr, bench, &cols[P_RES], &cols[P_HIST])) {
         ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
         goto out;
     }
-    for (int i = P_LAB; i < P_LAYOUT; i++)
-        if (!(v[i] = arr_end(&cols[i]))) {
+    for (int i = P_LAB; i < P_LAYOUT; i++) {
+        if (!(v[i] = pgs_arr_end(&cols[i], &len[i]))) {
             ret = pgs_fail(s, -ENOMEM, "%s: out of memory", s->path);
             goto out;
         }
+        fmt[i] = 1;
+    }
     v[P_LAYOUT] = sub;
     v[P_LAYOUT + 1] = minexp;
-    if (!(r = exec_add(s, v))) {
+    if (!(r = exec_add(s, v, len, fmt))) {
         ret = s->pg->last;
         goto out;
     }
     ret = PQntuples(r) == 1 ? 0 : conflict(s, nr);
+    if (ret == 0)
+        s->pg->added_txn++;
 out:
     PQclear(r);
     for (int i = 0; i < NPARAMS; i++)
-        free(cols[i].p);
+        free(cols[i].b.p);
     free(bench);
     free(ctx);
     return ret;

@@ -8,7 +8,8 @@
 # kill -9 mid-ingest leaves only whole runs and the next ingest completes the work; a
 # read-only role serves analyze and export and cannot collect; an unreachable server, a
 # malformed connection string, a newer or older schema and a foreign database each give one
-# clear line, and the password (URI or PGPASSWORD) appears in no output. About 10 s.
+# clear line; a version-2 store is read as it is and migrated by a collect (its source
+# check learns 'hdrlog'); the password (URI or PGPASSWORD) appears in no output. About 10 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 B=${VIOBENCH_BUILD:-build/default}
@@ -155,12 +156,27 @@ xerr 1 "^viobench: collect ls: postgresql:///vb5\\?host=[^:]*: no viobench store
     "$V" collect ls --db "$(pg_uri vbw vb5)"
 run "$V" collect --db "$(pg_uri vbw vb5)" "$T/in/run-000000" || fail "collect into vb5"
 pg_psql vb5 "UPDATE viobench_meta SET value = '99' WHERE key = 'schema_version'" >/dev/null
-xerr 1 "vb5\\?host=[^:]*: store schema version 99 is newer than this viobench \(2\)" \
+xerr 1 "vb5\\?host=[^:]*: store schema version 99 is newer than this viobench \(3\)" \
     "$V" collect --db "$(pg_uri vbw vb5)" "$T/in/run-000001"
 xerr 1 "vb5\\?host=[^:]*: store schema version 99 is newer" "$V" analyze trend --by kernel --db "$(pg_uri vbw vb5)"
 pg_psql vb5 "UPDATE viobench_meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
-xerr 1 "vb5\\?host=[^:]*: store schema version 1 needs migrating to 2" "$V" export --format csv --db "$(pg_uri vbw vb5)"
+xerr 1 "vb5\\?host=[^:]*: store schema version 1 needs migrating to 3" "$V" export --format csv --db "$(pg_uri vbw vb5)"
 xerr 1 "vb5\\?host=[^:]*: no migration from schema version 1" "$V" collect --db "$(pg_uri vbw vb5)" "$T/in/run-000001"
+# version 2 (runs.source without 'hdrlog'): read as it is, migrated by a collect
+pg_psql vb5 "ALTER TABLE runs DROP CONSTRAINT runs_source_check, ADD CONSTRAINT runs_source_check
+    CHECK (source IN ('viobench', 'gbench', 'fio'));
+    UPDATE viobench_meta SET value = '2' WHERE key = 'schema_version'" >/dev/null
+pg_psql vb5 "INSERT INTO runs (run_id, source, content_hash, pairing, ingested_at, context)
+    SELECT 'x', 'hdrlog', 'hx', pairing, '', '{}' FROM runs LIMIT 1" >/dev/null 2>&1 &&
+    fail "the version 2 check accepted source hdrlog"
+run "$V" collect ls --db "$(pg_uri vbw vb5)" || fail "read-only open of version 2: $(cat "$T/e")"
+grep -q "^synth-" "$T/o" || fail "version 2 ls: $(cat "$T/o")"
+run "$V" collect --db "$(pg_uri vbw vb5)" tests/fixtures/collect/hdrlog-java.hlog ||
+    fail "collect into version 2: $(cat "$T/e")"
+[ "$(pg_psql vb5 "SELECT value FROM viobench_meta WHERE key = 'schema_version'" -tA)" = 3 ] ||
+    fail "version 2 not migrated to 3"
+[ "$(pg_psql vb5 "SELECT source FROM runs WHERE tool = 'hdrhistogram'" -tA)" = hdrlog ] ||
+    fail "the HdrHistogram log's source: $(pg_psql vb5 "SELECT source, tool FROM runs" -tA)"
 pg_psql other "CREATE TABLE runs (x int)" >/dev/null
 xerr 1 "other\\?host=[^:]*: not a viobench store \(1 table and no viobench_meta" \
     "$V" collect --db "$(pg_uri vbw other)" "$T/in"

@@ -2,7 +2,7 @@
  * The store (collect/store.h): creation and refusal of foreign files, histogram blobs,
  * time normalisation, adding and loading runs (every field, counters in order,
  * histograms), idempotence and run-id conflicts, rollback, selectors, pairing and version
- * keys, and migration of a version-1 store.
+ * keys, and migration of version-1 and version-2 stores.
  */
 #include "check.h"
 #include "store.h"
@@ -184,8 +184,17 @@ static void make_run(struct vb_run *r, const char *run_id, const char *hv, const
     w->label = strdup("a, \"quoted\" label");
 }
 
+static int add_src(struct store *s, const char *source, const char *run_id, const char *hash,
+                   const char *hv, const char *kernel, const char *start, const char *release);
+
 static int add(struct store *s, const char *run_id, const char *hash, const char *hv,
                const char *kernel, const char *start, const char *release)
+{
+    return add_src(s, "viobench", run_id, hash, hv, kernel, start, release);
+}
+
+static int add_src(struct store *s, const char *source, const char *run_id, const char *hash,
+                   const char *hv, const char *kernel, const char *start, const char *release)
 {
     struct store_new_run nr;
     struct vb_run r;
@@ -196,7 +205,7 @@ static int add(struct store *s, const char *run_id, const char *hash, const char
     make_run(&r, run_id, hv, kernel, start, 1);
     memset(&nr, 0, sizeof(nr));
     nr.run_id = run_id;
-    nr.source = "viobench";
+    nr.source = source;
     nr.content_hash = hash;
     nr.origin = "/test";
     store_norm_time(start, norm, sizeof(norm));
@@ -383,6 +392,97 @@ static void test_pairing(void)
           "version keys");
 }
 
+/* Create path from the SQL of a fixture in tests/fixtures/collect; 0 or -1. */
+static int load_fixture(const char *name, const char *path)
+{
+    char fx[200], *sql;
+    sqlite3 *db;
+    long len;
+    int ok;
+    FILE *f;
+
+    snprintf(fx, sizeof(fx), "tests/fixtures/collect/%s", name);
+    CHECK((f = fopen(fx, "r")) != NULL, "fixture %s missing", fx);
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    sql = calloc(1, (size_t)len + 1);
+    CHECK(sql && fread(sql, 1, (size_t)len, f) == (size_t)len, "read fixture");
+    fclose(f);
+    sqlite3_open(path, &db);
+    ok = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    CHECK(ok, "fixture %s: %s", name, sqlite3_errmsg(db));
+    sqlite3_close(db);
+    free(sql);
+    return ok ? 0 : -1;
+}
+
+/* Version 2 -> 3: read-only opens read a version-2 store as it is; a writable open widens
+   runs.source's check, so an HdrHistogram log import is stored as 'hdrlog'. */
+static void test_migration_v2(void)
+{
+    char p[300], err[512];
+    struct store *s = NULL;
+    struct store_run_info *runs = NULL;
+    struct vb_run r;
+    sqlite3 *db;
+    size_t n = 0;
+    int rc;
+
+    path_in(p, sizeof(p), "v2.db");
+    if (load_fixture("store-v2.sql", p))
+        return;
+    /* the fixture is a real version 2: its check refuses the new source */
+    sqlite3_open(p, &db);
+    rc = sqlite3_exec(db,
+                      "INSERT INTO runs (run_id, source, content_hash, pairing, ingested_at,"
+                      " context) VALUES ('x', 'hdrlog', 'hx', 1, 't', '{}')",
+                      NULL, NULL, NULL);
+    sqlite3_close(db);
+    CHECK(rc == SQLITE_CONSTRAINT, "version 2 accepted source hdrlog (%d)", rc);
+
+    CHECK(store_open(p, STORE_RDONLY, &s, err, sizeof(err)) == 0, "read-only v2: %s", err);
+    if (!s)
+        return;
+    CHECK(store_schema_version(s) == 2, "read-only version %d", store_schema_version(s));
+    CHECK(store_select_runs(s, NULL, &runs, &n) == 0 && n == 1, "v2 runs %zu", n);
+    if (n == 1) {
+        CHECK(strcmp(runs[0].source, "gbench") == 0 && strcmp(runs[0].host, "g1") == 0 &&
+                  runs[0].rows == 1 && strcmp(store_run_key(&runs[0], "release"), "r8") == 0,
+              "v2 run read");
+        vb_run_init(&r);
+        CHECK(store_load_run(s, runs[0].id, &r) == 0 && r.nrows == 1 &&
+                  r.rows[0].real_time == 120.5,
+              "v2 load: %s", store_errmsg(s));
+        vb_run_free(&r);
+    }
+    store_runs_free(runs, n);
+    store_close(s);
+
+    CHECK(store_open(p, 0, &s, err, sizeof(err)) == 0, "migrate v2: %s", err);
+    if (!s)
+        return;
+    CHECK(store_schema_version(s) == STORE_SCHEMA_VERSION, "version %d", store_schema_version(s));
+    CHECK(add_src(s, "hdrlog", "hdrlog-1", "hash-h1", "kvm", "6.1", "2026-01-01T00:00:00.000Z",
+                  "r9") == 0,
+          "add hdrlog run: %s", store_errmsg(s));
+    CHECK(add_src(s, "bogus", "bogus-1", "hash-b1", "kvm", "6.1", "2026-01-01T00:00:00.000Z",
+                  "r9") < 0,
+          "the widened check still refuses other sources");
+    store_close(s);
+    CHECK(store_open(p, STORE_RDONLY, &s, err, sizeof(err)) == 0, "reopen: %s", err);
+    if (!s)
+        return;
+    n = 0;
+    CHECK(store_select_runs(s, NULL, &runs, &n) == 0 && n == 2 &&
+              strcmp(runs[0].source, "gbench") == 0 && strcmp(runs[1].source, "hdrlog") == 0,
+          "after migration: %zu runs", n);
+    store_runs_free(runs, n);
+    store_close(s);
+}
+
 static void test_migration(void)
 {
     char p[300], err[512], *sql;
@@ -472,6 +572,7 @@ int main(void)
     CHECK(store_open(p, STORE_RDONLY, &s, err, sizeof(err)) == 0, "read-only reopen: %s", err);
     store_close(s);
     test_migration();
+    test_migration_v2();
     {
         char cmd[400];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
