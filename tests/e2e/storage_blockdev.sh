@@ -13,7 +13,7 @@ head -c 33554432 /dev/urandom >"$IMG"
 LOOP=$(losetup -f --show "$IMG" 2>"$T/lerr") || skip "losetup not permitted: $(cat "$T/lerr")"
 M=$T/mnt
 cleanup() {
-    umount "$M" 2>/dev/null
+    umount_wait "$M" 2>/dev/null
     losetup -d "$LOOP" 2>/dev/null
     [ -n "${LOOP2:-}" ] && losetup -d "$LOOP2" 2>/dev/null
     rm -rf "$T"
