@@ -15,39 +15,8 @@ command -v timeout >/dev/null || skip "timeout not installed"
 V=$VIOBENCH
 
 "$GEN" "$T/in" 10 2 >/dev/null || fail "gen_runs"
-"$PY" - "$T/in" <<'PYEOF' || fail "mutating the runs"
-import json, os, re, sys
-d = sys.argv[1]
-
-def hist(i, f):
-    p = os.path.join(d, "run-%06d" % i, "histograms.txt")
-    lines = open(p).read().split("\n")
-    open(p, "w").write("\n".join(f(lines)))
-
-def header(i, key, val):
-    def f(lines):
-        lines[1] = re.sub(" %s=[^ ]*" % key, " %s=%s" % (key, val), lines[1])
-        return lines
-    hist(i, f)
-
-header(0, "min", "nan")
-def wrap(lines):  # two buckets whose counts add up to the header's count modulo 2^64
-    n = int(re.search(r" count=(\d+)", lines[1]).group(1))
-    lines[2] = "1000:18446744073709551615 1001:%d" % (n + 1)
-    return lines
-hist(1, wrap)
-header(2, "underflow", "-1")
-header(3, "sumsq", "-1")
-hist(4, lambda lines: lines[:1])          # only the comment: empty
-hist(5, lambda lines: lines[:3])          # the second record cut away
-p = os.path.join(d, "run-000006", "results.json")
-r = json.load(open(p)); r["benchmarks"][0]["threads"] = 1e300; json.dump(r, open(p, "w"))
-p = os.path.join(d, "run-000007", "results.json")
-r = json.load(open(p))
-for k in range(100000):
-    r["benchmarks"][0]["c%d" % k] = k
-json.dump(r, open(p, "w"))
-PYEOF
+F=tests/fixtures/collect/fio-write-json.json
+"$PY" tests/tools/hostile_numbers.py "$T/in" "$F" "$T" || fail "making the hostile inputs"
 
 timeout 60 "$V" collect --keep-going --db "$T/db" "$T/in" >"$T/out" 2>"$T/err"
 rc=$?
@@ -75,15 +44,6 @@ timeout 20 "$V" collect --db "$T/db7" "$T/in/run-000007" >"$T/out" 2>"$T/err" ||
 echo "100k counters: $(($(date +%s) - start)) s"
 
 # fio: a timestamp of 1e300 is refused; 40,000 jobs of one name are linear (were 31.6 s).
-F=tests/fixtures/collect/fio-write-json.json
-"$PY" - "$F" "$T" <<'PYEOF' || fail "making the fio inputs"
-import copy, json, sys
-d = json.load(open(sys.argv[1])); out = sys.argv[2]
-e = copy.deepcopy(d); e["timestamp_ms"] = 1e300; json.dump(e, open(out + "/fio-ts.json", "w"))
-e = copy.deepcopy(d)
-e["jobs"] = [{"jobname": d["jobs"][0]["jobname"], "error": 0, "elapsed": 1}] * 39999 + d["jobs"]
-json.dump(e, open(out + "/fio-40k.json", "w"))
-PYEOF
 expect_error 1 "fio-ts.json: \"timestamp_ms\" is not a time between 1970 and 9999" \
     "$V" collect --db "$T/dbf" "$T/fio-ts.json"
 start=$(date +%s)

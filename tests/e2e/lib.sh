@@ -31,3 +31,16 @@ expect_error() {
     [ "$lines" -eq 1 ] || fail "'$*' printed $lines lines on stderr, expected 1: $(cat "$T/err")"
     grep -Eq "$pat" "$T/err" || fail "'$*' stderr '$(cat "$T/err")' does not match /$pat/"
 }
+
+# umount_wait DIR: unmount everything mounted on DIR, retrying up to 5 s while busy (an
+# io_uring ring releases its files asynchronously after its process exits, so an umount
+# straight after a run can fail and leave the mount behind). 0, or 1 when still busy.
+umount_wait() {
+    n=0
+    while mountpoint -q "$1"; do
+        umount "$1" 2>/dev/null && continue
+        n=$((n + 1))
+        [ $n -lt 50 ] || { umount "$1"; return 1; }
+        sleep 0.1
+    done
+}

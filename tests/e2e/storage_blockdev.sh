@@ -2,7 +2,9 @@
 # --target BLOCKDEV on a loop device over a temporary image (root only; skipped otherwise):
 # reads run and name the device (driver "loop"); writes are refused without
 # --allow-destructive-writes (image checksum unchanged) and happen with it (checksum
-# changes); a mounted device is refused even with the flag (checksum unchanged).
+# changes); a mounted device is refused even with the flag (checksum unchanged), and so are
+# a second loop device over the same image and the image file itself (issue 15: the mount
+# check looked only at the device's own numbers, and both were written).
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root for losetup"
@@ -11,8 +13,9 @@ head -c 33554432 /dev/urandom >"$IMG"
 LOOP=$(losetup -f --show "$IMG" 2>"$T/lerr") || skip "losetup not permitted: $(cat "$T/lerr")"
 M=$T/mnt
 cleanup() {
-    umount "$M" 2>/dev/null
+    umount_wait "$M" 2>/dev/null
     losetup -d "$LOOP" 2>/dev/null
+    [ -n "${LOOP2:-}" ] && losetup -d "$LOOP2" 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -54,4 +57,19 @@ n=$(grep -c "skipped: refusing to write to $LOOP: .* is mounted at $M (even with
 [ "$n" -eq 2 ] || fail "mounted device not refused: $(cat "$T/console")"
 sync
 [ "$(sha256sum <"$IMG")" = "$sum1" ] || fail "mounted device changed"
+
+# The same image through a second loop device, and the image file: refused, image unchanged.
+if LOOP2=$(losetup -f --show "$IMG" 2>"$T/lerr"); then
+    for t in "$LOOP2" "$IMG"; do
+        "$VIOBENCH" run --suite full "$W" --target "$t" --allow-destructive-writes --min-time 0.1s \
+            --out "$T/r" --run-id "other-$(basename "$t")" --quiet >"$T/console" 2>"$T/err" ||
+            fail "run on $t exited non-zero: $(cat "$T/err")"
+        grep -q "skipped: refusing to write to $t: .*attached as ${LOOP#/dev/}, and ${LOOP#/dev/} is mounted at $M (even with --allow-destructive-writes)" "$T/console" ||
+            fail "$t (the image of mounted $LOOP) not refused: $(cat "$T/console")"
+    done
+    sync
+    [ "$(sha256sum <"$IMG")" = "$sum1" ] || fail "the image of a mounted device changed"
+else
+    fail "a second loop device over $IMG: $(cat "$T/lerr")"
+fi
 finish

@@ -12,7 +12,7 @@ M=$T/mnt
 mkdir -p "$M"
 mount -t tmpfs -o size=8m tmpfs "$M" 2>"$T/merr" || skip "mount not permitted: $(cat "$T/merr")"
 cleanup() {
-    umount "$M" 2>/dev/null
+    umount_wait "$M" 2>/dev/null
     [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
     rm -rf "$T"
 }
@@ -29,7 +29,7 @@ grep -Eq "^viobench: run: storage/uring/randread/bs:4k/qd:1: --target $M: no roo
 [ -z "$(ls -A "$M")" ] || fail "ENOSPC on tmpfs left: $(ls -A "$M")"
 
 # full: loop-mounted ext4, with fallocate and O_DIRECT really in play (size just over free)
-umount "$M"
+umount_wait "$M"
 truncate -s 32m "$T/ext4.img" && mkfs.ext4 -q -F "$T/ext4.img" >/dev/null 2>&1 || fail "mkfs.ext4"
 LOOP=$(losetup -f --show "$T/ext4.img" 2>"$T/lerr") || skip "losetup not permitted: $(cat "$T/lerr")"
 mount "$LOOP" "$M" || fail "mount ext4"
@@ -46,7 +46,7 @@ grep -q "no room for a 48 MiB test file.*No space left on device" "$T/err" ||
 [ -z "$(ls -A "$M" | grep -v lost+found)" ] || fail "run on ext4 left: $(ls -A "$M" | grep -v lost+found)"
 
 # read-only
-umount "$M"
+umount_wait "$M"
 mount -t tmpfs -o size=16m tmpfs "$M"
 head -c 4194304 /dev/urandom >"$M/ro.dat"
 mount -o remount,ro "$M"
@@ -60,7 +60,7 @@ expect_error 2 "run: --target $M/ro.dat: not writable: Read-only file system" \
     fail "reading a file on a read-only mount: $(cat "$T/err")"
 
 # ramfs: no O_DIRECT
-umount "$M"
+umount_wait "$M"
 mount -t ramfs ramfs "$M" || skip "cannot mount ramfs"
 "$VIOBENCH" run 'storage/uring/randread/bs:4k/qd:1' --target "$M" --size 4m --min-time 0.05s \
     --out "$T/r" --run-id ramfs --quiet >"$T/out" 2>"$T/err" || fail "ramfs run: $(cat "$T/err")"

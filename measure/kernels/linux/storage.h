@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kernel.h"
 #include "storage_rules.h"  /* st_target_refuses (shared with Windows) */
@@ -84,6 +85,13 @@ int st_device_numbers(int fd, unsigned *maj, unsigned *min);
 /* 1 when the block device maj:min, one of its partitions or holders is mounted or used as
    swap (where in what, up to len), 0 when not, -errno. */
 int st_device_in_use(unsigned maj, unsigned min, char *what, size_t len);
+/* For a loop device maj:min: device and inode of its backing file; 0 or -errno (-ENOENT: not
+   a loop device or not attached). */
+int st_loop_backing(unsigned maj, unsigned min, dev_t *dev, ino_t *ino);
+/* 1 when a loop device other than maj:min (0:0 for none) is backed by the file ino on dev and
+   is itself in use ("attached as loop0, and loop0 is mounted at /mnt" in what, up to len),
+   0 when not. */
+int st_image_in_use(dev_t dev, ino_t ino, unsigned maj, unsigned min, char *what, size_t len);
 
 /* What every storage kernel counts besides its histogram. */
 struct st_tally {

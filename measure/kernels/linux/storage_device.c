@@ -386,3 +386,48 @@ int st_device_in_use(unsigned maj, unsigned min, char *what, size_t len)
     }
     return used;
 }
+
+int st_loop_backing(unsigned maj, unsigned min, dev_t *dev, ino_t *ino)
+{
+    char dir[64], file[PATH_MAX];
+    struct stat st;
+    int ret;
+
+    SNP(dir, sizeof(dir), "/sys/dev/block/%u:%u/loop", maj, min);
+    if ((ret = read_attr(dir, "backing_file", file, sizeof(file))))
+        return ret;
+    if (stat(file, &st))
+        return -errno;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+/* Another attachment of the same image is as dangerous as the device itself: writing to
+   /dev/loop1 or to the image file corrupts the file system mounted through /dev/loop0. */
+int st_image_in_use(dev_t dev, ino_t ino, unsigned maj, unsigned min, char *what, size_t len)
+{
+    char sub[512], num[32], path[300];
+    struct dirent *e;
+    int used = 0;
+    DIR *d = opendir("/sys/block");
+
+    if (!d)
+        return 0;
+    while (!used && (e = readdir(d))) {
+        unsigned ma, mi;
+        dev_t bdev;
+        ino_t bino;
+        SNP(path, sizeof(path), "/sys/block/%s", e->d_name);
+        if (strncmp(e->d_name, "loop", 4) || read_attr(path, "dev", num, sizeof(num)) ||
+            sscanf(num, "%u:%u", &ma, &mi) != 2 || (ma == maj && mi == min) ||
+            st_loop_backing(ma, mi, &bdev, &bino) || bdev != dev || bino != ino)
+            continue;
+        if (st_device_in_use(ma, mi, sub, sizeof(sub)) > 0) {
+            SNP(what, len, "attached as %s, and %s", e->d_name, sub);
+            used = 1;
+        }
+    }
+    closedir(d);
+    return used;
+}

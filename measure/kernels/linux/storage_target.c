@@ -398,15 +398,28 @@ static int tg_open(struct st_run *tg, const struct vb_opts *o)
 static int open_writable(struct st_run *tg, char *why, size_t len)
 {
     char what[512];
-    int fd, used;
+    int fd;
+    const char *whose = ""; /* what an image's other attachment is said of */
+    int used = 0;
 
     if (tg->t.blockdev) {
+        dev_t bdev;
+        ino_t bino;
         used = tg->have_dev ? st_device_in_use(tg->maj, tg->min, what, sizeof(what)) : 0;
-        if (used > 0) {
-            snprintf(why, len, "refusing to write to %s: %s (even with --allow-destructive-writes)",
-                     tg->t.path, what);
-            return 1;
+        if (used <= 0 && tg->have_dev && st_loop_backing(tg->maj, tg->min, &bdev, &bino) == 0) {
+            used = st_image_in_use(bdev, bino, tg->maj, tg->min, what, sizeof(what));
+            whose = "its image is also ";
         }
+    } else {
+        struct stat st;
+        if (fstat(tg->t.fd, &st) == 0)
+            used = st_image_in_use(st.st_dev, st.st_ino, 0, 0, what, sizeof(what));
+        whose = "it is ";
+    }
+    if (used > 0) {
+        snprintf(why, len, "refusing to write to %s: %s%s (even with --allow-destructive-writes)",
+                 tg->t.path, whose, what);
+        return 1;
     }
     fd = open(tg->t.path,
               O_RDWR | O_CLOEXEC | (tg->t.blockdev ? O_EXCL : 0) | (tg->t.direct ? O_DIRECT : 0));
