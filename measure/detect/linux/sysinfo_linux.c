@@ -383,8 +383,13 @@ static json_t *block_devices(const struct probe *p)
         if (probe_text(p, path, v, sizeof(v)) == 0 && v[0])
             json_object_set_new(d, "model", jx_string_lossy(v));
         snprintf(path, sizeof(path), "/sys/block/%s/size", n.v[i]);
-        if (probe_text(p, path, v, sizeof(v)) == 0)
-            json_object_set_new(d, "size_bytes", json_integer(strtoll(v, NULL, 10) * 512));
+        if (probe_text(p, path, v, sizeof(v)) == 0) {
+            /* 512-byte sectors; a count that does not fit in bytes (a hostile fixture) is
+               left out, not wrapped */
+            long long sectors = strtoll(v, NULL, 10);
+            if (sectors >= 0 && sectors <= LLONG_MAX / 512)
+                json_object_set_new(d, "size_bytes", json_integer(sectors * 512));
+        }
         snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", n.v[i]);
         if (probe_text(p, path, v, sizeof(v)) == 0) {
             char *o = strchr(v, '['), *c = o ? strchr(o, ']') : NULL;
