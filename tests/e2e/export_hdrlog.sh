@@ -11,7 +11,7 @@
 [ -x "$PY" ] || skip "$PY not installed"
 command -v node >/dev/null || skip "node not installed (scripts/setup installs it)"
 [ -d tests/node/node_modules/hdr-histogram-js ] ||
-    skip "hdr-histogram-js not installed in tests/node (scripts/setup does it)"
+    skip "hdr-histogram-js not installed in tests/node (scripts/setup installs it, and warns when the npm registry could not be reached)"
 V=$VIOBENCH
 DB=$T/s.db
 
