@@ -258,6 +258,14 @@ static char *id_array(const struct by_id *v, size_t n)
     return arr;
 }
 
+/* One query over the candidate runs: some (their ids bound as $1 = par[0]) when given,
+   else every run's (all). */
+static PGresult *over_runs(struct store *s, const char *what, const char *const *par,
+                           const char *some, const char *all)
+{
+    return pgs_exec(s, what, PGRES_TUPLES_OK, some ? some : all, some ? 1 : 0, some ? par : NULL);
+}
+
 /* Fill the labels (in key order, bytewise, as SQLite's table returns them) and the result
    counts of the candidate runs v[0..nv), two set-based queries for all of them (every
    run's when all is set: no array of ids to match then). */
@@ -279,11 +287,11 @@ static int labels_and_counts(struct store *s, struct store_run_info *v, size_t n
         goto out;
     }
     par[0] = arr;
-    if (!(r = pgs_exec(s, "select labels", PGRES_TUPLES_OK,
-                       all ? "SELECT run, key, value FROM labels ORDER BY run, key COLLATE \"C\""
-                           : "SELECT run, key, value FROM labels WHERE run = ANY($1::bigint[])"
-                             " ORDER BY run, key COLLATE \"C\"",
-                       all ? 0 : 1, all ? NULL : par))) {
+    if (!(r = over_runs(s, "select labels", par,
+                        all ? NULL
+                            : "SELECT run, key, value FROM labels WHERE run = ANY($1::bigint[])"
+                              " ORDER BY run, key COLLATE \"C\"",
+                        "SELECT run, key, value FROM labels ORDER BY run, key COLLATE \"C\""))) {
         ret = s->pg->last;
         goto out;
     }
@@ -296,11 +304,11 @@ static int labels_and_counts(struct store *s, struct store_run_info *v, size_t n
         }
     }
     PQclear(r);
-    if (!(r = pgs_exec(s, "count results", PGRES_TUPLES_OK,
-                       all ? "SELECT run, count(*) FROM results GROUP BY run"
-                           : "SELECT run, count(*) FROM results WHERE run = ANY($1::bigint[])"
-                             " GROUP BY run",
-                       all ? 0 : 1, all ? NULL : par))) {
+    if (!(r = over_runs(s, "count results", par,
+                        all ? NULL
+                            : "SELECT run, count(*) FROM results WHERE run = ANY($1::bigint[])"
+                              " GROUP BY run",
+                        "SELECT run, count(*) FROM results GROUP BY run"))) {
         ret = s->pg->last;
         goto out;
     }
