@@ -211,15 +211,40 @@ out:
     return ret;
 }
 
-/* Prepare the next I/O of the stream in a free slot (the ring always has room). */
-static inline void prep(struct uring_state *st, unsigned slot)
+/* A free SQE, or NULL when the ring stays full. The ring holds the queue depth, so it is
+   full only of SQEs the kernel has not taken yet: with SQPOLL, the poller thread can post a
+   completion before it publishes the new SQ head (seen: io_uring_get_sqe returned NULL and
+   the run crashed writing to it, once in a CI run and in 2 of 120 runs beside two CPU hogs),
+   so wait for it to take them; otherwise SQEs left by an EAGAIN/EBUSY submit are still
+   there, so submit them. */
+static struct io_uring_sqe *sqe_get(struct io_uring *r)
 {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&st->ring);
+    struct io_uring_sqe *sqe;
+
+    for (int i = 0; i < 1000; i++) {
+        if ((sqe = io_uring_get_sqe(r)) != NULL)
+            return sqe;
+        if (r->flags & IORING_SETUP_SQPOLL)
+            io_uring_sqring_wait(r);
+        else
+            io_uring_submit(r);
+    }
+    return NULL;
+}
+
+/* Prepare the next I/O of the stream in a free slot: 0, or -EBUSY when the ring has no
+   free SQE (sqe_get). */
+static inline int prep(struct uring_state *st, unsigned slot)
+{
+    struct io_uring_sqe *sqe = sqe_get(&st->ring);
     unsigned bs = st->sp->bs;
     char *buf = st->bufs + (size_t)slot * bs;
     int fd = st->fixed_files ? 0 : st->t->fd, w;
-    uint64_t off = st_stream_next(&st->s, &w);
+    uint64_t off;
 
+    if (!sqe)
+        return -EBUSY;
+    off = st_stream_next(&st->s, &w);
     if (st->fixed_bufs) {
         if (w)
             io_uring_prep_write_fixed(sqe, fd, buf, bs, off, (int)slot);
@@ -235,6 +260,7 @@ static inline void prep(struct uring_state *st, unsigned slot)
     sqe->user_data = slot;
     st->off[slot] = off;
     st->writing[slot] = (uint8_t)w;
+    return 0;
 }
 
 /* Submit the prepared slots now, without waiting (one io_uring_enter). The SQEs stay in
@@ -262,8 +288,12 @@ int st_uring_sample(void *state, struct vb_meas *m)
     int stopping = 0, ret = 0;
 
     st_tally_begin(&tl);
-    for (unsigned slot = 0; slot < st->sp->qd; slot++) {
-        prep(st, slot);
+    for (unsigned slot = 0; slot < st->sp->qd && !stopping; slot++) {
+        if (prep(st, slot)) {
+            vb_meas_fail(m, "io_uring: no free submission queue entry");
+            stopping = 1;
+            break;
+        }
         st->pend[npend++] = slot;
         if (npend == st->submit_batch && slot + 1 < st->sp->qd) {
             ret = submit_pending(st, &npend, &inflight);
@@ -324,7 +354,11 @@ int st_uring_sample(void *state, struct vb_meas *m)
            with this batch's time; all chunks but the last go out now, the last with the
            next wait */
         for (unsigned i = 0; !stopping && i < seen; i++) {
-            prep(st, st->freed[i]);
+            if (prep(st, st->freed[i])) {
+                vb_meas_fail(m, "io_uring: no free submission queue entry");
+                stopping = 1;
+                break;
+            }
             st->pend[npend++] = st->freed[i];
             if (npend == st->submit_batch && i + 1 < seen) {
                 ret = submit_pending(st, &npend, &inflight);
@@ -411,7 +445,12 @@ int st_nop_sample(void *state, struct vb_meas *m)
 
     while (vb_meas_running(m)) {
         uint64_t t0, t1;
-        io_uring_prep_nop(io_uring_get_sqe(&st->ring));
+        struct io_uring_sqe *sqe = sqe_get(&st->ring);
+        if (!sqe) {
+            vb_meas_fail(m, "io_uring: no free submission queue entry");
+            break;
+        }
+        io_uring_prep_nop(sqe);
         pending++;
         t0 = ts_now();
         ret = io_uring_submit_and_wait(&st->ring, 1);
