@@ -194,6 +194,9 @@ static int set_counters(struct vb_row *row, const struct vb_meas *m, const struc
     ret |= vb_row_set_counter(
         row, "invol_csw",
         w->noise_ok && w->n0.have_csw ? (double)(w->n1.invol_csw - w->n0.invol_csw) : NAN);
+    ret |= vb_row_set_counter(
+        row, "vol_csw",
+        w->noise_ok && w->n0.have_csw ? (double)(w->n1.vol_csw - w->n0.vol_csw) : NAN);
     ret |= vb_row_set_counter(row, "irqs", irqs);
     ret |= vb_row_set_counter(row, "noisy", steal_pct > cfg->noise_threshold_pct ? 1 : 0);
     /* where the measuring thread ran: repetitions in distinct modes on one CPU are not a

@@ -26,8 +26,9 @@ static struct vb_row *add_rep(struct vb_run *r, double ns, int samples, int reps
     return x;
 }
 
-/* The table of one kernel's repetitions, each preempted in the given share of samples. */
-static char *preempted_table(double a, double b, double c)
+/* The table of one kernel's repetitions, each preempted in the given share of samples,
+   each blocking vol times per window. */
+static char *preempted_table_vol(double a, double b, double c, double vol)
 {
     struct vb_run r;
     double pre[3] = {a, b, c};
@@ -37,13 +38,21 @@ static char *preempted_table(double a, double b, double c)
 
     if (vb_run_init(&r))
         return NULL;
-    for (int i = 0; i < 3; i++)
-        vb_row_set_counter(add_rep(&r, 10000, 20000, 3), "invol_csw", pre[i] * 20000);
+    for (int i = 0; i < 3; i++) {
+        struct vb_row *x = add_rep(&r, 10000, 20000, 3);
+        vb_row_set_counter(x, "invol_csw", pre[i] * 20000);
+        vb_row_set_counter(x, "vol_csw", vol);
+    }
     f = open_memstream(&out, &len);
     console_report(f, &r);
     fclose(f);
     vb_run_free(&r);
     return out;
+}
+
+static char *preempted_table(double a, double b, double c)
+{
+    return preempted_table_vol(a, b, c, 0);
 }
 
 int main(void)
@@ -95,6 +104,11 @@ int main(void)
     fclose(f);
     CHECK(strstr(out, "MODES p50") && !strstr(out, "on one CPU"), "modes on two CPUs: %s", out);
     vb_run_free(&r);
+    free(out);
+
+    /* a thread that blocks more often than it is preempted is not noted */
+    out = preempted_table_vol(0.007, 0.006, 0.0001, 20000);
+    CHECK(out && !strstr(out, "PREEMPTED"), "a blocking kernel's preemptions: %s", out);
     free(out);
 
     /* the median repetition's preemptions per sample: flagged from a quarter of the p99's
