@@ -121,7 +121,7 @@ assert set(lc) == set(wc), set(lc) ^ set(wc)
 assert set(lr) == set(wr) and set(lr["context"]) == set(wr["context"]), set(lr["context"]) ^ set(wr["context"])
 # a counter the platform cannot measure is NaN: left out of the JSON (and an empty CSV cell),
 # as on Linux where steal time is not known; nothing else may differ
-unknown = {"steal_pct", "invol_csw", "irqs"}
+unknown = {"steal_pct", "invol_csw", "vol_csw", "irqs"}
 for a, b in zip(lr["benchmarks"], wr["benchmarks"]):
     assert a["name"] == b["name"] and (set(a) ^ set(b)) - {"info"} <= unknown, (a["name"], set(a) ^ set(b))
 # Google Benchmark's ten columns first, in order; counter columns by name (their order
