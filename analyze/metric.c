@@ -5,6 +5,7 @@
  * side of a comparison, per matrix cell or per point of a series.
  */
 #include "analyze.h"
+#include "reps.h"
 #include "units.h"
 
 #include <errno.h>
@@ -191,10 +192,7 @@ static int bench_add_row(struct an_bench *b, struct vb_row *w, struct an_hist **
         AN_VAL(b, b->nrows, m) = an_row_value_h(w, *sh, m);
     b->noisy += vb_row_counter(w, "noisy") > 0;
     b->runs[b->nrows] = run;
-    {
-        double ic = vb_row_counter(w, "invol_csw"), ns = vb_row_counter(w, "samples");
-        b->preempt[b->nrows] = isfinite(ic) && ic >= 0 && ns > 0 ? ic / ns : NAN;
-    }
+    b->preempt[b->nrows] = vb_row_preempt(w);
     if (b->nrows == 0) {
         free(b->skip);
         b->skip = NULL;
@@ -277,12 +275,6 @@ int an_bench_rep_runs(const struct an_bench *b, int metric, int *out, int max)
     return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 double an_bench_preempt(const struct an_bench *b)
 {
     double tmp[64], *v = tmp, med = NAN;
@@ -295,10 +287,8 @@ double an_bench_preempt(const struct an_bench *b)
     for (int r = 0; r < b->nrows; r++)
         if (isfinite(b->preempt[r]))
             v[n++] = b->preempt[r];
-    if (n * 2 >= b->nrows && n > 0) {
-        qsort(v, (size_t)n, sizeof(*v), cmp_double);
-        med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
+    if (n * 2 >= b->nrows && n > 0)
+        med = reps_median(v, n);
     if (v != tmp)
         free(v);
     return med;

@@ -28,6 +28,7 @@
  *           spread seen: the number needed is given), or no significant change.
  */
 #include "analyze.h"
+#include "reps.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -228,13 +229,9 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
 
 double an_preempt_reach(int metric)
 {
-    double pct = an_metrics[metric].pct;
-
     if (metric == AM_MEAN || metric == AM_MAX)
         return 1e-4;
-    if (metric == AM_MIN || pct < 50)
-        return 0;
-    return (1 - pct / 100) / 4;
+    return metric == AM_MIN ? 0 : reps_preempt_reach(an_metrics[metric].pct);
 }
 
 /* One side's windows were preempted by other tasks far more than the other's (at least 4

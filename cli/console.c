@@ -90,12 +90,6 @@ static double combine(const struct vb_row **reps, int n, double p, const char *n
     return reps_geomean(v, k);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
 {
     const struct vb_row *row = &r->rows[first], **reps;
@@ -119,9 +113,9 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
         /* a thread that blocks more often than it is preempted (network, storage) waits
            on its own I/O path, whose kernel threads take the CPU as part of it: judged by
            compare against the other side, not noted here */
-        if (vb_row_counter(x, "samples") > 0 && vb_row_counter(x, "invol_csw") >= 0 &&
+        if (isfinite(vb_row_preempt(x)) &&
             !(vb_row_counter(x, "vol_csw") > vb_row_counter(x, "invol_csw")))
-            pre[npre++] = vb_row_counter(x, "invol_csw") / vb_row_counter(x, "samples");
+            pre[npre++] = vb_row_preempt(x);
         if (json_is_true(json_object_get(x->info, "incomplete")))
             short_reps = 1;
         reps[n++] = x;
@@ -153,10 +147,8 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     if (npre * 2 >= n && npre > 0) {
         /* other tasks took the CPU in a quarter of the p99's tail or more (the median
            repetition): those samples carry their time slices (docs/verdicts.md) */
-        double med;
-        qsort(pre, (size_t)npre, sizeof(pre[0]), cmp_double);
-        med = npre % 2 ? pre[npre / 2] : (pre[npre / 2 - 1] + pre[npre / 2]) / 2;
-        if (med >= 0.0025)
+        double med = reps_median(pre, npre);
+        if (med >= reps_preempt_reach(99))
             snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sPREEMPTED %.2g%%",
                      *note ? " " : "", med * 100);
     }

@@ -15,19 +15,12 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double reps_geomean(const double *v, int n)
+double reps_median(const double *v, int n)
 {
-    double s = 0, tmp[64], *c, med;
+    double tmp[64], *c, med;
 
     if (n <= 0)
         return NAN;
-    for (int i = 0; i < n; i++) {
-        if (!(v[i] > 0))
-            goto median;
-        s += log(v[i]);
-    }
-    return exp(s / n);
-median:
     c = n <= 64 ? tmp : malloc(sizeof(double) * (size_t)n);
     if (!c)
         return NAN;
@@ -37,6 +30,25 @@ median:
     if (c != tmp)
         free(c);
     return med;
+}
+
+double reps_geomean(const double *v, int n)
+{
+    double s = 0;
+
+    if (n <= 0)
+        return NAN;
+    for (int i = 0; i < n; i++) {
+        if (!(v[i] > 0))
+            return reps_median(v, n);
+        s += log(v[i]);
+    }
+    return exp(s / n);
+}
+
+double reps_preempt_reach(double pct)
+{
+    return pct >= 50 && pct < 100 ? (1 - pct / 100) / 4 : 0;
 }
 
 int reps_modes_sorted(const double *v, int n, struct reps_modes *out)

@@ -20,6 +20,13 @@ struct reps_modes {
    when n <= 0. */
 double reps_geomean(const double *v, int n);
 
+/* The median of n values (not changed); NAN when n <= 0 or out of memory. */
+double reps_median(const double *v, int n);
+
+/* The share of samples (a fraction) that preemptions must reach to move percentile pct
+   (50 to 100): a quarter of its tail (p99: 0.0025); 0 for other pct. */
+double reps_preempt_reach(double pct);
+
 /* Distinct modes among n >= 3 values sorted ascending: the largest jump between neighbours
    is at least 20% and more than twice the relative spread inside either part. 1 when found
    (and *out filled), 0 otherwise. */

@@ -111,6 +111,12 @@ double vb_row_counter(const struct vb_row *row, const char *name)
     return NAN;
 }
 
+double vb_row_preempt(const struct vb_row *row)
+{
+    double ic = vb_row_counter(row, "invol_csw"), ns = vb_row_counter(row, "samples");
+    return isfinite(ic) && ic >= 0 && ns > 0 ? ic / ns : NAN;
+}
+
 int vb_row_set_error(struct vb_row *row, int skipped, const char *msg)
 {
     char *m = strdup(msg ? msg : "");

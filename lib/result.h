@@ -97,6 +97,9 @@ int vb_row_set_counter(struct vb_row *row, const char *name, double value);
 int vb_row_add_counter(struct vb_row *row, const char *name, double value);
 /* Counter value, or NAN when the row has none by that name. */
 double vb_row_counter(const struct vb_row *row, const char *name);
+/* Involuntary context switches per sample of a measured row (a fraction: 0.001 is one
+   preemption per 1,000 samples); NAN when the row does not record both counters. */
+double vb_row_preempt(const struct vb_row *row);
 /* Set the row's error (or skip) message; skipped=1 marks a clean skip. 0 or -ENOMEM. */
 int vb_row_set_error(struct vb_row *row, int skipped, const char *msg);
 /* Add mean/median/stddev/cv aggregate rows after the iteration rows of every benchmark
