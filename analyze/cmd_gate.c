@@ -100,17 +100,13 @@ static double check_value(struct tally *n, const struct an_bench *x, int metric,
     double reach = an_preempt_reach(metric);
     int nr = an_bench_reps(x, metric, NULL, 0);
     struct reps_modes m;
-    char b1[48], b2[48];
+    char b1[48], b2[48], modes[200] = "";
 
-    note[0] = 0;
-    if (reach > 0 && pre >= reach) /* the figure may be the machine's other load */
-        snprintf(note, len, "preempted by other tasks in %.2g%% of samples; ", pre * 100);
     if (nr >= 3 && nr <= 64 && isfinite(v) && metric != AM_MIN && metric != AM_MAX) {
         an_bench_reps(x, metric, tmp, nr);
         if (reps_modes(tmp, nr, &m) > 0) {
-            size_t o = strlen(note);
             n->modes++;
-            snprintf(note + o, len - o,
+            snprintf(modes, sizeof(modes),
                      "repetitions in distinct modes: %s (%d), %s (%d); the %s is checked",
                      an_fmt_value(metric, m.m[0], b1, sizeof(b1)), m.n[0],
                      an_fmt_value(metric, m.m[1], b2, sizeof(b2)), m.n[1],
@@ -118,8 +114,11 @@ static double check_value(struct tally *n, const struct an_bench *x, int metric,
             v = upper ? m.m[1] : m.m[0];
         }
     }
-    if (strlen(note) >= 2 && strcmp(note + strlen(note) - 2, "; ") == 0)
-        note[strlen(note) - 2] = 0;
+    if (reach > 0 && pre >= reach) /* the figure may be the machine's other load */
+        snprintf(note, len, "preempted by other tasks in %.2g%% of samples%s%s", pre * 100,
+                 *modes ? "; " : "", modes);
+    else
+        snprintf(note, len, "%s", modes);
     return v;
 }
 
