@@ -156,19 +156,23 @@ static void cpu_facts(const struct probe *p, json_t *cpu)
     json_object_set_new(cpu, "flags_of_interest", flags);
 }
 
+/* A count of units of unit bytes in text (kB of meminfo, sectors of a block device) as
+   bytes; -1 when negative or too large for bytes (a hostile fixture): unknown, not wrapped. */
+static long long bytes_of(const char *text, long long unit)
+{
+    long long n = strtoll(text, NULL, 10);
+    return n >= 0 && n <= LLONG_MAX / unit ? n * unit : -1;
+}
+
 static json_t *memory_facts(const struct probe *p)
 {
     char text[512];
     const char *s;
-    if (probe_text(p, "/proc/meminfo", text, sizeof(text)) || !(s = strstr(text, "MemTotal:")))
+    long long bytes;
+    if (probe_text(p, "/proc/meminfo", text, sizeof(text)) || !(s = strstr(text, "MemTotal:")) ||
+        (bytes = bytes_of(s + 9, 1024)) < 0)
         return json_pack("{s:n}", "total_bytes");
-    {
-        /* kB; a value that does not fit in bytes (a hostile fixture) is unknown, not wrapped */
-        long long kb = strtoll(s + 9, NULL, 10);
-        if (kb < 0 || kb > LLONG_MAX / 1024)
-            return json_pack("{s:n}", "total_bytes");
-        return json_pack("{s:I}", "total_bytes", (json_int_t)kb * 1024);
-    }
+    return json_pack("{s:I}", "total_bytes", (json_int_t)bytes);
 }
 
 static json_t *clocksource_facts(const struct probe *p)
@@ -383,13 +387,8 @@ static json_t *block_devices(const struct probe *p)
         if (probe_text(p, path, v, sizeof(v)) == 0 && v[0])
             json_object_set_new(d, "model", jx_string_lossy(v));
         snprintf(path, sizeof(path), "/sys/block/%s/size", n.v[i]);
-        if (probe_text(p, path, v, sizeof(v)) == 0) {
-            /* 512-byte sectors; a count that does not fit in bytes (a hostile fixture) is
-               left out, not wrapped */
-            long long sectors = strtoll(v, NULL, 10);
-            if (sectors >= 0 && sectors <= LLONG_MAX / 512)
-                json_object_set_new(d, "size_bytes", json_integer(sectors * 512));
-        }
+        if (probe_text(p, path, v, sizeof(v)) == 0 && bytes_of(v, 512) >= 0)
+            json_object_set_new(d, "size_bytes", json_integer(bytes_of(v, 512)));
         snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", n.v[i]);
         if (probe_text(p, path, v, sizeof(v)) == 0) {
             char *o = strchr(v, '['), *c = o ? strchr(o, ']') : NULL;
