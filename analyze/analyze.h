@@ -144,6 +144,7 @@ struct an_set {
     char first_id[1024];          /* the first run's identity (an_id_label) */
     char first_opts[512];         /* and its options (an_options_sig) */
     char first_start[32];         /* earliest run start (ISO 8601), "" unknown */
+    char *run_ids;                /* the run ids merged, one per line (an_set_note_run) */
     long long seq;
 };
 
@@ -203,6 +204,10 @@ typedef int (*an_run_cb)(const struct store_run_info *ri, struct vb_run *r, stru
    runs without histograms (store_load_summaries). 0, or -1 after printing why. */
 int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const char *since,
                   const char *until, int lite, an_run_cb cb, void *arg);
+/* Walk n listed runs of the store (from store_select_runs) as an_each_input does. 0, or -1
+   after printing why. */
+int an_each_run(struct an_ctx *c, struct store_run_info *runs, size_t n, int lite, an_run_cb cb,
+                void *arg);
 /* Load one stored run (lite: no histograms; else into h in sparse form). 0, or -1 after
    printing why. */
 int an_load_run(struct an_ctx *c, int64_t id, int lite, struct vb_run *r, struct an_rowhists *h);
@@ -318,6 +323,11 @@ struct an_verdict_in {
     double level;        /* CI level in (0, 1) */
     double min_change;   /* fraction (0.02 = 2%) */
     double pre_a, pre_b; /* an_bench_preempt of each side (NAN: unknown) */
+    /* For a side of one run (an_drift_of): the variance of one run's mean log value over
+       runs of the pairing, its degrees of freedom (0: not measured) and the runs it comes
+       from. Only consulted when run_a and run_b are given. */
+    double drift_var;
+    int drift_df, drift_runs;
 };
 struct an_verdict {
     int na, nb;        /* positive finite repetitions used */
@@ -336,8 +346,11 @@ struct an_verdict {
                     2 one repetition per run; 0 repetitions are */
     int nruns_a, nruns_b;
     double pre[2];    /* the sides' preemptions per sample, when unstable == 3 */
+    int drift;        /* a side holds one run: 1 drift not measured, 2 taken into the test */
+    double drift_cv;  /* sqrt of drift_var (about a run's CV), when drift == 2 */
+    int need_runs;    /* runs a side to resolve min_change with that drift, 0 */
     int state;        /* AV_*, by an_verdict_decide */
-    char reason[200]; /* why inconclusive or unstable */
+    char reason[320]; /* why inconclusive or unstable */
 };
 /* The share of a metric's samples (a fraction) that preemptions must reach to move it: a
    quarter of its tail (p99: 0.0025); the mean and max move with far fewer (1e-4: a
@@ -351,6 +364,30 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v);
 /* 1 when n repetition values of a metric form distinct modes (as compare's "unstable"),
    with "repetitions in distinct modes: 9.95 us (1), 44.9 us (2)" in buf; else 0, "". */
 int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
+
+/* ---- Run-to-run drift (analyze/drift.c) ---- */
+
+/* Other stored runs with the identity and result-changing options of each side of a
+   comparison (the side's first run's), newest first and at most AN_DRIFT_RUNS a side:
+   where a side holds one run, they measure how far runs drift apart on that pairing. */
+enum { AN_DRIFT_RUNS = 20 };
+struct an_drift {
+    struct an_set hist[2];
+    int same; /* the sides share identity and options: hist[0] serves both */
+};
+/* Fill d when sa or sb holds fewer than 2 runs and a store is at hand (--db, or the
+   default store when it exists); the sides' own runs are left out. 0, or -1 after
+   printing why. */
+int an_drift_load(struct an_ctx *c, const struct an_set *sa, const struct an_set *sb,
+                  struct an_drift *d);
+/* The variance of one run's mean log value of metric m for x's benchmark, for runs of as
+   many repetitions as x's and y's: the scatter of run means pooled over the history runs
+   of d (may be NULL) and x's and y's own runs where a side has 2 or more, moved by the
+   repetitions' share where the history ran another number of repetitions. 0 with *var, *df
+   (degrees of freedom between runs) and *nruns, or -1 under 2 degrees of freedom. */
+int an_drift_of(const struct an_drift *d, const struct an_bench *x, const struct an_bench *y, int m,
+                double *var, int *df, int *nruns);
+void an_drift_free(struct an_drift *d);
 
 /* One compared row (compare, report): a benchmark's metric on both sides, the repetitions
    (values and run indexes, owned), the statistics and the Mann-Whitney U figures. */
@@ -371,7 +408,7 @@ int an_vrow_metrics(const struct an_bench *x, const struct an_bench *y, const in
 /* The statistics of one row (the verdict waits for the correction over the table): alpha,
    level and min_change as fractions. 1 filled, 0 the metric is missing on a side, -1 ENOMEM. */
 int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_bench *y, int m,
-                 double alpha, double level, double min_change);
+                 double alpha, double level, double min_change, const struct an_drift *d);
 /* Free what an_vrow_test allocated. */
 void an_vrow_free(struct an_vrow *r);
 /* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */

@@ -8,7 +8,8 @@
  * and |change| >= --min-change; otherwise inconclusive (too few repetitions, with how many
  * are needed), unstable (distinct modes, noisy windows) or no significant change. The
  * Mann-Whitney U p-value over the same repetitions (as Google Benchmark's compare.py
- * computes it) is reported alongside for comparison. A side that merges runs of several
+ * computes it) is reported alongside for comparison. A side of one run is judged against
+ * the pairing's other stored runs (drift.c). A side that merges runs of several
  * pairing identities or option sets is said so under the table (identity.c).
  */
 #include "analyze.h"
@@ -58,7 +59,9 @@ static const struct cmd_help compare_help = {
         "sides, the geometric means over repetitions, the change, its CI and p-value (Welch's\n"
         "t on logs), the p-value adjusted over all rows (Benjamini-Hochberg) and a verdict:\n"
         "regressed, improved, no significant change, inconclusive (with the repetitions\n"
-        "needed) or unstable (with the modes). See docs/verdicts.md.",
+        "needed) or unstable (with the modes). A side of one run is judged against the\n"
+        "scatter of the store's other runs of its pairing (runs as the unit), and is\n"
+        "inconclusive without 3 of them. See docs/verdicts.md.",
     .examples =
         "  viobench analyze compare results/run-a results/run-b\n"
         "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"
@@ -91,11 +94,15 @@ enum {
     C_WHY,
     C_SPREAD,
     C_NEED,
+    C_SCATTER,
+    C_NEEDR,
     NCOLS
 };
 
 struct counts {
     long both, regressed, improved, same, inconclusive, unstable, only_a, only_b, skipped;
+    long drift_none, drift_hist; /* rows of a one-run side: drift unmeasured, from history */
+    int drift_runs;              /* the most runs a row's drift came from */
 };
 
 static void fmt_pct(double v, char *buf, size_t len)
@@ -127,6 +134,13 @@ static void put_row(struct an_table *t, struct an_vrow *r, struct counts *cnt)
         break;
     default:
         cnt->same++;
+    }
+    if (v->drift == 1 && v->state != AV_UNSTABLE)
+        cnt->drift_none++;
+    else if (v->drift == 2 && v->state != AV_UNSTABLE) {
+        cnt->drift_hist++;
+        if (r->in.drift_runs > cnt->drift_runs)
+            cnt->drift_runs = r->in.drift_runs;
     }
     if ((row = an_table_row(t)) < 0)
         return;
@@ -169,6 +183,11 @@ static void put_row(struct an_table *t, struct an_vrow *r, struct counts *cnt)
     an_table_num(t, row, C_SPREAD, v->na >= 2 && v->nb >= 2 ? v->cv * 100 : NAN, b1);
     snprintf(b1, sizeof(b1), v->need > 0 ? "%d" : "-", v->need);
     an_table_num(t, row, C_NEED, v->need > 0 ? v->need : NAN, b1);
+    /* a side of one run: the scatter of whole runs of the pairing it was judged against */
+    snprintf(b1, sizeof(b1), v->drift == 2 ? "%.2f" : "-", v->drift_cv * 100);
+    an_table_num(t, row, C_SCATTER, v->drift == 2 ? v->drift_cv * 100 : NAN, b1);
+    snprintf(b1, sizeof(b1), v->need_runs > 0 ? "%d" : "-", v->need_runs);
+    an_table_num(t, row, C_NEEDR, v->need_runs > 0 ? v->need_runs : NAN, b1);
 }
 
 /* Parse --metric into out[]; -1 after printing the bad name. */
@@ -200,19 +219,22 @@ static int parse_metrics(const char *s, int *out, int max)
 int an_cmd_compare(int argc, char **argv)
 {
     static const char *const keys[NCOLS] = {
-        "benchmark",  "metric",      "a",          "b",          "change_pct", "ci",
-        "ci_low_pct", "ci_high_pct", "welch_p",    "adjusted_p", "u_pvalue",   "reps_a",
-        "reps_b",     "samples_a",   "samples_b",  "ci_method",  "u_method",   "verdict",
-        "reason",     "spread_pct",  "reps_needed"};
+        "benchmark",   "metric",          "a",           "b",         "change_pct",
+        "ci",          "ci_low_pct",      "ci_high_pct", "welch_p",   "adjusted_p",
+        "u_pvalue",    "reps_a",          "reps_b",      "samples_a", "samples_b",
+        "ci_method",   "u_method",        "verdict",     "reason",    "spread_pct",
+        "reps_needed", "run_scatter_pct", "runs_needed"};
     const char *heads[NCOLS] = {
-        "benchmark", "metric",    "A",      "B",       "change", "CI",     "low",
-        "high",      "Welch p",   "adj. p", "U p",     "reps A", "reps B", "samples A",
-        "samples B", "CI method", "U test", "verdict", "why",    "spread", "reps needed"};
+        "benchmark", "metric",    "A",           "B",           "change",     "CI",
+        "low",       "high",      "Welch p",     "adj. p",      "U p",        "reps A",
+        "reps B",    "samples A", "samples B",   "CI method",   "U test",     "verdict",
+        "why",       "spread",    "reps needed", "run scatter", "runs needed"};
     struct an_vrow *rows = NULL;
     size_t nrows = 0, caprows = 0;
     const char *pos[2];
     struct an_ctx c = {.cmd = "analyze compare"};
     struct an_set sa = {0}, sb = {0};
+    struct an_drift drift = {0};
     struct an_table *t = NULL, *console = NULL;
     struct counts cnt = {0};
     int npos, ret, fmt, want[AM_NMETRICS], nwant;
@@ -254,7 +276,8 @@ int an_cmd_compare(int argc, char **argv)
         return 2;
     c.db = a.db;
     ret = 1;
-    if (an_load_spec(&c, pos[0], &sa) || an_load_spec(&c, pos[1], &sb))
+    if (an_load_spec(&c, pos[0], &sa) || an_load_spec(&c, pos[1], &sb) ||
+        an_drift_load(&c, &sa, &sb, &drift))
         goto out;
     snprintf(ci_head, sizeof(ci_head), "%g%% CI", a.conf);
     heads[C_CI] = ci_head;
@@ -286,7 +309,7 @@ int an_cmd_compare(int argc, char **argv)
                 caprows = nc;
             }
             if ((r = an_vrow_test(&rows[nrows], x, y, ms[k], a.alpha, a.conf / 100,
-                                  a.min_change / 100)) < 0)
+                                  a.min_change / 100, &drift)) < 0)
                 goto out;
             nrows += (size_t)r;
         }
@@ -373,14 +396,26 @@ int an_cmd_compare(int argc, char **argv)
                 "Welch's t on logs, p adjusted over the %zu rows by Benjamini-Hochberg, alpha "
                 "%.3g, min-change %.3g%%)\n",
                 nrows, a.alpha, a.min_change);
-        if ((sa.nruns == 1 || sb.nruns == 1) && cnt.regressed + cnt.improved > 0)
-            fprintf(f,
-                    "note: %s one run: drift between runs is not measured, only assumed "
-                    "under --min-change; to measure it, compare 3 or more runs a side, taken "
-                    "in turn (A B A B ...)\n",
-                    sa.nruns == 1 && sb.nruns == 1 ? "each side is"
-                    : sa.nruns == 1                ? "A is"
-                                                   : "B is");
+        if (cnt.drift_none || cnt.drift_hist) {
+            const char *who = sa.nruns < 2 && sb.nruns < 2 ? "each side is"
+                              : sa.nruns < 2               ? "A is"
+                                                           : "B is";
+            if (cnt.drift_none)
+                fprintf(f,
+                        "note: %s one run, and the store holds no other runs of its pairing: "
+                        "how far runs drift apart is not measured, so %ld row%s %s not called; "
+                        "compare 2 or more runs a side, taken in turn (A B A B ...), or collect "
+                        "earlier runs of the pairing\n",
+                        who, cnt.drift_none, cnt.drift_none == 1 ? "" : "s",
+                        cnt.drift_none == 1 ? "is" : "are");
+            if (cnt.drift_hist)
+                fprintf(f,
+                        "note: %s one run: %ld row%s decided with runs as the unit, against "
+                        "the scatter of up to %d runs of the pairing (the store's newest %d a "
+                        "side with the same options)\n",
+                        who, cnt.drift_hist, cnt.drift_hist == 1 ? " is" : "s are", cnt.drift_runs,
+                        AN_DRIFT_RUNS);
+        }
     }
     for (int s = 0; s < 2; s++) {
         const struct an_set *x = s ? &sb : &sa;
@@ -412,6 +447,7 @@ out:
     an_table_free(console);
     an_set_free(&sa);
     an_set_free(&sb);
+    an_drift_free(&drift);
     an_ctx_free(&c);
     return ret;
 }

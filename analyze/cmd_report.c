@@ -239,6 +239,10 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
     double *p = NULL, *q = NULL, range = 0.05;
     char b1[64], b2[64];
     int ret = -1;
+    struct an_drift d;
+
+    if (an_drift_load(r->c, sa, sb, &d))
+        return -1;
 
     for (size_t i = 0; i < sa->n; i++) {
         const struct an_bench *x = &sa->b[i], *y;
@@ -256,7 +260,7 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
                 rows = nr;
                 cap = cap ? cap * 2 : 32;
             }
-            t = an_vrow_test(&rows[n], x, y, ms[k], 0.05, 0.95, a.min_change / 100);
+            t = an_vrow_test(&rows[n], x, y, ms[k], 0.05, 0.95, a.min_change / 100, &d);
             if (t < 0) {
                 n++;
                 goto out;
@@ -333,6 +337,7 @@ out:
     free(rows);
     free(p);
     free(q);
+    an_drift_free(&d);
     return ret;
 }
 

@@ -187,6 +187,14 @@ int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const jso
         s->mixed = 1;
     if (strcmp(s->first_opts, opts) != 0)
         s->mixed_opts = 1;
+    {
+        size_t o = s->run_ids ? strlen(s->run_ids) : 0, l = strlen(ri->run_id);
+        char *x = realloc(s->run_ids, o + l + 2);
+        if (!x)
+            return -1;
+        s->run_ids = x;
+        snprintf(s->run_ids + o, l + 2, "%s\n", ri->run_id);
+    }
     /* the distinct identities, one per line */
     if (s->ids) {
         const char *p = s->ids;

@@ -376,6 +376,16 @@ static int each_stored(struct an_ctx *c, struct store_run_info *runs, size_t n, 
     return 0;
 }
 
+int an_each_run(struct an_ctx *c, struct store_run_info *runs, size_t n, int lite, an_run_cb cb,
+                void *arg)
+{
+    struct an_rowhists hs = {0};
+    int ret = each_stored(c, runs, n, lite, &hs, cb, arg);
+    an_rowhists_reset(&hs);
+    free(hs.sh);
+    return ret;
+}
+
 static int is_selector(const char *w)
 {
     struct stat sb;

@@ -259,6 +259,7 @@ void an_set_free(struct an_set *s)
     free(s->b);
     free(s->label);
     free(s->ids);
+    free(s->run_ids);
     memset(s, 0, sizeof(*s));
 }
 

@@ -15,6 +15,10 @@
  *           the unit instead (Welch's t over the run means); with 5 or more repetitions a side, one
  *           repetition far from all the others (a noisy window: a jump of at least 20%
  *           and twice the others' spread) is left out, and the reason says so;
+ *   one run a side: its repetitions cannot show run-to-run drift, so the runs are the unit:
+ *           Student's t of the change over the scatter of one run's value measured on the
+ *           pairing's other stored runs (drift.c, in->drift_*), with that scatter's degrees
+ *           of freedom; with fewer than 2 of them, inconclusive;
  *   rows    Benjamini-Hochberg adjusted p-values over every row of the table (an_bh);
  *   called  regressed/improved when the adjusted p < alpha and |change| >= min-change;
  *   else    unstable (a side's repetitions form distinct modes; or one side's windows were
@@ -227,6 +231,38 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
     }
 }
 
+/* A side of one run: its repetitions cannot show how far whole runs land apart. With the
+   scatter of run values measured on other runs of the pairing (in->drift_df >= 2), the
+   runs are the unit: the change over the standard error of a difference of run means,
+   Student's t with the scatter's degrees of freedom (the prediction of one more run from
+   its history). Without it, the row is left to an_verdict_decide to call inconclusive. */
+static void drift_test(const struct an_verdict_in *in, struct an_verdict *v)
+{
+    double ra = v->nruns_a > 0 ? v->nruns_a : 1, rb = v->nruns_b > 0 ? v->nruns_b : 1;
+    double se2, diff, t;
+
+    if (in->drift_df < 2 || !(in->drift_var >= 0)) {
+        v->drift = 1;
+        return;
+    }
+    v->drift = 2;
+    v->drift_cv = sqrt(in->drift_var);
+    se2 = in->drift_var * (1 / ra + 1 / rb);
+    if (!(se2 > 0) || !isfinite(v->change))
+        return;
+    diff = log1p(v->change);
+    v->p = fmin(1, 2 * an_t_sf(fabs(diff) / sqrt(se2), in->drift_df));
+    t = an_t_ppf(0.5 + in->level / 2, in->drift_df);
+    v->lo = exp(diff - t * sqrt(se2)) - 1;
+    v->hi = exp(diff + t * sqrt(se2)) - 1;
+    if (in->min_change > 0) {
+        double d = log1p(in->min_change), z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
+        v->need_runs = (int)ceil(2 * z * z * in->drift_var / (d * d)) + 1;
+        if (v->need_runs < 2)
+            v->need_runs = 2;
+    }
+}
+
 double an_preempt_reach(int metric)
 {
     if (metric == AM_MEAN || metric == AM_MAX)
@@ -293,6 +329,9 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
         }
     }
     by_runs(in, v);
+    if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 2 || v->nruns_b < 2) && na >= 2 &&
+        nb >= 2)
+        drift_test(in, v);
     if (!v->unstable && preempt_confounds(in, v->change)) {
         v->unstable = 3;
         v->mode_side = in->pre_b > in->pre_a;
@@ -358,9 +397,25 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
         if (v->need > 3)
             snprintf(v->reason + strlen(v->reason), sizeof(v->reason) - strlen(v->reason),
                      " (about %d to resolve %.3g%%)", v->need, in->min_change * 100);
+    } else if (v->drift == 1) {
+        v->state = AV_INCONCLUSIVE;
+        snprintf(v->reason, sizeof(v->reason),
+                 "%s one run, and no other stored runs of its pairing show how far runs drift "
+                 "apart: compare 2 or more runs a side, or collect earlier runs",
+                 v->nruns_a < 2 && v->nruns_b < 2 ? "each side holds"
+                 : v->nruns_a < 2                 ? "A holds"
+                                                  : "B holds");
     } else if (sig) {
         v->state = worse > 0 ? AV_REGRESSED : AV_IMPROVED;
-    } else if (in->min_change > 0 && v->need > (v->na < v->nb ? v->na : v->nb) &&
+    } else if (v->drift == 2 && in->min_change > 0 &&
+               v->need_runs > (v->nruns_a < v->nruns_b ? v->nruns_a : v->nruns_b) &&
+               !(v->lo > -in->min_change && v->hi < in->min_change)) {
+        v->state = AV_INCONCLUSIVE;
+        snprintf(v->reason, sizeof(v->reason),
+                 "runs of this pairing scatter %.1f%% (%d runs): about %d runs a side are "
+                 "needed to resolve %.3g%%",
+                 v->drift_cv * 100, in->drift_runs, v->need_runs, in->min_change * 100);
+    } else if (v->drift != 2 && in->min_change > 0 && v->need > (v->na < v->nb ? v->na : v->nb) &&
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
         v->state = AV_INCONCLUSIVE;
         snprintf(v->reason, sizeof(v->reason),
@@ -384,6 +439,13 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                  o ? "; " : "", v->nruns_a, v->nruns_b,
                  v->by_runs == 2 ? "one repetition each"
                                  : "they differ more than their repetitions explain");
+    }
+    if (v->drift == 2 && v->state != AV_INCONCLUSIVE && v->state != AV_UNSTABLE) {
+        size_t o = strlen(v->reason);
+        snprintf(v->reason + o, sizeof(v->reason) - o,
+                 "%sone run a side: runs as the unit, scattering %.1f%% (%d runs of this "
+                 "pairing)",
+                 o ? "; " : "", v->drift_cv * 100, in->drift_runs);
     }
     for (int k = 0; k < 2; k++)
         if (isfinite(v->outlier[k]) && !v->by_runs) {
@@ -433,7 +495,7 @@ int an_vrow_metrics(const struct an_bench *x, const struct an_bench *y, const in
 }
 
 int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_bench *y, int m,
-                 double alpha, double level, double min_change)
+                 double alpha, double level, double min_change, const struct an_drift *d)
 {
     int na = an_bench_reps(x, m, NULL, 0), nb = an_bench_reps(y, m, NULL, 0);
 
@@ -470,6 +532,8 @@ int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_be
                                    .min_change = min_change,
                                    .pre_a = an_bench_preempt(x),
                                    .pre_b = an_bench_preempt(y)};
+    if (an_drift_of(d, x, y, m, &r->in.drift_var, &r->in.drift_df, &r->in.drift_runs))
+        r->in.drift_df = 0;
     an_verdict_test(&r->in, &r->v);
     if (an_mwu(r->ra, na, r->rb, nb, &r->u))
         r->u.p = NAN;

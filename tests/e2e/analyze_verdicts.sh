@@ -119,9 +119,11 @@ for x in 0 1; do
 {"name": "BM_One_mean", "run_name": "BM_One", "run_type": "aggregate", "aggregate_name": "mean", "iterations": 3, "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' \
         $((10 + 10 * x)) $((11 + 10 * x)) $((10 + 10 * x)) >"$T/t3_$x.json"
 done
-"$V" analyze compare "$T/t3_0.json" "$T/t3_1.json" --format json | py 'import json,sys
+# (one file a side and no store: the row is read, but how far runs drift apart is unmeasured)
+(cd "$T" && "$V" analyze compare "$T/t3_0.json" "$T/t3_1.json" --format json) | py 'import json,sys
 r=json.load(sys.stdin)["rows"][0]
-assert r["benchmark"]=="BM_One" and r["reps_a"]==3 and r["reps_b"]==3 and r["verdict"]=="regressed", r' ||
+assert r["benchmark"]=="BM_One" and r["reps_a"]==3 and r["reps_b"]==3, r
+assert abs(r["change_pct"] - 96.92) < 0.1 and r["verdict"]=="inconclusive" and "one run" in r["reason"], r' ||
     fail "aggregates without aggregate_name read as measurements (the _mean aggregate is not one)"
 
 # --- trend on a short history: 7 versions x 3 repetitions (Google Benchmark JSON, no
@@ -204,13 +206,38 @@ set_preempt "$T/pre/pb" 0.0004
 grep -Eq "^timer/read/rdtsc +p99 .* unstable +A's windows were preempted by other tasks 25x as often as B's" "$T/pre.txt" ||
     { cat "$T/pre.txt"; fail "a side preempted 25x as often must make the row unstable, with the reason"; }
 set_preempt "$T/pre/pb" 0.01
-"$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb" >"$T/pre2.txt" 2>&1 || fail "compare (both preempted)"
-grep -Eq '^timer/read/rdtsc +p99 .* improved' "$T/pre2.txt" ||
-    { cat "$T/pre2.txt"; fail "sides preempted alike: a halved p99 must be called improved"; }
-grep -q '^note: each side is one run: drift between runs is not measured' "$T/pre2.txt" ||
-    { cat "$T/pre2.txt"; fail "a verdict over one run a side must say that run-to-run drift is assumed"; }
+# One run a side, no store: nothing measured how far runs drift apart, so nothing is called
+# (two runs a few minutes apart differed by 9-15% here while each run's repetitions agreed
+# within 7%: the drift must be measured, not assumed)
+(cd "$T" && "$V" analyze compare -m p99 "$T/pre/pa" "$T/pre/pb") >"$T/pre2.txt" 2>&1 || fail "compare (both preempted)"
+grep -Eq '^timer/read/rdtsc +p99 .* inconclusive +each side holds one run, and no other stored runs of its pairing' "$T/pre2.txt" ||
+    { cat "$T/pre2.txt"; fail "one run a side without history: the row must be inconclusive, saying why"; }
+grep -q '^note: each side is one run, and the store holds no other runs of its pairing' "$T/pre2.txt" ||
+    { cat "$T/pre2.txt"; fail "one run a side without history: the note must say so"; }
 grep -q '^note: each side is one run' "$T/pre.txt" &&
-    { cat "$T/pre.txt"; fail "no row was called: no note on run-to-run drift expected"; }
+    { cat "$T/pre.txt"; fail "the only row is unstable: no note on run-to-run drift expected"; }
+# With three earlier runs of the pairing in the store (1% apart), the runs are the unit: the
+# halved p99 is called against their scatter, and the reason says so
+for f in 1.0 1.01 0.99; do
+    "$SR" "$T/pre/pa" "$T/pre/h$f" "$f" side=h >/dev/null || fail "scale_run $f"
+done
+"$V" collect --db "$T/pre.db" "$T/pre/h1.0" "$T/pre/h1.01" "$T/pre/h0.99" "$T/pre/pa" "$T/pre/pb" >/dev/null ||
+    fail "collect the preemption runs"
+"$V" analyze compare --db "$T/pre.db" -m p99 pa pa-x0.5 >"$T/pre3.txt" 2>&1 || { cat "$T/pre3.txt"; fail "compare (history)"; }
+grep -Eq '^timer/read/rdtsc +p99 .* improved +one run a side: runs as the unit, scattering [0-9.]+% \(3 runs of this pairing\)' "$T/pre3.txt" ||
+    { cat "$T/pre3.txt"; fail "one run a side with history: a halved p99 must be called improved, naming the runs' scatter"; }
+grep -q '^note: each side is one run: 1 row is decided with runs as the unit' "$T/pre3.txt" ||
+    { cat "$T/pre3.txt"; fail "one run a side with history: the note must say the runs were the unit"; }
+# ... and a 3% shift against runs that scatter about 1% is not called (a store without the
+# halved copy, which would widen the scatter)
+"$SR" "$T/pre/pa" "$T/pre/p3" 1.03 side=p3 >/dev/null &&
+    "$V" collect --db "$T/pre3.db" "$T/pre/h1.0" "$T/pre/h1.01" "$T/pre/h0.99" "$T/pre/pa" "$T/pre/p3" >/dev/null ||
+    fail "scale_run 1.03"
+"$V" analyze compare --db "$T/pre3.db" -m p99 pa side=p3 --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert abs(r["change_pct"] - 3) < 0.01 and 0 < r["run_scatter_pct"] < 2, r
+assert r["verdict"] == "inconclusive" and r["runs_needed"] > 1, r' ||
+    fail "one run a side with history: a 3% shift within the runs' scatter must not be called"
 # gate names the preemptions of a failing check (the failure may be the machine's load)
 printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
 "$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1

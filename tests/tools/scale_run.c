@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "result.h"
 
@@ -90,6 +91,15 @@ int main(int argc, char **argv)
     if (vb_write_run_dir(&r, argv[2], VB_FMT_JSON | VB_FMT_CSV, err, sizeof(err))) {
         fprintf(stderr, "scale_run: %s: %s\n", argv[2], err);
         return 1;
+    }
+    {
+        /* a run without histograms (a results.json alone) stays without them */
+        char in[4096], out[4096];
+        struct stat st;
+        snprintf(in, sizeof(in), "%s/histograms.txt", argv[1]);
+        snprintf(out, sizeof(out), "%s/histograms.txt", argv[2]);
+        if (stat(in, &st) != 0)
+            unlink(out);
     }
     vb_run_free(&r);
     return 0;

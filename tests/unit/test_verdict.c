@@ -238,6 +238,79 @@ static void test_by_runs(void)
           v.state);
 }
 
+/* One run a side: its repetitions cannot show how far runs drift apart. Without the
+   drift measured elsewhere nothing is called; with it, the runs are the unit. The two
+   runs below differ by 10% with repetitions that agree within 0.5% (two runs minutes apart
+   on the development machine: exit/cpuid p50 8.3 and 11.6 us, each run's spread 7.6%). */
+static void test_one_run(void)
+{
+    double a[5], b[5], jit[5] = {-0.005, 0.002, 0, 0.004, -0.001};
+    int ra[5] = {0}, rb[5] = {0};
+    struct an_verdict_in in = {
+        .a = a, .b = b, .run_a = ra, .run_b = rb, .na = 5, .nb = 5, .metric = AM_P50};
+    struct an_verdict v;
+
+    for (int k = 0; k < 5; k++) {
+        a[k] = 100 * (1 + jit[k]);
+        b[k] = 110 * (1 + jit[(k + 2) % 5]);
+    }
+    v = decide_in(in, 1);
+    CHECK(v.state == AV_INCONCLUSIVE && v.drift == 1 && strstr(v.reason, "each side holds one run"),
+          "drift unmeasured: %d %s", v.state, v.reason);
+    /* earlier runs of the pairing scatter 8% (a run's CV), 10 of them: 10% is not resolved */
+    in.drift_var = 0.08 * 0.08;
+    in.drift_df = 9;
+    in.drift_runs = 10;
+    v = decide_in(in, 1);
+    CHECK(v.state == AV_INCONCLUSIVE && v.drift == 2 && v.need_runs > 1 && v.lo < 0 &&
+              strstr(v.reason, "scatter 8.0% (10 runs)"),
+          "drift 8%%: %d [%g, %g] need %d %s", v.state, v.lo, v.hi, v.need_runs, v.reason);
+    /* they scatter 1%: the 10% is called, and the reason says against what */
+    in.drift_var = 0.01 * 0.01;
+    v = decide_in(in, 1);
+    CHECK(v.state == AV_REGRESSED && v.lo > 0.04 && strstr(v.reason, "runs as the unit"),
+          "drift 1%%: %d [%g, %g] %s", v.state, v.lo, v.hi, v.reason);
+    /* fewer than 2 degrees of freedom measure nothing */
+    in.drift_df = 1;
+    v = decide_in(in, 1);
+    CHECK(v.state == AV_INCONCLUSIVE && v.drift == 1, "1 df: %d", v.state);
+}
+
+/* an_drift_of: the scatter of run means, from a side's own runs when it holds several. */
+static void test_drift_of(void)
+{
+    enum { R = 3, K = 5 };
+    double lvl[R] = {100, 110, 90}, jit[K] = {-0.005, 0.002, 0, 0.004, -0.001},
+           vals[R * K * AM_NMETRICS];
+    double one[K * AM_NMETRICS], var, s = 0, ss = 0;
+    int runs[R * K], runs1[K] = {0}, df, nr;
+    struct an_bench x = {.name = "b", .nrows = R * K, .vals = vals, .runs = runs};
+    struct an_bench y = {.name = "b", .nrows = K, .vals = one, .runs = runs1};
+
+    for (int i = 0; i < R * K * AM_NMETRICS; i++)
+        vals[i] = NAN;
+    for (int i = 0; i < K * AM_NMETRICS; i++)
+        one[i] = NAN;
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < K; k++) {
+            AN_VAL(&x, r * K + k, AM_P50) = lvl[r] * (1 + jit[k]);
+            runs[r * K + k] = r;
+        }
+    for (int k = 0; k < K; k++)
+        AN_VAL(&y, k, AM_P50) = 100 * (1 + jit[k]);
+    for (int r = 0; r < R; r++) {
+        s += log(lvl[r]);
+        ss += log(lvl[r]) * log(lvl[r]);
+    }
+    CHECK(an_drift_of(NULL, &x, &y, AM_P50, &var, &df, &nr) == 0 && df == 2 && nr == 3,
+          "three runs: df %d runs %d", df, nr);
+    /* the run means' sample variance, within 5% (the repetitions' jitter adds little) */
+    ss = (ss - s * s / R) / (R - 1);
+    CHECK(fabs(var / ss - 1) < 0.05, "variance %g, runs' %g", var, ss);
+    CHECK(an_drift_of(NULL, &y, &y, AM_P50, &var, &df, &nr) == -1 && isnan(var),
+          "one run a side and no history: not measured");
+}
+
 static void test_identity(void)
 {
     struct store_run_info ri;
@@ -331,6 +404,8 @@ int main(void)
     test_t_ppf();
     test_verdicts();
     test_by_runs();
+    test_one_run();
+    test_drift_of();
     test_identity();
     test_options();
     test_knee();
