@@ -110,9 +110,10 @@ static int read_input(const char *path, int rundir, struct store *check,
     return -EINVAL;
 }
 
-/* Store one item in the open transaction, beginning it when none is open. 0 stored,
-   1 already stored, -EINVAL (run id conflict: rejected), other: the store failed. */
-static int store_item(struct pipe *p, struct ingest_item *it, char *err, size_t errlen)
+/* Store one item in the open transaction, beginning it when none is open; last: it is the
+   transaction's last item (the store may commit with it). 0 stored, 1 already stored,
+   -EINVAL (run id conflict: rejected), other: the store failed. */
+static int store_item(struct pipe *p, struct ingest_item *it, int last, char *err, size_t errlen)
 {
     struct store_new_run nr;
     int ret;
@@ -136,6 +137,7 @@ static int store_item(struct pipe *p, struct ingest_item *it, char *err, size_t 
     nr.run = &it->run;
     nr.raw_rows = it->raw_rows;
     nr.hists = it->hists;
+    nr.last = last;
     store_pairing_from_context(it->run.context, it->labels, &nr.pairing);
     if (!store_txn_open(p->s) && (ret = store_begin(p->s))) {
         snprintf(err, errlen, "%s", store_errmsg(p->s));
@@ -211,7 +213,7 @@ static int do_bundle(struct pipe *p, const char *path, struct tally *t, char *er
         }
         ret = read_input(in->path, in->kind == IN_RUNDIR, p->s, &oc, &it, err, errlen);
         if (ret == 0)
-            ret = store_item(p, &it, err, errlen);
+            ret = store_item(p, &it, 0, err, errlen);
         ret = count(t, ret, &it);
         ingest_item_free(&it);
     }
@@ -302,7 +304,7 @@ static int store_input(struct pipe *p, size_t i)
         if (in->kind == IN_BUNDLE)
             ret = do_bundle(p, in->path, &t, pr->err, sizeof(pr->err));
         else if (pr->ret == 0)
-            ret = count(&t, store_item(p, &pr->item, pr->err, sizeof(pr->err)), &pr->item);
+            ret = count(&t, store_item(p, &pr->item, 1, pr->err, sizeof(pr->err)), &pr->item);
         else
             ret = count(&t, pr->ret, &pr->item);
         if (!ret && store_txn_open(p->s) && (ret = store_commit(p->s)))

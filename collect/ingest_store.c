@@ -62,8 +62,9 @@ static int copy_run(struct store *s, struct store *from, const struct store_run_
     nr.labels = labels;
     nr.run = &run;
     nr.raw_rows = raw;
+    nr.last = 1; /* one transaction per run */
     for (int attempt = 0; attempt < BUSY_ATTEMPTS; attempt++) {
-        if ((ret = store_begin(s)) == 0 && (ret = store_add_run(s, &nr)) >= 0)
+        if ((ret = store_begin(s)) == 0 && (ret = store_add_run(s, &nr)) >= 0 && store_txn_open(s))
             ret = store_commit(s) ? -EIO : ret;
         if (ret < 0 && store_txn_open(s))
             store_rollback(s);

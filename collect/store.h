@@ -116,6 +116,9 @@ struct store_new_run {
                                        one per run row, kept for a faithful export; or NULL */
     const struct store_hist *hists; /* encoded histograms, one per run row, used where a
                                        row has no struct hist; or NULL */
+    int last; /* the transaction's last run: a backend may commit with it (PostgreSQL: in the
+                 same round trip), after which store_txn_open says 0; on failure the
+                 transaction stays open for store_rollback */
 };
 
 /* Is a run with this content hash stored? 1 yes, 0 no, -EIO. Usable outside transactions. */

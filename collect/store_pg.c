@@ -341,7 +341,8 @@ static int pg_open(const char *target, unsigned flags, struct store **out, char 
     if ((ret = pgs_cmd(s, "set up session",
                        (flags & STORE_RDONLY) ? "SET extra_float_digits = 3; SET jit = off;"
                                                 " SET default_transaction_read_only = on"
-                                              : "SET extra_float_digits = 3; SET jit = off",
+                                              : "SET extra_float_digits = 3; SET jit = off;"
+                                                " SET plan_cache_mode = force_generic_plan",
                        0, NULL)))
         goto fail;
     if ((ret = ensure_schema(s)))
@@ -386,11 +387,17 @@ static int pg_commit(struct store *s)
         pg_rollback(s);
         return ret;
     }
+    pgs_committed(s);
+    return 0;
+}
+
+void pgs_committed(struct store *s)
+{
     pgs_cache_end(s, 1);
     s->pg->added += s->pg->added_txn;
     s->pg->added_txn = 0;
+    s->pg->need_begin = 0;
     s->in_txn = 0;
-    return 0;
 }
 
 static int pg_has_hash(struct store *s, const char *hash)

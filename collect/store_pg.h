@@ -61,6 +61,8 @@ int pgs_cmd(struct store *s, const char *what, const char *sql, int n, const cha
 int pgs_cache_get(struct pgs_cache *c, const char *key, int64_t *id);
 int pgs_cache_put(struct pgs_cache *c, const char *key, int64_t id, int pending);
 void pgs_cache_end(struct store *s, int committed);
+/* The open transaction committed: caches and counts follow, no transaction is open. */
+void pgs_committed(struct store *s);
 void pgs_cache_free(struct store *s);
 
 /* A growing byte buffer (oom set when an allocation failed; later writes are dropped). */

@@ -272,14 +272,19 @@ static int columns(const struct store_new_run *nr, const int64_t *bench, struct 
     return 0;
 }
 
-/* Run add_sql, with a deferred BEGIN ahead of it in one pipeline (one round trip). The
-   result (rows: the new run's id, or none), or NULL with the error recorded. */
-static PGresult *exec_add(struct store *s, const char *const *v, const int *len, const int *fmt)
+/* Run add_sql, with a deferred BEGIN ahead of it and, for the transaction's last run, the
+   COMMIT behind it, in one pipeline (one round trip). The result (rows: the new run's id,
+   or none), or NULL with the error recorded; *committed says whether the COMMIT went
+   through (a failed statement leaves the transaction open, aborted, for the rollback). */
+static PGresult *exec_add(struct store *s, const char *const *v, const int *len, const int *fmt,
+                          int commit, int *committed)
 {
     PGconn *c = s->pg->conn;
     PGresult *r, *out = NULL, *bad = NULL;
 
-    /* prepared once per connection: the server plans it once */
+    *committed = 0;
+    /* prepared once per connection; generic plan (the session's plan_cache_mode): it is
+       planned once, not for each run */
     if (!s->pg->add_prepared) {
         r = PQprepare(c, "vb_add_run", add_sql, NPARAMS, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -289,7 +294,7 @@ static PGresult *exec_add(struct store *s, const char *const *v, const int *len,
         PQclear(r);
         s->pg->add_prepared = 1;
     }
-    if (!s->pg->need_begin) {
+    if (!s->pg->need_begin && !commit) {
         r = PQexecPrepared(c, "vb_add_run", NPARAMS, v, len, fmt, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             pgs_resfail(s, r, "add run");
@@ -297,13 +302,17 @@ static PGresult *exec_add(struct store *s, const char *const *v, const int *len,
         }
         return r;
     }
-    if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
-        !PQsendQueryPrepared(c, "vb_add_run", NPARAMS, v, len, fmt, 0) || !PQpipelineSync(c)) {
+    if (!PQenterPipelineMode(c) ||
+        (s->pg->need_begin && !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) ||
+        !PQsendQueryPrepared(c, "vb_add_run", NPARAMS, v, len, fmt, 0) ||
+        (commit && !PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) ||
+        !PQpipelineSync(c)) {
         pgs_resfail(s, NULL, "add run");
         PQexitPipelineMode(c);
         return NULL;
     }
-    /* BEGIN's result, NULL, the insert's, NULL, then the sync */
+    /* each statement's result and a NULL, then the sync; after an error the rest come back
+       PGRES_PIPELINE_ABORTED (not run) */
     for (;;) {
         if (!(r = PQgetResult(c))) {
             if (PQstatus(c) == CONNECTION_BAD)
@@ -328,7 +337,7 @@ static PGresult *exec_add(struct store *s, const char *const *v, const int *len,
         pgs_resfail(s, bad, "add run");
         return NULL;
     }
-    PQclear(bad);
+    *committed = commit && PQtransactionStatus(c) == PQTRANS_IDLE;
     return out;
 }
 
@@ -371,7 +380,7 @@ int pgs_add_run(struct store *s, const struct store_new_run *nr)
     struct timeval tv;
     const char *k;
     json_t *lv;
-    int ret;
+    int ret, committed = 0;
 
     if (!s->in_txn)
         return pgs_fail(s, -EINVAL, "%s: store_add_run outside a transaction", s->path);
@@ -427,13 +436,15 @@ int pgs_add_run(struct store *s, const struct store_new_run *nr)
     }
     v[P_LAYOUT] = sub;
     v[P_LAYOUT + 1] = minexp;
-    if (!(r = exec_add(s, v, len, fmt))) {
+    if (!(r = exec_add(s, v, len, fmt, nr->last, &committed))) {
         ret = s->pg->last;
         goto out;
     }
-    ret = PQntuples(r) == 1 ? 0 : conflict(s, nr);
-    if (ret == 0)
+    if (PQntuples(r) == 1)
         s->pg->added_txn++;
+    if (committed)
+        pgs_committed(s);
+    ret = PQntuples(r) == 1 ? 0 : conflict(s, nr);
 out:
     PQclear(r);
     for (int i = 0; i < NPARAMS; i++)
