@@ -140,6 +140,19 @@ pg_psql postgres "CREATE ROLE vbins LOGIN" >/dev/null
 pg_psql vb "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO vbins" >/dev/null
 run "$V" collect --db "$(pg_uri vbins vb)" "$T/new" || fail "collect with SELECT and INSERT only: $(cat "$T/e")"
 grep -q "1 run stored" "$T/o" || fail "collect with SELECT and INSERT only: $(cat "$T/o")"
+# a statement that fails inside the one round trip of BEGIN, the run and COMMIT (no INSERT on
+# histograms: the run's rows fail last) leaves nothing behind, and the next collect works
+pg_psql postgres "CREATE ROLE vbnoh LOGIN" >/dev/null
+pg_psql vb "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO vbnoh;
+    REVOKE INSERT ON histograms FROM vbnoh" >/dev/null
+before=$(pg_psql vb "SELECT count(*) || '/' || (SELECT count(*) FROM results) FROM runs" -tA)
+"$GEN" "$T/new2" 2 3 78 >/dev/null || fail "gen_runs new2"
+xerr 1 "^viobench: collect: .*store failed, input not stored: .*permission denied for table histograms" \
+    "$V" collect --db "$(pg_uri vbnoh vb)" "$T/new2"
+[ "$(pg_psql vb "SELECT count(*) || '/' || (SELECT count(*) FROM results) FROM runs" -tA)" = "$before" ] ||
+    fail "a failed run statement left runs or rows behind"
+run "$V" collect --db "$(pg_uri vbins vb)" "$T/new2" || fail "collect after the failed one: $(cat "$T/e")"
+grep -q "2 runs stored" "$T/o" || fail "collect after the failed one: $(cat "$T/o")"
 
 # --- bad servers, strings and schemas ------------------------------------------------------------------
 BADU="postgresql://vbw:$SECRET@/vb?host=$T/nowhere&port=5"
