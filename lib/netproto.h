@@ -36,7 +36,9 @@
 
 /* How a client repeats its bind datagram until the ack comes (both clients use these). */
 #define NP_BIND_EVERY_MS 100 /* sent again this often */
-#define NP_BIND_TRIES    20  /* this many times at most (2 s), then the client gives up */
+#define NP_BIND_TRIES \
+    50 /* this many times at most (5 s: the server's default handshake
+                                 timeout), then the client gives up */
 
 enum np_test {
     NP_TEST_RR = 1,      /* request/response ping-pong on this connection */

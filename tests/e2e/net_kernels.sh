@@ -171,7 +171,7 @@ grep -q "no answer from the peer in 5 s" "$T/s.out" || { bad "stalled peer messa
 rc=$?
 kill $stall 2>/dev/null
 [ $rc -eq 1 ] || bad "silent UDP peer: exit $rc, expected 1"
-grep -q "UDP bind: no acknowledgement from the peer's UDP port in 2000 ms (20 tries" "$T/u.out" ||
+grep -q "UDP bind: no acknowledgement from the peer's UDP port in 5000 ms (50 tries" "$T/u.out" ||
     { bad "silent UDP peer message:"; cat "$T/u.out"; }
 grep -q "no udp_rr session token in its reply (0 bytes of text)" "$T/u.out" ||
     { bad "udp_rr reply without a token message:"; cat "$T/u.out"; }
