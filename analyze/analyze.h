@@ -357,6 +357,10 @@ struct an_verdict {
    preempted sample carries another task's time slice); 0: not judged (min, and figures of
    whole windows such as real_time and throughputs). */
 double an_preempt_reach(int metric);
+/* Per-run sums of the logs of the positive finite values x (n of them, run[i] the run of
+   each, runs 0..max-1): s, ss (squares) and k (counts), each max long. Returns the runs
+   seen (the highest run index + 1). */
+int an_run_sums(const double *x, const int *run, int n, double *s, double *ss, double *k, int max);
 /* The statistics of one row: values, change, Welch p and CI, repetitions needed, modes. */
 void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v);
 /* The verdict of a row once v->q is set: v->state and v->reason. */

@@ -135,18 +135,7 @@ static void acc_bench(const struct an_bench *b, int m, struct drift_acc *a)
     }
     an_bench_reps(b, m, x, n);
     an_bench_rep_runs(b, m, run, n);
-    memset(s, 0, sizeof(s));
-    memset(ss, 0, sizeof(ss));
-    memset(k, 0, sizeof(k));
-    for (int i = 0; i < n; i++) {
-        if (run[i] < 0 || run[i] >= MAXR || !(x[i] > 0) || !isfinite(x[i]))
-            continue;
-        s[run[i]] += log(x[i]);
-        ss[run[i]] += log(x[i]) * log(x[i]);
-        k[run[i]]++;
-        if (run[i] + 1 > nr)
-            nr = run[i] + 1;
-    }
+    nr = an_run_sums(x, run, n, s, ss, k, MAXR);
     free(x);
     free(run);
     for (int r = 0; r < nr; r++)

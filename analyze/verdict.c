@@ -142,6 +142,26 @@ static double *side_values(const double *x, int n, int s, struct an_verdict *v, 
     return c;
 }
 
+int an_run_sums(const double *x, const int *run, int n, double *s, double *ss, double *k, int max)
+{
+    int nr = 0;
+
+    memset(s, 0, sizeof(double) * (size_t)max);
+    memset(ss, 0, sizeof(double) * (size_t)max);
+    memset(k, 0, sizeof(double) * (size_t)max);
+    for (int i = 0; i < n; i++) {
+        int r = run[i];
+        if (r < 0 || r >= max || !(x[i] > 0) || !isfinite(x[i]))
+            continue;
+        s[r] += log(x[i]);
+        ss[r] += log(x[i]) * log(x[i]);
+        k[r]++;
+        if (r + 1 > nr)
+            nr = r + 1;
+    }
+    return nr;
+}
+
 /* Runs as the unit: when both sides hold 2 or more runs and the run means (of the logs)
    scatter more than the repetitions inside them explain (F-test, p < 0.05; or one
    repetition per run), the test is Welch's t over the run means instead. */
@@ -152,25 +172,12 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
     double pm[2] = {0, 0}, pss[2] = {0, 0}, pn[2] = {0, 0}, f, pf;
     int nr[2] = {0, 0};
 
-    memset(s, 0, sizeof(s));
-    memset(ss, 0, sizeof(ss));
-    memset(k, 0, sizeof(k));
     for (int side = 0; side < 2; side++) {
-        const double *x = side ? in->b : in->a;
         const int *run = side ? in->run_b : in->run_a;
-        int n = side ? in->nb : in->na;
         if (!run)
             return;
-        for (int i = 0; i < n; i++) {
-            int r = run[i];
-            if (r < 0 || r >= MAXR || !(x[i] > 0) || !isfinite(x[i]))
-                continue;
-            s[side][r] += log(x[i]);
-            ss[side][r] += log(x[i]) * log(x[i]);
-            k[side][r]++;
-            if (r + 1 > nr[side])
-                nr[side] = r + 1;
-        }
+        nr[side] = an_run_sums(side ? in->b : in->a, run, side ? in->nb : in->na, s[side], ss[side],
+                               k[side], MAXR);
         for (int r = 0; r < nr[side]; r++) {
             double m;
             if (!k[side][r])
