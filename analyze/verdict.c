@@ -417,11 +417,19 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     } else if (v->drift == 2 && in->min_change > 0 &&
                v->need_runs > (v->nruns_a < v->nruns_b ? v->nruns_a : v->nruns_b) &&
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
+        double d = fabs(log1p(v->change)), z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
         v->state = AV_INCONCLUSIVE;
         snprintf(v->reason, sizeof(v->reason),
                  "runs of this pairing scatter %.1f%% (%d runs): about %d runs a side are "
                  "needed to resolve %.3g%%",
                  v->drift_cv * 100, in->drift_runs, v->need_runs, in->min_change * 100);
+        if (isfinite(d) && d > log1p(in->min_change)) {
+            /* a change larger than min-change needs fewer to confirm: say how many */
+            int n = (int)ceil(2 * z * z * v->drift_cv * v->drift_cv / (d * d)) + 1;
+            size_t o = strlen(v->reason);
+            snprintf(v->reason + o, sizeof(v->reason) - o, ", %d to confirm one of %+.0f%%",
+                     n < 2 ? 2 : n, v->change * 100);
+        }
     } else if (v->drift != 2 && in->min_change > 0 && v->need > (v->na < v->nb ? v->na : v->nb) &&
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
         v->state = AV_INCONCLUSIVE;

@@ -265,6 +265,11 @@ static void test_one_run(void)
     CHECK(v.state == AV_INCONCLUSIVE && v.drift == 2 && v.need_runs > 1 && v.lo < 0 &&
               strstr(v.reason, "scatter 8.0% (10 runs)"),
           "drift 8%%: %d [%g, %g] need %d %s", v.state, v.lo, v.hi, v.need_runs, v.reason);
+    /* the 10% needs fewer runs to confirm than the 4% minimum to resolve: both are said
+       (ceil(2 x 2.8016^2 x 0.08^2 / ln(1.1)^2) + 1 = 13; / ln(1.04)^2: 67) */
+    CHECK(strstr(v.reason,
+                 "about 67 runs a side are needed to resolve 4%, 13 to confirm one of +10%"),
+          "runs to confirm: %s", v.reason);
     /* they scatter 1%: the 10% is called, and the reason says against what */
     in.drift_var = 0.01 * 0.01;
     v = decide_in(in, 1);
