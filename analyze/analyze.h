@@ -372,7 +372,8 @@ int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
 /* ---- Run-to-run drift (analyze/drift.c) ---- */
 
 /* Other stored runs with the identity and result-changing options of each side of a
-   comparison (the side's first run's), newest first and at most AN_DRIFT_RUNS a side:
+   comparison (the side's first run's), newest first and at most AN_DRIFT_RUNS a side
+   (looked for among the newest 4 x AN_DRIFT_RUNS runs of the identity):
    where a side holds one run, they measure how far runs drift apart on that pairing. */
 enum { AN_DRIFT_RUNS = 20 };
 struct an_drift {

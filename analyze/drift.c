@@ -63,11 +63,15 @@ static int load_side(struct an_ctx *c, struct store_run_info *all, size_t nall,
 {
     struct hist_load hl = {.set = set, .opts = side->first_opts};
     char id[1024];
+    int loaded = 0;
 
-    for (size_t i = nall; i-- > 0 && hl.added < AN_DRIFT_RUNS;) {
+    /* at most 4 loads per run wanted: runs of the identity with other options are skipped
+       after loading (options live in the context), and a store may hold many */
+    for (size_t i = nall; i-- > 0 && hl.added < AN_DRIFT_RUNS && loaded < 4 * AN_DRIFT_RUNS;) {
         if (listed(sa->run_ids, all[i].run_id) || listed(sb->run_ids, all[i].run_id) ||
             strcmp(an_id_label(&all[i], 0, id, sizeof(id)), side->first_id) != 0)
             continue;
+        loaded++;
         if (an_each_run(c, &all[i], 1, 0, add_hist, &hl))
             return -1;
     }
