@@ -42,7 +42,9 @@ static const struct opt compare_opts[] = {
     {"min-change", 0, OPT_PERCENT, &a.min_change, "PCT",
      "smallest change called a regression or improvement (default 4%: above the drift "
      "between A/A runs measured on the development machine)"},
-    {"fail-on-regression", 0, OPT_FLAG, &a.fail, NULL, "exit 1 when a row regressed"},
+    {"fail-on-regression", 0, OPT_FLAG, &a.fail, NULL,
+     "exit 1 when a row regressed, or could not be judged for want of data (fewer than 3 "
+     "repetitions a side; one run a side and no stored runs of its pairing)"},
     {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
     {NULL},
@@ -68,8 +70,8 @@ static const struct cmd_help compare_help = {
         "  viobench analyze compare 'hypervisor=kvm guest_os=rhel' "
         "'hypervisor=hyperv guest_os=rhel'\n"
         "  viobench analyze compare kernel=6.1.0-17-amd64 kernel=6.1.0-18-amd64 -m p99,iops",
-    .more = "EXIT STATUS\n  0 compared (1 with --fail-on-regression when a row regressed), 1 an "
-            "input could\n  not be read, 2 usage error.",
+    .more = "EXIT STATUS\n  0 compared (1 with --fail-on-regression when a row regressed or could "
+            "not be\n  judged for want of data), 1 an input could not be read, 2 usage error.",
 };
 
 enum {
@@ -102,6 +104,7 @@ enum {
 struct counts {
     long both, regressed, improved, same, inconclusive, unstable, only_a, only_b, skipped;
     long drift_none, drift_hist; /* rows of a one-run side: drift unmeasured, from history */
+    long nodata;                 /* rows not judged for want of data (repetitions, runs) */
     int drift_runs;              /* the most runs a row's drift came from */
 };
 
@@ -135,6 +138,8 @@ static void put_row(struct an_table *t, struct an_vrow *r, struct counts *cnt)
     default:
         cnt->same++;
     }
+    if (v->state == AV_INCONCLUSIVE && (v->drift == 1 || v->na < 3 || v->nb < 3))
+        cnt->nodata++;
     if (v->drift == 1 && v->state != AV_UNSTABLE)
         cnt->drift_none++;
     else if (v->drift == 2 && v->state != AV_UNSTABLE) {
@@ -437,6 +442,14 @@ int an_cmd_compare(int argc, char **argv)
     if (an_out_close(f, c.cmd, a.out))
         goto out;
     ret = a.fail && cnt.regressed ? 1 : 0;
+    if (a.fail && cnt.nodata) {
+        /* a gate must not pass what it could not check */
+        vb_err("analyze compare: --fail-on-regression: %ld row%s could not be judged (fewer "
+               "than 3 repetitions a side, or one run a side and no stored runs of its "
+               "pairing): failing rather than passing them unchecked",
+               cnt.nodata, cnt.nodata == 1 ? "" : "s");
+        ret = 1;
+    }
 out:
     for (size_t i = 0; i < nrows; i++) {
         an_vrow_free(&rows[i]);

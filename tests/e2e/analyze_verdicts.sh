@@ -214,6 +214,11 @@ grep -Eq '^timer/read/rdtsc +p99 .* inconclusive +each side holds one run, and n
     { cat "$T/pre2.txt"; fail "one run a side without history: the row must be inconclusive, saying why"; }
 grep -q '^note: each side is one run, and the store holds no other runs of its pairing' "$T/pre2.txt" ||
     { cat "$T/pre2.txt"; fail "one run a side without history: the note must say so"; }
+# --fail-on-regression does not pass what it could not judge
+(cd "$T" && "$V" analyze compare -m p99 --fail-on-regression "$T/pre/pa" "$T/pre/pb") >/dev/null 2>"$T/pre2.err"
+[ $? -eq 1 ] || fail "--fail-on-regression passed a row it could not judge (one run a side, no history)"
+grep -q "^viobench: analyze compare: --fail-on-regression: 1 row could not be judged" "$T/pre2.err" ||
+    { cat "$T/pre2.err"; fail "--fail-on-regression: the reason for failing is not said"; }
 grep -q '^note: each side is one run' "$T/pre.txt" &&
     { cat "$T/pre.txt"; fail "the only row is unstable: no note on run-to-run drift expected"; }
 # With three earlier runs of the pairing in the store (1% apart), the runs are the unit: the
@@ -228,6 +233,10 @@ grep -Eq '^timer/read/rdtsc +p99 .* improved +one run a side: runs as the unit, 
     { cat "$T/pre3.txt"; fail "one run a side with history: a halved p99 must be called improved, naming the runs' scatter"; }
 grep -q '^note: each side is one run: 1 row is decided with runs as the unit' "$T/pre3.txt" ||
     { cat "$T/pre3.txt"; fail "one run a side with history: the note must say the runs were the unit"; }
+"$V" analyze compare --db "$T/pre.db" -m p99 pa pa-x0.5 --fail-on-regression >/dev/null 2>&1 ||
+    fail "--fail-on-regression: an improvement judged against history must pass"
+"$V" analyze compare --db "$T/pre.db" -m p99 pa-x0.5 pa --fail-on-regression >/dev/null 2>&1
+[ $? -eq 1 ] || fail "--fail-on-regression: a doubled p99 judged against history must fail"
 # ... and a 3% shift against runs that scatter about 1% is not called (a store without the
 # halved copy, which would widen the scatter)
 "$SR" "$T/pre/pa" "$T/pre/p3" 1.03 side=p3 >/dev/null &&
