@@ -8,8 +8,8 @@
  * and |change| >= --min-change; otherwise inconclusive (too few repetitions, with how many
  * are needed), unstable (distinct modes, noisy windows) or no significant change. The
  * Mann-Whitney U p-value over the same repetitions (as Google Benchmark's compare.py
- * computes it) is reported alongside for comparison. A side of one run is judged against
- * the pairing's other stored runs (drift.c). A side that merges runs of several
+ * computes it) is reported alongside for comparison. Sides of one or two runs are judged
+ * against the scatter of runs of their pairing (drift.c). A side that merges runs of several
  * pairing identities or option sets is said so under the table (identity.c).
  */
 #include "analyze.h"
@@ -61,9 +61,9 @@ static const struct cmd_help compare_help = {
         "sides, the geometric means over repetitions, the change, its CI and p-value (Welch's\n"
         "t on logs), the p-value adjusted over all rows (Benjamini-Hochberg) and a verdict:\n"
         "regressed, improved, no significant change, inconclusive (with the repetitions\n"
-        "needed) or unstable (with the modes). A side of one run is judged against the\n"
-        "scatter of the store's other runs of its pairing (runs as the unit), and is\n"
-        "inconclusive without 3 of them. See docs/verdicts.md.",
+        "needed) or unstable (with the modes). Sides of one or two runs are judged against\n"
+        "the scatter of runs of their pairing, their own and the store's other runs (runs\n"
+        "as the unit); without 3 such runs, inconclusive. See docs/verdicts.md.",
     .examples =
         "  viobench analyze compare results/run-a results/run-b\n"
         "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"
@@ -188,7 +188,8 @@ static void put_row(struct an_table *t, struct an_vrow *r, struct counts *cnt)
     an_table_num(t, row, C_SPREAD, v->na >= 2 && v->nb >= 2 ? v->cv * 100 : NAN, b1);
     snprintf(b1, sizeof(b1), v->need > 0 ? "%d" : "-", v->need);
     an_table_num(t, row, C_NEED, v->need > 0 ? v->need : NAN, b1);
-    /* a side of one run: the scatter of whole runs of the pairing it was judged against */
+    /* a side of one or two runs: the scatter of whole runs of the pairing it was judged
+       against */
     snprintf(b1, sizeof(b1), v->drift == 2 ? "%.2f" : "-", v->drift_cv * 100);
     an_table_num(t, row, C_SCATTER, v->drift == 2 ? v->drift_cv * 100 : NAN, b1);
     snprintf(b1, sizeof(b1), v->need_runs > 0 ? "%d" : "-", v->need_runs);
@@ -415,11 +416,11 @@ int an_cmd_compare(int argc, char **argv)
                         cnt.drift_none == 1 ? "is" : "are");
             if (cnt.drift_hist)
                 fprintf(f,
-                        "note: %s one run: %ld row%s decided with runs as the unit, against "
-                        "the scatter of up to %d runs of the pairing (the store's newest %d a "
-                        "side with the same options)\n",
-                        who, cnt.drift_hist, cnt.drift_hist == 1 ? " is" : "s are", cnt.drift_runs,
-                        AN_DRIFT_RUNS);
+                        "note: with %zu and %zu run%s a side, %ld row%s decided with runs as the "
+                        "unit, against the scatter of up to %d runs of the pairing (the sides' "
+                        "own and the store's newest %d a side with the same options)\n",
+                        sa.nruns, sb.nruns, sb.nruns == 1 ? "" : "s", cnt.drift_hist,
+                        cnt.drift_hist == 1 ? " is" : "s are", cnt.drift_runs, AN_DRIFT_RUNS);
         }
     }
     for (int s = 0; s < 2; s++) {

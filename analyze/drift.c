@@ -1,6 +1,7 @@
 /*
  * Run-to-run drift: how far whole runs of one pairing land apart, beyond what their
- * repetitions' spread explains. A side of a comparison that holds one run cannot show it,
+ * repetitions' spread explains. A side of a comparison that holds one run cannot show it
+ * (and two runs a side hardly: their own F-test missed runs 14% apart in A/A pairs),
  * yet on a guest it is often the largest variance there is (a vCPU's speed state or the
  * host's other load changes for minutes: the p50 of exit/cpuid moved 8.3 to 11.6 us
  * between six back-to-back runs on the development machine while each run's repetitions
@@ -9,8 +10,8 @@
  * with each side's identity and result-changing options (identity.c), newest first, and
  * estimate the between-run variance of each benchmark's metric from them (and from a
  * side's own runs where it holds two or more): one-way analysis of variance on the log
- * values, the mean square between runs less the within-run mean square over the
- * repetitions per run. verdict.c adds that variance to the test of a side of one run, or
+ * values, the mean square between runs (a run's variance as measured), moved by the
+ * repetitions' share where the compared runs hold another number of repetitions. verdict.c tests sides of one or two runs against that scatter, or
  * calls the row inconclusive when nothing measured it.
  */
 #include "analyze.h"
@@ -87,7 +88,7 @@ int an_drift_load(struct an_ctx *c, const struct an_set *sa, const struct an_set
     int ret;
 
     memset(d, 0, sizeof(*d));
-    if (sa->nruns >= 2 && sb->nruns >= 2)
+    if (sa->nruns >= 3 && sb->nruns >= 3)
         return 0;
     /* run directories named without a store: there is no history to ask */
     if (!c->store && !c->db && stat(STORE_DEFAULT_PATH, &st) != 0)

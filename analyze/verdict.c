@@ -15,7 +15,8 @@
  *           the unit instead (Welch's t over the run means); with 5 or more repetitions a side, one
  *           repetition far from all the others (a noisy window: a jump of at least 20%
  *           and twice the others' spread) is left out, and the reason says so;
- *   one run a side: its repetitions cannot show run-to-run drift, so the runs are the unit:
+ *   one or two runs a side (and runs not already the unit): repetitions cannot show
+ *           run-to-run drift, so the runs are the unit:
  *           Student's t of the change over the scatter of one run's value measured on the
  *           pairing's other stored runs (drift.c, in->drift_*), with that scatter's degrees
  *           of freedom; with fewer than 2 of them, inconclusive;
@@ -238,9 +239,10 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
     }
 }
 
-/* A side of one run: its repetitions cannot show how far whole runs land apart. With the
-   scatter of run values measured on other runs of the pairing (in->drift_df >= 2), the
-   runs are the unit: the change over the standard error of a difference of run means,
+/* A side of one or two runs: its repetitions cannot show how far whole runs land apart (and
+   two runs a side hardly: the F-test of by_runs missed runs 14% apart in A/A pairs). With
+   the scatter of run values measured on other runs of the pairing and the sides' own
+   (in->drift_df >= 2), the runs are the unit: the change over the standard error of a difference of run means,
    Student's t with the scatter's degrees of freedom (the prediction of one more run from
    its history). Without it, the row is left to an_verdict_decide to call inconclusive. */
 static void drift_test(const struct an_verdict_in *in, struct an_verdict *v)
@@ -336,7 +338,7 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
         }
     }
     by_runs(in, v);
-    if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 2 || v->nruns_b < 2) && na >= 2 &&
+    if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 3 || v->nruns_b < 3) && na >= 2 &&
         nb >= 2)
         drift_test(in, v);
     if (!v->unstable && preempt_confounds(in, v->change)) {
@@ -458,9 +460,9 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     if (v->drift == 2 && v->state != AV_INCONCLUSIVE && v->state != AV_UNSTABLE) {
         size_t o = strlen(v->reason);
         snprintf(v->reason + o, sizeof(v->reason) - o,
-                 "%sone run a side: runs as the unit, scattering %.1f%% (%d runs of this "
+                 "%sruns as the unit (%d and %d; a run scatters %.1f%%, from %d runs of this "
                  "pairing)",
-                 o ? "; " : "", v->drift_cv * 100, in->drift_runs);
+                 o ? "; " : "", v->nruns_a, v->nruns_b, v->drift_cv * 100, in->drift_runs);
     }
     for (int k = 0; k < 2; k++)
         if (isfinite(v->outlier[k]) && !v->by_runs) {

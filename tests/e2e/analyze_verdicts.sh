@@ -229,9 +229,9 @@ done
 "$V" collect --db "$T/pre.db" "$T/pre/h1.0" "$T/pre/h1.01" "$T/pre/h0.99" "$T/pre/pa" "$T/pre/pb" >/dev/null ||
     fail "collect the preemption runs"
 "$V" analyze compare --db "$T/pre.db" -m p99 pa pa-x0.5 >"$T/pre3.txt" 2>&1 || { cat "$T/pre3.txt"; fail "compare (history)"; }
-grep -Eq '^timer/read/rdtsc +p99 .* improved +one run a side: runs as the unit, scattering [0-9.]+% \(3 runs of this pairing\)' "$T/pre3.txt" ||
+grep -Eq '^timer/read/rdtsc +p99 .* improved +runs as the unit \(1 and 1; a run scatters [0-9.]+%, from 3 runs of this pairing\)' "$T/pre3.txt" ||
     { cat "$T/pre3.txt"; fail "one run a side with history: a halved p99 must be called improved, naming the runs' scatter"; }
-grep -q '^note: each side is one run: 1 row is decided with runs as the unit' "$T/pre3.txt" ||
+grep -q '^note: with 1 and 1 run a side, 1 row is decided with runs as the unit' "$T/pre3.txt" ||
     { cat "$T/pre3.txt"; fail "one run a side with history: the note must say the runs were the unit"; }
 "$V" analyze compare --db "$T/pre.db" -m p99 pa pa-x0.5 --fail-on-regression >/dev/null 2>&1 ||
     fail "--fail-on-regression: an improvement judged against history must pass"
@@ -247,6 +247,25 @@ r=json.load(sys.stdin)["rows"][0]
 assert abs(r["change_pct"] - 3) < 0.01 and 0 < r["run_scatter_pct"] < 2, r
 assert r["verdict"] == "inconclusive" and r["runs_needed"] > 1, r' ||
     fail "one run a side with history: a 3% shift within the runs' scatter must not be called"
+# Two runs a side that agree within each side (0.3%, under their repetitions' 0.5%), 10%
+# apart, while five earlier runs of the pairing scatter 8%: the sides' own F-test cannot see
+# the drift (the repetitions were the unit, and called -10% improved in A/A pairs of real
+# runs); against the pairing's runs the change is within the drift
+for f in 1.001 1.1 0.9 1.05 0.95; do "$SR" "$T/pre/pa" "$T/pre/d$f" "$f" side=h2 >/dev/null || fail "scale_run $f"; done
+for f in 1.0 1.003; do "$SR" "$T/pre/pa" "$T/pre/a$f" "$f" side=a2 >/dev/null || fail "scale_run $f"; done
+for f in 0.9005 0.903; do "$SR" "$T/pre/pa" "$T/pre/b$f" "$f" side=b2 >/dev/null || fail "scale_run $f"; done
+"$V" collect --db "$T/pre4.db" "$T/pre/d"* "$T/pre/a1"* "$T/pre/b0"* >/dev/null || fail "collect the two-run case"
+"$V" analyze compare --db "$T/pre4.db" -m p99 side=a2 side=b2 --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert abs(r["change_pct"] + 9.85) < 0.2 and r["verdict"] == "inconclusive", r
+assert r["run_scatter_pct"] > 5 and "runs of this pairing scatter" in r["reason"], r' ||
+    fail "two runs a side: a 10% change within the pairing's 8% run scatter must not be called"
+# without the earlier runs, the sides' own runs (2 a side: 2 degrees of freedom) are the scatter
+"$V" collect --db "$T/pre5.db" "$T/pre/a1"* "$T/pre/b0"* >/dev/null || fail "collect the two-run case alone"
+"$V" analyze compare --db "$T/pre5.db" -m p99 side=a2 side=b2 >"$T/pre5.txt" 2>&1 || fail "compare two runs a side"
+grep -Eq '^timer/read/rdtsc +p99 .* improved +runs as the unit \(2 and 2; a run scatters [0-9.]+%, from 4 runs of this pairing\)' "$T/pre5.txt" ||
+    { cat "$T/pre5.txt"; fail "two runs a side that agree: the -10% is called, with the runs as the unit"; }
+
 # gate names the preemptions of a failing check (the failure may be the machine's load)
 printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
 "$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1
