@@ -251,7 +251,10 @@ const char *an_id_group_key(const struct store_run_info *ri, unsigned skip, char
 /* "cpu=3 timer=tsc ...": the result-changing options a run context recorded that are not
    at their defaults ("" none). */
 const char *an_options_sig(const json_t *ctx, char *buf, size_t len);
-/* Record a run's identity and options in a set (mixed, mixed_opts, ids). 0 or -1 ENOMEM. */
+/* 1 when line is one of the newline-terminated lines (NULL: none), else 0. */
+int an_lines_has(const char *lines, const char *line);
+/* Record a run's identity and options in a set (mixed, mixed_opts, ids, run_ids). 0 or -1
+   ENOMEM. */
 int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const json_t *ctx);
 
 /* ---- Groups of runs (analyze/group.c) ---- */

@@ -28,19 +28,6 @@ struct hist_load {
     int added;
 };
 
-/* 1 when run_id is one of the newline-separated ids. */
-static int listed(const char *ids, const char *run_id)
-{
-    size_t l = strlen(run_id);
-    for (const char *p = ids; p && *p;) {
-        size_t n = strcspn(p, "\n");
-        if (n == l && strncmp(p, run_id, l) == 0)
-            return 1;
-        p += n + (p[n] == '\n');
-    }
-    return 0;
-}
-
 static int add_hist(const struct store_run_info *ri, struct vb_run *r, struct an_rowhists *h,
                     void *arg)
 {
@@ -69,7 +56,7 @@ static int load_side(struct an_ctx *c, struct store_run_info *all, size_t nall,
     /* at most 4 loads per run wanted: runs of the identity with other options are skipped
        after loading (options live in the context), and a store may hold many */
     for (size_t i = nall; i-- > 0 && hl.added < AN_DRIFT_RUNS && loaded < 4 * AN_DRIFT_RUNS;) {
-        if (listed(sa->run_ids, all[i].run_id) || listed(sb->run_ids, all[i].run_id) ||
+        if (an_lines_has(sa->run_ids, all[i].run_id) || an_lines_has(sb->run_ids, all[i].run_id) ||
             strcmp(an_id_label(&all[i], 0, id, sizeof(id)), side->first_id) != 0)
             continue;
         loaded++;

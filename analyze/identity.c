@@ -171,10 +171,33 @@ const char *an_options_sig(const json_t *ctx, char *buf, size_t len)
     return buf;
 }
 
+int an_lines_has(const char *lines, const char *line)
+{
+    size_t l = strlen(line);
+    for (const char *p = lines; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n == l && strncmp(p, line, l) == 0)
+            return 1;
+        p += n + (p[n] == '\n');
+    }
+    return 0;
+}
+
+/* Append line and a newline to the malloc'ed *lines (NULL: none yet). 0 or -1 (ENOMEM). */
+static int lines_add(char **lines, const char *line)
+{
+    size_t o = *lines ? strlen(*lines) : 0, l = strlen(line);
+    char *x = realloc(*lines, o + l + 2);
+    if (!x)
+        return -1;
+    *lines = x;
+    snprintf(x + o, l + 2, "%s\n", line);
+    return 0;
+}
+
 int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const json_t *ctx)
 {
     char id[1024], opts[512], key[1600];
-    size_t n;
 
     an_id_label(ri, 0, id, sizeof(id));
     an_options_sig(ctx, opts, sizeof(opts));
@@ -187,32 +210,13 @@ int an_set_note_run(struct an_set *s, const struct store_run_info *ri, const jso
         s->mixed = 1;
     if (strcmp(s->first_opts, opts) != 0)
         s->mixed_opts = 1;
-    {
-        size_t o = s->run_ids ? strlen(s->run_ids) : 0, l = strlen(ri->run_id);
-        char *x = realloc(s->run_ids, o + l + 2);
-        if (!x)
-            return -1;
-        s->run_ids = x;
-        snprintf(s->run_ids + o, l + 2, "%s\n", ri->run_id);
-    }
+    if (lines_add(&s->run_ids, ri->run_id))
+        return -1;
     /* the distinct identities, one per line */
-    if (s->ids) {
-        const char *p = s->ids;
-        while (*p) {
-            size_t l = strcspn(p, "\n");
-            if (l == strlen(key) && strncmp(p, key, l) == 0)
-                return 0;
-            p += l + (p[l] == '\n');
-        }
-    }
-    n = s->ids ? strlen(s->ids) : 0;
-    {
-        char *x = realloc(s->ids, n + strlen(key) + 2);
-        if (!x)
-            return -1;
-        s->ids = x;
-        snprintf(s->ids + n, strlen(key) + 2, "%s\n", key);
-        s->nids++;
-    }
+    if (an_lines_has(s->ids, key))
+        return 0;
+    if (lines_add(&s->ids, key))
+        return -1;
+    s->nids++;
     return 0;
 }
