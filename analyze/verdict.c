@@ -163,6 +163,15 @@ int an_run_sums(const double *x, const int *run, int n, double *s, double *ss, d
     return nr;
 }
 
+/* How many values a side (repetitions or runs) resolve a change of d in the logs at 80%
+   power and two-sided alpha, for values whose log variance is var; at least least. */
+static int needed(double var, double d, double alpha, int least)
+{
+    double z = an_norm_ppf(1 - alpha / 2) + an_norm_ppf(0.8);
+    int n = (int)ceil(2 * z * z * var / (d * d)) + 1;
+    return n < least ? least : n;
+}
+
 /* Runs as the unit: when both sides hold 2 or more runs and the run means (of the logs)
    scatter more than the repetitions inside them explain (F-test, p < 0.05; or one
    repetition per run), the test is Welch's t over the run means instead. */
@@ -229,13 +238,8 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
         }
         sp = sqrt(fmax(((pn[0] - 1) * va + (pn[1] - 1) * vb) / (pn[0] + pn[1] - 2), 0));
         v->cv = sp;
-        if (in->min_change > 0) {
-            double d = log1p(in->min_change);
-            double z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
-            v->need = (int)ceil(2 * z * z * sp * sp / (d * d)) + 1;
-            if (v->need < 3)
-                v->need = 3;
-        }
+        if (in->min_change > 0)
+            v->need = needed(sp * sp, log1p(in->min_change), in->alpha, 3);
     }
 }
 
@@ -264,12 +268,8 @@ static void drift_test(const struct an_verdict_in *in, struct an_verdict *v)
     t = an_t_ppf(0.5 + in->level / 2, in->drift_df);
     v->lo = exp(diff - t * sqrt(se2)) - 1;
     v->hi = exp(diff + t * sqrt(se2)) - 1;
-    if (in->min_change > 0) {
-        double d = log1p(in->min_change), z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
-        v->need_runs = (int)ceil(2 * z * z * in->drift_var / (d * d)) + 1;
-        if (v->need_runs < 2)
-            v->need_runs = 2;
-    }
+    if (in->min_change > 0)
+        v->need_runs = needed(in->drift_var, log1p(in->min_change), in->alpha, 2);
 }
 
 double an_preempt_reach(int metric)
@@ -329,13 +329,8 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
             v->lo = v->hi = v->change;
         }
         v->cv = sp; /* the log-scale spread, about the coefficient of variation */
-        if (in->min_change > 0) {
-            double d = log1p(in->min_change);
-            double z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
-            v->need = (int)ceil(2 * z * z * sp * sp / (d * d)) + 1;
-            if (v->need < 3)
-                v->need = 3;
-        }
+        if (in->min_change > 0)
+            v->need = needed(sp * sp, log1p(in->min_change), in->alpha, 3);
     }
     by_runs(in, v);
     if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 3 || v->nruns_b < 3) && na >= 2 &&
@@ -419,7 +414,7 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
     } else if (v->drift == 2 && in->min_change > 0 &&
                v->need_runs > (v->nruns_a < v->nruns_b ? v->nruns_a : v->nruns_b) &&
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
-        double d = fabs(log1p(v->change)), z = an_norm_ppf(1 - in->alpha / 2) + an_norm_ppf(0.8);
+        double d = fabs(log1p(v->change));
         v->state = AV_INCONCLUSIVE;
         snprintf(v->reason, sizeof(v->reason),
                  "runs of this pairing scatter %.1f%% (%d runs): about %d runs a side are "
@@ -427,10 +422,9 @@ void an_verdict_decide(const struct an_verdict_in *in, struct an_verdict *v)
                  v->drift_cv * 100, in->drift_runs, v->need_runs, in->min_change * 100);
         if (isfinite(d) && d > log1p(in->min_change)) {
             /* a change larger than min-change needs fewer to confirm: say how many */
-            int n = (int)ceil(2 * z * z * v->drift_cv * v->drift_cv / (d * d)) + 1;
             size_t o = strlen(v->reason);
             snprintf(v->reason + o, sizeof(v->reason) - o, ", %d to confirm one of %+.0f%%",
-                     n < 2 ? 2 : n, v->change * 100);
+                     needed(in->drift_var, d, in->alpha, 2), v->change * 100);
         }
     } else if (v->drift != 2 && in->min_change > 0 && v->need > (v->na < v->nb ? v->na : v->nb) &&
                !(v->lo > -in->min_change && v->hi < in->min_change)) {
