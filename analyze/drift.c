@@ -11,8 +11,9 @@
  * estimate the between-run variance of each benchmark's metric from them (and from a
  * side's own runs where it holds two or more): one-way analysis of variance on the log
  * values, the mean square between runs (a run's variance as measured), moved by the
- * repetitions' share where the compared runs hold another number of repetitions. verdict.c tests sides of one or two runs against that scatter, or
- * calls the row inconclusive when nothing measured it.
+ * repetitions' share where the compared runs hold another number of repetitions. verdict.c
+ * tests sides of one or two runs against that scatter, or calls the row inconclusive when
+ * nothing measured it.
  */
 #include "analyze.h"
 #include "log.h"

@@ -246,9 +246,10 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
 /* A side of one or two runs: its repetitions cannot show how far whole runs land apart (and
    two runs a side hardly: the F-test of by_runs missed runs 14% apart in A/A pairs). With
    the scatter of run values measured on other runs of the pairing and the sides' own
-   (in->drift_df >= 2), the runs are the unit: the change over the standard error of a difference of run means,
-   Student's t with the scatter's degrees of freedom (the prediction of one more run from
-   its history). Without it, the row is left to an_verdict_decide to call inconclusive. */
+   (in->drift_df >= 2), the runs are the unit: the change over the standard error of a
+   difference of run means, Student's t with the scatter's degrees of freedom (the
+   prediction of one more run from its history). Without it, the row is left to
+   an_verdict_decide to call inconclusive. */
 static void drift_test(const struct an_verdict_in *in, struct an_verdict *v)
 {
     double ra = v->nruns_a > 0 ? v->nruns_a : 1, rb = v->nruns_b > 0 ? v->nruns_b : 1;
