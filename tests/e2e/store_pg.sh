@@ -5,7 +5,8 @@
 # same sorted `export --format csv`, `collect ls` and analyze output; re-ingest and
 # `collect --from` uploads store nothing twice; four collectors at once on overlapping
 # inputs (into a fresh database: they also race to create the schema) store each run once;
-# kill -9 mid-ingest leaves only whole runs and the next ingest completes the work; a
+# kill -9 mid-ingest leaves only whole runs and the next ingest completes the work; deleting
+# runs deletes their labels, results and histograms as in SQLite, and truncating them too; a
 # read-only role serves analyze and export and cannot collect; an unreachable server, a
 # malformed connection string, a newer or older schema and a foreign database each give one
 # clear line; a version-2 store is read as it is and migrated by a collect (its source
@@ -126,6 +127,34 @@ bad=$(pg_psql vb4 "SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM resul
 [ "$bad" = "0" ] || fail "$bad partial runs after kill -9"
 run "$V" collect --db "$U4" "$T/k" || fail "collect after kill -9: $(cat "$T/e")"
 [ "$(pg_psql vb4 "SELECT count(*) FROM runs" -tA)" = "150" ] || fail "runs after re-ingest"
+
+# --- deleting runs takes their rows with them, as SQLite's ON DELETE CASCADE does --------------------
+# (in PostgreSQL by triggers: labels, results and histograms carry no foreign key to their run)
+run "$V" collect --db "$T/k.db" "$T/k" || fail "collect into SQLite: $(cat "$T/e")"
+gone=$(pg_psql vb4 "SELECT string_agg(quote_literal(run_id), ',') FROM
+    (SELECT run_id FROM runs ORDER BY run_id LIMIT 3) x" -tA)
+pg_psql vb4 "DELETE FROM runs WHERE run_id IN ($gone)" >/dev/null || fail "deleting runs"
+counts="SELECT (SELECT count(*) FROM runs) || '|' || (SELECT count(*) FROM labels) || '|' ||
+    (SELECT count(*) FROM results) || '|' || (SELECT count(*) FROM histograms)"
+pgc=$(pg_psql vb4 "$counts" -tA)
+litec=$("$PY" -c "
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute('PRAGMA foreign_keys = ON')
+c.execute('DELETE FROM runs WHERE run_id IN (%s)' % sys.argv[2])
+c.commit()
+print(c.execute(sys.argv[3]).fetchone()[0])" "$T/k.db" "$gone" "$counts") || fail "deleting in SQLite"
+[ "$pgc" = "$litec" ] || fail "after deleting 3 runs, runs|labels|results|hists: PostgreSQL $pgc, SQLite $litec"
+[ "${pgc%%|*}" = 147 ] || fail "147 runs expected after deleting 3: $pgc"
+orphans=$(pg_psql vb4 "SELECT (SELECT count(*) FROM labels l WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = l.run))
+    + (SELECT count(*) FROM results x WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = x.run))
+    + (SELECT count(*) FROM histograms h WHERE NOT EXISTS (SELECT 1 FROM results x WHERE x.id = h.result))" -tA)
+[ "$orphans" = 0 ] || fail "$orphans rows left pointing at deleted runs or results"
+pg_psql vb4 "UPDATE runs SET id = id + 100000 WHERE id = (SELECT max(id) FROM runs)" >"$T/o" 2>&1 &&
+    fail "a run's id changed under its rows"
+grep -q "runs.id [0-9]* cannot change: rows of the store point at it" "$T/o" || fail "renumbering: $(cat "$T/o")"
+pg_psql vb4 "TRUNCATE runs" >/dev/null || fail "truncating runs"
+[ "$(pg_psql vb4 "$counts" -tA)" = "0|0|0|0" ] || fail "rows left after TRUNCATE runs: $(pg_psql vb4 "$counts" -tA)"
 
 # --- a read-only role --------------------------------------------------------------------------------
 pg_psql vb "GRANT SELECT ON ALL TABLES IN SCHEMA public TO vbro" >/dev/null
