@@ -8,10 +8,16 @@
  * fall into distinct modes the worse mode is checked, so a pairing that is over budget in
  * some of its repetitions cannot pass on an average; optionally every checked figure is also
  * compared with a baseline selection (--baseline: the same identity apart from versions)
- * and may not be worse by more than --max-regression.
+ * and may not be worse by more than --max-regression. That comparison is compare's
+ * (verdict.c: repetitions or runs as the unit, the pairing's run-to-run drift from the store
+ * where a side holds fewer than 3 runs, Benjamini-Hochberg over the gate's baseline checks,
+ * --max-regression as the minimum change): FAIL when the change for the worse is
+ * significant and at least --max-regression, PASS when the data rule that out, UNDECIDED
+ * when they cannot tell (a point value over a limit within the runs' scatter decides
+ * nothing: the point rule failed 36 of 108 A/A checks of real runs, scripts/bench-verdicts).
  * The report lists every violation with the measured value, the budget and the margin;
- * the exit status is what CI reads: 0 all inside, 1 anything over (or a budget without
- * data, unless --allow-missing), 2 a usage, input or budget-file error.
+ * the exit status is what CI reads: 0 all inside, 1 anything over or undecided (or a budget
+ * without data, unless --allow-missing), 2 a usage, input or budget-file error.
  */
 #include "analyze.h"
 #include "log.h"
@@ -26,7 +32,7 @@
 static struct {
     const char *db, *budget, *baseline, *metric, *since, *until, *format, *out;
     double max_reg;
-    int all, allow_missing;
+    int all, allow_missing, allow_undecided;
 } a;
 
 static const struct opt gate_opts[] = {
@@ -44,6 +50,9 @@ static const struct opt gate_opts[] = {
     {"all", 0, OPT_FLAG, &a.all, NULL, "list every check, not only the violations"},
     {"allow-missing", 0, OPT_FLAG, &a.allow_missing, NULL,
      "a budget that matches no measured benchmark is not a failure"},
+    {"allow-undecided", 0, OPT_FLAG, &a.allow_undecided, NULL,
+     "with --baseline: a check the runs cannot decide (too few runs or repetitions for their "
+     "scatter, distinct modes) is not a failure"},
     {"format", 0, OPT_STR, &a.format, "FMT", "console (default), csv, json, markdown, html"},
     {"out", 'o', OPT_STR, &a.out, "FILE", "write the report to FILE (default stdout)"},
     {NULL},
@@ -66,8 +75,10 @@ static const struct cmd_help gate_help = {
                 "kernel=6.1.0-18-amd64\n"
                 "  viobench analyze gate --baseline release=r1 --max-regression 3% -m p50,p99 "
                 "release=r2",
-    .more = "EXIT STATUS\n  0 everything inside its budget, 1 anything over (or a budget with no "
-            "data),\n  2 usage, input or budget-file error (with the file's line number).",
+    .more = "EXIT STATUS\n  0 everything inside its budget, 1 anything over, a baseline check the "
+            "runs\n  cannot decide (unless --allow-undecided) or a budget with no data (unless\n"
+            "  --allow-missing), 2 usage, input or budget-file error (with the file's line\n"
+            "  number).",
 };
 
 enum {
@@ -84,8 +95,11 @@ enum {
 };
 
 struct tally {
-    long checks, over, missing, modes;
+    long checks, over, undecided, missing, modes;
 };
+
+enum { G_PASS, G_FAIL, G_UNDECIDED };
+static const char *const g_status[] = {"PASS", "FAIL", "UNDECIDED"};
 
 /* The figure a check compares: the repetitions' aggregate (AN_AGGREGATION), unless they
    fall into distinct modes: then the worse mode for this check (the higher one against an
@@ -122,7 +136,8 @@ static double check_value(struct tally *n, const struct an_bench *x, int metric,
     return v;
 }
 
-static void add_check(struct an_table *t, struct tally *n, int ok, const struct an_bench *x,
+/* One check's row (G_PASS rows only with --all), counted in n. */
+static void add_check(struct an_table *t, struct tally *n, int status, const struct an_bench *x,
                       const char *pairing, int metric, double v, const char *limit, double margin,
                       const char *source, const char *note)
 {
@@ -131,12 +146,13 @@ static void add_check(struct an_table *t, struct tally *n, int ok, const struct 
     long r;
 
     n->checks++;
-    n->over += !ok;
-    if (ok && !a.all)
+    n->over += status == G_FAIL;
+    n->undecided += status == G_UNDECIDED;
+    if (status == G_PASS && !a.all)
         return;
     if ((r = an_table_row(t)) < 0)
         return;
-    an_table_str(t, r, G_STATUS, "%s", ok ? "PASS" : "FAIL");
+    an_table_str(t, r, G_STATUS, "%s", g_status[status]);
     an_table_str(t, r, G_BENCH, "%s", bench);
     an_table_str(t, r, G_PAIRING, "%s", pairing);
     an_table_str(t, r, G_METRIC, "%s", an_metrics[metric].name);
@@ -188,27 +204,120 @@ static char *group_keys(const struct an_budgets *bud)
     return s;
 }
 
-static void check_baseline(struct an_table *t, struct tally *n, struct an_groups *base,
-                           const struct an_group *g, const struct an_bench *x, int metric,
-                           const char *pairing)
-{
-    struct an_group *bg = base ? baseline_of(base, g) : NULL;
-    const struct an_bench *y = bg ? an_set_find(&bg->set, x->name) : NULL;
-    double v, bv = y ? an_bench_value(y, metric) : NAN, change;
-    char lim[96], b[48], note[200];
+/* Baseline checks wait for the correction over all of them (as compare's rows do). */
+struct bcheck {
+    struct an_vrow r;
+    int group; /* the candidate group */
+};
+struct bchecks {
+    struct bcheck *v;
+    size_t n, cap;
+    struct an_drift *drift; /* per candidate group, loaded on its first check */
+    char *loaded;
+};
 
-    if (!base)
-        return;
-    v = check_value(n, x, metric, !an_metrics[metric].higher_better, note, sizeof(note));
+/* Queue the comparison of candidate group gi's benchmark x on metric with the baseline
+   runs of its identity (none: nothing to compare, not a violation). 0, or -1 after
+   printing why (the store's history could not be read, or out of memory). */
+static int queue_baseline(struct an_ctx *c, struct bchecks *q, struct an_groups *base,
+                          struct an_groups *cand, int gi, const struct an_bench *x, int metric)
+{
+    struct an_group *g = &cand->g[gi], *bg = baseline_of(base, g);
+    const struct an_bench *y = bg ? an_set_find(&bg->set, x->name) : NULL;
+    double bv = y ? an_bench_value(y, metric) : NAN;
+    int t;
+
     if (!isfinite(bv) || !(bv > 0))
-        return; /* nothing to compare with: not a violation of the regression budget */
-    change = v / bv - 1;
-    if (an_metrics[metric].higher_better)
-        change = -change;
-    snprintf(lim, sizeof(lim), "<= %+.1f%% vs baseline %s", a.max_reg,
-             an_fmt_value(metric, bv, b, sizeof(b)));
-    add_check(t, n, change * 100 <= a.max_reg, x, pairing, metric, v, lim, change - a.max_reg / 100,
-              "baseline", note);
+        return 0;
+    for (size_t i = 0; i < q->n; i++) /* two budget lines on one figure: one check */
+        if (q->v[i].group == gi && q->v[i].r.x == y && q->v[i].r.m == metric)
+            return 0;
+    if (!q->loaded[gi]) {
+        if (an_drift_load(c, &bg->set, &g->set, &q->drift[gi]))
+            return -1;
+        q->loaded[gi] = 1;
+    }
+    if (q->n == q->cap) {
+        struct bcheck *nv = realloc(q->v, sizeof(*nv) * (q->cap ? q->cap * 2 : 32));
+        if (!nv)
+            goto oom;
+        q->v = nv;
+        q->cap = q->cap ? q->cap * 2 : 32;
+    }
+    /* A is the baseline, B the candidate: change = candidate / baseline - 1 */
+    t = an_vrow_test(&q->v[q->n].r, y, x, metric, 0.05, 0.95, a.max_reg / 100, &q->drift[gi]);
+    if (t < 0)
+        goto oom;
+    q->v[q->n].group = gi;
+    q->n += (size_t)t;
+    return 0;
+oom:
+    vb_err("%s: out of memory", c->cmd);
+    return -1;
+}
+
+/* Decide the queued checks (Benjamini-Hochberg over all of them, then compare's rule with
+   --max-regression as the minimum change) and add their rows. 0 or -1 (out of memory). */
+static int decide_baselines(struct an_table *t, struct tally *n, struct bchecks *q,
+                            struct an_groups *cand)
+{
+    double *p = malloc(sizeof(double) * (q->n ? q->n : 1)),
+           *adj = malloc(sizeof(double) * (q->n ? q->n : 1));
+
+    if (!p || !adj) {
+        free(p);
+        free(adj);
+        return -1;
+    }
+    for (size_t i = 0; i < q->n; i++)
+        p[i] = q->v[i].r.v.p;
+    an_bh(p, (int)q->n, adj);
+    for (size_t i = 0; i < q->n; i++) {
+        struct an_vrow *r = &q->v[i].r;
+        struct an_verdict *v = &r->v;
+        double worse, lim = a.max_reg / 100;
+        int status;
+        char pairing[1024], limit[96], b[48], note[512];
+
+        v->q = adj[i];
+        an_verdict_decide(&r->in, v);
+        worse = an_metrics[r->m].higher_better ? -v->change : v->change;
+        if (v->state == AV_REGRESSED)
+            status = G_FAIL;
+        else if (v->state == AV_INCONCLUSIVE || v->state == AV_UNSTABLE)
+            status = G_UNDECIDED;
+        else if (v->state == AV_SAME && worse >= lim) { /* past the limit, within the noise */
+            status = G_UNDECIDED;
+            snprintf(v->reason, sizeof(v->reason),
+                     "past the limit, but not told apart from the runs' scatter");
+        } else
+            status = G_PASS;
+        an_pairing_label(&cand->g[q->v[i].group].ri, pairing, sizeof(pairing));
+        snprintf(limit, sizeof(limit), "<= %+.1f%% vs baseline %s", a.max_reg,
+                 an_fmt_value(r->m, v->va, b, sizeof(b)));
+        if (isfinite(v->lo))
+            snprintf(note, sizeof(note), "change %+.1f%% [%+.1f%%, %+.1f%%]%s%s", v->change * 100,
+                     v->lo * 100, v->hi * 100, v->reason[0] ? ": " : "", v->reason);
+        else
+            snprintf(note, sizeof(note), "change %+.1f%%%s%s", v->change * 100,
+                     v->reason[0] ? ": " : "", v->reason);
+        add_check(t, n, status, r->y, pairing, r->m, v->vb, limit, worse - lim, "baseline", note);
+    }
+    free(p);
+    free(adj);
+    return 0;
+}
+
+static void bchecks_free(struct bchecks *q, int ngroups)
+{
+    for (size_t i = 0; i < q->n; i++)
+        an_vrow_free(&q->v[i].r);
+    free(q->v);
+    for (int i = 0; q->drift && i < ngroups; i++)
+        if (q->loaded[i])
+            an_drift_free(&q->drift[i]);
+    free(q->drift);
+    free(q->loaded);
 }
 
 static int parse_metrics(const char *s, int *out)
@@ -242,6 +351,7 @@ int an_cmd_gate(int argc, char **argv)
     struct an_groups cand = {0}, base = {0};
     struct an_table *t = NULL;
     struct tally n = {0};
+    struct bchecks bq = {0};
     int npos, ret, fmt, metrics[AM_NMETRICS], nmetrics = 0, have_base = 0;
     char err[1024];
     json_t *meta = NULL;
@@ -291,6 +401,11 @@ int an_cmd_gate(int argc, char **argv)
             goto out;
         have_base = 1;
     }
+    if (!(bq.drift = calloc((size_t)cand.n + 1, sizeof(*bq.drift))) ||
+        !(bq.loaded = calloc((size_t)cand.n + 1, 1))) {
+        vb_err("%s: out of memory", c.cmd);
+        goto out;
+    }
     if (!(t = an_table_new("checks", "", G_NCOLS, keys, heads)))
         goto out;
     for (int bi = 0; bi < bud.n; bi++) {
@@ -317,9 +432,10 @@ int an_cmd_gate(int argc, char **argv)
                                       : (v - b->value);
                 snprintf(lim, sizeof(lim), "%s %s", an_cmp_str(b->cmp),
                          an_fmt_value(b->metric, b->value, vb, sizeof(vb)));
-                add_check(t, &n, an_budget_ok(b, v), x, pairing, b->metric, v, lim, margin, src,
-                          note);
-                check_baseline(t, &n, have_base ? &base : NULL, g, x, b->metric, pairing);
+                add_check(t, &n, an_budget_ok(b, v) ? G_PASS : G_FAIL, x, pairing, b->metric, v,
+                          lim, margin, src, note);
+                if (have_base && queue_baseline(&c, &bq, &base, &cand, gi, x, b->metric))
+                    goto out;
             }
         }
         /* A budget for other pairings (its selectors match no candidate) does not apply. */
@@ -339,23 +455,25 @@ int an_cmd_gate(int argc, char **argv)
         }
     }
     /* Baseline alone: every benchmark, the chosen metrics. */
-    for (int gi = 0; !a.budget && gi < cand.n; gi++) {
-        char pairing[1024];
-        an_pairing_label(&cand.g[gi].ri, pairing, sizeof(pairing));
+    for (int gi = 0; !a.budget && gi < cand.n; gi++)
         for (size_t k = 0; k < cand.g[gi].set.n; k++)
             for (int m = 0; m < nmetrics; m++)
-                if (isfinite(an_bench_value(&cand.g[gi].set.b[k], metrics[m])))
-                    check_baseline(t, &n, &base, &cand.g[gi], &cand.g[gi].set.b[k], metrics[m],
-                                   pairing);
+                if (isfinite(an_bench_value(&cand.g[gi].set.b[k], metrics[m])) &&
+                    queue_baseline(&c, &bq, &base, &cand, gi, &cand.g[gi].set.b[k], metrics[m]))
+                    goto out;
+    if (decide_baselines(t, &n, &bq, &cand)) {
+        vb_err("%s: out of memory", c.cmd);
+        goto out;
     }
     {
-        int fail = n.over || (n.missing && !a.allow_missing);
-        meta = json_pack("{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "command",
-                         "gate", "budget", a.budget, "baseline", a.baseline, "max_regression_pct",
-                         a.max_reg, "pairings", (json_int_t)cand.n, "checks", (json_int_t)n.checks,
-                         "over", (json_int_t)n.over, "without_data", (json_int_t)n.missing,
-                         "checks_on_modes", (json_int_t)n.modes, "aggregation", AN_AGGREGATION,
-                         "result", fail ? "FAIL" : "PASS");
+        int fail = n.over || (n.undecided && !a.allow_undecided) || (n.missing && !a.allow_missing);
+        meta = json_pack(
+            "{s:s, s:s?, s:s?, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:s}", "command",
+            "gate", "budget", a.budget, "baseline", a.baseline, "max_regression_pct", a.max_reg,
+            "pairings", (json_int_t)cand.n, "checks", (json_int_t)n.checks, "over",
+            (json_int_t)n.over, "undecided", (json_int_t)n.undecided, "without_data",
+            (json_int_t)n.missing, "checks_on_modes", (json_int_t)n.modes, "allow_undecided",
+            a.allow_undecided, "aggregation", AN_AGGREGATION, "result", fail ? "FAIL" : "PASS");
         if (!(f = an_out_open(c.cmd, a.out)))
             goto out;
         if (t->nrows || fmt != AF_CONSOLE)
@@ -363,10 +481,16 @@ int an_cmd_gate(int argc, char **argv)
         if (fmt == AF_CONSOLE)
             fprintf(f,
                     "%sgate: %ld checks over %d pairing%s: %ld within budget, %ld over, %ld "
-                    "budget%s without data: %s\n",
+                    "undecided, %ld budget%s without data: %s\n",
                     t->nrows ? "\n" : "", n.checks, cand.n, cand.n == 1 ? "" : "s",
-                    n.checks - n.over, n.over, n.missing, n.missing == 1 ? "" : "s",
-                    fail ? "FAIL" : "PASS");
+                    n.checks - n.over - n.undecided, n.over, n.undecided, n.missing,
+                    n.missing == 1 ? "" : "s", fail ? "FAIL" : "PASS");
+        if (fmt == AF_CONSOLE && n.undecided)
+            fprintf(f,
+                    "note: %ld baseline check%s could not be decided (see note)%s: compare 3 or "
+                    "more runs a side, taken in turn, or collect earlier runs of the pairing\n",
+                    n.undecided, n.undecided == 1 ? "" : "s",
+                    a.allow_undecided ? ", not counted as failures (--allow-undecided)" : "");
         if (fmt == AF_CONSOLE)
             fprintf(f, "(figures: %s; min and max over all samples)%s\n", AN_AGGREGATION,
                     n.modes ? "; some checks' repetitions fall in distinct modes (see note): "
@@ -377,6 +501,7 @@ int an_cmd_gate(int argc, char **argv)
         ret = fail ? 1 : 0;
     }
 out:
+    bchecks_free(&bq, cand.n);
     json_decref(meta);
     an_table_free(t);
     an_budget_free(&bud);

@@ -126,10 +126,17 @@ grep -Eq '^FAIL +storage/uring/randread/bs:4k/qd:1 .* iops .*>= 25k/s' "$T/gate.
 d=json.load(sys.stdin); assert d["result"]=="FAIL" and d["over"]==3, d
 assert all(c["margin_pct"]>0 for c in d["checks"]), d' || fail "gate JSON"
 printf 'storage/* p99 <= 100ms\n' >"$T/loose.txt"
-"$V" analyze gate --budget "$T/loose.txt" --baseline "$T/sw/a" --max-regression 5% "$T/sw/b" >"$T/gate.txt"
+# --baseline: compare's rule. Four runs a side, +20%: FAIL at 5%, PASS at 30%.
+"$V" analyze gate --db "$RDB" --budget "$T/loose.txt" --baseline "$RA" --max-regression 5% "$RB" >"$T/gate.txt"
 [ $? -eq 1 ] || fail "baseline regression of 20% did not fail"
-grep -Eq '^FAIL .* <= \+5.0% vs baseline .* baseline$' "$T/gate.txt" || { cat "$T/gate.txt"; fail "baseline row"; }
-"$V" analyze gate --budget "$T/loose.txt" --baseline "$T/sw/a" --max-regression 30% "$T/sw/b" >/dev/null || fail "30% allowed"
+grep -Eq '^FAIL .* <= \+5.0% vs baseline .* baseline +change \+[12][0-9]\.[0-9]% \[\+1[0-9]\.[0-9]%, \+2[0-9]\.[0-9]%\]: runs as the unit \(4 and 4' "$T/gate.txt" ||
+    { cat "$T/gate.txt"; fail "baseline row"; }
+"$V" analyze gate --db "$RDB" --budget "$T/loose.txt" --baseline "$RA" --max-regression 30% "$RB" >/dev/null || fail "30% allowed"
+# one repetition of one run a side: the data cannot decide, and the gate does not pass
+"$V" analyze gate --budget "$T/loose.txt" --baseline "$T/sw/a" --max-regression 5% "$T/sw/b" >"$T/gate.txt"
+[ $? -eq 1 ] || fail "an undecided baseline check passed"
+grep -Eq '^UNDECIDED .* baseline +change \+[0-9.]+%: 1 and 1 repetitions: run-to-run variance needs at least 3 a side' "$T/gate.txt" ||
+    { cat "$T/gate.txt"; fail "undecided baseline row"; }
 "$V" analyze gate --db "$DB" --baseline run_id=sweep-kvm-1 -m p50 run_id=sweep-kvm-2 >/dev/null
 [ $? -eq 1 ] || fail "baseline-only gate"
 printf 'timer/* p99 <= 2us\n\nnet/* p99\n' >"$T/bad.txt"

@@ -266,6 +266,37 @@ assert r["run_scatter_pct"] > 5 and "runs of this pairing scatter" in r["reason"
 grep -Eq '^timer/read/rdtsc +p99 .* improved +runs as the unit \(2 and 2; a run scatters [0-9.]+%, from 4 runs of this pairing\)' "$T/pre5.txt" ||
     { cat "$T/pre5.txt"; fail "two runs a side that agree: the -10% is called, with the runs as the unit"; }
 
+# --- gate --baseline decides by compare's rule, against the pairing's run-to-run drift -------
+# B's two runs are 11% worse than A's, over a 5% limit, while runs of the pairing scatter 8%:
+# a point value over the limit within that scatter decides nothing (the old check failed
+# it; on this machine a quarter of unchanged single-run checks would fail so): UNDECIDED
+"$V" analyze gate --db "$T/pre4.db" -m p99 --baseline side=b2 side=a2 >"$T/g1.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/g1.txt"; fail "gate: an undecided baseline check must fail the gate"; }
+grep -Eq '^UNDECIDED +timer/read/rdtsc .* p99 .* <= \+5.0% vs baseline .* baseline +change \+1[01]\.[0-9]% \[.*\]: runs of this pairing scatter [0-9.]+% \([0-9]+ runs\)' "$T/g1.txt" ||
+    { cat "$T/g1.txt"; fail "gate: +10% within an 8% run scatter must be UNDECIDED, with the CI and why"; }
+grep -q '^gate: 1 checks over 1 pairing: 0 within budget, 0 over, 1 undecided' "$T/g1.txt" &&
+    grep -q '^note: 1 baseline check could not be decided' "$T/g1.txt" || { cat "$T/g1.txt"; fail "gate: undecided summary"; }
+"$V" analyze gate --db "$T/pre4.db" -m p99 --baseline side=b2 side=a2 --allow-undecided >"$T/g2.txt" 2>&1 ||
+    { cat "$T/g2.txt"; fail "gate --allow-undecided: an undecided check must not fail"; }
+grep -q 'not counted as failures (--allow-undecided)' "$T/g2.txt" || { cat "$T/g2.txt"; fail "--allow-undecided note"; }
+"$V" analyze gate --db "$T/pre4.db" -m p99 --baseline side=b2 side=a2 --allow-undecided --format json |
+    py 'import json,sys
+d=json.load(sys.stdin); c=d["checks"][0]
+assert d["result"]=="PASS" and d["undecided"]==1 and d["over"]==0 and d["allow_undecided"], d
+assert c["status"]=="UNDECIDED" and c["source"]=="baseline", c' || fail "gate JSON: undecided"
+# One run a side against three earlier runs 1% apart: the doubled p99 fails, the halved passes
+"$V" analyze gate --db "$T/pre.db" -m p99 --baseline pa-x0.5 pa >"$T/g3.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/g3.txt"; fail "gate: a doubled p99 judged against history must fail"; }
+grep -Eq '^FAIL +timer/read/rdtsc .* change \+100\.0% \[.*\]: runs as the unit \(1 and 1; a run scatters' "$T/g3.txt" ||
+    { cat "$T/g3.txt"; fail "gate: the doubled p99's row"; }
+"$V" analyze gate --db "$T/pre.db" -m p99 --baseline pa pa-x0.5 >"$T/g4.txt" 2>&1 ||
+    { cat "$T/g4.txt"; fail "gate: a halved p99 judged against history must pass"; }
+# ... and without any history nothing is decided: the gate fails, saying why
+(cd "$T" && "$V" analyze gate -m p99 --baseline "$T/pre/pb" "$T/pre/pa") >"$T/g5.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/g5.txt"; fail "gate: one run a side without history must not pass"; }
+grep -Eq '^UNDECIDED .*each side holds one run, and no other stored runs of its pairing' "$T/g5.txt" ||
+    { cat "$T/g5.txt"; fail "gate: one run a side without history: the reason"; }
+
 # gate names the preemptions of a failing check (the failure may be the machine's load)
 printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
 "$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1
