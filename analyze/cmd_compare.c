@@ -398,7 +398,8 @@ int an_cmd_compare(int argc, char **argv)
                 cnt.unstable, cnt.only_a, cnt.only_b);
         fprintf(f,
                 "(unit: the repetition, each weighing the same, or the run where a side's runs "
-                "differ more than their repetitions explain; values are geometric means; "
+                "differ more than their repetitions explain or other stored runs of the "
+                "pairing measure their scatter; values are geometric means; "
                 "Welch's t on logs, p adjusted over the %zu rows by Benjamini-Hochberg, alpha "
                 "%.3g, min-change %.3g%%)\n",
                 nrows, a.alpha, a.min_change);

@@ -244,7 +244,8 @@ static void by_runs(const struct an_verdict_in *in, struct an_verdict *v)
 }
 
 /* A side of one or two runs: its repetitions cannot show how far whole runs land apart (and
-   two runs a side hardly: the F-test of by_runs missed runs 14% apart in A/A pairs). With
+   two runs a side hardly: the F-test of by_runs missed runs 14% apart in A/A pairs); sides
+   of three or more when other runs of the pairing add to their own (drift.c). With
    the scatter of run values measured on other runs of the pairing and the sides' own
    (in->drift_df >= 2), the runs are the unit: the change over the standard error of a
    difference of run means, Student's t with the scatter's degrees of freedom (the
@@ -337,6 +338,13 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
     if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 3 || v->nruns_b < 3) && na >= 2 &&
         nb >= 2)
         drift_test(in, v);
+    else if (in->run_a && in->run_b && v->nruns_a >= 3 && v->nruns_b >= 3 &&
+             in->drift_df > v->nruns_a + v->nruns_b - 2) {
+        /* other runs of the pairing add to the sides' own: the runs are the unit, against
+           that pooled scatter, whatever the sides' own F-test said */
+        v->by_runs = 0;
+        drift_test(in, v);
+    }
     if (!v->unstable && preempt_confounds(in, v->change)) {
         v->unstable = 3;
         v->mode_side = in->pre_b > in->pre_a;

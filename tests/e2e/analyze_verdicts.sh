@@ -266,6 +266,25 @@ assert r["run_scatter_pct"] > 5 and "runs of this pairing scatter" in r["reason"
 grep -Eq '^timer/read/rdtsc +p99 .* improved +runs as the unit \(2 and 2; a run scatters [0-9.]+%, from 4 runs of this pairing\)' "$T/pre5.txt" ||
     { cat "$T/pre5.txt"; fail "two runs a side that agree: the -10% is called, with the runs as the unit"; }
 
+# Three runs a side that agree within each side (0.2%), 8% apart, against the same five
+# earlier runs that scatter 8%: the sides' own F-test (4 degrees of freedom between runs)
+# sees no drift, and with the repetitions as the unit the -8% was called improved; the
+# pairing's runs measure the drift, and against it the change is not resolved
+for f in 1.0 1.002 0.998; do "$SR" "$T/pre/pa" "$T/pre/e$f" "$f" side=a3 >/dev/null || fail "scale_run $f"; done
+for f in 0.92 0.9218 0.9182; do "$SR" "$T/pre/pa" "$T/pre/e$f" "$f" side=b3 >/dev/null || fail "scale_run $f"; done
+"$V" collect --db "$T/pre6.db" "$T/pre/d"* "$T/pre/e"* >/dev/null || fail "collect the three-run case"
+"$V" analyze compare --db "$T/pre6.db" -m p99 side=a3 side=b3 --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert abs(r["change_pct"] + 8) < 0.3 and r["verdict"] == "inconclusive", r
+assert r["run_scatter_pct"] > 4 and "runs of this pairing scatter" in r["reason"], r' ||
+    fail "three runs a side: an 8% change within the pairing's 8% run scatter must not be called"
+# without the earlier runs, the sides' own runs decide as before: the repetitions are the unit
+"$V" collect --db "$T/pre7.db" "$T/pre/e"* >/dev/null || fail "collect the three-run case alone"
+"$V" analyze compare --db "$T/pre7.db" -m p99 side=a3 side=b3 --format json | py 'import json,sys
+r=json.load(sys.stdin)["rows"][0]
+assert r["verdict"] == "improved" and r.get("run_scatter_pct") is None, r' ||
+    fail "three runs a side that agree, no other runs: the -8% is called"
+
 # --- gate --baseline decides by compare's rule, against the pairing's run-to-run drift -------
 # B's two runs are 11% worse than A's, over a 5% limit, while runs of the pairing scatter 8%:
 # a point value over the limit within that scatter decides nothing (the old check failed
