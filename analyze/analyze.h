@@ -184,6 +184,9 @@ struct an_ctx {
 int an_store(struct an_ctx *c);
 /* Close what the context opened. */
 void an_ctx_free(struct an_ctx *c);
+/* Every stored run, selected once per context into c->all (oldest first), c->nall. 0, or -1
+   after printing why. */
+int an_load_all(struct an_ctx *c);
 /* Runs of the store matching selector words ("key=glob", several per word separated by
    blanks; key "version" matches any version key); since/until may be NULL. An unknown key
    or an empty selection is an error. 0, or -1 after printing why (*out freed by caller

@@ -60,8 +60,9 @@ static int load_side(struct an_ctx *c, struct store_run_info *all, size_t nall,
     /* at most 4 loads per run wanted: runs of the identity with other options are skipped
        after loading (options live in the context), and a store may hold many */
     for (size_t i = nall; i-- > 0 && hl.added < AN_DRIFT_RUNS && loaded < 4 * AN_DRIFT_RUNS;) {
-        if (an_lines_has(sa->run_ids, all[i].run_id) || an_lines_has(sb->run_ids, all[i].run_id) ||
-            strcmp(an_id_label(&all[i], 0, id, sizeof(id)), side->first_id) != 0)
+        /* the identity first: the sides' run lists can be long, and most runs differ */
+        if (strcmp(an_id_label(&all[i], 0, id, sizeof(id)), side->first_id) != 0 ||
+            an_lines_has(sa->run_ids, all[i].run_id) || an_lines_has(sb->run_ids, all[i].run_id))
             continue;
         loaded++;
         if (an_each_run(c, &all[i], 1, 0, add_hist, &hl))
@@ -73,8 +74,6 @@ static int load_side(struct an_ctx *c, struct store_run_info *all, size_t nall,
 int an_drift_load(struct an_ctx *c, const struct an_set *sa, const struct an_set *sb,
                   struct an_drift *d)
 {
-    struct store_run_info *all = NULL;
-    size_t nall = 0;
     struct stat st;
     int ret;
 
@@ -82,18 +81,14 @@ int an_drift_load(struct an_ctx *c, const struct an_set *sa, const struct an_set
     /* run directories named without a store: there is no history to ask */
     if (!c->store && !c->db && stat(STORE_DEFAULT_PATH, &st) != 0)
         return 0;
-    if (an_store(c))
+    /* the context's list of runs: selected once, whatever else asked for it */
+    if (an_load_all(c))
         return -1;
-    if ((ret = store_select_runs(c->store, NULL, &all, &nall))) {
-        vb_err("%s: %s", c->cmd, store_errmsg(c->store));
-        return -1;
-    }
     d->same =
         strcmp(sa->first_id, sb->first_id) == 0 && strcmp(sa->first_opts, sb->first_opts) == 0;
-    ret = load_side(c, all, nall, sa, sa, sb, &d->hist[0]);
+    ret = load_side(c, c->all, c->nall, sa, sa, sb, &d->hist[0]);
     if (!ret && !d->same)
-        ret = load_side(c, all, nall, sb, sa, sb, &d->hist[1]);
-    store_runs_free(all, nall);
+        ret = load_side(c, c->all, c->nall, sb, sa, sb, &d->hist[1]);
     return ret;
 }
 

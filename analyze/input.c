@@ -53,7 +53,7 @@ void an_ctx_free(struct an_ctx *c)
     c->store = NULL;
 }
 
-static int load_all(struct an_ctx *c)
+int an_load_all(struct an_ctx *c)
 {
     if (c->all_loaded)
         return 0;
@@ -98,7 +98,7 @@ int an_key_known(struct an_ctx *c, const char *key)
         else if (!c->store && !store_is_remote(c->db) &&
                  access(c->db ? c->db : STORE_DEFAULT_PATH, F_OK) != 0)
             found = 1; /* no store to check against: inputs are files */
-        else if (load_all(c) == 0)
+        else if (an_load_all(c) == 0)
             for (size_t i = 0; i < c->nall && !found; i++)
                 found = json_object_get(c->all[i].labels, one) != NULL;
         if (found)
@@ -457,7 +457,7 @@ int an_each_input(struct an_ctx *c, const char *const *words, int nwords, const 
             const char *one[1] = {kv};
             snprintf(kv, sizeof(kv), "run_id=%s", words[i]);
             /* the exact id behind a prefix */
-            if (load_all(c))
+            if (an_load_all(c))
                 goto out;
             for (size_t k = 0; k < c->nall; k++)
                 if (c->all[k].id == id) {
