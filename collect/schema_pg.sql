@@ -176,22 +176,20 @@ CREATE VIEW results_view AS
 -- What the foreign keys of labels.run, results.run and histograms.result would do: rows
 -- deleted or truncated with their run or result (ON DELETE CASCADE), and a run's or
 -- result's id kept while rows point at it (NO ACTION).
-CREATE FUNCTION viobench_runs_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION viobench_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM labels WHERE run IN (SELECT id FROM gone);
-    DELETE FROM results WHERE run IN (SELECT id FROM gone);
+    IF TG_TABLE_NAME = 'runs' THEN
+        DELETE FROM labels WHERE run IN (SELECT id FROM gone);
+        DELETE FROM results WHERE run IN (SELECT id FROM gone);  -- results_delete follows
+    ELSE
+        DELETE FROM histograms WHERE result IN (SELECT id FROM gone);
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER runs_delete AFTER DELETE ON runs REFERENCING OLD TABLE AS gone
-    FOR EACH STATEMENT EXECUTE FUNCTION viobench_runs_delete();
-
-CREATE FUNCTION viobench_results_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM histograms WHERE result IN (SELECT id FROM gone);
-    RETURN NULL;
-END $$;
+    FOR EACH STATEMENT EXECUTE FUNCTION viobench_delete();
 CREATE TRIGGER results_delete AFTER DELETE ON results REFERENCING OLD TABLE AS gone
-    FOR EACH STATEMENT EXECUTE FUNCTION viobench_results_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION viobench_delete();
 
 CREATE FUNCTION viobench_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
