@@ -15,8 +15,8 @@
  * tests sides of one or two runs against that scatter, or calls the row inconclusive when
  * nothing measured it; sides of three or more runs are tested against it too when other
  * runs add to it (their own F-test, with 4 degrees of freedom between 3 runs a side, let
- * the repetitions decide in about half of the tables where runs scattered 5%, and then
- * called a third of unchanged tables changed, in a simulation of this machine's figures).
+ * the repetitions decide in about half of the rows where runs scattered 5%, and so called
+ * a row in 38-48% of unchanged 27-row tables, in a simulation of this machine's figures).
  */
 #include "analyze.h"
 #include "log.h"
