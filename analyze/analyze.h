@@ -421,6 +421,9 @@ int an_vrow_metrics(const struct an_bench *x, const struct an_bench *y, const in
    level and min_change as fractions. 1 filled, 0 the metric is missing on a side, -1 ENOMEM. */
 int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_bench *y, int m,
                  double alpha, double level, double min_change, const struct an_drift *d);
+/* The verdicts of the n rows of one table: Benjamini-Hochberg over their p-values (v.q),
+   then an_verdict_decide on each. 0, or -ENOMEM with no verdict set. */
+int an_vrows_decide(struct an_vrow *rows, size_t n);
 /* Free what an_vrow_test allocated. */
 void an_vrow_free(struct an_vrow *r);
 /* Benjamini-Hochberg adjusted p-values of n p-values (NAN entries skipped, stay NAN). */

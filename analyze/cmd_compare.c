@@ -321,24 +321,10 @@ int an_cmd_compare(int argc, char **argv)
         }
     }
     /* Benjamini-Hochberg over every row of the table, then each row's verdict. */
-    {
-        double *p = malloc(sizeof(double) * (nrows + 1)), *q = malloc(sizeof(double) * (nrows + 1));
-        if (!p || !q) {
-            free(p);
-            free(q);
-            goto out;
-        }
-        for (size_t i = 0; i < nrows; i++)
-            p[i] = rows[i].v.p;
-        an_bh(p, (int)nrows, q);
-        for (size_t i = 0; i < nrows; i++) {
-            rows[i].v.q = q[i];
-            an_verdict_decide(&rows[i].in, &rows[i].v);
-            put_row(t, &rows[i], &cnt);
-        }
-        free(p);
-        free(q);
-    }
+    if (an_vrows_decide(rows, nrows))
+        goto out;
+    for (size_t i = 0; i < nrows; i++)
+        put_row(t, &rows[i], &cnt);
     for (size_t i = 0; i < sb.n; i++)
         if ((!a.filter || match_filter(a.filter, sb.b[i].name)) && !an_set_find(&sa, sb.b[i].name))
             cnt.only_b++;

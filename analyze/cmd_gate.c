@@ -205,12 +205,9 @@ static char *group_keys(const struct an_budgets *bud)
 }
 
 /* Baseline checks wait for the correction over all of them (as compare's rows do). */
-struct bcheck {
-    struct an_vrow r;
-    int group; /* the candidate group */
-};
 struct bchecks {
-    struct bcheck *v;
+    struct an_vrow *rows;
+    int *group; /* each row's candidate group */
     size_t n, cap;
     struct an_drift *drift; /* per candidate group, loaded on its first check */
     char *loaded;
@@ -230,7 +227,7 @@ static int queue_baseline(struct an_ctx *c, struct bchecks *q, struct an_groups 
     if (!isfinite(bv) || !(bv > 0))
         return 0;
     for (size_t i = 0; i < q->n; i++) /* two budget lines on one figure: one check */
-        if (q->v[i].group == gi && q->v[i].r.x == y && q->v[i].r.m == metric)
+        if (q->group[i] == gi && q->rows[i].x == y && q->rows[i].m == metric)
             return 0;
     if (!q->loaded[gi]) {
         if (an_drift_load(c, &bg->set, &g->set, &q->drift[gi]))
@@ -238,17 +235,21 @@ static int queue_baseline(struct an_ctx *c, struct bchecks *q, struct an_groups 
         q->loaded[gi] = 1;
     }
     if (q->n == q->cap) {
-        struct bcheck *nv = realloc(q->v, sizeof(*nv) * (q->cap ? q->cap * 2 : 32));
-        if (!nv)
+        size_t cap = q->cap ? q->cap * 2 : 32;
+        struct an_vrow *nr = realloc(q->rows, sizeof(*nr) * cap);
+        int *ng = nr ? realloc(q->group, sizeof(*ng) * cap) : NULL;
+        if (nr)
+            q->rows = nr;
+        if (!ng)
             goto oom;
-        q->v = nv;
-        q->cap = q->cap ? q->cap * 2 : 32;
+        q->group = ng;
+        q->cap = cap;
     }
     /* A is the baseline, B the candidate: change = candidate / baseline - 1 */
-    t = an_vrow_test(&q->v[q->n].r, y, x, metric, 0.05, 0.95, a.max_reg / 100, &q->drift[gi]);
+    t = an_vrow_test(&q->rows[q->n], y, x, metric, 0.05, 0.95, a.max_reg / 100, &q->drift[gi]);
     if (t < 0)
         goto oom;
-    q->v[q->n].group = gi;
+    q->group[q->n] = gi;
     q->n += (size_t)t;
     return 0;
 oom:
@@ -261,26 +262,15 @@ oom:
 static int decide_baselines(struct an_table *t, struct tally *n, struct bchecks *q,
                             struct an_groups *cand)
 {
-    double *p = malloc(sizeof(double) * (q->n ? q->n : 1)),
-           *adj = malloc(sizeof(double) * (q->n ? q->n : 1));
-
-    if (!p || !adj) {
-        free(p);
-        free(adj);
+    if (an_vrows_decide(q->rows, q->n))
         return -1;
-    }
-    for (size_t i = 0; i < q->n; i++)
-        p[i] = q->v[i].r.v.p;
-    an_bh(p, (int)q->n, adj);
     for (size_t i = 0; i < q->n; i++) {
-        struct an_vrow *r = &q->v[i].r;
+        struct an_vrow *r = &q->rows[i];
         struct an_verdict *v = &r->v;
         double worse, lim = a.max_reg / 100;
         int status;
         char pairing[1024], limit[96], b[48], note[512];
 
-        v->q = adj[i];
-        an_verdict_decide(&r->in, v);
         worse = an_metrics[r->m].higher_better ? -v->change : v->change;
         if (v->state == AV_REGRESSED)
             status = G_FAIL;
@@ -292,7 +282,7 @@ static int decide_baselines(struct an_table *t, struct tally *n, struct bchecks 
                      "past the limit, but not told apart from the runs' scatter");
         } else
             status = G_PASS;
-        an_pairing_label(&cand->g[q->v[i].group].ri, pairing, sizeof(pairing));
+        an_pairing_label(&cand->g[q->group[i]].ri, pairing, sizeof(pairing));
         snprintf(limit, sizeof(limit), "<= %+.1f%% vs baseline %s", a.max_reg,
                  an_fmt_value(r->m, v->va, b, sizeof(b)));
         if (isfinite(v->lo))
@@ -303,16 +293,15 @@ static int decide_baselines(struct an_table *t, struct tally *n, struct bchecks 
                      v->reason[0] ? ": " : "", v->reason);
         add_check(t, n, status, r->y, pairing, r->m, v->vb, limit, worse - lim, "baseline", note);
     }
-    free(p);
-    free(adj);
     return 0;
 }
 
 static void bchecks_free(struct bchecks *q, int ngroups)
 {
     for (size_t i = 0; i < q->n; i++)
-        an_vrow_free(&q->v[i].r);
-    free(q->v);
+        an_vrow_free(&q->rows[i]);
+    free(q->rows);
+    free(q->group);
     for (int i = 0; q->drift && i < ngroups; i++)
         if (q->loaded[i])
             an_drift_free(&q->drift[i]);

@@ -236,7 +236,7 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
     struct an_vrow *rows = NULL;
     size_t n = 0, cap = 0;
     struct counts cnt = {0};
-    double *p = NULL, *q = NULL, range = 0.05;
+    double range = 0.05;
     char b1[64], b2[64];
     int ret = -1;
     struct an_drift d;
@@ -278,14 +278,9 @@ static int compare_one(struct rp *r, const struct an_set *sa, const char *la,
         ret = 0;
         goto out;
     }
-    if (!(p = malloc(sizeof(double) * n)) || !(q = malloc(sizeof(double) * n)))
+    if (an_vrows_decide(rows, n))
         goto out;
-    for (size_t i = 0; i < n; i++)
-        p[i] = rows[i].v.p;
-    an_bh(p, (int)n, q);
     for (size_t i = 0; i < n; i++) {
-        rows[i].v.q = q[i];
-        an_verdict_decide(&rows[i].in, &rows[i].v);
         cnt.st[rows[i].v.state]++;
         cnt.rows++;
         tot->st[rows[i].v.state]++;
@@ -335,8 +330,6 @@ out:
         an_vrow_free(&rows[i]);
     }
     free(rows);
-    free(p);
-    free(q);
     an_drift_free(&d);
     return ret;
 }

@@ -35,6 +35,7 @@
 #include "analyze.h"
 #include "reps.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,6 +559,31 @@ int an_vrow_test(struct an_vrow *r, const struct an_bench *x, const struct an_be
     if (an_mwu(r->ra, na, r->rb, nb, &r->u))
         r->u.p = NAN;
     return 1;
+}
+
+int an_vrows_decide(struct an_vrow *rows, size_t n)
+{
+    double *p, *q;
+
+    if (!n)
+        return 0;
+    p = malloc(sizeof(double) * n);
+    q = malloc(sizeof(double) * n);
+    if (!p || !q) {
+        free(p);
+        free(q);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = rows[i].v.p;
+    an_bh(p, (int)n, q);
+    for (size_t i = 0; i < n; i++) {
+        rows[i].v.q = q[i];
+        an_verdict_decide(&rows[i].in, &rows[i].v);
+    }
+    free(p);
+    free(q);
+    return 0;
 }
 
 void an_vrow_free(struct an_vrow *r)
