@@ -329,9 +329,10 @@ struct an_verdict_in {
     double level;        /* CI level in (0, 1) */
     double min_change;   /* fraction (0.02 = 2%) */
     double pre_a, pre_b; /* an_bench_preempt of each side (NAN: unknown) */
-    /* For sides of one or two runs (an_drift_of): the variance of one run's mean log value over
-       runs of the pairing, its degrees of freedom (0: not measured) and the runs it comes
-       from. Only consulted when run_a and run_b are given. */
+    /* an_drift_of: the variance of one run's mean log value over runs of the pairing, its
+       degrees of freedom (0: not measured) and the runs it comes from; consulted for sides
+       of one or two runs, and of three or more when other stored runs add to their own.
+       Only when run_a and run_b are given. */
     double drift_var;
     int drift_df, drift_runs;
 };
@@ -352,7 +353,7 @@ struct an_verdict {
                     2 one repetition per run; 0 repetitions are */
     int nruns_a, nruns_b;
     double pre[2];    /* the sides' preemptions per sample, when unstable == 3 */
-    int drift;        /* sides of < 3 runs: 1 drift not measured, 2 taken into the test */
+    int drift;        /* 1 drift needed and not measured, 2 taken into the test, 0 neither */
     double drift_cv;  /* sqrt of drift_var (about a run's CV), when drift == 2 */
     int need_runs;    /* runs a side to resolve min_change with that drift, 0 */
     int state;        /* AV_*, by an_verdict_decide */
@@ -379,17 +380,15 @@ int an_rep_modes(const double *x, int n, int metric, char *buf, size_t len);
 
 /* Other stored runs with the identity and result-changing options of each side of a
    comparison (the side's first run's), newest first and at most AN_DRIFT_RUNS a side
-   (looked for among the newest 4 x AN_DRIFT_RUNS runs of the identity):
-   where a side holds one or two runs, they measure how far runs drift apart on that
-   pairing. */
+   (looked for among the newest 4 x AN_DRIFT_RUNS runs of the identity): they measure how far
+   runs drift apart on that pairing. */
 enum { AN_DRIFT_RUNS = 20 };
 struct an_drift {
     struct an_set hist[2];
     int same; /* the sides share identity and options: hist[0] serves both */
 };
-/* Fill d when sa or sb holds fewer than 3 runs and a store is at hand (--db, or the
-   default store when it exists); the sides' own runs are left out. 0, or -1 after
-   printing why. */
+/* Fill d when a store is at hand (--db, or the default store when it exists); the sides'
+   own runs are left out. 0, or -1 after printing why. */
 int an_drift_load(struct an_ctx *c, const struct an_set *sa, const struct an_set *sb,
                   struct an_drift *d);
 /* The variance of one run's mean log value of metric m for x's benchmark, for runs of as

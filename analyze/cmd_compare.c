@@ -9,7 +9,8 @@
  * are needed), unstable (distinct modes, noisy windows) or no significant change. The
  * Mann-Whitney U p-value over the same repetitions (as Google Benchmark's compare.py
  * computes it) is reported alongside for comparison. Sides of one or two runs are judged
- * against the scatter of runs of their pairing (drift.c). A side that merges runs of several
+ * against the scatter of runs of their pairing (drift.c), and sides of three or more when
+ * the store adds runs to it. A side that merges runs of several
  * pairing identities or option sets is said so under the table (identity.c).
  */
 #include "analyze.h"
@@ -63,7 +64,8 @@ static const struct cmd_help compare_help = {
         "regressed, improved, no significant change, inconclusive (with the repetitions\n"
         "needed) or unstable (with the modes). Sides of one or two runs are judged against\n"
         "the scatter of runs of their pairing, their own and the store's other runs (runs\n"
-        "as the unit); without 3 such runs, inconclusive. See docs/verdicts.md.",
+        "as the unit); without 3 such runs, inconclusive. Sides of three or more are too,\n"
+        "when the store holds other runs of the pairing. See docs/verdicts.md.",
     .examples =
         "  viobench analyze compare results/run-a results/run-b\n"
         "  viobench analyze compare 20261125-0101 20261126-0101 --format markdown\n"

@@ -15,8 +15,8 @@
  *           the unit instead (Welch's t over the run means); with 5 or more repetitions a side, one
  *           repetition far from all the others (a noisy window: a jump of at least 20%
  *           and twice the others' spread) is left out, and the reason says so;
- *   one or two runs a side (and runs not already the unit): repetitions cannot show
- *           run-to-run drift, so the runs are the unit:
+ *   one or two runs a side (and runs not already the unit), or three or more when other
+ *           stored runs of the pairing add to theirs: the runs are the unit:
  *           Student's t of the change over the scatter of one run's value measured on the
  *           pairing's other stored runs (drift.c, in->drift_*), with that scatter's degrees
  *           of freedom; with fewer than 2 of them, inconclusive;
@@ -336,13 +336,12 @@ void an_verdict_test(const struct an_verdict_in *in, struct an_verdict *v)
             v->need = needed(sp * sp, log1p(in->min_change), in->alpha, 3);
     }
     by_runs(in, v);
-    if (in->run_a && in->run_b && !v->by_runs && (v->nruns_a < 3 || v->nruns_b < 3) && na >= 2 &&
-        nb >= 2)
-        drift_test(in, v);
-    else if (in->run_a && in->run_b && v->nruns_a >= 3 && v->nruns_b >= 3 &&
-             in->drift_df > v->nruns_a + v->nruns_b - 2) {
-        /* other runs of the pairing add to the sides' own: the runs are the unit, against
-           that pooled scatter, whatever the sides' own F-test said */
+    /* Against the pairing's run scatter: a side of one or two runs, unless its runs are
+       already the unit; sides of three or more when other stored runs add to their own
+       (then whatever the sides' own F-test said). */
+    if (in->run_a && in->run_b && na >= 2 && nb >= 2 &&
+        (v->nruns_a < 3 || v->nruns_b < 3 ? !v->by_runs
+                                          : in->drift_df > v->nruns_a + v->nruns_b - 2)) {
         v->by_runs = 0;
         drift_test(in, v);
     }
