@@ -95,7 +95,7 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
     const struct vb_row *row = &r->rows[first], **reps;
     double mean_sum = 0, bps_sum = 0, m2 = 0, mean, mx = NAN, q50, q99, q999, lat, ips;
     int n = 0, noisy = 0, short_reps = 0, npre = 0;
-    double pre[MAXREP];
+    double pre[MAXREP], preempt;
     char p50[24], p99[24], p999[24], smx[24], mn[24], sips[24], note[160] = "";
 
     if (!(reps = malloc(sizeof(*reps) * MAXREP)))
@@ -113,9 +113,9 @@ static void print_one(FILE *f, const struct vb_run *r, size_t first, int w)
         /* a thread that blocks more often than it is preempted (network, storage) waits
            on its own I/O path, whose kernel threads take the CPU as part of it: judged by
            compare against the other side, not noted here */
-        if (isfinite(vb_row_preempt(x)) &&
+        if (isfinite(preempt = vb_row_preempt(x)) &&
             !(vb_row_counter(x, "vol_csw") > vb_row_counter(x, "invol_csw")))
-            pre[npre++] = vb_row_preempt(x);
+            pre[npre++] = preempt;
         if (json_is_true(json_object_get(x->info, "incomplete")))
             short_reps = 1;
         reps[n++] = x;

@@ -34,11 +34,11 @@
 #define NP_BIND_MAGIC "VBNB"               /* first 4 bytes of a bind datagram or its ack */
 #define NP_BIND_LEN   16                   /* bytes of a bind datagram and of its ack */
 
-/* How a client repeats its bind datagram until the ack comes (both clients use these). */
-#define NP_BIND_EVERY_MS 100 /* sent again this often */
-#define NP_BIND_TRIES \
-    50 /* this many times at most (5 s: the server's default handshake
-                                 timeout), then the client gives up */
+/* How a client repeats its bind datagram until the ack comes (both clients use these):
+   every NP_BIND_EVERY_MS, at most NP_BIND_TRIES times (5 s: the server's default handshake
+   timeout), then the client gives up. */
+#define NP_BIND_EVERY_MS 100
+#define NP_BIND_TRIES    50
 
 enum np_test {
     NP_TEST_RR = 1,      /* request/response ping-pong on this connection */

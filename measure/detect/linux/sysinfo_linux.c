@@ -366,6 +366,7 @@ static json_t *block_devices(const struct probe *p)
     for (int i = 0; i < n.n; i++) {
         char path[PATH_MAX], real[PATH_MAX], drv[128] = "", adapter[128] = "", v[256];
         char *host;
+        long long bytes;
         json_t *d;
 
         snprintf(path, sizeof(path), "/sys/block/%s", n.v[i]);
@@ -387,8 +388,8 @@ static json_t *block_devices(const struct probe *p)
         if (probe_text(p, path, v, sizeof(v)) == 0 && v[0])
             json_object_set_new(d, "model", jx_string_lossy(v));
         snprintf(path, sizeof(path), "/sys/block/%s/size", n.v[i]);
-        if (probe_text(p, path, v, sizeof(v)) == 0 && bytes_of(v, 512) >= 0)
-            json_object_set_new(d, "size_bytes", json_integer(bytes_of(v, 512)));
+        if (probe_text(p, path, v, sizeof(v)) == 0 && (bytes = bytes_of(v, 512)) >= 0)
+            json_object_set_new(d, "size_bytes", json_integer(bytes));
         snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", n.v[i]);
         if (probe_text(p, path, v, sizeof(v)) == 0) {
             char *o = strchr(v, '['), *c = o ? strchr(o, ']') : NULL;
