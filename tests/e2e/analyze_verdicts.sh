@@ -316,6 +316,33 @@ grep -Eq '^FAIL +timer/read/rdtsc .* change \+100\.0% \[.*\]: runs as the unit \
 grep -Eq '^UNDECIDED .*each side holds one run, and no other stored runs of its pairing' "$T/g5.txt" ||
     { cat "$T/g5.txt"; fail "gate: one run a side without history: the reason"; }
 
+# A change just past the limit that the table's correction leaves unresolved: compare says
+# "no significant change" with enough repetitions to resolve the limit, yet +5.1% is over 5%:
+# the gate must not PASS it. Three Google Benchmark files a side (5 repetitions, 4.5%
+# spread), BM_x 5.1% slower on B, ten unchanged benchmarks beside it.
+py '
+import json, sys
+z = [-1.4, -0.6, 0, 0.6, 1.4]
+for side, shift in (("a", 1.0), ("b", 1.051)):
+    for k in range(3):
+        rows = [{"name": nm, "run_name": nm, "run_type": "iteration", "repetitions": 5,
+                 "repetition_index": i, "iterations": 1000, "time_unit": "ns",
+                 "real_time": 100 * (1 + 0.045 * z[i]) * (shift if nm == "BM_x" else 1),
+                 "cpu_time": 100}
+                for nm in ["BM_x"] + ["BM_n%d" % j for j in range(10)] for i in range(5)]
+        json.dump({"context": {"date": "2026-12-0%dT0%d:00:00+00:00" % (1 + (side == "b"), k),
+                               "num_cpus": 2}, "benchmarks": rows},
+                  open("%s/near-%s%d.json" % (sys.argv[1], side, k), "w"))
+' "$T" || fail "writing the near-limit files"
+"$V" collect --db "$T/near.db" --label side=a "$T"/near-a*.json >/dev/null &&
+    "$V" collect --db "$T/near.db" --label side=b "$T"/near-b*.json >/dev/null || fail "collect the near-limit files"
+"$V" analyze gate --db "$T/near.db" -m real_time --baseline side=a side=b >"$T/g6.txt" 2>&1
+[ $? -eq 1 ] || { cat "$T/g6.txt"; fail "gate: +5.1% past a 5% limit, unresolved, must not pass"; }
+grep -Eq '^UNDECIDED +BM_x .* change \+5\.1% \[.*\]: past the limit, but not told apart from the runs. scatter' "$T/g6.txt" ||
+    { cat "$T/g6.txt"; fail "gate: the near-limit row and its reason"; }
+grep -q '^gate: 11 checks over 1 pairing: 10 within budget, 0 over, 1 undecided' "$T/g6.txt" ||
+    { cat "$T/g6.txt"; fail "gate: the ten unchanged benchmarks pass"; }
+
 # gate names the preemptions of a failing check (the failure may be the machine's load)
 printf 'timer/read/rdtsc p99 <= 1ns\n' >"$T/pre_bud.txt"
 "$V" analyze gate --budget "$T/pre_bud.txt" "$T/pre/pa" >"$T/pre_gate.txt" 2>&1
